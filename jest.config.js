@@ -1,0 +1,18 @@
+/**
+ * Two projects: `unit` (pure code and in-process fakes, no infrastructure) and
+ * `integration` (real Redis, the real Docker swarm, git). `npm test` runs both, after
+ * scripts/infra.sh has brought the infrastructure up.
+ */
+const shared = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+  ],
+};
