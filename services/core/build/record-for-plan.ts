@@ -1,0 +1,15 @@
+import type { Plan, PlanStep } from '../plan/types.js';
+import type { BuildRecord, StepRecord } from './record.js';
+
+/** The record of a build about to run: every stage and step queued. */
+export function recordForPlan(plan: Plan, createdAt: string): BuildRecord {
+  const step = (s: PlanStep): StepRecord => ({ key: s.key, name: s.name, state: 'queued', image: s.image });
+  return {
+    id: plan.buildId,
+    request: plan.request,
+    state: 'queued',
+    createdAt,
+    checkout: step(plan.checkout),
+    stages: plan.stages.map((s) => ({ name: s.name, state: 'queued', steps: s.steps.map(step) })),
+  };
+}

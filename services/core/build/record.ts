@@ -1,0 +1,39 @@
+import type { SpecIssue } from '../spec/types.js';
+import type { BuildRequest, RunState } from './types.js';
+
+/** One step's progress, as shown by the API. */
+export interface StepRecord {
+  key: string;
+  name: string;
+  state: RunState;
+  image: string;
+  exitCode?: number;
+  /** Why a step could not run (infrastructure), in words a person understands. */
+  reason?: string;
+  /** The Swarm service that ran it. */
+  service?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface StageRecord {
+  name: string;
+  state: RunState;
+  description?: string;
+  steps: StepRecord[];
+}
+
+/** A build as the API serves it: written by the planner, then updated by the executor. */
+export interface BuildRecord {
+  id: string;
+  request: BuildRequest;
+  state: RunState;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Set when the spec could not be used; the build then runs nothing. */
+  specIssues?: SpecIssue[];
+  specError?: string;
+  checkout?: StepRecord;
+  stages: StageRecord[];
+}

@@ -1,0 +1,22 @@
+/** A repository on GitHub. */
+export interface RepoRef {
+  owner: string;
+  name: string;
+}
+
+/** What a trigger asks for: build this commit of this repository. Plain data, made by a pure mapping. */
+export interface BuildRequest {
+  /** Unique per request; for webhooks the `X-GitHub-Delivery` id. */
+  id: string;
+  event: string;
+  repo: RepoRef;
+  sha: string;
+  /** Full ref, e.g. `refs/heads/master`. */
+  ref: string;
+  cloneUrl: string;
+  /** Login of the person whose action triggered the build. */
+  sender: string;
+}
+
+/** A build's outcome, and that of each stage and step. */
+export type RunState = 'queued' | 'running' | 'success' | 'failure' | 'error' | 'skipped';

@@ -1,0 +1,55 @@
+import type { CommitStatus, SpecEvent, StageEvent } from './types.js';
+
+/** GitHub refuses longer descriptions. */
+export const MAX_DESCRIPTION = 140;
+
+/** Where a build's statuses link to, in Slipway's own HTTP API. */
+export interface StatusLinks {
+  build: string;
+  stepLog: (stepKey: string) => string;
+}
+
+/** The status context of a stage: `slipway/test`. */
+export function contextFor(stage: string): string {
+  return `slipway/${stage}`;
+}
+
+export function truncate(text: string, max = MAX_DESCRIPTION): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}
+
+/** Maps a stage event to the commit status that tells a developer about it. Pure. */
+export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): CommitStatus {
+  const context = contextFor(event.stage);
+  const status = (state: CommitStatus['state'], description: string, url = links.build): CommitStatus => ({
+    context,
+    state,
+    description: truncate(description),
+    target_url: url,
+  });
+  switch (event.state) {
+    case 'queued':
+      return status('pending', 'Queued');
+    case 'running':
+      return status('pending', 'Running');
+    case 'success':
+      return status('success', `${event.steps} step${event.steps === 1 ? '' : 's'} passed in ${seconds(event.durationMs)}`);
+    case 'failure':
+      if ('summary' in event) return status('failure', event.summary);
+      return status('failure', `Step "${event.step}" failed with exit code ${event.exitCode}`, links.stepLog(event.stepKey));
+    case 'error':
+      if ('summary' in event) return status('error', event.summary);
+      return status(
+        'error',
+        event.step ? `Step "${event.step}" could not run: ${event.reason}` : event.reason,
+        event.stepKey ? links.stepLog(event.stepKey) : links.build,
+      );
+    case 'skipped':
+      return status(event.blockedState, `Not run: ${event.blockedBy} ${event.blockedState === 'failure' ? 'failed' : 'had an error'}`);
+  }
+}
+
+function seconds(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
+}

@@ -1,0 +1,24 @@
+/** A commit status as GitHub takes it. */
+export interface CommitStatus {
+  context: string;
+  state: 'pending' | 'success' | 'failure' | 'error';
+  /** At most 140 characters. */
+  description: string;
+  target_url?: string;
+}
+
+/** Something that happened to one stage of a build; the reporter turns it into a status. */
+export type StageEvent =
+  | { stage: string; state: 'queued' }
+  | { stage: string; state: 'running' }
+  | { stage: string; state: 'success'; steps: number; durationMs: number }
+  | { stage: string; state: 'failure'; step: string; stepKey: string; exitCode: number }
+  | { stage: string; state: 'error'; reason: string; step?: string; stepKey?: string }
+  | { stage: string; state: 'skipped'; blockedBy: string; blockedState: 'failure' | 'error' };
+
+/** A spec that could not be used: missing, unreadable or invalid. */
+export interface SpecEvent {
+  stage: 'spec';
+  state: 'failure' | 'error';
+  summary: string;
+}

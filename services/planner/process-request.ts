@@ -1,0 +1,69 @@
+import type { Queue } from 'bullmq';
+import type { BuildRecord } from '../core/build/record.js';
+import { recordForPlan } from '../core/build/record-for-plan.js';
+import { compilePlan } from '../core/plan/compile-plan.js';
+import { buildIdFor } from '../core/plan/naming.js';
+import { formatIssue } from '../core/spec/format-issues.js';
+import type { SpecParser } from '../core/spec/parse-spec.js';
+import type { BuildStore } from '../shared/build-store.js';
+import type { GitHub } from '../shared/github.js';
+import type { Logger } from '../shared/logger.js';
+import { JOB_OPTIONS, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
+import { queueStatus } from '../shared/status-queue.js';
+
+export const SPEC_FILE = '.buildspec.yml';
+
+export interface PlannerDeps {
+  github: GitHub;
+  store: BuildStore;
+  parse: SpecParser;
+  builds: Queue<BuildJob>;
+  statuses: Queue<StatusJob>;
+  gitImage: string;
+  publicUrl: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Plans one build request: reads `.buildspec.yml` at the exact commit, validates it and
+ * queues the build with `pending` statuses, or records why it cannot run. Idempotent: a
+ * request planned twice (a stalled job) queues one build.
+ *
+ * GitHub trouble is thrown (BullMQ retries); a missing or invalid spec is a final answer.
+ */
+export async function processRequest(job: RequestJob, deps: PlannerDeps): Promise<{ buildId: string; outcome: string }> {
+  const { request } = job;
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  const buildId = buildIdFor(request.id);
+  const target = { buildId, repo: request.repo, sha: request.sha, publicUrl: deps.publicUrl };
+  const existing = await deps.store.get(buildId);
+  if (existing?.specIssues || existing?.specError) return { buildId, outcome: 'invalid spec (already recorded)' };
+
+  const text = await deps.github.fileAt(request.repo, SPEC_FILE, request.sha);
+  const base: BuildRecord = { id: buildId, request, state: 'queued', createdAt: now, stages: [] };
+
+  if (text === undefined) {
+    const specError = `No ${SPEC_FILE} at the root of the repository at ${request.sha.slice(0, 7)}`;
+    await deps.store.create({ ...base, state: 'failure', finishedAt: now, specError });
+    await queueStatus(deps.statuses, target, { stage: 'spec', state: 'failure', summary: specError });
+    return { buildId, outcome: 'no spec' };
+  }
+
+  const parsed = deps.parse(text);
+  if (!parsed.ok) {
+    const first = formatIssue(parsed.issues[0]!);
+    const more = parsed.issues.length > 1 ? ` (+${parsed.issues.length - 1} more)` : '';
+    await deps.store.create({ ...base, state: 'failure', finishedAt: now, specIssues: parsed.issues });
+    await queueStatus(deps.statuses, target, { stage: 'spec', state: 'failure', summary: `${first}${more}` });
+    deps.logger.info('spec invalid', { buildId, issues: parsed.issues.length });
+    return { buildId, outcome: 'invalid spec' };
+  }
+
+  const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage });
+  if (!existing) await deps.store.create(recordForPlan(plan, now));
+  for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stage.name, state: 'queued' });
+  await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
+  deps.logger.info('build queued', { buildId, repo: `${request.repo.owner}/${request.repo.name}`, sha: request.sha });
+  return { buildId, outcome: 'queued' };
+}

@@ -1,0 +1,50 @@
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Config } from '../shared/config.js';
+import { BuildStore } from '../shared/build-store.js';
+import { createGitHub } from '../shared/github.js';
+import type { Logger } from '../shared/logger.js';
+import { QUEUES, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
+import { clientConnection, workerConnection } from '../shared/redis.js';
+import type { Running } from '../shared/service.js';
+import { specParser } from '../shared/spec-parser.js';
+import { processRequest } from './process-request.js';
+
+/** Starts the planner's BullMQ worker on the requests queue. */
+export function startPlanner(config: Config, logger: Logger): Running {
+  const redis = workerConnection(config.redisUrl);
+  const builds = new Queue<BuildJob>(QUEUES.builds, { connection: redis });
+  const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
+  const deps = {
+    github: createGitHub(config.githubApiUrl, config.githubToken),
+    store: new BuildStore(redis),
+    parse: specParser(),
+    builds,
+    statuses,
+    gitImage: config.gitImage,
+    publicUrl: config.publicUrl,
+    logger,
+  };
+  const worker = new Worker<RequestJob>(
+    QUEUES.requests,
+    async (job) => {
+      try {
+        return await processRequest(job.data, deps);
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        // 401/403: Slipway's token cannot read the repository; retrying will not help.
+        if (status === 401 || status === 403) throw new UnrecoverableError(`GitHub refused to read the spec (${status})`);
+        throw err;
+      }
+    },
+    { connection: workerConnection(config.redisUrl), concurrency: 4 },
+  );
+  worker.on('failed', (job, err) => logger.warn('planning failed', { job: job?.id, attempt: job?.attemptsMade, err }));
+  return {
+    async close() {
+      await worker.close();
+      await builds.close();
+      await statuses.close();
+      redis.disconnect();
+    },
+  };
+}

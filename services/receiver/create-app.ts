@@ -1,0 +1,37 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Queue } from 'bullmq';
+import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
+import type { BuildStore } from '../shared/build-store.js';
+import type { Logger } from '../shared/logger.js';
+import type { RequestJob } from '../shared/queues.js';
+import { apiRouter } from './api-routes.js';
+import { webhookHandler } from './webhook-route.js';
+
+export interface AppDeps {
+  webhookSecret: string;
+  requests: Queue<RequestJob>;
+  store: BuildStore;
+  cloneUrlRewrite: CloneUrlRewrite;
+  logger: Logger;
+}
+
+/** The receiver's HTTP app (webhooks and the API), without listening: tests call it directly. */
+export function createApp(deps: AppDeps): Koa {
+  if (!deps.webhookSecret) throw new Error('a webhook secret is required; refusing to accept unsigned webhooks');
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      deps.logger.error('request failed', { path: ctx.path, err });
+      ctx.status = 500;
+      ctx.body = { error: 'internal error' };
+    }
+  });
+  const router = new Router();
+  router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger }));
+  const api = apiRouter(deps.store);
+  app.use(router.routes()).use(router.allowedMethods()).use(api.routes()).use(api.allowedMethods());
+  return app;
+}

@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+import { Queue } from 'bullmq';
+import { BuildStore } from '../shared/build-store.js';
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { QUEUES, type RequestJob } from '../shared/queues.js';
+import { clientConnection } from '../shared/redis.js';
+import type { Running } from '../shared/service.js';
+import { createApp } from './create-app.js';
+
+/** Starts the receiver's HTTP server once Redis answers, so no webhook is taken that cannot be queued. */
+export async function startReceiver(config: Config, logger: Logger): Promise<Running & { port: number }> {
+  const redis = clientConnection(config.redisUrl);
+  await new Promise<void>((resolve, reject) => {
+    redis.once('ready', resolve);
+    redis.once('error', (err) => reject(new Error(`Redis at ${config.redisUrl} did not answer: ${err.message}`)));
+  });
+  const requests = new Queue<RequestJob>(QUEUES.requests, { connection: redis });
+  const app = createApp({ webhookSecret: config.webhookSecret, requests, store: new BuildStore(redis), cloneUrlRewrite: config.cloneUrlRewrite, logger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.port, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info('receiver listening', { port, webhook: `${config.publicUrl}/webhooks` });
+  return {
+    port,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await requests.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { Worker } from 'bullmq';
+import type { Config } from '../shared/config.js';
+import { createGitHub } from '../shared/github.js';
+import type { Logger } from '../shared/logger.js';
+import { QUEUES, type StatusJob } from '../shared/queues.js';
+import { clientConnection, workerConnection } from '../shared/redis.js';
+import type { Running } from '../shared/service.js';
+import { processStatus } from './process-status.js';
+
+/** Starts the reporter's BullMQ worker: statuses are posted one at a time, in queue order. */
+export function startReporter(config: Config, logger: Logger): Running {
+  const redis = clientConnection(config.redisUrl);
+  const github = createGitHub(config.githubApiUrl, config.githubToken);
+  const worker = new Worker<StatusJob>(
+    QUEUES.statuses,
+    async (job) => {
+      const result = await processStatus(job.data, { github, redis });
+      if (result === 'posted') logger.info('status posted', { sha: job.data.sha, ...job.data.status });
+      return result;
+    },
+    { connection: workerConnection(config.redisUrl), concurrency: 1 },
+  );
+  worker.on('failed', (job, err) => logger.warn('status not posted, will retry', { job: job?.id, attempt: job?.attemptsMade, err }));
+  return {
+    async close() {
+      await worker.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
+
+/** Everything an operator can set, read once from the environment at start-up. */
+export interface Config {
+  /** Secret shared with GitHub's webhook settings. The receiver refuses to start without it. */
+  webhookSecret: string;
+  redisUrl: string;
+  /** GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3). */
+  githubApiUrl: string;
+  githubToken: string;
+  /** Base URL where people reach Slipway's HTTP API; statuses link here. */
+  publicUrl: string;
+  port: number;
+  cloneUrlRewrite: CloneUrlRewrite;
+  gitImage: string;
+  /** Concurrent builds per executor process. */
+  executorConcurrency: number;
+  /** How long a step may wait to be scheduled on a node before it is an error. */
+  schedulingTimeoutMs: number;
+  /** Default time limit for one step. */
+  stepTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the configuration; `need` lists settings the calling service cannot do without. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Array<keyof Config> = []): Config {
+  const port = Number(env.SLIPWAY_PORT ?? 3000);
+  const config: Config = {
+    webhookSecret: env.SLIPWAY_WEBHOOK_SECRET ?? '',
+    redisUrl: env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    githubApiUrl: (env.SLIPWAY_GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    githubToken: env.SLIPWAY_GITHUB_TOKEN ?? '',
+    publicUrl: (env.SLIPWAY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    port,
+    cloneUrlRewrite: parseRewrite(env.SLIPWAY_CLONE_URL_REWRITE ?? ''),
+    gitImage: env.SLIPWAY_GIT_IMAGE ?? 'slipway/git:1',
+    executorConcurrency: Number(env.SLIPWAY_EXECUTOR_CONCURRENCY ?? 4),
+    schedulingTimeoutMs: Number(env.SLIPWAY_SCHEDULING_TIMEOUT_MS ?? 120_000),
+    stepTimeoutMs: Number(env.SLIPWAY_STEP_TIMEOUT_MS ?? 3_600_000),
+  };
+  const names: Partial<Record<keyof Config, string>> = {
+    webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',
+    githubToken: 'SLIPWAY_GITHUB_TOKEN',
+  };
+  for (const key of need) {
+    if (!config[key]) throw new ConfigError(`${names[key] ?? key} is not set; Slipway cannot start without it`);
+  }
+  for (const key of ['port', 'executorConcurrency', 'schedulingTimeoutMs', 'stepTimeoutMs'] as const) {
+    if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
+  }
+  return config;
+}
+
+/** `https://github.com/=git://mirror/,https://a/=https://b/` → rules, first match wins. */
+function parseRewrite(text: string): CloneUrlRewrite {
+  return text
+    .split(',')
+    .map((rule) => rule.trim())
+    .filter(Boolean)
+    .map((rule) => {
+      const eq = rule.indexOf('=');
+      if (eq <= 0) throw new ConfigError(`SLIPWAY_CLONE_URL_REWRITE: "${rule}" is not FROM=TO`);
+      return { from: rule.slice(0, eq), to: rule.slice(eq + 1) };
+    });
+}

@@ -1,0 +1,31 @@
+import { Octokit } from '@octokit/rest';
+import type { RepoRef } from '../core/build/types.js';
+import type { CommitStatus } from '../core/status/types.js';
+
+/** The GitHub calls Slipway makes, behind one small interface so tests can point it anywhere. */
+export interface GitHub {
+  /** The text of a file at a commit, or undefined when it does not exist there. */
+  fileAt(repo: RepoRef, path: string, sha: string): Promise<string | undefined>;
+  createStatus(repo: RepoRef, sha: string, status: CommitStatus): Promise<void>;
+}
+
+/** A GitHub client on `@octokit/rest`; `baseUrl` may be GitHub Enterprise's `/api/v3`. */
+export function createGitHub(baseUrl: string, token: string): GitHub {
+  const octokit = new Octokit({ baseUrl, auth: token || undefined, userAgent: 'slipway', request: { retries: 0 } });
+  return {
+    async fileAt(repo, path, sha) {
+      try {
+        const res = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.name, path, ref: sha });
+        const data = res.data;
+        if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
+        return Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8');
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return undefined;
+        throw err;
+      }
+    },
+    async createStatus(repo, sha, status) {
+      await octokit.rest.repos.createCommitStatus({ owner: repo.owner, repo: repo.name, sha, ...status });
+    },
+  };
+}

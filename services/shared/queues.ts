@@ -1,0 +1,59 @@
+import type { BuildRequest } from '../core/build/types.js';
+import type { Plan } from '../core/plan/types.js';
+import type { CommitStatus } from '../core/status/types.js';
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * The queue contracts, in one place: names, payloads, job ids and default options.
+ *
+ * receiver --requests--> planner --builds--> executor
+ *     planner, executor --statuses--> reporter
+ */
+export const QUEUES = {
+  requests: 'slipway-requests',
+  builds: 'slipway-builds',
+  statuses: 'slipway-statuses',
+} as const;
+
+/** A build request to plan. Job id: the request id (the webhook delivery id). */
+export interface RequestJob {
+  request: BuildRequest;
+  receivedAt: string;
+}
+
+/** A plan to run. Job id: the build id. */
+export interface BuildJob {
+  plan: Plan;
+}
+
+/** A commit status to post. Job id: build, context and state, so a repeat is a no-op. */
+export interface StatusJob {
+  buildId: string;
+  owner: string;
+  repo: string;
+  sha: string;
+  status: CommitStatus;
+  /** Order of events within a build: a status never replaces a later one. */
+  seq: number;
+}
+
+/**
+ * BullMQ job ids must not contain `:` and must not be all digits. Delivery ids are GUIDs;
+ * anything else is made safe here rather than refused.
+ */
+export function safeJobId(id: string): string {
+  const cleaned = id.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^\d+$/.test(cleaned) ? `j${cleaned}` : cleaned;
+}
+
+/** Keep finished jobs long enough that a redelivery of the same id is recognised. */
+const keep = { removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
+
+export const JOB_OPTIONS: Record<keyof typeof QUEUES, JobsOptions> = {
+  // Fetching the spec talks to GitHub: retry on trouble; a bad spec is final (UnrecoverableError).
+  requests: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  // A build is run once; a crashed executor's job is picked up again as a stalled job.
+  builds: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
+  // GitHub may be down for a while: keep trying for about an hour, never re-running a build.
+  statuses: { ...keep, attempts: 15, backoff: { type: 'exponential', delay: 1_000 } },
+};

@@ -1,0 +1,31 @@
+import type { Queue } from 'bullmq';
+import type { RepoRef } from '../core/build/types.js';
+import { slug } from '../core/plan/naming.js';
+import { stageStatus, type StatusLinks } from '../core/status/stage-status.js';
+import type { SpecEvent, StageEvent } from '../core/status/types.js';
+import { JOB_OPTIONS, type StatusJob } from './queues.js';
+
+/** Events of one stage happen in this order; a status of a lower rank never replaces a higher one. */
+export function rankOf(state: StageEvent['state'] | SpecEvent['state']): number {
+  return state === 'queued' ? 0 : state === 'running' ? 1 : 2;
+}
+
+export function statusLinks(publicUrl: string, buildId: string): StatusLinks {
+  const build = `${publicUrl}/builds/${buildId}`;
+  return { build, stepLog: (key) => `${build}/steps/${key}/log` };
+}
+
+/**
+ * Queues the commit status for a stage event. The job id names the build, the context and
+ * the event's rank, so the same event reported twice (a re-run job) is posted once.
+ */
+export async function queueStatus(
+  queue: Queue<StatusJob>,
+  target: { buildId: string; repo: RepoRef; sha: string; publicUrl: string },
+  event: StageEvent | SpecEvent,
+): Promise<void> {
+  const status = stageStatus(event, statusLinks(target.publicUrl, target.buildId));
+  const seq = rankOf(event.state);
+  const job: StatusJob = { buildId: target.buildId, owner: target.repo.owner, repo: target.repo.name, sha: target.sha, status, seq };
+  await queue.add('status', job, { ...JOB_OPTIONS.statuses, jobId: `${target.buildId}-${slug(status.context)}-${seq}` });
+}
