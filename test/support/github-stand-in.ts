@@ -1,0 +1,190 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Dispatcher } from './github-stand-in/dispatcher.js';
+import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
+import { GitRepos } from './github-stand-in/git-repos.js';
+import { StatusStore, type CommitState } from './github-stand-in/status-store.js';
+
+export type { CommitState } from './github-stand-in/status-store.js';
+
+/** Options of {@link GitHubStandIn.start}. */
+export interface GitHubStandInOptions {
+  /** Host name put in {@link GitHubStandIn.apiUrl} (default 127.0.0.1). The server listens on 0.0.0.0. */
+  host?: string;
+  /** HTTP port (default 0: a free one). */
+  port?: number;
+  /** Host put in clone URLs (default 172.17.0.1, the docker0 gateway containers can reach). */
+  gitHost?: string;
+  /** git daemon port (default: a free one). */
+  gitPort?: number;
+  /** When set, API requests must send `Authorization: token <token>` (or `Bearer`), else 401. */
+  token?: string;
+}
+
+/** A commit status as recorded for assertions, in posting order. */
+export interface RecordedStatus {
+  state: CommitState;
+  context: string;
+  description: string | null;
+  target_url: string | null;
+}
+
+/** One API request the stand-in answered. */
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, as sent (percent-encoding kept). */
+  path: string;
+  status: number;
+  /** The description's operationId, or undefined for a route GitHub does not have. */
+  operationId: string | undefined;
+}
+
+/**
+ * A stand-in for github.com for tests: a REST API (contents, commit statuses) backed by real
+ * bare git repositories, and a `git daemon` serving those repositories over git:// so Docker
+ * containers can clone them.
+ *
+ * Every request is matched to an operation of GitHub's official OpenAPI description
+ * (`@octokit/openapi`) and validated against it, and so is every response; each mismatch is
+ * appended to {@link violations}, so a test can end with `expect(standIn.violations).toEqual([])`.
+ *
+ * Lifecycle: `await GitHubStandIn.start()`, then {@link createRepo} and {@link commit}; point
+ * Octokit at {@link apiUrl} and clones at {@link cloneUrl}; `await stop()` at the end.
+ */
+export class GitHubStandIn {
+  /** Every departure from GitHub's description seen so far (requests and responses). */
+  readonly violations: string[] = [];
+  /** Every request answered, in order. */
+  readonly requests: RecordedRequest[] = [];
+
+  private constructor(
+    /** Base URL of the REST API, e.g. `http://127.0.0.1:PORT`: Octokit's `baseUrl`. */
+    readonly apiUrl: string,
+    /** Port of the git daemon. */
+    readonly gitPort: number,
+    private readonly gitHost: string,
+    private readonly root: string,
+    private readonly repos: GitRepos,
+    private readonly store: StatusStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly server: Server,
+    private readonly daemon: GitDaemon,
+  ) {}
+
+  /** Starts the HTTP API and the git daemon on a fresh temporary directory. */
+  static async start(options: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'slipway-github-'));
+    const base = path.join(root, 'repos');
+    await mkdir(base);
+    const cleanups: Array<() => Promise<void>> = [() => rm(root, { recursive: true, force: true })];
+    try {
+      const daemon = await startGitDaemon(base, options.gitPort);
+      cleanups.unshift(() => daemon.stop());
+      const server = createServer();
+      await listen(server, options.port ?? 0);
+      cleanups.unshift(() => close(server));
+      const apiUrl = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
+      const repos = new GitRepos(base);
+      const store = new StatusStore();
+      const dispatcher = new Dispatcher({
+        ...(options.token === undefined ? {} : { token: options.token }),
+        context: { repos, statuses: store, apiUrl },
+      });
+      const standIn = new GitHubStandIn(apiUrl, daemon.port, options.gitHost ?? '172.17.0.1', root, repos, store, dispatcher, server, daemon);
+      server.on('request', (req, res) => {
+        standIn.serve(req, res).catch((error: unknown) => {
+          standIn.violations.push(`stand-in failed to serve ${req.method} ${req.url}: ${String(error)}`);
+          res.destroy();
+        });
+      });
+      return standIn;
+    } catch (error) {
+      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** `git://<gitHost>:<gitPort>/<owner>/<repo>.git` */
+  cloneUrl(owner: string, repo: string): string {
+    return `git://${this.gitHost}:${this.gitPort}/${owner}/${repo}.git`;
+  }
+
+  /** Creates an empty repository (its default branch becomes the first branch committed to). */
+  async createRepo(owner: string, repo: string): Promise<void> {
+    await this.repos.create(owner, repo);
+  }
+
+  /**
+   * Commits `files` (path → content) on top of `branch`'s tree (creating the branch if
+   * needed) with real git and returns the commit's full 40-character sha.
+   */
+  async commit(owner: string, repo: string, branch: string, files: Record<string, string>, message?: string): Promise<string> {
+    return this.repos.commit(owner, repo, branch, files, message);
+  }
+
+  /** Statuses posted for `owner/repo@sha` (full sha), oldest first. */
+  statuses(owner: string, repo: string, sha: string): RecordedStatus[] {
+    return this.store.list(owner, repo, sha).map((s) => ({
+      state: s.state as CommitState,
+      context: s.context,
+      description: s.description,
+      target_url: s.target_url,
+    }));
+  }
+
+  /** The last status posted for `owner/repo@sha` in `context` (case-insensitive, as GitHub). */
+  latestStatus(owner: string, repo: string, sha: string, context: string): RecordedStatus | undefined {
+    return this.statuses(owner, repo, sha)
+      .filter((s) => s.context.toLowerCase() === context.toLowerCase())
+      .at(-1);
+  }
+
+  /**
+   * Makes the next `count` API requests that match an operation fail with `status` (default
+   * 502) and a GitHub error body, to exercise retries. They are recorded like any request.
+   */
+  failNext(count = 1, status = 502): void {
+    this.dispatcher.failNext(count, status);
+  }
+
+  /** Stops the API and the git daemon and deletes the repositories. */
+  async stop(): Promise<void> {
+    await close(this.server);
+    await this.daemon.stop();
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://stand-in.invalid');
+    const answer = await this.dispatcher.dispatch({ method, url, headers: req.headers, body: Buffer.concat(chunks) });
+    this.violations.push(...answer.violations);
+    this.requests.push({ method, path: url.pathname, status: answer.status, operationId: answer.operationId });
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.payload.length) });
+    res.end(answer.payload);
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    // Octokit's fetch keeps connections alive; without this close() waits for them.
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,133 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { getContent } from './contents-route.js';
+import { githubRoutes, type MatchedOperation } from './openapi-document.js';
+import { OpenApiValidator } from './openapi-validator.js';
+import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
+import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
+
+/** The operations the stand-in implements, by the description's operationId. */
+const HANDLERS: Record<string, RouteHandler> = {
+  'repos/get-content': getContent,
+  'repos/create-commit-status': createCommitStatus,
+  'repos/list-commit-statuses-for-ref': listCommitStatusesForRef,
+};
+
+const REST_DOCS = 'https://docs.github.com/rest';
+
+/** One HTTP request as received. */
+export interface IncomingApiRequest {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** The answer to send, plus what the stand-in noticed about the exchange. */
+export interface ApiExchange {
+  status: number;
+  headers: Record<string, string>;
+  payload: Buffer;
+  /** The matched operation's id, or undefined for a route GitHub does not have. */
+  operationId: string | undefined;
+  /** Every way the request or response departed from GitHub's description. */
+  violations: string[];
+}
+
+/** Settings of a {@link Dispatcher}. */
+export interface DispatcherOptions {
+  /** When set, requests must carry `Authorization: token <token>` or `Bearer <token>`. */
+  token?: string;
+  context: Omit<RouteContext, 'docsUrl'>;
+}
+
+/**
+ * Turns requests into answers: matches each to an operation of GitHub's description (an
+ * unknown route is a violation and a 404), validates it, checks the token, runs the
+ * operation's handler (an operation without one is a violation and a 501) and validates the
+ * answer against the operation's response schema.
+ */
+export class Dispatcher {
+  private readonly validator = new OpenApiValidator();
+  private injected = { remaining: 0, status: 502 };
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /** Makes the next `count` matched requests fail with `status` (GitHub having trouble). */
+  failNext(count: number, status: number): void {
+    this.injected = { remaining: count, status };
+  }
+
+  /** Handles one request; never throws (a handler's exception becomes a 500 and a violation). */
+  async dispatch(request: IncomingApiRequest): Promise<ApiExchange> {
+    const label = `${request.method} ${request.url.pathname}${request.url.search}`;
+    const violations: string[] = [];
+    const match = githubRoutes().match(request.method, request.url.pathname);
+    if (match === undefined) {
+      violations.push(`${label}: no such operation in GitHub's REST API description`);
+      return exchange(githubError(404, 'Not Found', REST_DOCS), undefined, violations);
+    }
+    const { operationId } = match.operation;
+    const note = (problem: string): number => violations.push(`${label} [${operationId}]: ${problem}`);
+    const context: RouteContext = { ...this.options.context, docsUrl: match.operation.externalDocs?.url ?? REST_DOCS };
+
+    let body: unknown;
+    if (request.body.length > 0) {
+      try {
+        body = JSON.parse(request.body.toString('utf8'));
+      } catch {
+        note('request body is not JSON');
+        return exchange(githubError(400, 'Problems parsing JSON', context.docsUrl), operationId, violations);
+      }
+    }
+    this.validator.validateRequest(match, request.url.searchParams, body).forEach(note);
+
+    const handler = HANDLERS[operationId];
+    let response: RouteResponse;
+    if (handler === undefined) {
+      note('operation not implemented by the GitHub stand-in');
+      return exchange(githubError(501, `GitHub stand-in does not implement ${operationId}`, context.docsUrl), operationId, violations);
+    }
+    const denied = this.authorize(request.headers.authorization, context.docsUrl);
+    if (denied !== undefined) response = denied;
+    else if (this.injected.remaining > 0) {
+      this.injected.remaining -= 1;
+      response = githubError(this.injected.status, 'Server Error', context.docsUrl);
+    } else {
+      try {
+        response = await handler({ params: match.pathParams, query: request.url.searchParams, body, headers: request.headers }, context);
+      } catch (error) {
+        note(`stand-in handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        response = githubError(500, 'Server Error', context.docsUrl);
+      }
+    }
+    this.validateResponse(match, response).forEach(note);
+    return exchange(response, operationId, violations);
+  }
+
+  private authorize(header: string | undefined, docsUrl: string): RouteResponse | undefined {
+    const expected = this.options.token;
+    if (expected === undefined) return undefined;
+    if (header === undefined) return githubError(401, 'Requires authentication', docsUrl);
+    const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
+    if (presented !== expected) return githubError(401, 'Bad credentials', docsUrl);
+    return undefined;
+  }
+
+  private validateResponse(match: MatchedOperation, response: RouteResponse): string[] {
+    if (response.raw !== undefined) return this.validator.validateResponse(match, response.status, response.raw.data, false);
+    return this.validator.validateResponse(match, response.status, response.body, true);
+  }
+}
+
+function exchange(response: RouteResponse, operationId: string | undefined, violations: string[]): ApiExchange {
+  const headers: Record<string, string> = { ...response.headers };
+  let payload: Buffer = Buffer.alloc(0);
+  if (response.raw !== undefined) {
+    headers['content-type'] = response.raw.contentType;
+    payload = response.raw.data;
+  } else if (response.body !== undefined) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+    payload = Buffer.from(JSON.stringify(response.body), 'utf8');
+  }
+  return { status: response.status, headers, payload, operationId, violations };
+}
