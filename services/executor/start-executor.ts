@@ -25,6 +25,7 @@ export function startExecutor(config: Config, logger: Logger, backend: Backend =
     const report: RuntimeDeps['report'] = (event) => queueStatus(statuses, target, event);
     return report;
   };
+  const workerRedis = workerConnection(config.redisUrl);
   const worker = new Worker<BuildJob>(
     QUEUES.builds,
     (job) =>
@@ -36,7 +37,7 @@ export function startExecutor(config: Config, logger: Logger, backend: Backend =
         stepTimeoutMs: config.stepTimeoutMs,
         logger,
       }),
-    { connection: workerConnection(config.redisUrl), concurrency: config.executorConcurrency, lockDuration: 60_000, maxStalledCount: 5 },
+    { connection: workerRedis, concurrency: config.executorConcurrency, lockDuration: 60_000, maxStalledCount: 5 },
   );
   worker.on('failed', (job, err) => {
     if (!job) return;
@@ -46,6 +47,7 @@ export function startExecutor(config: Config, logger: Logger, backend: Backend =
   return {
     async close() {
       await worker.close();
+      workerRedis.disconnect();
       await statuses.close();
       redis.disconnect();
     },

@@ -24,6 +24,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
     publicUrl: config.publicUrl,
     logger,
   };
+  const workerRedis = workerConnection(config.redisUrl);
   const worker = new Worker<RequestJob>(
     QUEUES.requests,
     async (job) => {
@@ -36,12 +37,13 @@ export function startPlanner(config: Config, logger: Logger): Running {
         throw err;
       }
     },
-    { connection: workerConnection(config.redisUrl), concurrency: 4 },
+    { connection: workerRedis, concurrency: 4 },
   );
   worker.on('failed', (job, err) => logger.warn('planning failed', { job: job?.id, attempt: job?.attemptsMade, err }));
   return {
     async close() {
       await worker.close();
+      workerRedis.disconnect();
       await builds.close();
       await statuses.close();
       redis.disconnect();

@@ -11,6 +11,7 @@ import { processStatus } from './process-status.js';
 export function startReporter(config: Config, logger: Logger): Running {
   const redis = clientConnection(config.redisUrl);
   const github = createGitHub(config.githubApiUrl, config.githubToken);
+  const workerRedis = workerConnection(config.redisUrl);
   const worker = new Worker<StatusJob>(
     QUEUES.statuses,
     async (job) => {
@@ -18,12 +19,13 @@ export function startReporter(config: Config, logger: Logger): Running {
       if (result === 'posted') logger.info('status posted', { sha: job.data.sha, ...job.data.status });
       return result;
     },
-    { connection: workerConnection(config.redisUrl), concurrency: 1 },
+    { connection: workerRedis, concurrency: 1 },
   );
   worker.on('failed', (job, err) => logger.warn('status not posted, will retry', { job: job?.id, attempt: job?.attemptsMade, err }));
   return {
     async close() {
       await worker.close();
+      workerRedis.disconnect();
       redis.disconnect();
     },
   };

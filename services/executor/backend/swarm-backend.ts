@@ -131,7 +131,11 @@ export class SwarmBackend implements Backend {
     const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`] });
     const services = await this.docker.listServices({ filters });
     await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
-    // Containers of removed services go away asynchronously: retry while "in use".
+    // Swarm keeps the exited containers of a removed job service for a long while; they hold
+    // the workspace volume, so they go too.
+    const containers = await this.docker.listContainers({ all: true, filters });
+    await Promise.all(containers.map((c) => ignoreMissing(() => this.docker.getContainer(c.Id).remove({ force: true, v: false }))));
+    // Networks are released asynchronously once their tasks are gone: retry while "in use".
     const networks = await this.docker.listNetworks({ filters });
     await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
     const { Volumes } = await this.docker.listVolumes({ filters });

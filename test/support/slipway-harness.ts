@@ -1,0 +1,113 @@
+import { createServer } from 'node:net';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startExecutor } from '../../services/executor/start-executor.js';
+import { startPlanner } from '../../services/planner/start-planner.js';
+import { startReceiver } from '../../services/receiver/start-receiver.js';
+import { startReporter } from '../../services/reporter/start-reporter.js';
+import { BuildStore } from '../../services/shared/build-store.js';
+import { loadConfig, type Config } from '../../services/shared/config.js';
+import { createLogger } from '../../services/shared/logger.js';
+import { QUEUES } from '../../services/shared/queues.js';
+import type { Running } from '../../services/shared/service.js';
+import type { GitHubStandIn } from './github-stand-in.js';
+
+export const REDIS_URL = process.env.SLIPWAY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A Redis database of its own for one test file, emptied first, so test files never share queues. */
+export async function freshRedisUrl(db: number): Promise<string> {
+  const url = `${REDIS_URL}/${db}`;
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    await redis.flushdb();
+  } catch (err) {
+    throw new Error(`Redis is required for this test and did not answer at ${url} (run scripts/infra.sh): ${(err as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+  return url;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningSlipway {
+  url: string;
+  config: Config;
+  store: BuildStore;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export const WEBHOOK_SECRET = 'test-webhook-secret';
+
+/**
+ * Slipway in this process, wired to a GitHub stand-in and a Redis database of its own:
+ * receiver, planner, reporter and executor (on the real swarm unless `executor: false`).
+ * Clone URLs of github.com are rewritten to the stand-in's git daemon.
+ */
+export async function startSlipway(options: {
+  standIn: GitHubStandIn;
+  redisUrl: string;
+  executor?: boolean;
+  env?: Record<string, string>;
+}): Promise<RunningSlipway> {
+  const port = await freePort();
+  const gitBase = options.standIn.cloneUrl('x', 'y').replace(/x\/y\.git$/, '');
+  const config = loadConfig({
+    SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    SLIPWAY_REDIS_URL: options.redisUrl,
+    SLIPWAY_GITHUB_API_URL: options.standIn.apiUrl,
+    SLIPWAY_GITHUB_TOKEN: 'test-token',
+    SLIPWAY_PORT: String(port),
+    SLIPWAY_CLONE_URL_REWRITE: `https://github.com/=${gitBase}`,
+    SLIPWAY_SCHEDULING_TIMEOUT_MS: '20000',
+    SLIPWAY_STEP_TIMEOUT_MS: '120000',
+    ...options.env,
+  });
+  const logger = createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
+  const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger)];
+  if (options.executor !== false) parts.push(startExecutor(config, logger));
+  parts.push(await startReceiver(config, logger));
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    store: new BuildStore(redis),
+    redis,
+    async close() {
+      for (const part of parts.reverse()) await part.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** Counts of jobs in the requests queue, to prove what a webhook did or did not enqueue. */
+export async function requestJobCount(redisUrl: string): Promise<number> {
+  const queue = new Queue(QUEUES.requests, { connection: { url: redisUrl } });
+  try {
+    const counts = await queue.getJobCounts();
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Polls until `check` returns a value, or fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
