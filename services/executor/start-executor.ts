@@ -1,5 +1,4 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import Docker from 'dockerode';
 import { BuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
@@ -15,7 +14,7 @@ import { runBuild, type RuntimeDeps } from './run-build.js';
  * Starts the executor's BullMQ worker on the builds queue. A job whose executor died is
  * picked up again as stalled and `runBuild` re-attaches to what is running.
  */
-export function startExecutor(config: Config, logger: Logger, backend: Backend = new SwarmBackend(new Docker())): Running {
+export function startExecutor(config: Config, logger: Logger, backend: Backend = new SwarmBackend()): Running {
   const redis = workerConnection(config.redisUrl);
   const store = new BuildStore(redis);
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });

@@ -4,7 +4,7 @@ import { BuildStore } from '../shared/build-store.js';
 import { createGitHub } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
-import { clientConnection, workerConnection } from '../shared/redis.js';
+import { workerConnection } from '../shared/redis.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
 import { processRequest } from './process-request.js';

@@ -6,7 +6,6 @@ import { createRequire } from 'node:module';
  * A webhook payload. Deliberately untyped: tests build and mutate real GitHub payloads, and
  * the code under test must cope with their actual shape, not a type we wrote.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type WebhookPayload = any;
 
 /** One event's entry in `@octokit/webhooks-examples`. */
