@@ -11,6 +11,8 @@ const shared = {
 };
 
 export default {
+  // Integration tests drive real builds on the swarm; a hung one still fails, after 3 minutes.
+  testTimeout: 180_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

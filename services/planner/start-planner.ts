@@ -15,7 +15,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
   const builds = new Queue<BuildJob>(QUEUES.builds, { connection: redis });
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
   const deps = {
-    github: createGitHub(config.githubApiUrl, config.githubToken),
+    github: createGitHub(config.githubApiUrl, config.githubToken, logger),
     store: new BuildStore(redis),
     parse: specParser(),
     builds,

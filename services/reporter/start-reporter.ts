@@ -10,7 +10,7 @@ import { processStatus } from './process-status.js';
 /** Starts the reporter's BullMQ worker: statuses are posted one at a time, in queue order. */
 export function startReporter(config: Config, logger: Logger): Running {
   const redis = clientConnection(config.redisUrl);
-  const github = createGitHub(config.githubApiUrl, config.githubToken);
+  const github = createGitHub(config.githubApiUrl, config.githubToken, logger);
   const workerRedis = workerConnection(config.redisUrl);
   const worker = new Worker<StatusJob>(
     QUEUES.statuses,

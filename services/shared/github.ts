@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import type { RepoRef } from '../core/build/types.js';
 import type { CommitStatus } from '../core/status/types.js';
+import type { Logger } from './logger.js';
 
 /** The GitHub calls Slipway makes, behind one small interface so tests can point it anywhere. */
 export interface GitHub {
@@ -10,8 +11,15 @@ export interface GitHub {
 }
 
 /** A GitHub client on `@octokit/rest`; `baseUrl` may be GitHub Enterprise's `/api/v3`. */
-export function createGitHub(baseUrl: string, token: string): GitHub {
-  const octokit = new Octokit({ baseUrl, auth: token || undefined, userAgent: 'slipway', request: { retries: 0 } });
+export function createGitHub(baseUrl: string, token: string, logger?: Logger): GitHub {
+  const log = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (msg: string) => logger?.warn(`github: ${msg}`),
+    // Failed requests are thrown and reported by the caller; Octokit's own line is noise.
+    error: () => undefined,
+  };
+  const octokit = new Octokit({ baseUrl, auth: token || undefined, userAgent: 'slipway', log });
   return {
     async fileAt(repo, path, sha) {
       try {

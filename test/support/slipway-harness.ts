@@ -92,12 +92,14 @@ export async function startSlipway(options: {
 
 /** Counts of jobs in the requests queue, to prove what a webhook did or did not enqueue. */
 export async function requestJobCount(redisUrl: string): Promise<number> {
-  const queue = new Queue(QUEUES.requests, { connection: { url: redisUrl } });
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const queue = new Queue(QUEUES.requests, { connection });
   try {
     const counts = await queue.getJobCounts();
     return Object.values(counts).reduce((a, b) => a + b, 0);
   } finally {
     await queue.close();
+    connection.disconnect();
   }
 }
 
