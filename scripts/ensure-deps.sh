@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[deps] npm ci" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # `npm ci` is refused by npm 11 for this lock file (it lists no entries for other
+  # platforms' optional packages); `npm install` installs exactly the locked versions.
+  echo "[deps] npm install" >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
