@@ -2,6 +2,7 @@
 # Builds the images Slipway's demo and tests use, from nothing (no registry is reachable):
 #   slipway/busybox:1  a shell and the usual tools (busybox-static)
 #   slipway/git:1      busybox plus git, for checking out a build's workspace
+#   slipway/redis:1    busybox plus redis-server: Slipway's own Redis in swarm-stack.yml, a sidecar in tests
 # Each image carries a label with a hash of its inputs; an image whose hash matches is kept.
 set -euo pipefail
 log() { printf '[images] %s\n' "$*" >&2; }
@@ -33,22 +34,47 @@ CMD ["/bin/sh"]
 DOCKERFILE
 build slipway/busybox:1 "$work/busybox"
 
+# copies a binary and the libraries it links to into ROOTFS
+with_libs() { # with_libs BINARY ROOTFS
+  local bin=$1 root=$2
+  mkdir -p "$root$(dirname "$bin")"
+  cp -L "$bin" "$root$bin"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*' | sort -u); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
 # git -------------------------------------------------------------------------------------
 mkdir -p "$work/git/bin" "$work/git/rootfs/usr/lib/git-core"
 cp /bin/busybox "$work/git/bin/busybox"
 git_bin=$(readlink -f "$(command -v git)")
-cp "$git_bin" "$work/git/rootfs/usr/lib/git-core/git"
-for lib in $(ldd "$git_bin" | grep -o '/[^ ]*' | sort -u); do
-  mkdir -p "$work/git/rootfs$(dirname "$lib")"
-  cp -L "$lib" "$work/git/rootfs$lib"
-done
+with_libs "$git_bin" "$work/git/rootfs"
+[ "$git_bin" = /usr/lib/git-core/git ] || cp "$git_bin" "$work/git/rootfs/usr/lib/git-core/git"
 cat >"$work/git/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY bin/busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 COPY rootfs/ /
-RUN ["/bin/sh", "-c", "mkdir -p /tmp /etc /root /workspace /usr/bin && chmod 1777 /tmp && ln -s /usr/lib/git-core/git /usr/bin/git && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd"]
+RUN ["/bin/sh", "-c", "mkdir -p /tmp /etc /root /workspace /usr/bin && chmod 1777 /tmp && ln -sf /usr/lib/git-core/git /usr/bin/git && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd"]
 ENV PATH=/usr/local/bin:/usr/bin:/bin GIT_EXEC_PATH=/usr/lib/git-core HOME=/root
 CMD ["/bin/sh"]
 DOCKERFILE
 build slipway/git:1 "$work/git"
+
+# redis -----------------------------------------------------------------------------------
+mkdir -p "$work/redis/bin"
+cp /bin/busybox "$work/redis/bin/busybox"
+with_libs "$(readlink -f "$(command -v redis-server)")" "$work/redis/rootfs"
+cat >"$work/redis/Dockerfile" <<DOCKERFILE
+FROM scratch
+COPY bin/busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+COPY rootfs/ /
+RUN ["/bin/sh", "-c", "mkdir -p /tmp /etc /data && chmod 1777 /tmp && ln -sf $(readlink -f "$(command -v redis-server)") /usr/local/bin/redis-server 2>/dev/null || (mkdir -p /usr/local/bin && ln -sf $(readlink -f "$(command -v redis-server)") /usr/local/bin/redis-server); echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd"]
+ENV PATH=/usr/local/bin:/usr/bin:/bin
+WORKDIR /data
+EXPOSE 6379
+CMD ["redis-server", "--protected-mode", "no", "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--dir", "/data"]
+DOCKERFILE
+build slipway/redis:1 "$work/redis"

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 
 /** Everything an operator can set, read once from the environment at start-up. */
@@ -26,7 +27,8 @@ export class ConfigError extends Error {
 }
 
 /** Reads the configuration; `need` lists settings the calling service cannot do without. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, need: Array<keyof Config> = []): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<keyof Config> = []): Config {
+  const env = withFileSecrets(rawEnv);
   const port = Number(env.SLIPWAY_PORT ?? 3000);
   const config: Config = {
     webhookSecret: env.SLIPWAY_WEBHOOK_SECRET ?? '',
@@ -65,4 +67,21 @@ function parseRewrite(text: string): CloneUrlRewrite {
       if (eq <= 0) throw new ConfigError(`SLIPWAY_CLONE_URL_REWRITE: "${rule}" is not FROM=TO`);
       return { from: rule.slice(0, eq), to: rule.slice(eq + 1) };
     });
+}
+
+/**
+ * `SLIPWAY_X_FILE=/run/secrets/x` sets `SLIPWAY_X` from that file (Docker secrets), so
+ * secrets need not sit in the service's environment.
+ */
+function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const [key, path] of Object.entries(env)) {
+    if (!key.startsWith('SLIPWAY_') || !key.endsWith('_FILE') || !path) continue;
+    try {
+      out[key.slice(0, -'_FILE'.length)] = readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`${key}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
