@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { BuildRequest } from '../core/build/types.js';
 import type { Plan } from '../core/plan/types.js';
 import type { CommitStatus } from '../core/status/types.js';
@@ -42,8 +43,9 @@ export interface StatusJob {
  * anything else is made safe here rather than refused.
  */
 export function safeJobId(id: string): string {
-  const cleaned = id.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return /^\d+$/.test(cleaned) ? `j${cleaned}` : cleaned;
+  if (/^[A-Za-z0-9_.-]+$/.test(id) && !/^\d+$/.test(id)) return id;
+  // Hash anything else, so two different ids never map to the same job id.
+  return `h${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
 }
 
 /** Keep finished jobs long enough that a redelivery of the same id is recognised. */

@@ -10,6 +10,17 @@ export const WORKSPACE = '/workspace';
 export interface CompileOptions {
   /** Image with git and a shell, used to check the source out. */
   gitImage: string;
+  /** Default time limit of one step, when the spec sets none. */
+  stepTimeoutMs?: number;
+  /** Default time limit of a whole build. */
+  buildTimeoutMs?: number;
+}
+
+const HOUR = 3_600_000;
+
+/** The fields every step has, before the spec's own settings. */
+export function stepDefaults(timeoutMs: number): Omit<PlanStep, 'key' | 'name' | 'stage' | 'image' | 'script'> {
+  return { env: {}, secrets: [], timeoutMs, retries: 0, allowFailure: false, resources: {}, placement: [], locks: [], artifacts: [] };
 }
 
 /** Compiles a valid spec and a request into the plan the executor runs. Pure. */
@@ -18,21 +29,24 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
   const keys = new Set<string>(['checkout']);
   const stages = STAGES.filter((s) => spec[s] !== undefined).map((name) => ({
     name,
-    steps: (spec[name] ?? []).map((step) => compileStep(name, step, uniqueKey(step.name, keys))),
+    steps: (spec[name] ?? []).map((step) => compileStep(name, step, uniqueKey(step.name, keys), options.stepTimeoutMs ?? HOUR)),
+    sidecars: [],
   }));
   return {
     buildId,
     request,
     ...buildObjectNames(buildId),
     checkout: {
+      ...stepDefaults(10 * 60_000),
       key: 'checkout',
       name: 'checkout',
       stage: 'checkout',
       image: options.gitImage,
       script: checkoutScript(request.cloneUrl, request.sha),
-      env: {},
+      retries: 2,
     },
     stages,
+    timeoutMs: options.buildTimeoutMs ?? 3 * HOUR,
   };
 }
 
@@ -45,8 +59,9 @@ function uniqueKey(name: string, taken: Set<string>): string {
   return key;
 }
 
-function compileStep(stage: PlanStep['stage'], step: SpecStep, key: string): PlanStep {
+function compileStep(stage: PlanStep['stage'], step: SpecStep, key: string, timeoutMs: number): PlanStep {
   return {
+    ...stepDefaults(timeoutMs),
     key,
     name: step.name,
     stage,

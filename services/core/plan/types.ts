@@ -1,21 +1,67 @@
 import type { BuildRequest } from '../build/types.js';
 import type { StageName } from '../spec/types.js';
 
+/** A named lock (capacity 1) or a slot of a named pool (capacity > 1), held while a step or deploy runs. */
+export interface LockClaim {
+  name: string;
+  capacity: number;
+}
+
 /** One step, ready to run: everything the executor needs, nothing it must look up. */
 export interface PlanStep {
   /** Unique in the build; used in URLs, log keys and Swarm names. */
   key: string;
+  /** Readable and unique in the build; a matrix step's name carries its combination: `unit (node: 20, db: pg)`. */
   name: string;
   stage: StageName | 'checkout';
   image: string;
-  /** The script run by `/bin/sh -c`. */
+  /** The script run by `/bin/sh -c` in the workspace. */
   script: string;
   env: Record<string, string>;
+  /** Names of operator-provided secrets, delivered as Docker secrets (files under /run/secrets/), never as env in the service spec. */
+  secrets: string[];
+  /** Time limit for one attempt. */
+  timeoutMs: number;
+  /** Extra attempts after an infrastructure error (never after a non-zero exit). */
+  retries: number;
+  /** A failure of this step does not fail its stage. */
+  allowFailure: boolean;
+  resources: { cpus?: number; memoryBytes?: number };
+  /** Swarm placement constraints, e.g. `node.labels.gpu==true`. */
+  placement: string[];
+  locks: LockClaim[];
+  /** Paths (relative to the workspace) kept for later stages and for download. */
+  artifacts: string[];
+  /** The matrix combination this step was expanded from, if any. */
+  matrix?: Record<string, string>;
+}
+
+/** A service an e2e stage's steps talk to (a database, a browser), reachable by its key on the build's network. */
+export interface PlanSidecar {
+  key: string;
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  /** Replaces the image's command when given. */
+  command?: string[];
+  /** A shell command run in the sidecar until it exits 0; the stage starts when it does. */
+  ready?: { command: string; intervalMs: number; timeoutMs: number };
+}
+
+/** Where and how a deploy stage deploys. */
+export interface PlanEnvironment {
+  name: string;
+  url?: string;
+  approval?: { required: boolean; users: string[]; teams: string[]; count: number; expiresMs: number; allowSelfApproval: boolean };
+  locks: LockClaim[];
 }
 
 export interface PlanStage {
   name: StageName;
   steps: PlanStep[];
+  sidecars: PlanSidecar[];
+  /** Only on a deploy stage: the environment this build deploys to. */
+  environment?: PlanEnvironment;
 }
 
 /**
@@ -31,4 +77,6 @@ export interface Plan {
   /** Clones the repository at the commit into the workspace before any stage. */
   checkout: PlanStep;
   stages: PlanStage[];
+  /** Build-wide time limit. */
+  timeoutMs: number;
 }

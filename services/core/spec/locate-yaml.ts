@@ -83,11 +83,35 @@ function walk(root: unknown, path: readonly string[]): unknown {
   return node;
 }
 
-/** Offset of `key:` at or after `from` (block or flow style, quoted or not). */
+/**
+ * Offset of `key:` as a key of the mapping that starts at `from`: in block style a key at the
+ * mapping's own indentation before the mapping ends; in flow style a key right after `{` or
+ * `,` (never a look-alike inside a string, a comment or a nested block mapping).
+ */
 function findKey(text: string, key: string, from: number): number | undefined {
+  while (from < text.length && /[\s-]/.test(text[from]!)) from++;
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`(^|[\\s{,])(["']?)${escaped}\\2\\s*:`, 'g');
-  re.lastIndex = Math.max(0, from - 1);
-  const found = re.exec(text);
-  return found ? found.index + found[1]!.length : undefined;
+  const keyAt = new RegExp(`^(["']?)${escaped}\\1\\s*:`);
+  if (text[from] === '{') {
+    const re = new RegExp(`[{,]\\s*(["']?)${escaped}\\1\\s*:`, 'g');
+    re.lastIndex = from;
+    const found = re.exec(text);
+    return found ? found.index + found[0].search(/[^{,\s]/) : undefined;
+  }
+  const column = from - (text.lastIndexOf('\n', from - 1) + 1);
+  let lineStart = from - column;
+  for (let first = true; lineStart < text.length; first = false) {
+    const end = text.indexOf('\n', lineStart);
+    const line = text.slice(lineStart, end === -1 ? text.length : end);
+    const indent = line.search(/\S/);
+    if (first) {
+      if (keyAt.test(line.slice(column))) return lineStart + column;
+    } else if (indent !== -1 && !line.trimStart().startsWith('#')) {
+      if (indent < column) return undefined;
+      if (indent === column && keyAt.test(line.slice(indent))) return lineStart + indent;
+    }
+    if (end === -1) return undefined;
+    lineStart = end + 1;
+  }
+  return undefined;
 }

@@ -36,7 +36,7 @@ export function createSpecParser(schema: object): SpecParser {
       return { ok: false, issues: byPosition((validate.errors ?? []).map((e) => schemaIssue(e, text, value, index))) };
     }
     const spec = value as BuildSpec;
-    const issues = semanticIssues(spec, text, index);
+    const issues = byPosition(semanticIssues(spec, text, index));
     return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
   };
 }

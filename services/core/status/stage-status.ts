@@ -16,7 +16,12 @@ export function contextFor(stage: string): string {
 
 export function truncate(text: string, max = MAX_DESCRIPTION): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+  if (oneLine.length <= max) return oneLine;
+  // GitHub counts characters; never cut a character made of two UTF-16 units in half.
+  let cut = max - 1;
+  const code = oneLine.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut--;
+  return `${oneLine.slice(0, cut)}…`;
 }
 
 /** Maps a stage event to the commit status that tells a developer about it. Pure. */
@@ -51,5 +56,7 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
 }
 
 function seconds(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)}m ${total % 60}s`;
 }

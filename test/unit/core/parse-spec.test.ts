@@ -250,7 +250,7 @@ describe('schema errors', () => {
   // Bug: findKey (services/core/spec/locate-yaml.ts:87-93) searches the whole remaining text for
   // the first `image:` after the start of the step, so text inside a string value or a nested
   // mapping that precedes the real key is reported instead of the key.
-  it.failing('points at the key itself, not at the same word inside an earlier command string', () => {
+  it('points at the key itself, not at the same word inside an earlier command string', () => {
     const text = lines(
       'test:', //                            1
       '  - name: unit', //                   2
@@ -261,7 +261,7 @@ describe('schema errors', () => {
     expect(where(issuesOf(text))).toEqual([['/test/0/image', 5, 5]]);
   });
 
-  it.failing('points at the key itself, not at an env variable of the same name above it', () => {
+  it('points at the key itself, not at an env variable of the same name above it', () => {
     const text = lines(
       'test:', //                            1
       '  - name: unit', //                   2
@@ -319,7 +319,7 @@ describe('checks beyond the schema', () => {
 
   // Bug: services/core/spec/parse-spec.ts:39-40 returns semanticIssues() unsorted; they come out
   // in stage order (test, e2e, deploy), not in the order of the file, unlike schema issues.
-  it.failing('sorts duplicate-name issues by position when the stages are written in another order', () => {
+  it('sorts duplicate-name issues by position when the stages are written in another order', () => {
     const text = lines(
       'deploy:', //               1
       '  - {name: prod, image: a, commands: [x]}', // 2

@@ -31,14 +31,19 @@ describe('describeTaskError', () => {
 });
 
 describe('safeJobId', () => {
-  it('replaces colons, which BullMQ refuses in job ids', () => {
-    expect(safeJobId('build:42:test')).toBe('build_42_test');
+  it('keeps ids BullMQ accepts as they are', () => {
+    expect(safeJobId('72d3162e-cc78-11e3-81ab-4c9367dc0958')).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958');
+  });
+
+  it('never lets a colon through, which BullMQ refuses in job ids, and keeps different ids apart', () => {
     expect(safeJobId('build:42:test')).not.toContain(':');
+    expect(safeJobId('build:42:test')).not.toBe(safeJobId('build_42_test'));
+    expect(safeJobId('build:42:test')).toBe(safeJobId('build:42:test'));
   });
 
   it('prefixes an all-digit id, which BullMQ would take for its own counter', () => {
-    expect(safeJobId('12345')).toBe('j12345');
-    expect(safeJobId('12:34')).toBe('12_34');
+    expect(safeJobId('12345')).not.toMatch(/^\d+$/);
+    expect(safeJobId('12345')).not.toBe(safeJobId('j12345'));
   });
 
   it('keeps a GitHub delivery id as it is', () => {
