@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     case 'executor': {
       const config = loadConfig(process.env);
       const logger = createLogger('executor');
-      closeOnSignals([startExecutor(config, logger)]);
+      closeOnSignals([await startExecutor(config, logger)]);
       logger.info('executor waiting for builds', { concurrency: config.executorConcurrency });
       return -1;
     }

@@ -1,81 +1,64 @@
-import type { StepRecord } from '../core/build/record.js';
+import type { StageRecord } from '../core/build/record.js';
 import { recordForPlan } from '../core/build/record-for-plan.js';
 import type { RunState } from '../core/build/types.js';
 import { serviceName } from '../core/plan/naming.js';
-import type { Plan, PlanStep } from '../core/plan/types.js';
+import type { Plan, PlanStage } from '../core/plan/types.js';
 import type { StageEvent } from '../core/status/types.js';
-import type { BuildStore, LogLine } from '../shared/build-store.js';
-import type { Logger } from '../shared/logger.js';
-import type { Backend, BuildResources, StepOutcome } from './backend/types.js';
+import type { BuildResources, StepOutcome } from './backend/types.js';
+import { secretMasker } from './mask-secrets.js';
+import { runStep, type StepContext } from './run-step.js';
+import type { RuntimeDeps } from './runtime-deps.js';
 
-export interface RuntimeDeps {
-  backend: Backend;
-  store: BuildStore;
-  /** Reports a stage event (the reporter turns it into a commit status). */
-  report: (event: StageEvent) => Promise<void>;
-  schedulingTimeoutMs: number;
-  stepTimeoutMs: number;
-  logger: Logger;
-  now?: () => Date;
-}
+export type { RuntimeDeps } from './runtime-deps.js';
 
-const FINAL: ReadonlySet<RunState> = new Set(['success', 'failure', 'error', 'skipped']);
+const FINAL: ReadonlySet<RunState> = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
 
 /**
- * Runs a plan: checkout, then the stages in order, the steps of a stage in parallel, and
- * teardown exactly once at the end. A stage runs only when the one before succeeded.
+ * Runs a plan: checkout, then the stages in order, the steps of a stage in parallel (after
+ * its locks are held and its sidecars are ready), and teardown exactly once at the end. A
+ * stage runs only when the one before succeeded. `signal` cancels the build; the plan's
+ * own time limit does too.
  *
  * Idempotent: run again after a crash, it skips steps whose outcome is recorded and
  * re-attaches to steps still running, so no step runs twice.
  */
-export async function runBuild(plan: Plan, deps: RuntimeDeps): Promise<RunState> {
+export async function runBuild(plan: Plan, deps: RuntimeDeps, signal: AbortSignal = new AbortController().signal): Promise<RunState> {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const record = (await deps.store.get(plan.buildId)) ?? recordForPlan(plan, now());
   if (FINAL.has(record.state)) return record.state;
-  const resources: BuildResources = { buildId: plan.buildId, network: plan.network, volume: plan.volume };
+  const build: BuildResources = { buildId: plan.buildId, network: plan.network, volume: plan.volume };
   const save = () => deps.store.put(record);
+  const timeout = AbortSignal.timeout(plan.timeoutMs);
+  const stop = AbortSignal.any([signal, timeout]);
+  const secrets = usedSecrets(plan, deps.secretsFor(plan.request.repo));
+  const ctx: StepContext = { build, deps, mask: secretMasker(Object.values(secrets)), secrets: new Set(Object.keys(secrets)), signal: stop, save, now };
+  const cancelReason = () => (timeout.aborted ? `the build timed out after ${Math.round(plan.timeoutMs / 60_000)}m` : String(signal.reason ?? 'cancelled'));
 
   record.state = 'running';
   record.startedAt ??= now();
   await save();
   try {
-    await deps.backend.setupBuild(resources);
-    const checkout = await runStep(plan.checkout, record.checkout!, resources, deps, save, now);
-    let blocked: { stage: string; state: 'failure' | 'error' } | undefined =
-      checkout.kind === 'success' ? undefined : { stage: 'checkout', state: 'error' };
+    await deps.backend.setupBuild(build, secrets);
+    const checkout = await runStep(plan.checkout, record.checkout!, ctx);
+    let blocked: { stage: string; state: 'failure' | 'error' | 'cancelled' } | undefined =
+      checkout.kind === 'success' ? undefined : { stage: 'checkout', state: checkout.kind === 'cancelled' ? 'cancelled' : 'error' };
     for (const stage of plan.stages) {
-      const stageRecord = record.stages.find((s) => s.name === stage.name)!;
-      if (blocked) {
-        stageRecord.state = 'skipped';
-        stageRecord.description = `not run: ${blocked.stage} ${blocked.state === 'failure' ? 'failed' : 'had an error'}`;
-        for (const step of stageRecord.steps) if (!FINAL.has(step.state)) step.state = 'skipped';
-        await save();
-        await deps.report({ stage: stage.name, state: 'skipped', blockedBy: blocked.stage, blockedState: blocked.state });
+      const rec = record.stages.find((s) => s.name === stage.name)!;
+      if (FINAL.has(rec.state) && rec.state !== 'skipped') {
+        if (rec.state !== 'success') blocked = { stage: stage.name, state: rec.state as 'failure' | 'error' | 'cancelled' };
         continue;
       }
-      const started = Date.now();
-      stageRecord.state = 'running';
-      await save();
-      await deps.report({ stage: stage.name, state: 'running' });
-      const outcomes = await Promise.all(
-        stage.steps.map(async (step) => ({ step, outcome: await runStep(step, stageRecord.steps.find((s) => s.key === step.key)!, resources, deps, save, now) })),
-      );
-      const failed = outcomes.find((o) => o.outcome.kind === 'failure');
-      const errored = outcomes.find((o) => o.outcome.kind === 'error');
-      let event: StageEvent;
-      if (failed && failed.outcome.kind === 'failure') {
-        event = { stage: stage.name, state: 'failure', step: failed.step.name, stepKey: failed.step.key, exitCode: failed.outcome.exitCode };
-      } else if (errored && errored.outcome.kind === 'error') {
-        event = { stage: stage.name, state: 'error', step: errored.step.name, stepKey: errored.step.key, reason: errored.outcome.reason };
-      } else {
-        event = { stage: stage.name, state: 'success', steps: stage.steps.length, durationMs: Date.now() - started };
+      if (blocked || stop.aborted) {
+        await skipStage(rec, stage.name, blocked ?? { stage: stage.name, state: 'cancelled' }, cancelReason(), deps, save);
+        continue;
       }
-      stageRecord.state = event.state;
-      if (event.state !== 'success') blocked = { stage: stage.name, state: event.state === 'failure' ? 'failure' : 'error' };
+      const event = await runStage(stage, rec, ctx, cancelReason);
+      rec.state = event.state === 'skipped' ? 'skipped' : (event.state as RunState);
+      if (event.state === 'failure' || event.state === 'error' || event.state === 'cancelled') blocked = { stage: stage.name, state: event.state };
       await save();
       await deps.report(event);
     }
-    record.state = worst(record.stages.map((s) => s.state).concat(checkout.kind === 'success' ? [] : ['error']));
+    record.state = overall(record.stages.map((s) => s.state).concat(checkout.kind === 'success' ? [] : [checkout.kind === 'cancelled' ? 'cancelled' : 'error']));
   } finally {
     await deps.backend.teardownBuild(plan.buildId);
   }
@@ -85,56 +68,87 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps): Promise<RunState>
   return record.state;
 }
 
-/** Runs one step to its end and records it; a step already finished is not run again. */
-async function runStep(
-  step: PlanStep,
-  rec: StepRecord,
-  build: BuildResources,
+/** Runs one stage: locks, sidecars, then its steps in parallel. Returns the event that ends it. */
+async function runStage(stage: PlanStage, rec: StageRecord, ctx: StepContext, cancelReason: () => string): Promise<StageEvent> {
+  const { deps } = ctx;
+  const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? [])];
+  let release = async () => undefined as void;
+  if (claims.length > 0 && deps.locks) {
+    release = await deps.locks.acquire(claims, ctx.build.buildId, async (why) => {
+      rec.state = 'waiting';
+      rec.description = why;
+      await ctx.save();
+      await deps.report({ stage: stage.name, state: 'waiting', reason: why });
+    }, ctx.signal);
+  }
+  try {
+    if (ctx.signal.aborted) return { stage: stage.name, state: 'cancelled', reason: cancelReason() };
+    const started = Date.now();
+    rec.state = 'running';
+    rec.description = undefined;
+    await ctx.save();
+    await deps.report({ stage: stage.name, state: 'running' });
+    for (const sidecar of stage.sidecars) {
+      const handle = await deps.backend.startSidecar({ build: ctx.build, key: sidecar.key, name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1), image: sidecar.image, env: sidecar.env, ...(sidecar.command ? { command: sidecar.command } : {}), ...(sidecar.ready ? { ready: sidecar.ready } : {}) });
+      const ready = await deps.backend.waitReady(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: sidecar.ready?.timeoutMs ?? 60_000, signal: ctx.signal });
+      if (ready.kind === 'cancelled') return { stage: stage.name, state: 'cancelled', reason: cancelReason() };
+      if (ready.kind !== 'success') return { stage: stage.name, state: 'error', reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed` };
+    }
+    const outcomes = await Promise.all(
+      stage.steps.map(async (step) => ({ step, outcome: await runStep(step, rec.steps.find((s) => s.key === step.key)!, ctx) })),
+    );
+    return stageEvent(stage.name, outcomes, Date.now() - started, cancelReason);
+  } finally {
+    await release();
+  }
+}
+
+/** The stage's outcome from its steps': a failure (not allowed to fail) first, then an error, then cancellation. */
+function stageEvent(
+  stage: string,
+  outcomes: Array<{ step: { name: string; key: string; allowFailure: boolean }; outcome: StepOutcome }>,
+  durationMs: number,
+  cancelReason: () => string,
+): StageEvent {
+  const counted = outcomes.filter((o) => !(o.step.allowFailure && o.outcome.kind === 'failure'));
+  for (const { step, outcome } of counted) {
+    if (outcome.kind === 'failure') return { stage, state: 'failure', step: step.name, stepKey: step.key, exitCode: outcome.exitCode, ...(outcome.reason ? { reason: outcome.reason } : {}) };
+  }
+  for (const { step, outcome } of counted) {
+    if (outcome.kind === 'error') return { stage, state: 'error', step: step.name, stepKey: step.key, reason: outcome.reason };
+  }
+  if (counted.some((o) => o.outcome.kind === 'cancelled')) return { stage, state: 'cancelled', reason: cancelReason() };
+  return { stage, state: 'success', steps: outcomes.length, durationMs };
+}
+
+async function skipStage(
+  rec: StageRecord,
+  stage: string,
+  blocked: { stage: string; state: 'failure' | 'error' | 'cancelled' },
+  cancelReason: string,
   deps: RuntimeDeps,
   save: () => Promise<void>,
-  now: () => string,
-): Promise<StepOutcome> {
-  if (FINAL.has(rec.state)) return recordedOutcome(rec);
-  const attempt = 1;
-  const name = serviceName(build.buildId, step.key, attempt);
-  rec.state = 'running';
-  rec.service = name;
-  rec.startedAt ??= now();
+): Promise<void> {
+  const cancelled = blocked.state === 'cancelled';
+  rec.state = cancelled ? 'cancelled' : 'skipped';
+  rec.description = cancelled ? cancelReason : `not run: ${blocked.stage} ${blocked.state === 'failure' ? 'failed' : 'had an error'}`;
+  for (const step of rec.steps) if (!FINAL.has(step.state)) step.state = rec.state;
   await save();
-
-  const handle = await deps.backend.startStep({ build, key: step.key, attempt, name, image: step.image, script: step.script, env: step.env });
-  if (handle.reattached) deps.logger.info('re-attached to a running step', { buildId: build.buildId, step: step.key });
-  let appending = Promise.resolve();
-  const follower = deps.backend.followLog(handle, (lines: LogLine[]) => {
-    appending = appending.then(() => deps.store.appendLog(build.buildId, step.key, lines)).catch(() => undefined);
-  });
-  let outcome: StepOutcome;
-  try {
-    outcome = await deps.backend.waitStep(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: deps.stepTimeoutMs });
-  } finally {
-    follower.stop();
-  }
-  await appending;
-  // The followed stream may lag; the complete log is read before the service is removed.
-  await deps.store.replaceLog(build.buildId, step.key, await deps.backend.readLog(handle));
-  await deps.backend.removeStep(handle);
-
-  rec.state = outcome.kind;
-  rec.finishedAt = now();
-  if (outcome.kind === 'failure') rec.exitCode = outcome.exitCode;
-  if (outcome.kind === 'error') rec.reason = outcome.reason;
-  await save();
-  return outcome;
+  await deps.report(
+    cancelled
+      ? { stage, state: 'cancelled', reason: cancelReason }
+      : { stage, state: 'skipped', blockedBy: blocked.stage, blockedState: blocked.state as 'failure' | 'error' },
+  );
 }
 
-function recordedOutcome(rec: StepRecord): StepOutcome {
-  if (rec.state === 'success') return { kind: 'success' };
-  if (rec.state === 'failure') return { kind: 'failure', exitCode: rec.exitCode ?? 1 };
-  return { kind: 'error', reason: rec.reason ?? 'did not run' };
+/** Only the secrets the plan's steps name, so a build never holds more than it uses. */
+function usedSecrets(plan: Plan, available: Record<string, string>): Record<string, string> {
+  const names = new Set(plan.stages.flatMap((s) => s.steps.flatMap((st) => st.secrets)));
+  return Object.fromEntries(Object.entries(available).filter(([name]) => names.has(name)));
 }
 
-/** failure beats error beats skipped beats success: the code's fault is what a developer must see first. */
-function worst(states: RunState[]): RunState {
-  for (const s of ['failure', 'error'] as const) if (states.includes(s)) return s;
+/** failure beats error beats cancelled beats success: the code's fault is what a developer must see first. */
+function overall(states: RunState[]): RunState {
+  for (const s of ['failure', 'error', 'cancelled'] as const) if (states.includes(s)) return s;
   return 'success';
 }

@@ -1,53 +1,88 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { BuildStore } from '../shared/build-store.js';
+import { CANCEL_CHANNEL, cancelReason } from '../shared/cancel.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type BuildJob, type StatusJob } from '../shared/queues.js';
 import { workerConnection } from '../shared/redis.js';
+import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';
 import { queueStatus } from '../shared/status-queue.js';
 import { SwarmBackend } from './backend/swarm-backend.js';
 import type { Backend } from './backend/types.js';
+import { RedisLocks } from './redis-locks.js';
+import { reap } from './reap.js';
 import { runBuild, type RuntimeDeps } from './run-build.js';
 
 /**
- * Starts the executor's BullMQ worker on the builds queue. A job whose executor died is
- * picked up again as stalled and `runBuild` re-attaches to what is running.
+ * Starts the executor: first the reaper (removes what a dead executor left of finished
+ * builds), then the BullMQ worker on the builds queue. A job whose executor died is picked
+ * up again as stalled once its lock expires, and `runBuild` re-attaches to what is running.
  */
-export function startExecutor(config: Config, logger: Logger, backend: Backend = new SwarmBackend()): Running {
+export async function startExecutor(
+  config: Config,
+  logger: Logger,
+  backend: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
+): Promise<Running> {
   const redis = workerConnection(config.redisUrl);
+  const subscriber = workerConnection(config.redisUrl);
   const store = new BuildStore(redis);
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
-  const reporterFor = (job: BuildJob) => {
+  const secretsFor = loadSecrets(config.secretsFile);
+  const locks = new RedisLocks(redis);
+  const running = new Map<string, AbortController>();
+
+  await reap(backend, store, logger);
+
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.on('message', (_channel: string, buildId: string) => {
+    const controller = running.get(buildId);
+    if (!controller) return;
+    void cancelReason(redis, buildId).then((reason) => controller.abort(reason ?? 'cancelled'));
+  });
+
+  const reporterFor = (job: BuildJob): RuntimeDeps['report'] => {
     const { plan } = job;
     const target = { buildId: plan.buildId, repo: plan.request.repo, sha: plan.request.sha, publicUrl: config.publicUrl };
-    const report: RuntimeDeps['report'] = (event) => queueStatus(statuses, target, event);
-    return report;
+    return (event) => queueStatus(statuses, target, event);
   };
   const workerRedis = workerConnection(config.redisUrl);
   const worker = new Worker<BuildJob>(
     QUEUES.builds,
-    (job) =>
-      runBuild(job.data.plan, {
-        backend,
-        store,
-        report: reporterFor(job.data),
-        schedulingTimeoutMs: config.schedulingTimeoutMs,
-        stepTimeoutMs: config.stepTimeoutMs,
-        logger,
-      }),
-    { connection: workerRedis, concurrency: config.executorConcurrency, lockDuration: 60_000, maxStalledCount: 5 },
+    async (job) => {
+      const { plan } = job.data;
+      const controller = new AbortController();
+      running.set(plan.buildId, controller);
+      try {
+        const already = await cancelReason(redis, plan.buildId);
+        if (already) controller.abort(already);
+        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), secretsFor, locks, schedulingTimeoutMs: config.schedulingTimeoutMs, logger };
+        return await runBuild(plan, deps, controller.signal);
+      } finally {
+        running.delete(plan.buildId);
+      }
+    },
+    {
+      connection: workerRedis,
+      concurrency: config.executorConcurrency,
+      lockDuration: config.buildLockMs,
+      stalledInterval: Math.max(1_000, Math.floor(config.buildLockMs / 2)),
+      maxStalledCount: 5,
+    },
   );
   worker.on('failed', (job, err) => {
     if (!job) return;
     logger.error('build run failed', { build: job.id, attempt: job.attemptsMade, err });
     if (job.attemptsMade >= (job.opts.attempts ?? 1)) void giveUp(job, err, store, reporterFor(job.data), logger);
   });
+  const reaper = setInterval(() => void reap(backend, store, logger).catch((err: unknown) => logger.warn('reaper failed', { err })), 5 * 60_000);
   return {
     async close() {
+      clearInterval(reaper);
       await worker.close();
-      workerRedis.disconnect();
       await statuses.close();
+      workerRedis.disconnect();
+      subscriber.disconnect();
       redis.disconnect();
     },
   };
@@ -61,7 +96,7 @@ async function giveUp(job: Job<BuildJob>, err: Error, store: BuildStore, report:
   try {
     for (const stage of plan.stages) {
       const rec = record?.stages.find((s) => s.name === stage.name);
-      if (rec && ['success', 'failure', 'error', 'skipped'].includes(rec.state)) continue;
+      if (rec && ['success', 'failure', 'error', 'skipped', 'cancelled'].includes(rec.state)) continue;
       if (rec) rec.state = 'error';
       await report({ stage: stage.name, state: 'error', reason });
     }

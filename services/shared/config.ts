@@ -20,6 +20,14 @@ export interface Config {
   schedulingTimeoutMs: number;
   /** Default time limit for one step. */
   stepTimeoutMs: number;
+  /** How long an executor holds a build job's lock without renewing it; a dead executor's build resumes after it. */
+  buildLockMs: number;
+  /** JSON file with the secrets builds may use: `{"name": "value", "repos": {"owner/repo": {"name": "value"}}}`. */
+  secretsFile: string;
+  /** Volume driver of build workspaces (`local` pins each build to one node). */
+  volumeDriver: string;
+  /** Names this installation on the swarm: its reaper leaves other installations' objects alone. */
+  instance: string;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +50,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
     executorConcurrency: Number(env.SLIPWAY_EXECUTOR_CONCURRENCY ?? 4),
     schedulingTimeoutMs: Number(env.SLIPWAY_SCHEDULING_TIMEOUT_MS ?? 120_000),
     stepTimeoutMs: Number(env.SLIPWAY_STEP_TIMEOUT_MS ?? 3_600_000),
+    buildLockMs: Number(env.SLIPWAY_BUILD_LOCK_MS ?? 30_000),
+    secretsFile: env.SLIPWAY_SECRETS_FILE ?? '',
+    volumeDriver: env.SLIPWAY_VOLUME_DRIVER ?? 'local',
+    instance: env.SLIPWAY_INSTANCE ?? 'default',
   };
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',
@@ -50,7 +62,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
   for (const key of need) {
     if (!config[key]) throw new ConfigError(`${names[key] ?? key} is not set; Slipway cannot start without it`);
   }
-  for (const key of ['port', 'executorConcurrency', 'schedulingTimeoutMs', 'stepTimeoutMs'] as const) {
+  for (const key of ['port', 'executorConcurrency', 'schedulingTimeoutMs', 'stepTimeoutMs', 'buildLockMs'] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
   return config;

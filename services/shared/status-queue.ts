@@ -7,7 +7,7 @@ import { JOB_OPTIONS, type StatusJob } from './queues.js';
 
 /** Events of one stage happen in this order; a status of a lower rank never replaces a higher one. */
 export function rankOf(state: StageEvent['state'] | SpecEvent['state']): number {
-  return state === 'queued' ? 0 : state === 'running' ? 1 : 2;
+  return state === 'queued' ? 0 : state === 'waiting' ? 1 : state === 'running' ? 2 : 3;
 }
 
 export function statusLinks(publicUrl: string, buildId: string): StatusLinks {

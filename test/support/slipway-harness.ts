@@ -16,6 +16,7 @@ export const REDIS_URL = process.env.SLIPWAY_TEST_REDIS_URL ?? 'redis://127.0.0.
 
 /** A Redis database of its own for one test file, emptied first, so test files never share queues. */
 export async function freshRedisUrl(db: number): Promise<string> {
+  process.env.SLIPWAY_TEST_INSTANCE = `test-db${db}`;
   const url = `${REDIS_URL}/${db}`;
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
@@ -71,11 +72,13 @@ export async function startSlipway(options: {
     SLIPWAY_CLONE_URL_REWRITE: `https://github.com/=${gitBase}`,
     SLIPWAY_SCHEDULING_TIMEOUT_MS: '20000',
     SLIPWAY_STEP_TIMEOUT_MS: '120000',
+    // Each test file is its own installation: its reaper never touches another file's builds.
+    SLIPWAY_INSTANCE: process.env.SLIPWAY_TEST_INSTANCE ?? 'test',
     ...options.env,
   });
   const logger = createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
   const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger)];
-  if (options.executor !== false) parts.push(startExecutor(config, logger));
+  if (options.executor !== false) parts.push(await startExecutor(config, logger));
   parts.push(await startReceiver(config, logger));
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
   return {

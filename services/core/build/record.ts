@@ -10,8 +10,10 @@ export interface StepRecord {
   exitCode?: number;
   /** Why a step could not run (infrastructure), in words a person understands. */
   reason?: string;
-  /** The Swarm service that ran it. */
+  /** The Swarm service that ran it (its latest attempt). */
   service?: string;
+  /** 1 for the first run; more when an infrastructure error was retried. */
+  attempt?: number;
   startedAt?: string;
   finishedAt?: string;
 }

@@ -19,4 +19,4 @@ export interface BuildRequest {
 }
 
 /** A build's outcome, and that of each stage and step. */
-export type RunState = 'queued' | 'running' | 'success' | 'failure' | 'error' | 'skipped';
+export type RunState = 'queued' | 'waiting' | 'running' | 'success' | 'failure' | 'error' | 'skipped' | 'cancelled';

@@ -38,11 +38,19 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
       return status('pending', 'Queued');
     case 'running':
       return status('pending', 'Running');
+    case 'waiting':
+      return status('pending', `Waiting: ${event.reason}`);
+    case 'cancelled':
+      return status('error', `Cancelled: ${event.reason}`);
     case 'success':
       return status('success', `${event.steps} step${event.steps === 1 ? '' : 's'} passed in ${seconds(event.durationMs)}`);
     case 'failure':
       if ('summary' in event) return status('failure', event.summary);
-      return status('failure', `Step "${event.step}" failed with exit code ${event.exitCode}`, links.stepLog(event.stepKey));
+      return status(
+        'failure',
+        event.reason ? `Step "${event.step}" ${event.reason}` : `Step "${event.step}" failed with exit code ${event.exitCode}`,
+        links.stepLog(event.stepKey),
+      );
     case 'error':
       if ('summary' in event) return status('error', event.summary);
       return status(

@@ -11,8 +11,10 @@ export interface CommitStatus {
 export type StageEvent =
   | { stage: string; state: 'queued' }
   | { stage: string; state: 'running' }
+  | { stage: string; state: 'waiting'; reason: string }
+  | { stage: string; state: 'cancelled'; reason: string }
   | { stage: string; state: 'success'; steps: number; durationMs: number }
-  | { stage: string; state: 'failure'; step: string; stepKey: string; exitCode: number }
+  | { stage: string; state: 'failure'; step: string; stepKey: string; exitCode: number; reason?: string }
   | { stage: string; state: 'error'; reason: string; step?: string; stepKey?: string }
   | { stage: string; state: 'skipped'; blockedBy: string; blockedState: 'failure' | 'error' };
 

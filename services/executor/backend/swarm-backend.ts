@@ -1,11 +1,12 @@
 import Docker from 'dockerode';
+import { slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../shared/build-store.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
 import { describeTaskError } from './task-errors.js';
-import type { Backend, BuildResources, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
+import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
 
 /** Labels on every Swarm object Slipway makes; the reaper and teardown find them by these. */
-export const LABEL = { managed: 'slipway', build: 'slipway.build', step: 'slipway.step', attempt: 'slipway.attempt' } as const;
+export const LABEL = { managed: 'slipway', instance: 'slipway.instance', build: 'slipway.build', step: 'slipway.step', attempt: 'slipway.attempt' } as const;
 
 const WORKSPACE = '/workspace';
 const POLL_MS = 200;
@@ -16,36 +17,56 @@ interface Task {
   ID: string;
   CreatedAt?: string;
   NodeID?: string;
+  DesiredState?: string;
   Status?: { State?: string; Err?: string; Message?: string; ContainerStatus?: { ExitCode?: number } };
+}
+
+export interface SwarmOptions {
+  /**
+   * Volume driver of the workspace. `local` (the default) keeps it on one node, so every
+   * step of a build is pinned to the executor's node; a shared driver lets steps spread.
+   */
+  volumeDriver?: string;
+  /** Names this Slipway installation; the reaper and teardown touch only objects carrying it. */
+  instance?: string;
+}
+
+/** Docker secret holding a build's secret `name`. */
+export function secretObjectName(buildId: string, name: string): string {
+  return `slw-${buildId}-s-${slug(name)}`.slice(0, 63);
 }
 
 /**
  * The product backend: each step is a Swarm service in `ReplicatedJob` mode, on a per-build
- * overlay network, with the build's workspace volume mounted at /workspace.
- *
- * A local-driver volume lives on one node, so every step of a build is pinned to the node
- * of this executor's engine (the workspace's node).
+ * overlay network, with the build's workspace volume mounted at /workspace; each sidecar a
+ * one-replica service on that network, found by name through DNS round robin.
  */
 export class SwarmBackend implements Backend {
   private nodeId: Promise<string> | undefined;
+  private readonly volumeDriver: string;
+  private readonly instance: string;
 
-  constructor(private readonly docker: Docker = new Docker()) {}
+  constructor(private readonly docker: Docker = new Docker(), options: SwarmOptions = {}) {
+    this.volumeDriver = options.volumeDriver ?? 'local';
+    this.instance = options.instance ?? 'default';
+  }
 
-  async setupBuild(build: BuildResources): Promise<void> {
-    const labels = { [LABEL.managed]: '1', [LABEL.build]: build.buildId };
+  async setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void> {
+    const labels = this.labels(build.buildId);
     await ignoreConflict(() =>
       this.docker.createNetwork({ Name: build.network, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: labels }),
     );
-    await this.docker.createVolume({ Name: build.volume, Labels: labels });
+    await this.docker.createVolume({ Name: build.volume, Driver: this.volumeDriver, Labels: labels });
+    for (const [name, value] of Object.entries(secrets)) {
+      await ignoreConflict(() =>
+        this.docker.createSecret({ Name: secretObjectName(build.buildId, name), Labels: labels, Data: Buffer.from(value).toString('base64') }),
+      );
+    }
   }
 
   async startStep(step: StepSpec): Promise<StepHandle> {
-    const labels = {
-      [LABEL.managed]: '1',
-      [LABEL.build]: step.build.buildId,
-      [LABEL.step]: step.key,
-      [LABEL.attempt]: String(step.attempt),
-    };
+    const labels = { ...this.labels(step.build.buildId), [LABEL.step]: step.key, [LABEL.attempt]: String(step.attempt) };
+    const secretRefs = await this.secretRefs(step.build.buildId, step.secrets);
     const spec = {
       Name: step.name,
       Labels: labels,
@@ -56,22 +77,70 @@ export class SwarmBackend implements Backend {
           Env: Object.entries(step.env).map(([k, v]) => `${k}=${v}`),
           Dir: WORKSPACE,
           Labels: labels,
-          Mounts: [{ Type: 'volume', Source: step.build.volume, Target: WORKSPACE }],
+          Mounts: [{ Type: 'volume', Source: step.build.volume, Target: WORKSPACE, VolumeOptions: { Labels: this.labels(step.build.buildId) } }],
+          Secrets: secretRefs,
         },
+        Resources: limits(step.resources),
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-        Placement: { Constraints: [`node.id==${await this.localNode()}`] },
+        Placement: { Constraints: [...(await this.pin()), ...step.placement] },
         Networks: [{ Target: step.build.network, Aliases: [step.key] }],
       },
       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     };
-    try {
-      const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as { id?: string; ID?: string };
-      return { name: step.name, id: created.id ?? created.ID ?? step.name, reattached: false };
-    } catch (err) {
-      if (statusOf(err) !== 409) throw err;
-      // Started before this executor restarted: attach to it rather than start it again.
-      const existing = (await this.docker.getService(step.name).inspect()) as { ID: string };
-      return { name: step.name, id: existing.ID, reattached: true };
+    return this.createOrAttach(step.name, spec);
+  }
+
+  async startSidecar(sidecar: SidecarSpec): Promise<StepHandle> {
+    const labels = { ...this.labels(sidecar.build.buildId), [LABEL.step]: `sidecar-${sidecar.key}` };
+    const spec = {
+      Name: sidecar.name,
+      Labels: labels,
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: sidecar.image,
+          ...(sidecar.command ? { Args: sidecar.command } : {}),
+          Env: Object.entries(sidecar.env).map(([k, v]) => `${k}=${v}`),
+          Labels: labels,
+          ...(sidecar.ready
+            ? {
+                HealthCheck: {
+                  Test: ['CMD-SHELL', sidecar.ready.command],
+                  Interval: sidecar.ready.intervalMs * 1e6,
+                  Timeout: Math.max(sidecar.ready.intervalMs, 1000) * 1e6,
+                  Retries: Math.max(1, Math.ceil(sidecar.ready.timeoutMs / sidecar.ready.intervalMs)),
+                  StartPeriod: 0,
+                },
+              }
+            : {}),
+        },
+        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+        Placement: { Constraints: await this.pin() },
+        Networks: [{ Target: sidecar.build.network, Aliases: [sidecar.key] }],
+      },
+      Mode: { Replicated: { Replicas: 1 } },
+      // The name resolves to the task itself: virtual IPs need IPVS, which not every kernel has.
+      EndpointSpec: { Mode: 'dnsrr' },
+    };
+    return this.createOrAttach(sidecar.name, spec);
+  }
+
+  async waitReady(handle: StepHandle, options: WaitOptions): Promise<StepOutcome> {
+    const started = Date.now();
+    for (;;) {
+      if (options.signal?.aborted) return { kind: 'cancelled', reason: String(options.signal.reason ?? 'cancelled') };
+      const task = await this.latestTask(handle.id);
+      const state = task?.Status?.State ?? 'new';
+      // With a health check, Swarm reports `running` only once the container is healthy.
+      if (state === 'running') return { kind: 'success' };
+      if (TERMINAL.has(state)) {
+        const outcome = outcomeOf(task!);
+        const why = outcome.kind === 'failure' ? `exited with code ${outcome.exitCode}` : outcome.kind === 'error' ? outcome.reason : 'stopped';
+        return { kind: 'error', reason: `sidecar ${handle.name} did not become ready: ${why}` };
+      }
+      if (Date.now() - started > options.timeoutMs) {
+        return { kind: 'error', reason: `sidecar ${handle.name} was not ready within ${Math.round(options.timeoutMs / 1000)}s (${task?.Status?.Message ?? state})` };
+      }
+      await sleep(POLL_MS);
     }
   }
 
@@ -103,24 +172,35 @@ export class SwarmBackend implements Backend {
   async waitStep(handle: StepHandle, options: WaitOptions): Promise<StepOutcome> {
     const started = Date.now();
     for (;;) {
+      if (options.signal?.aborted) {
+        await this.removeStep(handle);
+        return { kind: 'cancelled', reason: String(options.signal.reason ?? 'cancelled') };
+      }
       const task = await this.latestTask(handle.id);
       const state = task?.Status?.State ?? 'new';
       if (TERMINAL.has(state)) return outcomeOf(task!);
       const waited = Date.now() - started;
       if (UNSCHEDULED.has(state) && waited > options.schedulingTimeoutMs) {
         const why = task?.Status?.Err || task?.Status?.Message || 'no node could take it';
-        return { kind: 'error', reason: `not scheduled within ${Math.round(options.schedulingTimeoutMs / 1000)}s: ${why}` };
+        await this.stop(handle);
+        return { kind: 'error', reason: `not scheduled within ${Math.round(options.schedulingTimeoutMs / 1000)}s: ${describeTaskError(why)}` };
       }
       if (waited > options.timeoutMs) {
-        return { kind: 'error', reason: `timed out after ${Math.round(options.timeoutMs / 1000)}s` };
+        await this.stop(handle);
+        return { kind: 'failure', exitCode: 124, reason: `timed out after ${formatSeconds(options.timeoutMs)}` };
       }
       await sleep(POLL_MS);
     }
   }
 
   async readLog(handle: StepHandle): Promise<LogLine[]> {
-    const raw = (await this.docker.getService(handle.id).logs({ follow: false, stdout: true, stderr: true, timestamps: true })) as unknown;
-    return decodeDockerLog(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+    try {
+      const raw = (await this.docker.getService(handle.id).logs({ follow: false, stdout: true, stderr: true, timestamps: true })) as unknown;
+      return decodeDockerLog(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+    } catch (err) {
+      if (statusOf(err) === 404) return [];
+      throw err;
+    }
   }
 
   async removeStep(handle: StepHandle): Promise<void> {
@@ -128,7 +208,7 @@ export class SwarmBackend implements Backend {
   }
 
   async teardownBuild(buildId: string): Promise<void> {
-    const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`] });
+    const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`] });
     const services = await this.docker.listServices({ filters });
     await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
     // Swarm keeps the exited containers of a removed job service for a long while; they hold
@@ -140,22 +220,78 @@ export class SwarmBackend implements Backend {
     await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
     const { Volumes } = await this.docker.listVolumes({ filters });
     await Promise.all((Volumes ?? []).map((v) => retryInUse(() => this.docker.getVolume(v.Name).remove())));
+    const secrets = await this.docker.listSecrets({ filters });
+    await Promise.all(secrets.map((s) => retryInUse(() => this.docker.getSecret(s.ID).remove())));
   }
 
-  private localNode(): Promise<string> {
+  async buildsPresent(): Promise<string[]> {
+    const filters = JSON.stringify({ label: [LABEL.build, `${LABEL.instance}=${this.instance}`] });
+    const labelled: Array<{ Labels?: Record<string, string> | null; Spec?: { Labels?: Record<string, string> } }> = [
+      ...(await this.docker.listServices({ filters })),
+      ...(await this.docker.listNetworks({ filters })),
+      ...((await this.docker.listVolumes({ filters })).Volumes ?? []),
+      ...(await this.docker.listContainers({ all: true, filters })),
+      ...(await this.docker.listSecrets({ filters })),
+    ];
+    const ids = labelled.map((o) => (o.Spec?.Labels ?? o.Labels ?? {})[LABEL.build]).filter((id): id is string => Boolean(id));
+    return [...new Set(ids)];
+  }
+
+  private labels(buildId: string): Record<string, string> {
+    return { [LABEL.managed]: '1', [LABEL.instance]: this.instance, [LABEL.build]: buildId };
+  }
+
+  private async createOrAttach(name: string, spec: object): Promise<StepHandle> {
+    try {
+      const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as { id?: string; ID?: string };
+      return { name, id: created.id ?? created.ID ?? name, reattached: false };
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      // Started before this executor restarted: attach to it rather than start it again.
+      const existing = (await this.docker.getService(name).inspect()) as { ID: string };
+      return { name, id: existing.ID, reattached: true };
+    }
+  }
+
+  /** Kills a step's container but keeps its service, so its log can still be read. */
+  private async stop(handle: StepHandle): Promise<void> {
+    const filters = JSON.stringify({ label: [`com.docker.swarm.service.id=${handle.id}`] });
+    const containers = await this.docker.listContainers({ filters });
+    await Promise.all(containers.map((c) => ignoreMissing(() => this.docker.getContainer(c.Id).kill())));
+  }
+
+  private async secretRefs(buildId: string, names: readonly string[]): Promise<object[]> {
+    if (names.length === 0) return [];
+    const wanted = new Map(names.map((n) => [secretObjectName(buildId, n), n]));
+    const secrets = await this.docker.listSecrets({ filters: JSON.stringify({ label: [`${LABEL.build}=${buildId}`] }) });
+    return secrets
+      .filter((s) => wanted.has(s.Spec?.Name ?? ''))
+      .map((s) => ({ SecretID: s.ID, SecretName: s.Spec!.Name, File: { Name: wanted.get(s.Spec!.Name!)!, UID: '0', GID: '0', Mode: 0o444 } }));
+  }
+
+  /** With a local volume, every step runs on the node holding the workspace: this executor's. */
+  private async pin(): Promise<string[]> {
+    if (this.volumeDriver !== 'local') return [];
     this.nodeId ??= this.docker.info().then((info: { Swarm?: { NodeID?: string; LocalNodeState?: string } }) => {
       if (info.Swarm?.LocalNodeState !== 'active' || !info.Swarm.NodeID) {
         throw new Error('the Docker engine is not part of an active swarm (run `docker swarm init`)');
       }
       return info.Swarm.NodeID;
     });
-    return this.nodeId;
+    return [`node.id==${await this.nodeId}`];
   }
 
   private async latestTask(serviceId: string): Promise<Task | undefined> {
     const tasks = (await this.docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as Task[];
     return tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
   }
+}
+
+function limits(resources: StepSpec['resources']): object {
+  const Limits: Record<string, number> = {};
+  if (resources.cpus) Limits.NanoCPUs = Math.round(resources.cpus * 1e9);
+  if (resources.memoryBytes) Limits.MemoryBytes = resources.memoryBytes;
+  return Object.keys(Limits).length > 0 ? { Limits } : {};
 }
 
 function outcomeOf(task: Task): StepOutcome {
@@ -165,14 +301,19 @@ function outcomeOf(task: Task): StepOutcome {
       return { kind: 'success' };
     case 'failed': {
       const code = status.ContainerStatus?.ExitCode;
+      if (code === 137) return { kind: 'error', reason: describeTaskError(status.Err ?? 'killed (exit 137)') };
       if (typeof code === 'number' && code > 0) return { kind: 'failure', exitCode: code };
       return { kind: 'error', reason: describeTaskError(status.Err ?? 'the task failed without an exit code') };
     }
     case 'rejected':
       return { kind: 'error', reason: describeTaskError(status.Err ?? 'the task was rejected') };
     default:
-      return { kind: 'error', reason: `the step was stopped by Swarm (task ${status.State}): its node may have been lost` };
+      return { kind: 'error', reason: `the step was stopped by Swarm (task ${status.State}${status.Err ? `: ${status.Err}` : ''}); its node may have been lost` };
   }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -1,6 +1,6 @@
 import type { LogLine } from '../../shared/build-store.js';
 
-/** Per-build objects: the network the steps share and the workspace volume holding the source. */
+/** Per-build objects: the network the steps share, the workspace volume holding the source, and the secrets its steps use. */
 export interface BuildResources {
   buildId: string;
   network: string;
@@ -17,9 +17,28 @@ export interface StepSpec {
   /** Run with `/bin/sh -c`, in the workspace. */
   script: string;
   env: Record<string, string>;
+  /** Names of the build's secrets this step reads, as files `/run/secrets/<name>`. */
+  secrets: string[];
+  resources: { cpus?: number; memoryBytes?: number };
+  /**
+   * Placement constraints, added to the backend's own: with a local volume driver every step
+   * is also pinned to the node holding the workspace.
+   */
+  placement: string[];
 }
 
-/** A started step, to follow, wait for and remove. */
+/** A service beside the steps of a stage (a database), reachable by `key` on the build's network. */
+export interface SidecarSpec {
+  build: BuildResources;
+  key: string;
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  command?: string[];
+  ready?: { command: string; intervalMs: number; timeoutMs: number };
+}
+
+/** A started step or sidecar, to follow, wait for and remove. */
 export interface StepHandle {
   name: string;
   id: string;
@@ -28,35 +47,42 @@ export interface StepHandle {
 }
 
 /**
- * How a step ended. An exit code is a normal result (`success` or `failure`); `error` is
- * infrastructure trouble (the step could not run, or was lost), with a readable reason.
+ * How a step ended. An exit code is a normal result (`success` or `failure`); a step that
+ * ran past its time limit is a failure with a reason; `error` is infrastructure trouble (the
+ * step could not run, or was lost), with a readable reason; `cancelled` means it was stopped
+ * on purpose.
  */
 export type StepOutcome =
   | { kind: 'success' }
-  | { kind: 'failure'; exitCode: number }
-  | { kind: 'error'; reason: string };
+  | { kind: 'failure'; exitCode: number; reason?: string }
+  | { kind: 'error'; reason: string }
+  | { kind: 'cancelled'; reason: string };
 
 export interface WaitOptions {
   /** How long a step may wait for a node before that is an error. */
   schedulingTimeoutMs: number;
   /** How long a step may run. */
   timeoutMs: number;
+  /** Aborted when the build is cancelled: the step is stopped and `cancelled` returned. */
+  signal?: AbortSignal;
 }
 
 /**
  * Runs steps for the executor. The lifecycle, in the order the runtime calls it:
  *
- * 1. `setupBuild` once per build: makes the network and workspace. Idempotent.
- * 2. per step: `startStep` (re-attaches when a step of that name exists, never starts a
+ * 1. `setupBuild` once per build: makes the network, the workspace and the secrets.
+ *    Idempotent (a re-run after a crash finds them made).
+ * 2. per stage, `startSidecar` and `waitReady` for each of its sidecars.
+ * 3. per step: `startStep` (re-attaches when a step of that name exists, never starts a
  *    second), `followLog` while it runs, `waitStep` until it ends, `readLog` for the complete
  *    log, then `removeStep`.
- * 3. `teardownBuild` once at the end, whatever happened: removes everything the build made.
- *    Idempotent and safe after a failed or partial setup.
+ * 4. `teardownBuild` once at the end, whatever happened: removes everything the build made
+ *    (sidecars too). Idempotent and safe after a failed or partial setup.
  *
  * Trouble talking to the engine is thrown; what happened to a step is returned as data.
  */
 export interface Backend {
-  setupBuild(build: BuildResources): Promise<void>;
+  setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void>;
   startStep(step: StepSpec): Promise<StepHandle>;
   /** Delivers log lines as they are printed, until `stop` is called. Best effort: `readLog` is the record. */
   followLog(handle: StepHandle, onLines: (lines: LogLine[]) => void): { stop(): void };
@@ -64,5 +90,10 @@ export interface Backend {
   /** The complete log of a step that has ended. */
   readLog(handle: StepHandle): Promise<LogLine[]>;
   removeStep(handle: StepHandle): Promise<void>;
+  startSidecar(sidecar: SidecarSpec): Promise<StepHandle>;
+  /** Resolves `success` once the sidecar's ready check passes, `error` when it does not in time. */
+  waitReady(handle: StepHandle, options: WaitOptions): Promise<StepOutcome>;
   teardownBuild(buildId: string): Promise<void>;
+  /** Build ids of every build that has objects on the engine; for the start-up reaper. */
+  buildsPresent(): Promise<string[]>;
 }

@@ -1,0 +1,21 @@
+import type { BuildStore } from '../shared/build-store.js';
+import type { Logger } from '../shared/logger.js';
+import type { Backend } from './backend/types.js';
+
+const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
+
+/**
+ * Removes what is left on the engine of builds that are over (or unknown to Slipway): what a
+ * dead executor left behind. Builds still running are left to the executor that resumes them.
+ */
+export async function reap(backend: Backend, store: BuildStore, logger: Logger): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const buildId of await backend.buildsPresent()) {
+    const record = await store.get(buildId);
+    if (record && !FINAL.has(record.state)) continue;
+    await backend.teardownBuild(buildId);
+    reaped.push(buildId);
+  }
+  if (reaped.length > 0) logger.info('reaped leftovers of finished builds', { builds: reaped });
+  return reaped;
+}

@@ -1,0 +1,107 @@
+import type { StepRecord } from '../core/build/record.js';
+import { serviceName } from '../core/plan/naming.js';
+import type { PlanStep } from '../core/plan/types.js';
+import type { LogLine } from '../shared/build-store.js';
+import type { BuildResources, StepOutcome } from './backend/types.js';
+import type { RuntimeDeps } from './runtime-deps.js';
+
+const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
+
+/** What one step needs from the build it belongs to. */
+export interface StepContext {
+  build: BuildResources;
+  deps: RuntimeDeps;
+  mask: (lines: LogLine[]) => LogLine[];
+  /** Names of the secrets the operator provided for this build. */
+  secrets: ReadonlySet<string>;
+  signal: AbortSignal;
+  save: () => Promise<void>;
+  now: () => string;
+}
+
+/**
+ * Runs one step to its end, retrying infrastructure errors as often as the step allows,
+ * and records it. A step whose outcome is recorded is not run again; a step still running
+ * (an executor restarted) is attached to, not started twice.
+ */
+export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext): Promise<StepOutcome> {
+  if (FINAL.has(rec.state)) return recordedOutcome(rec);
+  const missing = step.secrets.filter((name) => !ctx.secrets.has(name));
+  let outcome: StepOutcome = missing.length > 0
+    ? { kind: 'error', reason: `secret ${missing.map((m) => `"${m}"`).join(', ')} is not provided to this build (operators set secrets in SLIPWAY_SECRETS_FILE; fork pull requests get none)` }
+    : { kind: 'error', reason: 'did not run' };
+  if (missing.length > 0) return finish(rec, outcome, ctx);
+  for (let attempt = rec.attempt ?? 1; attempt <= step.retries + 1; attempt++) {
+    rec.attempt = attempt;
+    rec.state = 'running';
+    rec.service = serviceName(ctx.build.buildId, step.key, attempt);
+    rec.startedAt ??= ctx.now();
+    await ctx.save();
+    outcome = await runAttempt(step, rec.service, attempt, ctx);
+    if (outcome.kind !== 'error' || ctx.signal.aborted) break;
+    if (attempt <= step.retries) ctx.deps.logger.warn('step error, retrying', { build: ctx.build.buildId, step: step.key, attempt, reason: outcome.reason });
+  }
+  return finish(rec, outcome, ctx);
+}
+
+async function finish(rec: StepRecord, outcome: StepOutcome, ctx: StepContext): Promise<StepOutcome> {
+  rec.state = outcome.kind;
+  rec.finishedAt = ctx.now();
+  if (outcome.kind === 'failure') rec.exitCode = outcome.exitCode;
+  if (outcome.kind !== 'success' && 'reason' in outcome && outcome.reason) rec.reason = outcome.reason;
+  await ctx.save();
+  return outcome;
+}
+
+async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: StepContext): Promise<StepOutcome> {
+  const { deps, build } = ctx;
+  const handle = await deps.backend.startStep({
+    build,
+    key: step.key,
+    attempt,
+    name,
+    image: step.image,
+    script: withSecretEnv(step),
+    env: step.env,
+    secrets: step.secrets,
+    resources: step.resources,
+    placement: step.placement,
+  });
+  if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
+  let appending = Promise.resolve();
+  const follower = deps.backend.followLog(handle, (lines) => {
+    appending = appending.then(() => deps.store.appendLog(build.buildId, step.key, ctx.mask(lines))).catch(() => undefined);
+  });
+  let outcome: StepOutcome;
+  try {
+    outcome = await deps.backend.waitStep(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: step.timeoutMs, signal: ctx.signal });
+  } finally {
+    follower.stop();
+  }
+  await appending;
+  // The followed stream may lag or miss the tail; the complete log is read before the service goes.
+  await deps.store.replaceLog(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
+  await deps.backend.removeStep(handle);
+  return outcome;
+}
+
+/**
+ * Secrets arrive as files; the script exports each as an environment variable
+ * (`demo-token` → `DEMO_TOKEN`) inside the container, so no value is in the service spec.
+ */
+export function withSecretEnv(step: PlanStep): string {
+  if (step.secrets.length === 0) return step.script;
+  const exports = step.secrets.map((name) => `export ${envName(name)}="$(cat /run/secrets/${name})"`);
+  return `${exports.join('\n')}\n${step.script}`;
+}
+
+export function envName(secret: string): string {
+  return secret.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+function recordedOutcome(rec: StepRecord): StepOutcome {
+  if (rec.state === 'success') return { kind: 'success' };
+  if (rec.state === 'failure') return { kind: 'failure', exitCode: rec.exitCode ?? 1, ...(rec.reason ? { reason: rec.reason } : {}) };
+  if (rec.state === 'cancelled') return { kind: 'cancelled', reason: rec.reason ?? 'cancelled' };
+  return { kind: 'error', reason: rec.reason ?? 'did not run' };
+}

@@ -1,0 +1,28 @@
+import type { StageEvent } from '../core/status/types.js';
+import type { LockClaim } from '../core/plan/types.js';
+import type { BuildStore } from '../shared/build-store.js';
+import type { Logger } from '../shared/logger.js';
+import type { Backend } from './backend/types.js';
+
+/** Grants named locks and pool slots, oldest waiter first. */
+export interface Locks {
+  /**
+   * Waits until every claim is held by `owner`; `onWaiting` is called once if it must wait,
+   * with who holds what. Returns the release function.
+   */
+  acquire(claims: readonly LockClaim[], owner: string, onWaiting: (why: string) => Promise<void>, signal: AbortSignal): Promise<() => Promise<void>>;
+}
+
+/** What the executor's runtime is given: the backend and the adapters around it. */
+export interface RuntimeDeps {
+  backend: Backend;
+  store: BuildStore;
+  /** Reports a stage event (the reporter turns it into a commit status). */
+  report: (event: StageEvent) => Promise<void>;
+  /** The values of the operator's secrets a repository may use, by name. */
+  secretsFor: (repo: { owner: string; name: string }) => Record<string, string>;
+  locks?: Locks;
+  schedulingTimeoutMs: number;
+  logger: Logger;
+  now?: () => Date;
+}
