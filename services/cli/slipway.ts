@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { compilePlan } from '../core/plan/compile-plan.js';
+import { runLocal } from './run-local.js';
 import { formatIssues } from '../core/spec/format-issues.js';
 import { startExecutor } from '../executor/start-executor.js';
 import { startPlanner } from '../planner/start-planner.js';
@@ -15,7 +16,9 @@ const USAGE = `usage: slipway <command>
   server              receiver (webhooks, API) with the planner and reporter workers
   executor            the executor: runs builds as Swarm services
   validate [FILE]     check a .buildspec.yml (default ./.buildspec.yml); exit 1 when invalid
-  plan [FILE]         print the plan a spec compiles to, as JSON, without running anything`;
+  plan [FILE]         print the plan a spec compiles to, as JSON, without running anything
+  run [FILE]          run a spec on the local swarm with the working tree as workspace:
+                      live logs, a line per stage, exit code 0 only when the build succeeds`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, file = '.buildspec.yml'] = argv;
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       logger.info('executor waiting for builds', { concurrency: config.executorConcurrency });
       return -1;
     }
+    case 'run':
+      return runLocal(file, loadConfig(process.env));
     case 'validate':
     case 'plan': {
       const result = specParser()(readFileSync(file, 'utf8'));

@@ -16,23 +16,29 @@ const FINAL: ReadonlySet<RunState> = new Set(['success', 'failure', 'error', 'sk
 /**
  * Runs a plan: checkout, then the stages in order, the steps of a stage in parallel (after
  * its locks are held and its sidecars are ready), and teardown exactly once at the end. A
- * stage runs only when the one before succeeded. `signal` cancels the build; the plan's
- * own time limit does too.
+ * stage runs only when the one before succeeded. `stops.cancel` cancels the build, and so
+ * does the plan's own time limit; `stops.supersede` (a newer push to the branch) stops it
+ * too, but lets a deploy that is under way finish.
  *
  * Idempotent: run again after a crash, it skips steps whose outcome is recorded and
  * re-attaches to steps still running, so no step runs twice.
  */
-export async function runBuild(plan: Plan, deps: RuntimeDeps, signal: AbortSignal = new AbortController().signal): Promise<RunState> {
+export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: AbortSignal; supersede?: AbortSignal } = {}): Promise<RunState> {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const record = (await deps.store.get(plan.buildId)) ?? recordForPlan(plan, now());
   if (FINAL.has(record.state)) return record.state;
   const build: BuildResources = { buildId: plan.buildId, network: plan.network, volume: plan.volume };
   const save = () => deps.store.put(record);
   const timeout = AbortSignal.timeout(plan.timeoutMs);
-  const stop = AbortSignal.any([signal, timeout]);
+  const never = new AbortController().signal;
+  const hard = AbortSignal.any([stops.cancel ?? never, timeout]);
+  const stop = AbortSignal.any([hard, stops.supersede ?? never]);
   const secrets = usedSecrets(plan, deps.secretsFor(plan.request.repo));
   const ctx: StepContext = { build, deps, mask: secretMasker(Object.values(secrets)), secrets: new Set(Object.keys(secrets)), signal: stop, save, now };
-  const cancelReason = () => (timeout.aborted ? `the build timed out after ${Math.round(plan.timeoutMs / 60_000)}m` : String(signal.reason ?? 'cancelled'));
+  const cancelReason = () =>
+    timeout.aborted
+      ? `the build timed out after ${Math.round(plan.timeoutMs / 60_000)}m`
+      : String((stops.cancel?.aborted ? stops.cancel.reason : stops.supersede?.reason) ?? 'cancelled');
 
   record.state = 'running';
   record.startedAt ??= now();
@@ -52,7 +58,8 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, signal: AbortSigna
         await skipStage(rec, stage.name, blocked ?? { stage: stage.name, state: 'cancelled' }, cancelReason(), deps, save);
         continue;
       }
-      const event = await runStage(stage, rec, ctx, cancelReason);
+      // A deploy under way is not stopped by a newer push: it finishes, then the newer build deploys.
+      const event = await runStage(stage, rec, stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx, cancelReason);
       rec.state = event.state === 'skipped' ? 'skipped' : (event.state as RunState);
       if (event.state === 'failure' || event.state === 'error' || event.state === 'cancelled') blocked = { stage: stage.name, state: event.state };
       await save();

@@ -1,6 +1,6 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { BuildStore } from '../shared/build-store.js';
-import { CANCEL_CHANNEL, cancelReason } from '../shared/cancel.js';
+import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
+import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type BuildJob, type StatusJob } from '../shared/queues.js';
@@ -26,19 +26,26 @@ export async function startExecutor(
 ): Promise<Running> {
   const redis = workerConnection(config.redisUrl);
   const subscriber = workerConnection(config.redisUrl);
-  const store = new BuildStore(redis);
+  const store = new RedisBuildStore(redis);
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
   const secretsFor = loadSecrets(config.secretsFile);
   const locks = new RedisLocks(redis);
-  const running = new Map<string, AbortController>();
+  const running = new Map<string, { cancel: AbortController; supersede: AbortController }>();
+  /** Aborts what was asked: a cancellation stops everything, a supersession all but a running deploy. */
+  const applyStops = async (buildId: string) => {
+    const controllers = running.get(buildId);
+    if (!controllers) return;
+    const cancelled = await cancelReason(redis, buildId);
+    if (cancelled) controllers.cancel.abort(cancelled);
+    const superseded = await supersededReason(redis, buildId);
+    if (superseded) controllers.supersede.abort(superseded);
+  };
 
   await reap(backend, store, logger);
 
   await subscriber.subscribe(CANCEL_CHANNEL);
   subscriber.on('message', (_channel: string, buildId: string) => {
-    const controller = running.get(buildId);
-    if (!controller) return;
-    void cancelReason(redis, buildId).then((reason) => controller.abort(reason ?? 'cancelled'));
+    applyStops(buildId).catch((err: unknown) => logger.warn('could not apply a cancellation', { buildId, err }));
   });
 
   const reporterFor = (job: BuildJob): RuntimeDeps['report'] => {
@@ -51,13 +58,12 @@ export async function startExecutor(
     QUEUES.builds,
     async (job) => {
       const { plan } = job.data;
-      const controller = new AbortController();
-      running.set(plan.buildId, controller);
+      const controllers = { cancel: new AbortController(), supersede: new AbortController() };
+      running.set(plan.buildId, controllers);
       try {
-        const already = await cancelReason(redis, plan.buildId);
-        if (already) controller.abort(already);
+        await applyStops(plan.buildId);
         const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), secretsFor, locks, schedulingTimeoutMs: config.schedulingTimeoutMs, logger };
-        return await runBuild(plan, deps, controller.signal);
+        return await runBuild(plan, deps, { cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
       } finally {
         running.delete(plan.buildId);
       }

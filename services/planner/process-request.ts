@@ -5,7 +5,9 @@ import { compilePlan } from '../core/plan/compile-plan.js';
 import { buildIdFor } from '../core/plan/naming.js';
 import { formatIssue } from '../core/spec/format-issues.js';
 import type { SpecParser } from '../core/spec/parse-spec.js';
+import type { Redis } from 'ioredis';
 import type { BuildStore } from '../shared/build-store.js';
+import { supersedeOlder } from '../shared/cancel.js';
 import type { GitHub } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { JOB_OPTIONS, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
@@ -16,6 +18,7 @@ export const SPEC_FILE = '.buildspec.yml';
 export interface PlannerDeps {
   github: GitHub;
   store: BuildStore;
+  redis: Redis;
   parse: SpecParser;
   builds: Queue<BuildJob>;
   statuses: Queue<StatusJob>;
@@ -64,6 +67,8 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
   if (!existing) await deps.store.create(recordForPlan(plan, now));
   for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stage.name, state: 'queued' });
   await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
+  const superseded = await supersedeOlder(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.ref, buildId, request.sha);
+  if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
   deps.logger.info('build queued', { buildId, repo: `${request.repo.owner}/${request.repo.name}`, sha: request.sha });
   return { buildId, outcome: 'queued' };
 }

@@ -1,6 +1,6 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
-import { BuildStore } from '../shared/build-store.js';
+import { RedisBuildStore } from '../shared/build-store.js';
 import { createGitHub } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
@@ -16,7 +16,8 @@ export function startPlanner(config: Config, logger: Logger): Running {
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
   const deps = {
     github: createGitHub(config.githubApiUrl, config.githubToken, logger),
-    store: new BuildStore(redis),
+    store: new RedisBuildStore(redis),
+    redis,
     parse: specParser(),
     builds,
     statuses,

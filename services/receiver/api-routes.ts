@@ -1,9 +1,24 @@
 import Router from '@koa/router';
-import type { BuildRecord } from '../core/build/record.js';
+import type { Redis } from 'ioredis';
+import type { Context, Next } from 'koa';
+import type { BuildRecord, StepRecord } from '../core/build/record.js';
 import type { BuildStore, LogLine } from '../shared/build-store.js';
+import { requestCancel } from '../shared/cancel.js';
+import { streamLog, type LiveLogHub } from './live-logs.js';
 
-/** Slipway's read API: what statuses link to. */
-export function apiRouter(store: BuildStore): Router {
+export interface ApiDeps {
+  store: BuildStore;
+  redis: Redis;
+  live: LiveLogHub;
+  /** Bearer token for requests that change something; without one they are refused. */
+  apiToken: string;
+}
+
+const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
+
+/** Slipway's API: builds and their logs (what statuses link to), live logs, cancellation. */
+export function apiRouter(deps: ApiDeps): Router {
+  const { store } = deps;
   const router = new Router();
 
   router.get('/healthz', (ctx) => {
@@ -12,23 +27,13 @@ export function apiRouter(store: BuildStore): Router {
 
   router.get('/builds/:id', async (ctx) => {
     const build = await store.get(ctx.params.id!);
-    if (!build) {
-      ctx.status = 404;
-      ctx.body = { error: `no build ${ctx.params.id}` };
-      return;
-    }
+    if (!build) return notFound(ctx, `no build ${ctx.params.id}`);
     ctx.body = withLinks(build);
   });
 
   router.get('/builds/:id/steps/:step/log', async (ctx) => {
     const { id, step } = ctx.params as { id: string; step: string };
-    const build = await store.get(id);
-    const known = build && (build.checkout?.key === step || build.stages.some((s) => s.steps.some((st) => st.key === step)));
-    if (!known) {
-      ctx.status = 404;
-      ctx.body = { error: `no step ${step} in build ${id}` };
-      return;
-    }
+    if (!stepOf(await store.get(id), step)) return notFound(ctx, `no step ${step} in build ${id}`);
     const lines = await store.log(id, step);
     if (ctx.query.format === 'json') ctx.body = { build: id, step, lines };
     else {
@@ -37,7 +42,55 @@ export function apiRouter(store: BuildStore): Router {
     }
   });
 
+  router.get('/builds/:id/steps/:step/log/stream', async (ctx) => {
+    const { id, step } = ctx.params as { id: string; step: string };
+    if (!stepOf(await store.get(id), step)) return notFound(ctx, `no step ${step} in build ${id}`);
+    await streamLog(ctx, store, deps.live, id, step, async () => stepOf(await store.get(id), step)?.state);
+  });
+
+  router.post('/builds/:id/cancel', authorized(deps.apiToken), async (ctx) => {
+    const id = ctx.params.id!;
+    const build = await store.get(id);
+    if (!build) return notFound(ctx, `no build ${id}`);
+    if (FINAL.has(build.state)) {
+      ctx.status = 409;
+      ctx.body = { error: `build ${id} is already over (${build.state})` };
+      return;
+    }
+    await requestCancel(deps.redis, id, 'cancelled through the API');
+    ctx.status = 202;
+    ctx.body = { cancelling: id };
+  });
+
   return router;
+}
+
+/** Requires `Authorization: Bearer <SLIPWAY_API_TOKEN>`. */
+function authorized(token: string) {
+  return async (ctx: Context, next: Next) => {
+    if (!token) {
+      ctx.status = 403;
+      ctx.body = { error: 'this API is disabled: the operator has not set SLIPWAY_API_TOKEN' };
+      return;
+    }
+    if (ctx.get('authorization') !== `Bearer ${token}`) {
+      ctx.status = 401;
+      ctx.body = { error: 'missing or wrong bearer token' };
+      return;
+    }
+    await next();
+  };
+}
+
+function notFound(ctx: Context, error: string): void {
+  ctx.status = 404;
+  ctx.body = { error };
+}
+
+function stepOf(build: BuildRecord | undefined, key: string): StepRecord | undefined {
+  if (!build) return undefined;
+  if (build.checkout?.key === key) return build.checkout;
+  return build.stages.flatMap((s) => s.steps).find((s) => s.key === key);
 }
 
 function formatLine(line: LogLine): string {

@@ -1,11 +1,13 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { RequestJob } from '../shared/queues.js';
 import { apiRouter } from './api-routes.js';
+import type { LiveLogHub } from './live-logs.js';
 import { webhookHandler } from './webhook-route.js';
 
 export interface AppDeps {
@@ -14,6 +16,9 @@ export interface AppDeps {
   store: BuildStore;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
+  redis: Redis;
+  live: LiveLogHub;
+  apiToken: string;
 }
 
 /** The receiver's HTTP app (webhooks and the API), without listening: tests call it directly. */
@@ -31,7 +36,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   const router = new Router();
   router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger }));
-  const api = apiRouter(deps.store);
+  const api = apiRouter({ store: deps.store, redis: deps.redis, live: deps.live, apiToken: deps.apiToken });
   app.use(router.routes()).use(router.allowedMethods()).use(api.routes()).use(api.allowedMethods());
   return app;
 }

@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import { Queue } from 'bullmq';
-import { BuildStore } from '../shared/build-store.js';
+import { RedisBuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type RequestJob } from '../shared/queues.js';
-import { clientConnection } from '../shared/redis.js';
+import { clientConnection, workerConnection } from '../shared/redis.js';
 import type { Running } from '../shared/service.js';
 import { createApp } from './create-app.js';
+import { LiveLogHub } from './live-logs.js';
 
 /** Starts the receiver's HTTP server once Redis answers, so no webhook is taken that cannot be queued. */
 export async function startReceiver(config: Config, logger: Logger): Promise<Running & { port: number }> {
@@ -16,7 +17,17 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     redis.once('error', (err) => reject(new Error(`Redis at ${config.redisUrl} did not answer: ${err.message}`)));
   });
   const requests = new Queue<RequestJob>(QUEUES.requests, { connection: redis });
-  const app = createApp({ webhookSecret: config.webhookSecret, requests, store: new BuildStore(redis), cloneUrlRewrite: config.cloneUrlRewrite, logger });
+  const subscriber = workerConnection(config.redisUrl);
+  const app = createApp({
+    webhookSecret: config.webhookSecret,
+    requests,
+    store: new RedisBuildStore(redis),
+    cloneUrlRewrite: config.cloneUrlRewrite,
+    logger,
+    redis,
+    live: new LiveLogHub(subscriber),
+    apiToken: config.apiToken,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, () => resolve(s));
   });
@@ -28,6 +39,7 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await requests.close();
+      subscriber.disconnect();
       redis.disconnect();
     },
   };

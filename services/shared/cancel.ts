@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
 
-/** Where cancellations are announced; the message is the build id. */
+/** Where cancellations and supersessions are announced; the message is the build id. */
 export const CANCEL_CHANNEL = 'slipway:cancel';
 const key = (buildId: string) => `slipway:cancel:${buildId}`;
+const supersededKey = (buildId: string) => `slipway:superseded:${buildId}`;
+const latestKey = (repo: string, ref: string) => `slipway:latest:${repo}:${ref}`;
 
 /**
  * Asks for a build to be cancelled. Kept in Redis (an executor that starts the build later
@@ -15,4 +17,20 @@ export async function requestCancel(redis: Redis, buildId: string, reason: strin
 /** The reason a build was cancelled, if it was. */
 export async function cancelReason(redis: Redis, buildId: string): Promise<string | undefined> {
   return (await redis.get(key(buildId))) ?? undefined;
+}
+
+/**
+ * Records `buildId` as the newest build of a branch; the build it replaces, if any, is
+ * superseded: it stops, except a deploy already under way, which finishes.
+ */
+export async function supersedeOlder(redis: Redis, repo: string, ref: string, buildId: string, sha: string): Promise<string | undefined> {
+  const previous = await redis.getset(latestKey(repo, ref), buildId);
+  if (!previous || previous === buildId) return undefined;
+  await redis.multi().set(supersededKey(previous), `superseded by ${sha.slice(0, 7)}`, 'EX', 7 * 24 * 3600).publish(CANCEL_CHANNEL, previous).exec();
+  return previous;
+}
+
+/** Why a build was superseded, if it was. */
+export async function supersededReason(redis: Redis, buildId: string): Promise<string | undefined> {
+  return (await redis.get(supersededKey(buildId))) ?? undefined;
 }

@@ -28,6 +28,8 @@ export interface Config {
   volumeDriver: string;
   /** Names this installation on the swarm: its reaper leaves other installations' objects alone. */
   instance: string;
+  /** Bearer token for the API's requests that change something (cancel); unset, they are refused. */
+  apiToken: string;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +56,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
     secretsFile: env.SLIPWAY_SECRETS_FILE ?? '',
     volumeDriver: env.SLIPWAY_VOLUME_DRIVER ?? 'local',
     instance: env.SLIPWAY_INSTANCE ?? 'default',
+    apiToken: env.SLIPWAY_API_TOKEN ?? '',
   };
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',

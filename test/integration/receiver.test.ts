@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { createApp } from '../../services/receiver/create-app.js';
-import { BuildStore } from '../../services/shared/build-store.js';
+import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { QUEUES, type RequestJob } from '../../services/shared/queues.js';
-import { clientConnection } from '../../services/shared/redis.js';
+import { clientConnection, workerConnection } from '../../services/shared/redis.js';
+import { LiveLogHub } from '../../services/receiver/live-logs.js';
 import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 import { freshRedisUrl } from '../support/slipway-harness.js';
 import type { Server } from 'node:http';
@@ -17,13 +18,25 @@ describe('POST /webhooks against real Redis', () => {
   let requests: Queue<RequestJob>;
   let server: Server;
   let url: string;
+  let subscriber: Redis;
+  const deps = (webhookSecret: string) => ({
+    webhookSecret,
+    requests,
+    store: new RedisBuildStore(redis),
+    cloneUrlRewrite: [],
+    logger: createLogger('test', true),
+    redis,
+    live: new LiveLogHub(subscriber),
+    apiToken: '',
+  });
 
   beforeAll(async () => {
     const redisUrl = await freshRedisUrl(2);
     redis = clientConnection(redisUrl);
     await new Promise((resolve) => redis.once('ready', resolve));
     requests = new Queue<RequestJob>(QUEUES.requests, { connection: redis });
-    const app = createApp({ webhookSecret: SECRET, requests, store: new BuildStore(redis), cloneUrlRewrite: [], logger: createLogger('test', true) });
+    subscriber = workerConnection(redisUrl);
+    const app = createApp(deps(SECRET));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -34,6 +47,7 @@ describe('POST /webhooks against real Redis', () => {
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
     await requests.close();
+    subscriber.disconnect();
     redis.disconnect();
   });
 
@@ -87,6 +101,6 @@ describe('POST /webhooks against real Redis', () => {
   });
 
   it('refuses to start without a webhook secret', () => {
-    expect(() => createApp({ webhookSecret: '', requests, store: new BuildStore(redis), cloneUrlRewrite: [], logger: createLogger('test', true) })).toThrow(/webhook secret is required/);
+    expect(() => createApp(deps(''))).toThrow(/webhook secret is required/);
   });
 });

@@ -5,7 +5,7 @@ import { startExecutor } from '../../services/executor/start-executor.js';
 import { startPlanner } from '../../services/planner/start-planner.js';
 import { startReceiver } from '../../services/receiver/start-receiver.js';
 import { startReporter } from '../../services/reporter/start-reporter.js';
-import { BuildStore } from '../../services/shared/build-store.js';
+import { RedisBuildStore, type BuildStore } from '../../services/shared/build-store.js';
 import { loadConfig, type Config } from '../../services/shared/config.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { QUEUES } from '../../services/shared/queues.js';
@@ -84,7 +84,7 @@ export async function startSlipway(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     config,
-    store: new BuildStore(redis),
+    store: new RedisBuildStore(redis),
     redis,
     async close() {
       for (const part of parts.reverse()) await part.close();

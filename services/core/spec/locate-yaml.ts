@@ -3,27 +3,55 @@ import yaml from 'js-yaml';
 /** Where each object or array of a YAML document starts in its text. */
 export type PositionIndex = WeakMap<object, number>;
 
+/** One use of an alias (`*name`) in the text, and the node it stands for. */
+export interface AliasUse {
+  offset: number;
+  target: unknown;
+}
+
 /**
  * Loads YAML with js-yaml and records the start offset of every mapping and sequence, so
- * that a schema error's path (`/test/1/image`) can be turned into a line and column.
+ * that a schema error's path (`/test/1/image`) can be turned into a line and column, and
+ * every use of an alias, so that an alias bomb can be refused before anything walks the
+ * value (js-yaml shares an aliased node, it does not copy it; walking it expands it).
  */
-export function loadWithPositions(text: string, options: yaml.LoadOptions): { value: unknown; index: PositionIndex } {
+export function loadWithPositions(text: string, options: yaml.LoadOptions): { value: unknown; index: PositionIndex; aliases: AliasUse[] } {
   const index: PositionIndex = new WeakMap();
   const starts: number[] = [];
+  const aliases: AliasUse[] = [];
+  const seen = new Set<number>();
   const value = yaml.load(text, {
     ...options,
     listener(event, state) {
-      if (event === 'open') starts.push(state.position);
-      else {
-        const start = starts.pop();
-        const result: unknown = state.result;
-        if (start !== undefined && result !== null && typeof result === 'object' && !index.has(result)) {
-          index.set(result, start);
-        }
+      if (event === 'open') {
+        starts.push(state.position);
+        return;
+      }
+      const start = starts.pop();
+      if (start === undefined) return;
+      const result: unknown = state.result;
+      const at = skipBlank(text, start);
+      // A node that starts with `*` is an alias. A node may be reported twice (a block
+      // mapping that turns out to be a plain value), so each offset counts once.
+      if (text[at] === '*') {
+        if (!seen.has(at)) aliases.push({ offset: at, target: result });
+        seen.add(at);
+      } else if (result !== null && typeof result === 'object' && !index.has(result)) {
+        index.set(result, start);
       }
     },
   });
-  return { value, index };
+  return { value, index, aliases };
+}
+
+/** The offset of the first character at or after `from` that is not white space or part of a comment. */
+export function skipBlank(text: string, from: number): number {
+  let at = from;
+  for (;;) {
+    while (at < text.length && /\s/.test(text[at]!)) at++;
+    if (text[at] !== '#') return at;
+    while (at < text.length && text[at] !== '\n') at++;
+  }
 }
 
 /** 1-based line and column of a text offset. */
@@ -65,6 +93,7 @@ export function locatePath(
     const child: unknown = (node as Record<string, unknown>)[last];
     if (Array.isArray(node)) {
       if (isObject(child) && index.has(child)) offset = index.get(child)!;
+      else offset = findItem(text, Number(last), offset) ?? offset;
     } else {
       offset = findKey(text, last, offset) ?? offset;
     }
@@ -114,4 +143,82 @@ function findKey(text: string, key: string, from: number): number | undefined {
     lineStart = end + 1;
   }
   return undefined;
+}
+
+/**
+ * Offset of item `i` of the sequence that starts at `from` (a scalar item, which has no
+ * entry in the index): in block style the i-th `-` at the sequence's own indentation, in
+ * flow style the start of the i-th entry between `[` and `]`.
+ */
+function findItem(text: string, i: number, from: number): number | undefined {
+  const start = skipBlank(text, from);
+  if (text[start] === '[') return findFlowItem(text, i, start);
+  if (text[start] !== '-') return undefined;
+  const column = start - (text.lastIndexOf('\n', start - 1) + 1);
+  let lineStart = start - column;
+  let count = 0;
+  for (let first = true; lineStart < text.length; first = false) {
+    const end = text.indexOf('\n', lineStart);
+    const line = text.slice(lineStart, end === -1 ? text.length : end);
+    const indent = first ? column : line.search(/\S/);
+    if (indent !== -1 && !line.trimStart().startsWith('#')) {
+      if (indent < column) return undefined;
+      if (indent === column) {
+        if (!/^-(\s|$)/.test(line.slice(indent))) return undefined;
+        if (count === i) return lineStart + indent;
+        count++;
+      }
+    }
+    if (end === -1) return undefined;
+    lineStart = end + 1;
+  }
+  return undefined;
+}
+
+function findFlowItem(text: string, i: number, open: number): number | undefined {
+  let depth = 0;
+  let count = 0;
+  let itemStart: number | undefined;
+  for (let at = open; at < text.length; at++) {
+    const ch = text[at]!;
+    if (depth === 1 && itemStart === undefined && !/[\s,]/.test(ch) && ch !== ']') {
+      itemStart = at;
+      if (count === i) return at;
+    }
+    if (ch === "'") at = closingSingle(text, at);
+    else if (ch === '"') at = closingDouble(text, at);
+    else if (ch === '#' && /\s/.test(text[at - 1] ?? '')) {
+      const end = text.indexOf('\n', at);
+      at = end === -1 ? text.length : end;
+    }
+    else if (ch === '[' || ch === '{') depth++;
+    else if (ch === ']' || ch === '}') {
+      depth--;
+      if (depth === 0) return undefined;
+    } else if (ch === ',' && depth === 1) {
+      count++;
+      itemStart = undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Offset of the quote that closes the single-quoted scalar opening at `at` ('' is an escaped quote). */
+function closingSingle(text: string, at: number): number {
+  for (let i = at + 1; i < text.length; i++) {
+    if (text[i] === "'") {
+      if (text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
+}
+
+/** Offset of the quote that closes the double-quoted scalar opening at `at`. */
+function closingDouble(text: string, at: number): number {
+  for (let i = at + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return text.length;
 }

@@ -1,21 +1,186 @@
+/**
+ * The `.buildspec.yml` language as TypeScript types: what a document holds once the parser
+ * has accepted it (schemas/buildspec.schema.json describes the same shape for editors).
+ * docs/buildspec.md is the reference for people.
+ */
+
 /** The stages of a build, in the fixed order they run. */
 export const STAGES = ['test', 'e2e', 'deploy'] as const;
 export type StageName = (typeof STAGES)[number];
 
+/** The events `when.events` can name. */
+export const EVENTS = ['push', 'pull_request', 'manual'] as const;
+export type SpecEvent = (typeof EVENTS)[number];
+
+/** An environment variable value as written; the plan holds the string the shell sees. */
+export type EnvValue = string | number | boolean;
+export type SpecEnv = Record<string, EnvValue>;
+
+/** A duration: `"90s"`, `"10m"`, `"1h30m"`, or a number of seconds. */
+export type Duration = string | number;
+
+export interface SpecResources {
+  /** CPUs the step may use, e.g. `0.5` or `2`. */
+  cpus?: number;
+  /** Memory limit: `"512M"`, `"2G"` (binary units) or a number of bytes. */
+  memory?: string | number;
+}
+
+export interface SpecPlacement {
+  /** Swarm placement constraints as written for `docker service create --constraint`. */
+  constraints?: string[];
+  /** Node labels the node must carry: `{pool: board}` is `node.labels.pool==board`. */
+  node_labels?: Record<string, EnvValue>;
+}
+
+/** Runs a step only for these branches (globs) and events; left out of the plan otherwise. */
+export interface SpecWhen {
+  branches?: string[];
+  events?: SpecEvent[];
+}
+
+export type MatrixValue = string | number | boolean;
+
+/** Expands a step into one step per combination of the axes' values. */
+export interface SpecMatrix {
+  axes: Record<string, MatrixValue[]>;
+  /** Extra combinations, added after the exclusions. */
+  include?: Array<Record<string, MatrixValue>>;
+  /** Combinations to leave out: every combination matching all the keys of an entry. */
+  exclude?: Array<Record<string, MatrixValue>>;
+}
+
+/**
+ * Access to the host that Swarm services normally do not get. Refused unless the operator's
+ * policy allows it for the repository (see SpecPolicy).
+ */
+export interface SpecHostAccess {
+  privileged?: boolean;
+  /** Host bind mounts: `/host/path:/container/path[:ro]`. */
+  volumes?: string[];
+}
+
 /** One step as written in `.buildspec.yml`. */
-export interface SpecStep {
+export interface SpecStep extends SpecHostAccess {
+  name: string;
+  /** Required unless `defaults.image` is set. */
+  image?: string;
+  /** Exactly one of `commands` and `script`. */
+  commands?: string[];
+  script?: string;
+  env?: SpecEnv;
+  secrets?: string[];
+  timeout?: Duration;
+  retries?: number;
+  when?: SpecWhen;
+  allow_failure?: boolean;
+  resources?: SpecResources;
+  placement?: SpecPlacement;
+  lock?: string;
+  artifacts?: string[];
+  matrix?: SpecMatrix;
+  network_mode?: 'host';
+  pid?: 'host';
+}
+
+/** A readiness check run inside a sidecar until it exits 0. */
+export interface SpecReady {
+  command: string;
+  interval?: Duration;
+  timeout?: Duration;
+}
+
+/** A service beside the e2e steps (a database, a browser), reachable by its name. */
+export interface SpecSidecar extends SpecHostAccess {
+  /** A DNS label: the host name the steps use to reach it. */
   name: string;
   image: string;
-  commands: string[];
-  env?: Record<string, string | number | boolean>;
+  env?: SpecEnv;
+  command?: string[];
+  ready?: SpecReady;
+}
+
+/** The long form of a stage: its steps, and for e2e its sidecars. */
+export interface SpecStageObject {
+  steps?: SpecStep[];
+  services?: SpecSidecar[];
+}
+
+/** A stage: a list of steps, or the long form. */
+export type SpecStage = SpecStep[] | SpecStageObject;
+
+export interface SpecApproval {
+  /** Default true: writing an approval block means asking for one. */
+  required?: boolean;
+  users?: string[];
+  /** `org/team` slugs. */
+  teams?: string[];
+  count?: number;
+  expires?: Duration;
+  allow_self_approval?: boolean;
+}
+
+/** A deploy target: the branch that deploys to it, how, and who must approve. */
+export interface SpecEnvironment {
+  branch: string;
+  url?: string;
+  approval?: SpecApproval;
+  lock?: string;
+  steps?: SpecStep[];
+}
+
+/** The deploy stage's long form: plain steps, or named environments chosen by branch. */
+export interface SpecDeployObject extends SpecStageObject {
+  environments?: Record<string, SpecEnvironment>;
+}
+
+export type SpecDeployStage = SpecStep[] | SpecDeployObject;
+
+/** Settings every step inherits; a step's own value wins (env and resources are merged). */
+export interface SpecDefaults {
+  image?: string;
+  env?: SpecEnv;
+  timeout?: Duration;
+  resources?: SpecResources;
+  retries?: number;
+}
+
+/** A named lock (capacity 1) or pool (capacity > 1). */
+export interface SpecLock {
+  capacity?: number;
 }
 
 /** A `.buildspec.yml` after parsing and validation. */
 export interface BuildSpec {
   version?: number;
-  test?: SpecStep[];
-  e2e?: SpecStep[];
-  deploy?: SpecStep[];
+  defaults?: SpecDefaults;
+  locks?: Record<string, SpecLock>;
+  test?: SpecStage;
+  e2e?: SpecStage;
+  deploy?: SpecDeployStage;
+}
+
+/**
+ * What the operator allows one repository's specs to do. Everything is refused unless
+ * allowed; limits have defaults (DEFAULT_POLICY).
+ */
+export interface SpecPolicy {
+  /** `privileged: true`. Swarm services cannot run privileged: the executor must refuse what it cannot do. */
+  allowPrivileged?: boolean;
+  /** `volumes:` host bind mounts (other than the Docker socket). */
+  allowHostMounts?: boolean;
+  /** `network_mode: host`. */
+  allowHostNetwork?: boolean;
+  /** A volume naming `/var/run/docker.sock`: root on the node. */
+  allowDockerSocket?: boolean;
+  /** `pid: host`. */
+  allowHostPid?: boolean;
+  /** Names of the secrets the operator provides; when given, any other name is refused. */
+  knownSecrets?: string[];
+  /** Most steps a build may have after matrix expansion (default 100). */
+  maxSteps?: number;
+  /** Most combinations one matrix may expand to (default 32). */
+  maxMatrix?: number;
 }
 
 /** One thing wrong with a spec: where it is and what to do about it. */

@@ -29,6 +29,8 @@ export interface SwarmOptions {
   volumeDriver?: string;
   /** Names this Slipway installation; the reaper and teardown touch only objects carrying it. */
   instance?: string;
+  /** Any local image, used only to mount the workspace while it is seeded. */
+  seedImage?: string;
 }
 
 /** Docker secret holding a build's secret `name`. */
@@ -45,10 +47,12 @@ export class SwarmBackend implements Backend {
   private nodeId: Promise<string> | undefined;
   private readonly volumeDriver: string;
   private readonly instance: string;
+  private readonly seedImage: string;
 
   constructor(private readonly docker: Docker = new Docker(), options: SwarmOptions = {}) {
     this.volumeDriver = options.volumeDriver ?? 'local';
     this.instance = options.instance ?? 'default';
+    this.seedImage = options.seedImage ?? 'slipway/git:1';
   }
 
   async setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void> {
@@ -61,6 +65,21 @@ export class SwarmBackend implements Backend {
       await ignoreConflict(() =>
         this.docker.createSecret({ Name: secretObjectName(build.buildId, name), Labels: labels, Data: Buffer.from(value).toString('base64') }),
       );
+    }
+  }
+
+  async seedWorkspace(build: BuildResources, openTar: () => NodeJS.ReadableStream): Promise<void> {
+    // The workspace volume is on this engine's node: a stopped container that mounts it takes the archive.
+    const container = await this.docker.createContainer({
+      Image: this.seedImage,
+      Cmd: ['true'],
+      Labels: this.labels(build.buildId),
+      HostConfig: { Mounts: [{ Type: 'volume', Source: build.volume, Target: WORKSPACE }] },
+    });
+    try {
+      await container.putArchive(openTar(), { path: WORKSPACE });
+    } finally {
+      await ignoreMissing(() => container.remove({ force: true }));
     }
   }
 
@@ -218,6 +237,8 @@ export class SwarmBackend implements Backend {
     // Networks are released asynchronously once their tasks are gone: retry while "in use".
     const networks = await this.docker.listNetworks({ filters });
     await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
+    // The manager removes an overlay network asynchronously: done means gone.
+    await waitUntil(async () => (await this.docker.listNetworks({ filters })).length === 0, 30_000);
     const { Volumes } = await this.docker.listVolumes({ filters });
     await Promise.all((Volumes ?? []).map((v) => retryInUse(() => this.docker.getVolume(v.Name).remove())));
     const secrets = await this.docker.listSecrets({ filters });
@@ -346,6 +367,14 @@ async function retryInUse(fn: () => Promise<unknown>, deadlineMs = 30_000): Prom
       if (!busy || Date.now() > until) throw err;
       await sleep(250);
     }
+  }
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`Docker did not finish removing a build's objects within ${timeoutMs / 1000}s`);
+    await sleep(POLL_MS);
   }
 }
 

@@ -83,6 +83,12 @@ export interface WaitOptions {
  */
 export interface Backend {
   setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void>;
+  /**
+   * Fills the build's workspace from a tar stream instead of a checkout (`slipway run` on a
+   * working tree). After `setupBuild`. The stream is opened only when it can be read at once:
+   * a child process's output that ends unread is lost.
+   */
+  seedWorkspace(build: BuildResources, openTar: () => NodeJS.ReadableStream): Promise<void>;
   startStep(step: StepSpec): Promise<StepHandle>;
   /** Delivers log lines as they are printed, until `stop` is called. Best effort: `readLog` is the record. */
   followLog(handle: StepHandle, onLines: (lines: LogLine[]) => void): { stop(): void };

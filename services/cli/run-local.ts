@@ -1,0 +1,101 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { recordForPlan } from '../core/build/record-for-plan.js';
+import type { BuildRequest } from '../core/build/types.js';
+import { commandScript, compilePlan } from '../core/plan/compile-plan.js';
+import { formatIssues } from '../core/spec/format-issues.js';
+import { stageStatus } from '../core/status/stage-status.js';
+import { SwarmBackend } from '../executor/backend/swarm-backend.js';
+import { runBuild } from '../executor/run-build.js';
+import type { Config } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { MemoryBuildStore } from '../shared/memory-build-store.js';
+import { loadSecrets } from '../shared/secret-store.js';
+import { specParser } from '../shared/spec-parser.js';
+
+/**
+ * `slipway run [FILE]`: runs a spec on the local swarm with the real executor, no GitHub and
+ * no server. The workspace is the working tree of FILE's folder (files git ignores left out),
+ * each step's log is printed as it runs, a line per stage says how it ended, and the exit
+ * code is 0 only when the build succeeded.
+ */
+export async function runLocal(file: string, config: Config, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const path = resolve(file);
+  const dir = dirname(path);
+  const parsed = specParser()(readFileSync(path, 'utf8'));
+  if (!parsed.ok) {
+    out.write(`${formatIssues(parsed.issues, file)}\n${parsed.issues.length} problem(s) in ${file}; nothing was run\n`);
+    return 1;
+  }
+  const sha = gitHead(dir);
+  const request: BuildRequest = {
+    id: `local-${process.pid}-${Date.now()}`,
+    event: 'manual',
+    repo: { owner: 'local', name: basename(dir) },
+    sha,
+    ref: 'refs/heads/local',
+    cloneUrl: dir,
+    sender: process.env.USER ?? 'local',
+  };
+  const plan = compilePlan(parsed.spec, request, { gitImage: config.gitImage, stepTimeoutMs: config.stepTimeoutMs });
+  plan.checkout = { ...plan.checkout, name: 'workspace', script: commandScript([`echo "the working tree of ${dir}"`, 'ls -A']) };
+
+  const width = Math.max(...plan.stages.flatMap((s) => s.steps.map((st) => st.key.length)), 8);
+  const store = new MemoryBuildStore((step, lines) => {
+    for (const line of lines) out.write(`${step.padEnd(width)} │ ${line.text}\n`);
+  });
+  await store.create(recordForPlan(plan, new Date().toISOString()));
+  const backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance });
+  const links = { build: `build ${plan.buildId}`, stepLog: (key: string) => `step ${key}` };
+  const cancel = new AbortController();
+  const onSignal = () => cancel.abort('interrupted (Ctrl-C)');
+  process.once('SIGINT', onSignal);
+  try {
+    await backend.setupBuild(plan, {});
+    await backend.seedWorkspace(plan, () => workingTreeTar(dir));
+    const state = await runBuild(
+      plan,
+      {
+        backend,
+        store,
+        secretsFor: loadSecrets(config.secretsFile),
+        schedulingTimeoutMs: config.schedulingTimeoutMs,
+        logger: createLogger('run', true),
+        report: async (event) => {
+          if (event.state === 'queued' || event.state === 'running') return void out.write(`── ${event.stage} ${event.state}\n`);
+          const status = stageStatus(event, links);
+          out.write(`── ${event.stage}: ${status.state.toUpperCase()}  ${status.description}\n`);
+        },
+      },
+      { cancel: cancel.signal },
+    );
+    out.write(`build ${state}\n`);
+    return state === 'success' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await backend.teardownBuild(plan.buildId);
+  }
+}
+
+function gitHead(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'working-tree';
+  }
+}
+
+/** The working tree as a tar stream: what git tracks or would track (ignored files left out), or everything outside a git repository. */
+function workingTreeTar(dir: string): NodeJS.ReadableStream {
+  let files: string | undefined;
+  try {
+    files = execFileSync('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    files = undefined;
+  }
+  const args = files === undefined ? ['-c', '-C', dir, '.'] : ['-c', '-C', dir, '--null', '--ignore-failed-read', '-T', '-'];
+  const tar = spawn('tar', args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  tar.stdin.end(files ?? '');
+  return tar.stdout;
+}
