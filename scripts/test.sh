@@ -13,5 +13,7 @@ npx eslint .
 jest() { node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js "$@"; }
 echo "[test] unit" >&2
 jest --selectProjects unit
+echo "[test] build (the executor-recovery test runs dist/ as a separate process)" >&2
+npx tsc -p tsconfig.build.json
 echo "[test] integration (real Redis, real swarm)" >&2
 jest --selectProjects integration --runInBand
