@@ -1,8 +1,14 @@
 import type { BuildRequest } from '../build/types.js';
-import type { BuildSpec, SpecStep } from '../spec/types.js';
+import { branchOf, environmentsOf, servicesOf, stepsOf } from '../spec/spec-parts.js';
+import { parseDuration } from '../spec/parse-duration.js';
+import type { BuildSpec, SpecEnvironment, SpecStep, StageName } from '../spec/types.js';
 import { STAGES } from '../spec/types.js';
-import { buildIdFor, buildObjectNames, slug } from './naming.js';
-import type { Plan, PlanStep } from './types.js';
+import { commandScript, compileSidecar, compileStep, lockClaims, shellQuote, type StepContext } from './compile-step.js';
+import { matchesWhen } from './match-when.js';
+import { buildIdFor, buildObjectNames } from './naming.js';
+import type { Plan, PlanEnvironment, PlanStage, PlanStep } from './types.js';
+
+export { commandScript, shellQuote } from './compile-step.js';
 
 /** Where a build's source is checked out, in every step. */
 export const WORKSPACE = '/workspace';
@@ -10,28 +16,58 @@ export const WORKSPACE = '/workspace';
 export interface CompileOptions {
   /** Image with git and a shell, used to check the source out. */
   gitImage: string;
-  /** Default time limit of one step, when the spec sets none. */
+  /** Default time limit of one step, when neither the step nor the spec's defaults set one. */
   stepTimeoutMs?: number;
   /** Default time limit of a whole build. */
   buildTimeoutMs?: number;
 }
 
 const HOUR = 3_600_000;
+/** How long a deploy waits for approval when the spec does not say. */
+const APPROVAL_EXPIRES_MS = 24 * HOUR;
+/** Events whose builds may deploy to an environment: never a pull request's. */
+const DEPLOYING_EVENTS = new Set(['push', 'manual']);
 
 /** The fields every step has, before the spec's own settings. */
 export function stepDefaults(timeoutMs: number): Omit<PlanStep, 'key' | 'name' | 'stage' | 'image' | 'script'> {
   return { env: {}, secrets: [], timeoutMs, retries: 0, allowFailure: false, resources: {}, placement: [], locks: [], artifacts: [] };
 }
 
-/** Compiles a valid spec and a request into the plan the executor runs. Pure. */
+/**
+ * Compiles a valid spec and a request into the plan the executor runs. Pure. Decides
+ * everything that depends on the request: steps whose `when` does not match are left out
+ * (and stages left without steps), and the deploy stage is the environment whose branch is
+ * the branch built (none for other branches, tags and pull requests).
+ */
 export function compilePlan(spec: BuildSpec, request: BuildRequest, options: CompileOptions): Plan {
   const buildId = buildIdFor(request.id);
   const keys = new Set<string>(['checkout']);
-  const stages = STAGES.filter((s) => spec[s] !== undefined).map((name) => ({
-    name,
-    steps: (spec[name] ?? []).map((step) => compileStep(name, step, uniqueKey(step.name, keys), options.stepTimeoutMs ?? HOUR)),
-    sidecars: [],
-  }));
+  const context = (stage: StageName, env?: Record<string, string>): StepContext => ({
+    stage,
+    defaults: spec.defaults ?? {},
+    locks: spec.locks ?? {},
+    keys,
+    timeoutMs: options.stepTimeoutMs ?? HOUR,
+    ...(env ? { env } : {}),
+  });
+  const compileSteps = (steps: SpecStep[], ctx: StepContext) => steps.filter((s) => matchesWhen(s.when, request)).flatMap((s) => compileStep(s, ctx));
+
+  const stages: PlanStage[] = [];
+  for (const name of STAGES) {
+    const stage = spec[name];
+    if (stage === undefined) continue;
+    const environments = name === 'deploy' ? environmentsOf(spec.deploy) : undefined;
+    if (environments) {
+      const chosen = chooseEnvironment(environments, request);
+      if (!chosen) continue;
+      const [envName, env] = chosen;
+      const steps = compileSteps(env.steps ?? [], context(name, environmentEnv(envName, env)));
+      if (steps.length > 0) stages.push({ name, steps, sidecars: [], environment: planEnvironment(envName, env, spec) });
+      continue;
+    }
+    const steps = compileSteps(stepsOf(stage), context(name));
+    if (steps.length > 0) stages.push({ name, steps, sidecars: name === 'e2e' ? servicesOf(spec.e2e).map(compileSidecar) : [] });
+  }
   return {
     buildId,
     request,
@@ -50,39 +86,37 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
   };
 }
 
-/** Step names are unique, but their slugs need not be ("Unit" and "unit"): number the later ones. */
-function uniqueKey(name: string, taken: Set<string>): string {
-  const base = slug(name) || 'step';
-  let key = base;
-  for (let n = 2; taken.has(key); n++) key = `${base}-${n}`;
-  taken.add(key);
-  return key;
+/** The environment whose branch is the branch built, for a push or a manual build. */
+function chooseEnvironment(environments: Record<string, SpecEnvironment>, request: BuildRequest): [string, SpecEnvironment] | undefined {
+  if (!DEPLOYING_EVENTS.has(request.event)) return undefined;
+  const branch = branchOf(request.ref);
+  return Object.entries(environments).find(([, env]) => branch !== undefined && env.branch === branch);
 }
 
-function compileStep(stage: PlanStep['stage'], step: SpecStep, key: string, timeoutMs: number): PlanStep {
+/** What a deploy step learns about where it deploys. */
+function environmentEnv(name: string, env: SpecEnvironment): Record<string, string> {
+  return { SLIPWAY_ENVIRONMENT: name, ...(env.url ? { SLIPWAY_ENVIRONMENT_URL: env.url } : {}) };
+}
+
+function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): PlanEnvironment {
+  const approval = env.approval;
   return {
-    ...stepDefaults(timeoutMs),
-    key,
-    name: step.name,
-    stage,
-    image: step.image,
-    script: commandScript(step.commands),
-    env: Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, String(v)])),
+    name,
+    ...(env.url ? { url: env.url } : {}),
+    ...(approval && approval.required !== false
+      ? {
+          approval: {
+            required: true,
+            users: [...(approval.users ?? [])],
+            teams: [...(approval.teams ?? [])],
+            count: approval.count ?? 1,
+            expiresMs: parseDuration(approval.expires) ?? APPROVAL_EXPIRES_MS,
+            allowSelfApproval: approval.allow_self_approval ?? false,
+          },
+        }
+      : {}),
+    locks: lockClaims(env.lock, spec.locks ?? {}),
   };
-}
-
-/** Single-quotes a string for /bin/sh. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Runs the commands in one shell, echoing each before it runs, stopping at the first failure. */
-export function commandScript(commands: readonly string[]): string {
-  const lines = ['set -e'];
-  for (const command of commands) {
-    lines.push(`printf '%s\\n' ${shellQuote(`$ ${command}`)}`, command);
-  }
-  return lines.join('\n');
 }
 
 function checkoutScript(cloneUrl: string, sha: string): string {

@@ -20,6 +20,18 @@ export function slug(text: string): string {
 }
 
 /**
+ * A key for a step name: its slug, numbered when taken (names are unique, but "Unit" and
+ * "unit" slug the same; `unit (node: 20)` becomes `unit-node-20`). Records the key as taken.
+ */
+export function uniqueKey(name: string, taken: Set<string>): string {
+  const base = slug(name) || 'step';
+  let key = base;
+  for (let n = 2; taken.has(key); n++) key = `${base}-${n}`;
+  taken.add(key);
+  return key;
+}
+
+/**
  * Swarm service name of one attempt of one step: `slw-<build>-<step>-<attempt>`. The same
  * inputs always give the same name, which lets a restarted executor find what it started.
  */

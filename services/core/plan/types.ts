@@ -7,6 +7,20 @@ export interface LockClaim {
   capacity: number;
 }
 
+/**
+ * Host access a step or sidecar asks for and the operator's policy allowed for the
+ * repository (the parser refuses it otherwise). Absent when none is asked for. The executor
+ * must refuse to run what it cannot give (Swarm services cannot run privileged), never run
+ * it without: a step that asked for the Docker socket and did not get it fails in confusing ways.
+ */
+export interface PlanHostAccess {
+  privileged?: boolean;
+  /** Host bind mounts. */
+  mounts?: Array<{ source: string; target: string; readOnly: boolean }>;
+  network?: 'host';
+  pid?: 'host';
+}
+
 /** One step, ready to run: everything the executor needs, nothing it must look up. */
 export interface PlanStep {
   /** Unique in the build; used in URLs, log keys and Swarm names. */
@@ -34,6 +48,8 @@ export interface PlanStep {
   artifacts: string[];
   /** The matrix combination this step was expanded from, if any. */
   matrix?: Record<string, string>;
+  /** Optional, added with the spec language: host access the operator allowed (see PlanHostAccess). */
+  host?: PlanHostAccess;
 }
 
 /** A service an e2e stage's steps talk to (a database, a browser), reachable by its key on the build's network. */
@@ -46,6 +62,8 @@ export interface PlanSidecar {
   command?: string[];
   /** A shell command run in the sidecar until it exits 0; the stage starts when it does. */
   ready?: { command: string; intervalMs: number; timeoutMs: number };
+  /** Optional, added with the spec language: host access the operator allowed (see PlanHostAccess). */
+  host?: PlanHostAccess;
 }
 
 /** Where and how a deploy stage deploys. */

@@ -1,7 +1,10 @@
-/** The known word within edit distance 2 of `word`, ignoring case, if any. */
+/**
+ * The known word closest to `word`, ignoring case, if it is near enough to be a typo:
+ * within 2 edits, or 1 for words of up to 3 letters ("os" is not a typo of "db").
+ */
 export function closest(word: string, known: Iterable<string>): string | undefined {
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = word.length <= 3 ? 2 : 3;
   for (const k of known) {
     const d = editDistance(word.toLowerCase(), k.toLowerCase());
     if (d < bestDistance) {

@@ -1,44 +1,91 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
 import yaml from 'js-yaml';
-import { loadWithPositions, locatePath, type PositionIndex } from './locate-yaml.js';
-import type { BuildSpec, SpecIssue, SpecResult } from './types.js';
+import { lintSpec } from './lint-spec.js';
+import { lineColumn, loadWithPositions, locatePath, type AliasUse, type PositionIndex } from './locate-yaml.js';
+import { schemaIssues, type Locate } from './schema-issues.js';
+import type { BuildSpec, SpecIssue, SpecPolicy, SpecResult } from './types.js';
 import { STAGES } from './types.js';
+import { aliasIssue } from './yaml-limits.js';
+
+export { closest } from './closest.js';
 
 /** Largest `.buildspec.yml` accepted, in bytes. */
 export const MAX_SPEC_BYTES = 256 * 1024;
 
-/** Turns the text of a `.buildspec.yml` into a spec or the complete list of its issues. */
-export type SpecParser = (text: string) => SpecResult;
+/** Deepest nesting of mappings and sequences accepted (js-yaml counts every node on the way). */
+const MAX_DEPTH = 64;
+
+/** js-yaml 4.3 exports its types and takes `maxDepth`; @types/js-yaml 4.0 does not know them yet. */
+const jsYaml = yaml as typeof yaml & { types: { merge: yaml.Type } };
+
+/** The YAML 1.2 core schema (no timestamps, no binary, no custom tags) plus merge keys (`<<: *base`). */
+const YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [jsYaml.types.merge] });
+const LOAD_OPTIONS: yaml.LoadOptions & { maxDepth: number } = { schema: YAML_SCHEMA, json: false, maxDepth: MAX_DEPTH };
+
+/**
+ * Turns the text of a `.buildspec.yml` into a spec or the complete list of its issues.
+ * `policy` overrides the parser's default policy for this call (the operator's settings
+ * for the repository being built).
+ */
+export type SpecParser = (text: string, policy?: SpecPolicy) => SpecResult;
 
 /**
  * Compiles the JSON schema once and returns a parser. The schema is passed in (read by an
- * adapter from `schemas/`) so that this module stays free of I/O.
+ * adapter from `schemas/`) so that this module stays free of I/O. `policy` is what the
+ * operator allows by default: without it, every safety rule applies and limits are the
+ * defaults (100 steps, 32 combinations per matrix), and secret names are not checked.
+ *
+ * A parse runs: the size limit, YAML loading (with positions and alias uses), the alias
+ * limits, then the schema and the semantic checks (lint-spec.ts), both always, so one run
+ * reports every problem, sorted by position.
  */
-export function createSpecParser(schema: object): SpecParser {
+export function createSpecParser(schema: object, defaultPolicy: SpecPolicy = {}): SpecParser {
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
   const validate = ajv.compile(schema);
 
-  return (text) => {
-    if (Buffer.byteLength(text, 'utf8') > MAX_SPEC_BYTES) {
-      return fail({ path: '', message: `file is larger than ${MAX_SPEC_BYTES / 1024} KiB` });
-    }
+  return (text, policy = defaultPolicy) => {
+    const tooBig = sizeIssue(text);
+    if (tooBig) return fail(tooBig);
     let value: unknown;
     let index: PositionIndex;
+    let aliases: AliasUse[];
     try {
-      ({ value, index } = loadWithPositions(text, { schema: yaml.CORE_SCHEMA, json: false }));
+      ({ value, index, aliases } = loadWithPositions(text, LOAD_OPTIONS));
     } catch (err) {
       return fail(yamlIssue(err));
     }
+    const bomb = aliasIssue(text, value, aliases);
+    if (bomb) return fail(bomb);
     if (value === undefined || value === null) {
       return fail({ path: '', line: 1, column: 1, message: 'the file is empty', hint: `add at least one of the stages ${STAGES.join(', ')}` });
     }
-    if (!validate(value)) {
-      return { ok: false, issues: byPosition((validate.errors ?? []).map((e) => schemaIssue(e, text, value, index))) };
-    }
-    const spec = value as BuildSpec;
-    const issues = byPosition(semanticIssues(spec, text, index));
-    return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
+    const locate: Locate = (segments) => locatePath(text, value, index, segments);
+    const issues = validate(value) ? [] : schemaIssues(validate.errors ?? [], schema, locate);
+    issues.push(...lintSpec(value, locate, policy));
+    return issues.length > 0 ? { ok: false, issues: byPosition(issues) } : { ok: true, spec: value as BuildSpec };
   };
+}
+
+/**
+ * A file over MAX_SPEC_BYTES is refused before it is parsed, pointing at where the limit
+ * is passed (often one huge value pasted in by mistake).
+ */
+function sizeIssue(text: string): SpecIssue | undefined {
+  // A UTF-8 character takes at most 4 bytes (2 UTF-16 units for those that take 4).
+  if (text.length <= MAX_SPEC_BYTES / 3) return undefined;
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= MAX_SPEC_BYTES) return undefined;
+  const offset = bytes.subarray(0, MAX_SPEC_BYTES).toString('utf8').replace(/\uFFFD$/, '').length;
+  return {
+    path: '',
+    ...lineColumn(text, offset),
+    message: `file is larger than ${MAX_SPEC_BYTES / 1024} KiB`,
+    hint: `it is ${formatSize(bytes.length)}; the limit is passed here. Keep long scripts in files in the repository and run them from the spec`,
+  };
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 function byPosition(issues: SpecIssue[]): SpecIssue[] {
@@ -59,84 +106,4 @@ function yamlIssue(err: unknown): SpecIssue {
     };
   }
   throw err;
-}
-
-function schemaIssue(error: ErrorObject, text: string, root: unknown, index: PositionIndex): SpecIssue {
-  const segments = error.instancePath.split('/').slice(1).map(unescapePointer);
-  let message = error.message ?? 'is invalid';
-  let hint: string | undefined;
-  if (error.keyword === 'additionalProperties') {
-    const extra = String((error.params as { additionalProperty: string }).additionalProperty);
-    segments.push(extra);
-    message = `unknown key "${extra}"`;
-    const known = Object.keys(propertiesAt(error.parentSchema));
-    const near = closest(extra, known);
-    hint = near ? `did you mean "${near}"?` : known.length > 0 ? `allowed keys: ${known.join(', ')}` : undefined;
-  } else if (error.keyword === 'required') {
-    message = `missing required key "${(error.params as { missingProperty: string }).missingProperty}"`;
-  } else if (error.keyword === 'enum') {
-    message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-  }
-  const path = segments.length > 0 ? `/${segments.join('/')}` : '';
-  return { path, ...locatePath(text, root, index, segments), message, ...(hint ? { hint } : {}) };
-}
-
-function semanticIssues(spec: BuildSpec, text: string, index: PositionIndex): SpecIssue[] {
-  const issues: SpecIssue[] = [];
-  const seen = new Map<string, string>();
-  for (const stage of STAGES) {
-    (spec[stage] ?? []).forEach((step, i) => {
-      const path = `/${stage}/${i}/name`;
-      const first = seen.get(step.name);
-      if (first) {
-        issues.push({
-          path,
-          ...locatePath(text, spec, index, [stage, String(i), 'name']),
-          message: `duplicate step name "${step.name}"`,
-          hint: `already used at ${first}; step names must be unique in the build`,
-        });
-      } else seen.set(step.name, path);
-    });
-  }
-  if (STAGES.every((s) => spec[s] === undefined)) {
-    issues.push({ path: '', line: 1, column: 1, message: 'no stage defined', hint: `add at least one of ${STAGES.join(', ')}` });
-  }
-  return issues;
-}
-
-function propertiesAt(schema: unknown): Record<string, unknown> {
-  const props = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ?? {};
-}
-
-function unescapePointer(s: string): string {
-  return s.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-/** The known word within edit distance 2 of `word`, if any. */
-export function closest(word: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const k of known) {
-    const d = editDistance(word.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

@@ -1,0 +1,139 @@
+import { combinationName, interpolateMatrix, matrixCombinations, matrixEnvName } from '../spec/expand-matrix.js';
+import { normaliseArtifact } from '../spec/lint-step.js';
+import { parseDuration } from '../spec/parse-duration.js';
+import { parseMemory } from '../spec/parse-memory.js';
+import { parseMount } from '../spec/safety-rules.js';
+import type { SpecDefaults, SpecEnv, SpecHostAccess, SpecLock, SpecSidecar, SpecStep, StageName } from '../spec/types.js';
+import { uniqueKey } from './naming.js';
+import type { LockClaim, PlanHostAccess, PlanSidecar, PlanStep } from './types.js';
+
+/** What compiling a step needs from the rest of the spec and the plan so far. */
+export interface StepContext {
+  stage: StageName;
+  defaults: SpecDefaults;
+  locks: Record<string, SpecLock | null>;
+  /** Keys already given in this plan; each compiled step takes one. */
+  keys: Set<string>;
+  /** Time limit of a step when neither it nor defaults set one. */
+  timeoutMs: number;
+  /** Env set last, over the step's own (e.g. SLIPWAY_ENVIRONMENT). */
+  env?: Record<string, string>;
+}
+
+/** Default readiness check timing of a sidecar. */
+const READY_INTERVAL_MS = 1_000;
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Compiles one valid step into plan steps: one, or one per matrix combination (named
+ * `unit (node: 20, db: pg)`, with `MATRIX_NODE=20`... in env and `${{ matrix.node }}`
+ * replaced in the image). Defaults apply where the step sets nothing; env and resources
+ * merge, the step's value winning.
+ */
+export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
+  const { defaults } = ctx;
+  const image = step.image ?? defaults.image;
+  if (image === undefined) throw new Error(`compilePlan: step "${step.name}" has no image (the parser refuses such a spec)`);
+  const memory = parseMemory(step.resources?.memory ?? defaults.resources?.memory);
+  const cpus = step.resources?.cpus ?? defaults.resources?.cpus;
+  const host = hostAccess(step);
+  const base: Omit<PlanStep, 'key'> = {
+    name: step.name,
+    stage: ctx.stage,
+    image,
+    script: step.script !== undefined ? `set -e\n${step.script}` : commandScript(step.commands ?? []),
+    env: { ...stringEnv(defaults.env), ...stringEnv(step.env), ...ctx.env },
+    secrets: [...(step.secrets ?? [])],
+    timeoutMs: parseDuration(step.timeout ?? defaults.timeout) ?? ctx.timeoutMs,
+    retries: step.retries ?? defaults.retries ?? 0,
+    allowFailure: step.allow_failure ?? false,
+    resources: { ...(cpus !== undefined ? { cpus } : {}), ...(memory !== undefined ? { memoryBytes: memory } : {}) },
+    placement: placement(step),
+    locks: lockClaims(step.lock, ctx.locks),
+    artifacts: (step.artifacts ?? []).map(normaliseArtifact),
+    ...(host ? { host } : {}),
+  };
+  if (!step.matrix) return [{ key: uniqueKey(step.name, ctx.keys), ...base }];
+  return matrixCombinations(step.matrix).map((combo) => {
+    const name = combinationName(step.name, combo);
+    const matrixEnv = Object.fromEntries(combo.map(([axis, value]) => [matrixEnvName(axis), value]));
+    return {
+      key: uniqueKey(name, ctx.keys),
+      ...base,
+      name,
+      image: interpolateMatrix(image, combo),
+      env: { ...stringEnv(defaults.env), ...stringEnv(step.env), ...matrixEnv, ...ctx.env },
+      matrix: Object.fromEntries(combo),
+    };
+  });
+}
+
+/** A sidecar as the plan holds it; its key is its name, the host name steps use. */
+export function compileSidecar(sidecar: SpecSidecar): PlanSidecar {
+  const host = hostAccess(sidecar);
+  return {
+    key: sidecar.name,
+    name: sidecar.name,
+    image: sidecar.image,
+    env: stringEnv(sidecar.env),
+    ...(sidecar.command ? { command: [...sidecar.command] } : {}),
+    ...(sidecar.ready
+      ? {
+          ready: {
+            command: sidecar.ready.command,
+            intervalMs: parseDuration(sidecar.ready.interval) ?? READY_INTERVAL_MS,
+            timeoutMs: parseDuration(sidecar.ready.timeout) ?? READY_TIMEOUT_MS,
+          },
+        }
+      : {}),
+    ...(host ? { host } : {}),
+  };
+}
+
+/** A lock or pool by name, with its declared capacity (1 when none is given). */
+export function lockClaims(name: string | undefined, locks: Record<string, SpecLock | null>): LockClaim[] {
+  if (name === undefined) return [];
+  if (!(name in locks)) throw new Error(`compilePlan: lock "${name}" is not declared (the parser refuses such a spec)`);
+  return [{ name, capacity: locks[name]?.capacity ?? 1 }];
+}
+
+/** Env values as the shell sees them: `true`, `3`, `0.5`. */
+export function stringEnv(env: SpecEnv | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+/** Constraints as written (spaces around the operator removed), then one per node label. */
+function placement(step: SpecStep): string[] {
+  const constraints = (step.placement?.constraints ?? []).map((c) => c.trim().replace(/\s*(==|!=)\s*/, '$1'));
+  const labels = Object.entries(step.placement?.node_labels ?? {}).map(([k, v]) => `node.labels.${k}==${String(v)}`);
+  return [...constraints, ...labels];
+}
+
+function hostAccess(node: SpecHostAccess & { network_mode?: 'host'; pid?: 'host' }): PlanHostAccess | undefined {
+  const mounts = (node.volumes ?? []).map((volume) => {
+    const mount = parseMount(volume);
+    if (!mount) throw new Error(`compilePlan: volume "${volume}" is not /host:/container (the parser refuses such a spec)`);
+    return mount;
+  });
+  const host: PlanHostAccess = {
+    ...(node.privileged ? { privileged: true } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
+    ...(node.network_mode === 'host' ? { network: 'host' as const } : {}),
+    ...(node.pid === 'host' ? { pid: 'host' as const } : {}),
+  };
+  return Object.keys(host).length > 0 ? host : undefined;
+}
+
+/** Single-quotes a string for /bin/sh. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Runs the commands in one shell, echoing each before it runs, stopping at the first failure. */
+export function commandScript(commands: readonly string[]): string {
+  const lines = ['set -e'];
+  for (const command of commands) {
+    lines.push(`printf '%s\\n' ${shellQuote(`$ ${command}`)}`, command);
+  }
+  return lines.join('\n');
+}
