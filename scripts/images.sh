@@ -56,7 +56,7 @@ FROM scratch
 COPY bin/busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 COPY rootfs/ /
-RUN ["/bin/sh", "-c", "mkdir -p /tmp /etc /root /workspace /usr/bin && chmod 1777 /tmp && ln -sf /usr/lib/git-core/git /usr/bin/git && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd"]
+RUN ["/bin/sh", "-c", "mkdir -p /tmp /etc /root /workspace /usr/bin /usr/share/git-core/templates && chmod 1777 /tmp && ln -sf /usr/lib/git-core/git /usr/bin/git && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd"]
 ENV PATH=/usr/local/bin:/usr/bin:/bin GIT_EXEC_PATH=/usr/lib/git-core HOME=/root
 CMD ["/bin/sh"]
 DOCKERFILE

@@ -34,7 +34,17 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
   const hard = AbortSignal.any([stops.cancel ?? never, timeout]);
   const stop = AbortSignal.any([hard, stops.supersede ?? never]);
   const secrets = usedSecrets(plan, deps.secretsFor(plan.request.repo));
-  const ctx: StepContext = { build, deps, mask: secretMasker(Object.values(secrets)), secrets: new Set(Object.keys(secrets)), signal: stop, save, now };
+  const ctx: StepContext = {
+    build,
+    deps,
+    mask: secretMasker(Object.values(secrets)),
+    secrets: new Set(Object.keys(secrets)),
+    signal: stop,
+    save,
+    now,
+    checkout: plan.checkout,
+    workspaces: new Map(),
+  };
   const cancelReason = () =>
     timeout.aborted
       ? `the build timed out after ${Math.round(plan.timeoutMs / 60_000)}m`

@@ -23,6 +23,8 @@ export interface RuntimeDeps {
   secretsFor: (repo: { owner: string; name: string }) => Record<string, string>;
   locks?: Locks;
   schedulingTimeoutMs: number;
+  /** How long a step's node may be down before the step is given up (an infrastructure error). */
+  nodeLossGraceMs?: number;
   logger: Logger;
   now?: () => Date;
 }

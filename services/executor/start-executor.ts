@@ -62,7 +62,7 @@ export async function startExecutor(
       running.set(plan.buildId, controllers);
       try {
         await applyStops(plan.buildId);
-        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), secretsFor, locks, schedulingTimeoutMs: config.schedulingTimeoutMs, logger };
+        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), secretsFor, locks, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, logger };
         return await runBuild(plan, deps, { cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
       } finally {
         running.delete(plan.buildId);

@@ -30,6 +30,8 @@ export interface Config {
   instance: string;
   /** Bearer token for the API's requests that change something (cancel); unset, they are refused. */
   apiToken: string;
+  /** How long the node running a step may be down before the step ends in error. */
+  nodeLossGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +59,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
     volumeDriver: env.SLIPWAY_VOLUME_DRIVER ?? 'local',
     instance: env.SLIPWAY_INSTANCE ?? 'default',
     apiToken: env.SLIPWAY_API_TOKEN ?? '',
+    nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
   };
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',
@@ -65,7 +68,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
   for (const key of need) {
     if (!config[key]) throw new ConfigError(`${names[key] ?? key} is not set; Slipway cannot start without it`);
   }
-  for (const key of ['port', 'executorConcurrency', 'schedulingTimeoutMs', 'stepTimeoutMs', 'buildLockMs'] as const) {
+  for (const key of ['port', 'executorConcurrency', 'schedulingTimeoutMs', 'stepTimeoutMs', 'buildLockMs', 'nodeLossGraceMs'] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
   return config;

@@ -47,12 +47,14 @@ export class SwarmBackend implements Backend {
   private nodeId: Promise<string> | undefined;
   private readonly volumeDriver: string;
   private readonly instance: string;
+  readonly workspacePerNode: boolean;
   private readonly seedImage: string;
 
   constructor(private readonly docker: Docker = new Docker(), options: SwarmOptions = {}) {
     this.volumeDriver = options.volumeDriver ?? 'local';
     this.instance = options.instance ?? 'default';
     this.seedImage = options.seedImage ?? 'slipway/git:1';
+    this.workspacePerNode = this.volumeDriver === 'local';
   }
 
   async setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void> {
@@ -93,7 +95,8 @@ export class SwarmBackend implements Backend {
         ContainerSpec: {
           Image: step.image,
           Command: ['/bin/sh', '-c', step.script],
-          Env: Object.entries(step.env).map(([k, v]) => `${k}=${v}`),
+          // Swarm fills the template in: which node ran the step, for logs and debugging.
+          Env: [...Object.entries(step.env).map(([k, v]) => `${k}=${v}`), 'SLIPWAY_NODE={{.Node.Hostname}}'],
           Dir: WORKSPACE,
           Labels: labels,
           Mounts: [{ Type: 'volume', Source: step.build.volume, Target: WORKSPACE, VolumeOptions: { Labels: this.labels(step.build.buildId) } }],
@@ -101,7 +104,7 @@ export class SwarmBackend implements Backend {
         },
         Resources: limits(step.resources),
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-        Placement: { Constraints: [...(await this.pin()), ...step.placement] },
+        Placement: { Constraints: step.placement.length > 0 ? step.placement : await this.pin() },
         Networks: [{ Target: step.build.network, Aliases: [step.key] }],
       },
       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
@@ -188,8 +191,13 @@ export class SwarmBackend implements Backend {
     };
   }
 
+  async nodeOf(handle: StepHandle): Promise<string | undefined> {
+    return (await this.latestTask(handle.id))?.NodeID;
+  }
+
   async waitStep(handle: StepHandle, options: WaitOptions): Promise<StepOutcome> {
     const started = Date.now();
+    const watch = new NodeWatch(this.docker, options.nodeLossGraceMs ?? 15_000);
     for (;;) {
       if (options.signal?.aborted) {
         await this.removeStep(handle);
@@ -198,6 +206,12 @@ export class SwarmBackend implements Backend {
       const task = await this.latestTask(handle.id);
       const state = task?.Status?.State ?? 'new';
       if (TERMINAL.has(state)) return outcomeOf(task!);
+      // Swarm keeps the task of a lost node `running` for a day: the node's own state tells.
+      const lost = task?.NodeID ? await watch.lost(task.NodeID) : undefined;
+      if (lost) {
+        await this.removeStep(handle);
+        return { kind: 'error', reason: lost };
+      }
       const waited = Date.now() - started;
       if (UNSCHEDULED.has(state) && waited > options.schedulingTimeoutMs) {
         const why = task?.Status?.Err || task?.Status?.Message || 'no node could take it';
@@ -305,6 +319,29 @@ export class SwarmBackend implements Backend {
   private async latestTask(serviceId: string): Promise<Task | undefined> {
     const tasks = (await this.docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) })) as Task[];
     return tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
+  }
+}
+
+/** Watches the node a task runs on, at most once a second. */
+class NodeWatch {
+  private checkedAt = 0;
+  private downSince: number | undefined;
+  private why = '';
+
+  constructor(private readonly docker: Docker, private readonly graceMs: number) {}
+
+  /** Why the node counts as lost, once it has been down longer than the grace period. */
+  async lost(nodeId: string): Promise<string | undefined> {
+    if (Date.now() - this.checkedAt >= 1_000) {
+      this.checkedAt = Date.now();
+      const node = (await this.docker.getNode(nodeId).inspect().catch(() => undefined)) as
+        | { Description?: { Hostname?: string }; Status?: { State?: string; Message?: string } }
+        | undefined;
+      const down = !node || node.Status?.State === 'down' || node.Status?.State === 'disconnected';
+      this.downSince = down ? (this.downSince ?? Date.now()) : undefined;
+      this.why = `the node running this step (${node?.Description?.Hostname ?? nodeId}) was lost: ${node ? `${node.Status?.State}, ${node.Status?.Message ?? 'no message'}` : 'it left the swarm'}`;
+    }
+    return this.downSince !== undefined && Date.now() - this.downSince >= this.graceMs ? this.why : undefined;
   }
 }
 

@@ -21,8 +21,8 @@ export interface StepSpec {
   secrets: string[];
   resources: { cpus?: number; memoryBytes?: number };
   /**
-   * Placement constraints, added to the backend's own: with a local volume driver every step
-   * is also pinned to the node holding the workspace.
+   * Placement constraints. Without any, a backend whose workspace lives on one node pins the
+   * step to the node holding the build's workspace; with some, the caller has chosen.
    */
   placement: string[];
 }
@@ -65,6 +65,8 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Aborted when the build is cancelled: the step is stopped and `cancelled` returned. */
   signal?: AbortSignal;
+  /** How long the node running a step may be down before the step is given up as lost. */
+  nodeLossGraceMs?: number;
 }
 
 /**
@@ -82,6 +84,11 @@ export interface WaitOptions {
  * Trouble talking to the engine is thrown; what happened to a step is returned as data.
  */
 export interface Backend {
+  /**
+   * True when a workspace lives on one node (a local volume): a step placed elsewhere then
+   * needs its own checkout on a node that matches, and `nodeOf` to pin it there.
+   */
+  readonly workspacePerNode: boolean;
   setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void>;
   /**
    * Fills the build's workspace from a tar stream instead of a checkout (`slipway run` on a
@@ -96,6 +103,8 @@ export interface Backend {
   /** The complete log of a step that has ended. */
   readLog(handle: StepHandle): Promise<LogLine[]>;
   removeStep(handle: StepHandle): Promise<void>;
+  /** The node a step ran on, once it has been scheduled. */
+  nodeOf(handle: StepHandle): Promise<string | undefined>;
   startSidecar(sidecar: SidecarSpec): Promise<StepHandle>;
   /** Resolves `success` once the sidecar's ready check passes, `error` when it does not in time. */
   waitReady(handle: StepHandle, options: WaitOptions): Promise<StepOutcome>;
