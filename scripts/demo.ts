@@ -4,7 +4,7 @@
  * prints each commit status as it changes and where to read the logs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitHubStandIn } from '../test/support/github-stand-in.js';
 import { freePort } from '../test/support/slipway-harness.js';
@@ -15,7 +15,7 @@ const OWNER = 'acme';
 const REPO = 'hello-slipway';
 const SECRET = 'demo-webhook-secret';
 const TOKEN = 'demo-token';
-const STAGES = ['slipway/test', 'slipway/e2e', 'slipway/deploy'];
+const STAGES = ['slipway/test', 'slipway/e2e', 'slipway/deploy/staging'];
 
 async function main(): Promise<number> {
   const root = projectRoot();
@@ -30,6 +30,10 @@ async function main(): Promise<number> {
   });
   say(`GitHub stand-in at ${standIn.apiUrl}; repository ${OWNER}/${REPO}, master at ${sha.slice(0, 7)}`);
 
+  // The operator's secrets: the example's staging deploy reads `demo-token`.
+  const secretsFile = join(logDir, 'secrets.json');
+  writeFileSync(secretsFile, JSON.stringify({ 'demo-token': 'demo-secret-value' }), { mode: 0o600 });
+
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const env = {
@@ -40,6 +44,7 @@ async function main(): Promise<number> {
     SLIPWAY_PORT: String(port),
     SLIPWAY_PUBLIC_URL: url,
     SLIPWAY_REDIS_URL: process.env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379/15',
+    SLIPWAY_SECRETS_FILE: secretsFile,
     SLIPWAY_CLONE_URL_REWRITE: `https://github.com/=${standIn.cloneUrl('x', 'y').replace(/x\/y\.git$/, '')}`,
   };
   const cli = join(root, 'dist', 'services', 'cli', 'slipway.js');
@@ -64,7 +69,7 @@ async function main(): Promise<number> {
     const seen = new Set<string>();
     await waitFor(async () => {
       for (const s of standIn.statuses(OWNER, REPO, sha)) {
-        const line = `${s.context.padEnd(16)} ${s.state.padEnd(8)} ${s.description ?? ''}`;
+        const line = `${s.context.padEnd(24)} ${s.state.padEnd(8)} ${s.description ?? ''}`;
         if (!seen.has(line)) {
           seen.add(line);
           say(`status  ${line}`);
@@ -73,9 +78,16 @@ async function main(): Promise<number> {
       return STAGES.every((c) => ['success', 'failure', 'error'].includes(standIn.latestStatus(OWNER, REPO, sha, c)?.state ?? 'pending'));
     }, 180_000, 'every stage to finish');
 
-    const build = (await (await fetch(`${url}/builds/${answer.build}`)).json()) as { state: string; links: Record<string, string> };
+    type Build = { state: string; links: Record<string, string> };
+    let build: Build | undefined;
+    // The statuses are final a moment before the build record is (teardown comes last).
+    await waitFor(async () => {
+      build = (await (await fetch(`${url}/builds/${answer.build}`)).json()) as Build;
+      return !['queued', 'waiting', 'running'].includes(build.state);
+    }, 60_000, 'the build to end');
+    if (!build) throw new Error('no build record');
     say(`build ${answer.build}: ${build.state}  (${url}/builds/${answer.build})`);
-    for (const [step, link] of Object.entries(build.links)) say(`  log of ${step.padEnd(10)} ${url}${link}`);
+    for (const [step, link] of Object.entries(build.links)) say(`  ${step.padEnd(32)} ${url}${link}`);
     const unit = await (await fetch(`${url}${build.links.unit}`)).text();
     say(`\nlog of step "unit":\n${unit}`);
 

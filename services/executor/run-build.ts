@@ -2,6 +2,7 @@ import type { StageRecord } from '../core/build/record.js';
 import { recordForPlan } from '../core/build/record-for-plan.js';
 import type { RunState } from '../core/build/types.js';
 import { serviceName } from '../core/plan/naming.js';
+import { stageLabel } from '../core/plan/stage-label.js';
 import type { Plan, PlanStage } from '../core/plan/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
@@ -61,17 +62,17 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
     for (const stage of plan.stages) {
       const rec = record.stages.find((s) => s.name === stage.name)!;
       if (FINAL.has(rec.state) && rec.state !== 'skipped') {
-        if (rec.state !== 'success') blocked = { stage: stage.name, state: rec.state as 'failure' | 'error' | 'cancelled' };
+        if (rec.state !== 'success') blocked = { stage: stageLabel(stage), state: rec.state as 'failure' | 'error' | 'cancelled' };
         continue;
       }
       if (blocked || stop.aborted) {
-        await skipStage(rec, stage.name, blocked ?? { stage: stage.name, state: 'cancelled' }, cancelReason(), deps, save);
+        await skipStage(rec, stageLabel(stage), blocked ?? { stage: stageLabel(stage), state: 'cancelled' }, cancelReason(), deps, save);
         continue;
       }
       // A deploy under way is not stopped by a newer push: it finishes, then the newer build deploys.
       const event = await runStage(stage, rec, stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx, cancelReason);
       rec.state = event.state === 'skipped' ? 'skipped' : (event.state as RunState);
-      if (event.state === 'failure' || event.state === 'error' || event.state === 'cancelled') blocked = { stage: stage.name, state: event.state };
+      if (event.state === 'failure' || event.state === 'error' || event.state === 'cancelled') blocked = { stage: stageLabel(stage), state: event.state };
       await save();
       await deps.report(event);
     }
@@ -88,6 +89,11 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
 /** Runs one stage: locks, sidecars, then its steps in parallel. Returns the event that ends it. */
 async function runStage(stage: PlanStage, rec: StageRecord, ctx: StepContext, cancelReason: () => string): Promise<StageEvent> {
   const { deps } = ctx;
+  const label = stageLabel(stage);
+  if (stage.environment?.approval?.required) {
+    // Never deploy past a required approval: until approvals can be collected, the deploy is refused.
+    return { stage: label, state: 'error', reason: `deploying to ${stage.environment.name} needs an approval, which this Slipway cannot collect yet: not deployed` };
+  }
   const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? [])];
   let release = async () => undefined as void;
   if (claims.length > 0 && deps.locks) {
@@ -95,26 +101,26 @@ async function runStage(stage: PlanStage, rec: StageRecord, ctx: StepContext, ca
       rec.state = 'waiting';
       rec.description = why;
       await ctx.save();
-      await deps.report({ stage: stage.name, state: 'waiting', reason: why });
+      await deps.report({ stage: label, state: 'waiting', reason: why });
     }, ctx.signal);
   }
   try {
-    if (ctx.signal.aborted) return { stage: stage.name, state: 'cancelled', reason: cancelReason() };
+    if (ctx.signal.aborted) return { stage: label, state: 'cancelled', reason: cancelReason() };
     const started = Date.now();
     rec.state = 'running';
     rec.description = undefined;
     await ctx.save();
-    await deps.report({ stage: stage.name, state: 'running' });
+    await deps.report({ stage: label, state: 'running' });
     for (const sidecar of stage.sidecars) {
       const handle = await deps.backend.startSidecar({ build: ctx.build, key: sidecar.key, name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1), image: sidecar.image, env: sidecar.env, ...(sidecar.command ? { command: sidecar.command } : {}), ...(sidecar.ready ? { ready: sidecar.ready } : {}) });
       const ready = await deps.backend.waitReady(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: sidecar.ready?.timeoutMs ?? 60_000, signal: ctx.signal });
-      if (ready.kind === 'cancelled') return { stage: stage.name, state: 'cancelled', reason: cancelReason() };
-      if (ready.kind !== 'success') return { stage: stage.name, state: 'error', reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed` };
+      if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
+      if (ready.kind !== 'success') return { stage: label, state: 'error', reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed` };
     }
     const outcomes = await Promise.all(
       stage.steps.map(async (step) => ({ step, outcome: await runStep(step, rec.steps.find((s) => s.key === step.key)!, ctx) })),
     );
-    return stageEvent(stage.name, outcomes, Date.now() - started, cancelReason);
+    return stageEvent(label, outcomes, Date.now() - started, cancelReason);
   } finally {
     await release();
   }

@@ -30,6 +30,8 @@ export interface StepContext {
  */
 export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext): Promise<StepOutcome> {
   if (FINAL.has(rec.state)) return recordedOutcome(rec);
+  const refused = refusedHostAccess(step);
+  if (refused) return finish(rec, { kind: 'error', reason: refused }, ctx);
   const missing = step.secrets.filter((name) => !ctx.secrets.has(name));
   let outcome: StepOutcome = missing.length > 0
     ? { kind: 'error', reason: `secret ${missing.map((m) => `"${m}"`).join(', ')} is not provided to this build (operators set secrets in SLIPWAY_SECRETS_FILE; fork pull requests get none)` }
@@ -78,6 +80,7 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
     secrets: step.secrets,
     resources: step.resources,
     placement,
+    ...(step.host ? { host: { ...(step.host.mounts ? { mounts: step.host.mounts } : {}), ...(step.host.network ? { network: step.host.network } : {}) } } : {}),
   });
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
   let appending = Promise.resolve();
@@ -140,6 +143,13 @@ export function withSecretEnv(step: PlanStep): string {
 
 export function envName(secret: string): string {
   return secret.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/** Host access the operator allowed but Swarm cannot give: refused, never run without it. */
+function refusedHostAccess(step: PlanStep): string | undefined {
+  if (step.host?.privileged) return 'privileged mode cannot be given: Swarm services cannot run privileged (allowed by the operator, but not possible)';
+  if (step.host?.pid === 'host') return 'the host PID namespace cannot be given to a Swarm service (allowed by the operator, but not possible)';
+  return undefined;
 }
 
 function recordedOutcome(rec: StepRecord): StepOutcome {

@@ -1,4 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
+import { stageLabel } from '../core/plan/stage-label.js';
 import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
 import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
 import type { Config } from '../shared/config.js';
@@ -104,7 +105,7 @@ async function giveUp(job: Job<BuildJob>, err: Error, store: BuildStore, report:
       const rec = record?.stages.find((s) => s.name === stage.name);
       if (rec && ['success', 'failure', 'error', 'skipped', 'cancelled'].includes(rec.state)) continue;
       if (rec) rec.state = 'error';
-      await report({ stage: stage.name, state: 'error', reason });
+      await report({ stage: stageLabel(stage), state: 'error', reason });
     }
     if (record) await store.put({ ...record, state: 'error', finishedAt: new Date().toISOString() });
   } catch (e) {

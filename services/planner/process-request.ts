@@ -3,6 +3,7 @@ import type { BuildRecord } from '../core/build/record.js';
 import { recordForPlan } from '../core/build/record-for-plan.js';
 import { compilePlan } from '../core/plan/compile-plan.js';
 import { buildIdFor } from '../core/plan/naming.js';
+import { stageLabel } from '../core/plan/stage-label.js';
 import { formatIssue } from '../core/spec/format-issues.js';
 import type { SpecParser } from '../core/spec/parse-spec.js';
 import type { Redis } from 'ioredis';
@@ -10,6 +11,8 @@ import type { BuildStore } from '../shared/build-store.js';
 import { supersedeOlder } from '../shared/cancel.js';
 import type { GitHub } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
+import type { PolicyFor } from '../shared/repo-policy.js';
+import type { SecretsFor } from '../shared/secret-store.js';
 import { JOB_OPTIONS, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
 import { queueStatus } from '../shared/status-queue.js';
 
@@ -20,9 +23,12 @@ export interface PlannerDeps {
   store: BuildStore;
   redis: Redis;
   parse: SpecParser;
+  policyFor: PolicyFor;
+  secretsFor: SecretsFor;
   builds: Queue<BuildJob>;
   statuses: Queue<StatusJob>;
   gitImage: string;
+  stepTimeoutMs: number;
   publicUrl: string;
   logger: Logger;
   now?: () => Date;
@@ -53,7 +59,8 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
     return { buildId, outcome: 'no spec' };
   }
 
-  const parsed = deps.parse(text);
+  // The operator's secrets are the only names a spec may use; which values reach the build is the executor's business.
+  const parsed = deps.parse(text, { ...deps.policyFor(request.repo), knownSecrets: Object.keys(deps.secretsFor(request.repo)) });
   if (!parsed.ok) {
     const first = formatIssue(parsed.issues[0]!);
     const more = parsed.issues.length > 1 ? ` (+${parsed.issues.length - 1} more)` : '';
@@ -63,9 +70,9 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
     return { buildId, outcome: 'invalid spec' };
   }
 
-  const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage });
+  const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage, stepTimeoutMs: deps.stepTimeoutMs });
   if (!existing) await deps.store.create(recordForPlan(plan, now));
-  for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stage.name, state: 'queued' });
+  for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
   await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
   const superseded = await supersedeOlder(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.ref, buildId, request.sha);
   if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });

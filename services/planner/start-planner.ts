@@ -7,6 +7,8 @@ import { QUEUES, type BuildJob, type RequestJob, type StatusJob } from '../share
 import { workerConnection } from '../shared/redis.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
+import { loadPolicy } from '../shared/repo-policy.js';
+import { loadSecrets } from '../shared/secret-store.js';
 import { processRequest } from './process-request.js';
 
 /** Starts the planner's BullMQ worker on the requests queue. */
@@ -19,6 +21,9 @@ export function startPlanner(config: Config, logger: Logger): Running {
     store: new RedisBuildStore(redis),
     redis,
     parse: specParser(),
+    policyFor: loadPolicy(config.policyFile),
+    secretsFor: loadSecrets(config.secretsFile),
+    stepTimeoutMs: config.stepTimeoutMs,
     builds,
     statuses,
     gitImage: config.gitImage,

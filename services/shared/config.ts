@@ -32,6 +32,8 @@ export interface Config {
   apiToken: string;
   /** How long the node running a step may be down before the step ends in error. */
   nodeLossGraceMs: number;
+  /** JSON file saying what each repository's spec may do (host access, limits); see repo-policy.ts. */
+  policyFile: string;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +62,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
     instance: env.SLIPWAY_INSTANCE ?? 'default',
     apiToken: env.SLIPWAY_API_TOKEN ?? '',
     nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
+    policyFile: env.SLIPWAY_POLICY_FILE ?? '',
   };
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',

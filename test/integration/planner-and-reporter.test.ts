@@ -43,7 +43,7 @@ describe('planning a pushed commit and reporting its statuses', () => {
     const { sha, build } = await push({ '.buildspec.yml': 'test:\n  - name: unit\n    image: slipway/busybox:1\n    comands: [make test]\n' });
     const status = await specStatus(sha);
     expect(status.state).toBe('failure');
-    expect(status.description).toBe('.buildspec.yml:2:5 /test/0: missing required key "commands" (+1 more)');
+    expect(status.description).toBe('.buildspec.yml:2:5 /test/0: missing required key "commands" or "script" (+1 more)');
     expect(status.target_url).toBe(`${slipway.config.publicUrl}/builds/${build}`);
     const record = (await (await fetch(`${slipway.url}/builds/${build}`)).json()) as { state: string; specIssues: Array<{ line: number; column: number; message: string; hint?: string }> };
     expect(record.state).toBe('failure');

@@ -99,13 +99,16 @@ export class SwarmBackend implements Backend {
           Env: [...Object.entries(step.env).map(([k, v]) => `${k}=${v}`), 'SLIPWAY_NODE={{.Node.Hostname}}'],
           Dir: WORKSPACE,
           Labels: labels,
-          Mounts: [{ Type: 'volume', Source: step.build.volume, Target: WORKSPACE, VolumeOptions: { Labels: this.labels(step.build.buildId) } }],
+          Mounts: [
+            { Type: 'volume', Source: step.build.volume, Target: WORKSPACE, VolumeOptions: { Labels: this.labels(step.build.buildId) } },
+            ...(step.host?.mounts ?? []).map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+          ],
           Secrets: secretRefs,
         },
         Resources: limits(step.resources),
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
         Placement: { Constraints: step.placement.length > 0 ? step.placement : await this.pin() },
-        Networks: [{ Target: step.build.network, Aliases: [step.key] }],
+        Networks: step.host?.network === 'host' ? [{ Target: 'host' }] : [{ Target: step.build.network, Aliases: [step.key] }],
       },
       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     };

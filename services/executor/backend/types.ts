@@ -1,3 +1,4 @@
+import type { PlanHostAccess } from '../../core/plan/types.js';
 import type { LogLine } from '../../shared/build-store.js';
 
 /** Per-build objects: the network the steps share, the workspace volume holding the source, and the secrets its steps use. */
@@ -25,6 +26,8 @@ export interface StepSpec {
    * step to the node holding the build's workspace; with some, the caller has chosen.
    */
   placement: string[];
+  /** Host bind mounts and the host network, when the operator allowed them. */
+  host?: Pick<PlanHostAccess, 'mounts' | 'network'>;
 }
 
 /** A service beside the steps of a stage (a database), reachable by `key` on the build's network. */
