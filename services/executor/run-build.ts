@@ -34,7 +34,8 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
   const never = new AbortController().signal;
   const hard = AbortSignal.any([stops.cancel ?? never, timeout]);
   const stop = AbortSignal.any([hard, stops.supersede ?? never]);
-  const secrets = usedSecrets(plan, deps.secretsFor(plan.request.repo));
+  // A fork's pull request is someone else's code: it never sees the operator's secrets.
+  const secrets = plan.request.fork ? {} : usedSecrets(plan, deps.secretsFor(plan.request.repo));
   const ctx: StepContext = {
     build,
     deps,

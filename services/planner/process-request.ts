@@ -60,7 +60,9 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
   }
 
   // The operator's secrets are the only names a spec may use; which values reach the build is the executor's business.
-  const parsed = deps.parse(text, { ...deps.policyFor(request.repo), knownSecrets: Object.keys(deps.secretsFor(request.repo)) });
+  // A fork's build gets no secret at all, so its spec's names are not checked against the operator's.
+  const policy = deps.policyFor(request.repo);
+  const parsed = deps.parse(text, request.fork ? policy : { ...policy, knownSecrets: Object.keys(deps.secretsFor(request.repo)) });
   if (!parsed.ok) {
     const first = formatIssue(parsed.issues[0]!);
     const more = parsed.issues.length > 1 ? ` (+${parsed.issues.length - 1} more)` : '';
@@ -73,6 +75,7 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
   const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage, stepTimeoutMs: deps.stepTimeoutMs });
   if (!existing) await deps.store.create(recordForPlan(plan, now));
   for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
+  if (plan.notDeployed) await queueStatus(deps.statuses, target, { stage: plan.notDeployed.stage, state: 'refused', reason: plan.notDeployed.reason });
   await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
   const superseded = await supersedeOlder(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.ref, buildId, request.sha);
   if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });

@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   const router = new Router();
-  router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger }));
+  router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger, redis: deps.redis }));
   const api = apiRouter({ store: deps.store, redis: deps.redis, live: deps.live, apiToken: deps.apiToken });
   app.use(router.routes()).use(router.allowedMethods()).use(api.routes()).use(api.allowedMethods());
   return app;

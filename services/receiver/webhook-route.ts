@@ -1,5 +1,7 @@
 import { Webhooks } from '@octokit/webhooks';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { cancelLatest } from '../shared/cancel.js';
 import type { Context } from 'koa';
 import { buildIdFor } from '../core/plan/naming.js';
 import { mapEvent, type CloneUrlRewrite } from '../core/trigger/map-event.js';
@@ -14,6 +16,7 @@ export interface WebhookDeps {
   requests: Queue<RequestJob>;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
+  redis: Redis;
 }
 
 /**
@@ -47,6 +50,11 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
       decision = mapEvent(event, delivery, payload, deps.cloneUrlRewrite);
     } catch (err) {
       return reply(ctx, 400, { error: `payload of "${event}" is not what GitHub sends: ${(err as Error).message}` });
+    }
+    if (decision.action === 'cancel') {
+      const cancelled = await cancelLatest(deps.redis, `${decision.repo.owner}/${decision.repo.name}`, decision.ref, decision.reason);
+      deps.logger.info('webhook cancels a build', { delivery, event, build: cancelled, reason: decision.reason });
+      return reply(ctx, 202, { cancelled: cancelled ?? null, reason: decision.reason });
     }
     if (decision.action === 'ignore') {
       deps.logger.info('webhook ignored', { delivery, event, reason: decision.reason });

@@ -34,3 +34,10 @@ export async function supersedeOlder(redis: Redis, repo: string, ref: string, bu
 export async function supersededReason(redis: Redis, buildId: string): Promise<string | undefined> {
   return (await redis.get(supersededKey(buildId))) ?? undefined;
 }
+
+/** Cancels the newest build of a branch or pull request, if it has one (a closed pull request). */
+export async function cancelLatest(redis: Redis, repo: string, ref: string, reason: string): Promise<string | undefined> {
+  const latest = await redis.get(latestKey(repo, ref));
+  if (latest) await requestCancel(redis, latest, reason);
+  return latest ?? undefined;
+}

@@ -16,6 +16,12 @@ export interface BuildRequest {
   cloneUrl: string;
   /** Login of the person whose action triggered the build. */
   sender: string;
+  /** A push that rewrote the branch's history (not a fast-forward): never deployed. */
+  forced?: boolean;
+  /** A pull request's number, when the build is for one. */
+  pullRequest?: number;
+  /** The pull request comes from a fork: its build gets no secrets and never deploys. */
+  fork?: boolean;
 }
 
 /** A build's outcome, and that of each stage and step. */

@@ -53,6 +53,7 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
   const compileSteps = (steps: SpecStep[], ctx: StepContext) => steps.filter((s) => matchesWhen(s.when, request)).flatMap((s) => compileStep(s, ctx));
 
   const stages: PlanStage[] = [];
+  let notDeployed: Plan['notDeployed'];
   for (const name of STAGES) {
     const stage = spec[name];
     if (stage === undefined) continue;
@@ -61,8 +62,16 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
       const chosen = chooseEnvironment(environments, request);
       if (!chosen) continue;
       const [envName, env] = chosen;
+      if (request.forced) {
+        notDeployed = { stage: `deploy/${envName}`, reason: FORCED };
+        continue;
+      }
       const steps = compileSteps(env.steps ?? [], context(name, environmentEnv(envName, env)));
       if (steps.length > 0) stages.push({ name, steps, sidecars: [], environment: planEnvironment(envName, env, spec) });
+      continue;
+    }
+    if (name === 'deploy' && !deploys(request)) {
+      if (request.forced) notDeployed = { stage: 'deploy', reason: FORCED };
       continue;
     }
     const steps = compileSteps(stepsOf(stage), context(name));
@@ -83,12 +92,20 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     },
     stages,
     timeoutMs: options.buildTimeoutMs ?? 3 * HOUR,
+    ...(notDeployed ? { notDeployed } : {}),
   };
+}
+
+const FORCED = 'a forced push is not a fast-forward: tested, not deployed';
+
+/** Only pushes and manual builds deploy, never a forced push, a pull request or a fork's build. */
+function deploys(request: BuildRequest): boolean {
+  return DEPLOYING_EVENTS.has(request.event) && !request.forced && !request.fork;
 }
 
 /** The environment whose branch is the branch built, for a push or a manual build. */
 function chooseEnvironment(environments: Record<string, SpecEnvironment>, request: BuildRequest): [string, SpecEnvironment] | undefined {
-  if (!DEPLOYING_EVENTS.has(request.event)) return undefined;
+  if (!DEPLOYING_EVENTS.has(request.event) || request.fork) return undefined;
   const branch = branchOf(request.ref);
   return Object.entries(environments).find(([, env]) => branch !== undefined && env.branch === branch);
 }

@@ -97,4 +97,6 @@ export interface Plan {
   stages: PlanStage[];
   /** Build-wide time limit. */
   timeoutMs: number;
+  /** Set when the spec deploys this branch but this build may not (a forced push): which stage, and why. */
+  notDeployed?: { stage: string; reason: string };
 }

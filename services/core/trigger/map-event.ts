@@ -3,6 +3,7 @@ import type { BuildRequest } from '../build/types.js';
 /** What the receiver does with one delivery. */
 export type TriggerDecision =
   | { action: 'build'; request: BuildRequest }
+  | { action: 'cancel'; repo: BuildRequest['repo']; ref: string; reason: string }
   | { action: 'ignore'; reason: string };
 
 const ZERO_SHA = /^0{40}$/;
@@ -21,6 +22,7 @@ export function mapEvent(
   rewrite: CloneUrlRewrite = [],
 ): TriggerDecision {
   if (event === 'push') return mapPush(deliveryId, payload as PushPayload, rewrite);
+  if (event === 'pull_request') return mapPullRequest(deliveryId, payload as PullRequestPayload, rewrite);
   return { action: 'ignore', reason: `event "${event}" starts no build` };
 }
 
@@ -28,6 +30,7 @@ interface PushPayload {
   ref: string;
   after: string;
   deleted?: boolean;
+  forced?: boolean;
   repository: { name: string; owner: { login?: string; name?: string | null }; clone_url: string };
   sender?: { login: string };
   pusher?: { name: string };
@@ -47,6 +50,48 @@ function mapPush(deliveryId: string, p: PushPayload, rewrite: CloneUrlRewrite): 
       ref: p.ref,
       cloneUrl: rewriteCloneUrl(p.repository.clone_url, rewrite),
       sender: p.sender?.login ?? p.pusher?.name ?? 'unknown',
+      ...(p.forced ? { forced: true } : {}),
+    },
+  };
+}
+
+interface PullRequestPayload {
+  action: string;
+  number: number;
+  pull_request: {
+    head: { sha: string; repo: { full_name: string; clone_url: string } | null };
+    base: { repo: { full_name: string; name: string; owner: { login: string }; clone_url: string } };
+  };
+  sender?: { login: string };
+}
+
+const PR_BUILDS = new Set(['opened', 'synchronize', 'reopened']);
+
+/**
+ * A pull request opened, pushed to or reopened builds its head commit, with statuses on that
+ * commit in the base repository; `closed` cancels its build. A PR from a fork (the head is in
+ * another repository, or its repository is gone) is marked so: no secrets, no deploy.
+ */
+function mapPullRequest(deliveryId: string, p: PullRequestPayload, rewrite: CloneUrlRewrite): TriggerDecision {
+  const base = p.pull_request.base.repo;
+  const repo = { owner: base.owner.login, name: base.name };
+  const ref = `refs/pull/${p.number}/head`;
+  if (p.action === 'closed') return { action: 'cancel', repo, ref, reason: `pull request #${p.number} was closed` };
+  if (!PR_BUILDS.has(p.action)) return { action: 'ignore', reason: `pull_request "${p.action}" starts no build` };
+  const head = p.pull_request.head;
+  const fork = head.repo === null || head.repo.full_name !== base.full_name;
+  return {
+    action: 'build',
+    request: {
+      id: deliveryId,
+      event: 'pull_request',
+      repo,
+      sha: head.sha,
+      ref,
+      cloneUrl: rewriteCloneUrl(head.repo?.clone_url ?? base.clone_url, rewrite),
+      sender: p.sender?.login ?? 'unknown',
+      pullRequest: p.number,
+      ...(fork ? { fork: true } : {}),
     },
   };
 }
