@@ -1,6 +1,7 @@
 import type { StageRecord } from '../core/build/record.js';
 import { recordForPlan } from '../core/build/record-for-plan.js';
 import type { RunState } from '../core/build/types.js';
+import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
 import type { Plan, PlanStage } from '../core/plan/types.js';
@@ -36,6 +37,7 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
   const stop = AbortSignal.any([hard, stops.supersede ?? never]);
   // A fork's pull request is someone else's code: it never sees the operator's secrets.
   const secrets = plan.request.fork ? {} : usedSecrets(plan, deps.secretsFor(plan.request.repo));
+  if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) secrets[GIT_TOKEN_SECRET] = deps.gitToken;
   const ctx: StepContext = {
     build,
     deps,
@@ -72,6 +74,8 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
       }
       // A deploy under way is not stopped by a newer push: it finishes, then the newer build deploys.
       const event = await runStage(stage, rec, stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx, cancelReason);
+      // Only a deploy that started is a deployment on GitHub (not one refused before it ran).
+      if (rec.state === 'running') await reportDeployment(stage, event, deps);
       rec.state = event.state === 'skipped' ? 'skipped' : (event.state as RunState);
       if (event.state === 'failure' || event.state === 'error' || event.state === 'cancelled') blocked = { stage: stageLabel(stage), state: event.state };
       await save();
@@ -112,6 +116,9 @@ async function runStage(stage: PlanStage, rec: StageRecord, ctx: StepContext, ca
     rec.description = undefined;
     await ctx.save();
     await deps.report({ stage: label, state: 'running' });
+    if (stage.environment && deps.deployment) {
+      await deps.deployment({ ...deploymentOf(stage), state: 'in_progress', description: `Deploying to ${stage.environment.name}`, stepKey: stage.steps[0]?.key ?? 'checkout' });
+    }
     for (const sidecar of stage.sidecars) {
       const handle = await deps.backend.startSidecar({ build: ctx.build, key: sidecar.key, name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1), image: sidecar.image, env: sidecar.env, ...(sidecar.command ? { command: sidecar.command } : {}), ...(sidecar.ready ? { ready: sidecar.ready } : {}) });
       const ready = await deps.backend.waitReady(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: sidecar.ready?.timeoutMs ?? 60_000, signal: ctx.signal });
@@ -163,6 +170,20 @@ async function skipStage(
       ? { stage, state: 'cancelled', reason: cancelReason }
       : { stage, state: 'skipped', blockedBy: blocked.stage, blockedState: blocked.state as 'failure' | 'error' },
   );
+}
+
+function deploymentOf(stage: PlanStage): { environment: string; production: boolean; url?: string } {
+  const env = stage.environment!;
+  return { environment: env.name, production: env.name === 'production', ...(env.url ? { url: env.url } : {}) };
+}
+
+/** The end of a deploy stage that started, as a GitHub deployment status. */
+async function reportDeployment(stage: PlanStage, event: StageEvent, deps: RuntimeDeps): Promise<void> {
+  if (!stage.environment || !deps.deployment) return;
+  const state = event.state === 'success' ? 'success' : event.state === 'failure' ? 'failure' : 'error';
+  const stepKey = 'stepKey' in event && event.stepKey ? event.stepKey : (stage.steps[0]?.key ?? 'checkout');
+  const description = event.state === 'success' ? `Deployed to ${stage.environment.name}` : `Not deployed: ${'reason' in event ? event.reason : event.state}`;
+  await deps.deployment({ ...deploymentOf(stage), state, description: description.slice(0, 140), stepKey });
 }
 
 /** Only the secrets the plan's steps name, so a build never holds more than it uses. */

@@ -4,6 +4,17 @@ import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { Backend } from './backend/types.js';
 
+/** A deploy to an environment started or ended. */
+export interface DeploymentEvent {
+  environment: string;
+  production: boolean;
+  url?: string;
+  state: 'in_progress' | 'success' | 'failure' | 'error';
+  description: string;
+  /** Key of the step whose log tells most about it. */
+  stepKey: string;
+}
+
 /** Grants named locks and pool slots, oldest waiter first. */
 export interface Locks {
   /**
@@ -19,9 +30,13 @@ export interface RuntimeDeps {
   store: BuildStore;
   /** Reports a stage event (the reporter turns it into a commit status). */
   report: (event: StageEvent) => Promise<void>;
+  /** Reports the progress of a deploy to an environment (the reporter makes it a GitHub deployment). */
+  deployment?: (event: DeploymentEvent) => Promise<void>;
   /** The values of the operator's secrets a repository may use, by name. */
   secretsFor: (repo: { owner: string; name: string }) => Record<string, string>;
   locks?: Locks;
+  /** Token the checkout clones private repositories with (a Docker secret, never in env or a command). */
+  gitToken?: string;
   schedulingTimeoutMs: number;
   /** How long a step's node may be down before the step is given up (an infrastructure error). */
   nodeLossGraceMs?: number;

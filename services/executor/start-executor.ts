@@ -4,11 +4,12 @@ import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
 import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type BuildJob, type StatusJob } from '../shared/queues.js';
+import { JOB_OPTIONS, QUEUES, type BuildJob, type DeploymentJob, type StatusJob } from '../shared/queues.js';
 import { workerConnection } from '../shared/redis.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';
-import { queueStatus } from '../shared/status-queue.js';
+import { queueStatus, statusLinks } from '../shared/status-queue.js';
+import { slug } from '../core/plan/naming.js';
 import { SwarmBackend } from './backend/swarm-backend.js';
 import type { Backend } from './backend/types.js';
 import { RedisLocks } from './redis-locks.js';
@@ -29,6 +30,27 @@ export async function startExecutor(
   const subscriber = workerConnection(config.redisUrl);
   const store = new RedisBuildStore(redis);
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
+  const deployments = new Queue<DeploymentJob>(QUEUES.deployments, { connection: redis });
+  const deploymentReporterFor = (job: BuildJob): RuntimeDeps['deployment'] => {
+    const { plan } = job;
+    return async (event) => {
+      const seq = event.state === 'in_progress' ? 0 : 1;
+      const data: DeploymentJob = {
+        buildId: plan.buildId,
+        owner: plan.request.repo.owner,
+        repo: plan.request.repo.name,
+        sha: plan.request.sha,
+        environment: event.environment,
+        production: event.production,
+        state: event.state,
+        description: event.description,
+        ...(event.url ? { environmentUrl: event.url } : {}),
+        logUrl: statusLinks(config.publicUrl, plan.buildId).stepLog(event.stepKey),
+        seq,
+      };
+      await deployments.add('deployment', data, { ...JOB_OPTIONS.deployments, jobId: `${plan.buildId}-dep-${slug(event.environment)}-${seq}` });
+    };
+  };
   const secretsFor = loadSecrets(config.secretsFile);
   const locks = new RedisLocks(redis);
   const running = new Map<string, { cancel: AbortController; supersede: AbortController }>();
@@ -63,7 +85,7 @@ export async function startExecutor(
       running.set(plan.buildId, controllers);
       try {
         await applyStops(plan.buildId);
-        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), secretsFor, locks, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, logger };
+        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), deployment: deploymentReporterFor(job.data), secretsFor, locks, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, gitToken: config.gitToken, logger };
         return await runBuild(plan, deps, { cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
       } finally {
         running.delete(plan.buildId);
@@ -88,6 +110,7 @@ export async function startExecutor(
       clearInterval(reaper);
       await worker.close();
       await statuses.close();
+      await deployments.close();
       workerRedis.disconnect();
       subscriber.disconnect();
       redis.disconnect();

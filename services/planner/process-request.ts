@@ -29,6 +29,8 @@ export interface PlannerDeps {
   statuses: Queue<StatusJob>;
   gitImage: string;
   stepTimeoutMs: number;
+  /** Whether the checkout authenticates (the operator set a git or GitHub token). */
+  gitCredentials: boolean;
   publicUrl: string;
   logger: Logger;
   now?: () => Date;
@@ -72,7 +74,7 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
     return { buildId, outcome: 'invalid spec' };
   }
 
-  const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage, stepTimeoutMs: deps.stepTimeoutMs });
+  const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage, stepTimeoutMs: deps.stepTimeoutMs, gitCredentials: deps.gitCredentials && !request.fork });
   if (!existing) await deps.store.create(recordForPlan(plan, now));
   for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
   if (plan.notDeployed) await queueStatus(deps.statuses, target, { stage: plan.notDeployed.stage, state: 'refused', reason: plan.notDeployed.reason });

@@ -24,6 +24,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
     policyFor: loadPolicy(config.policyFile),
     secretsFor: loadSecrets(config.secretsFile),
     stepTimeoutMs: config.stepTimeoutMs,
+    gitCredentials: Boolean(config.gitToken),
     builds,
     statuses,
     gitImage: config.gitImage,

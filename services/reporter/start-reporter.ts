@@ -2,9 +2,10 @@ import { Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { createGitHub } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type StatusJob } from '../shared/queues.js';
+import { QUEUES, type DeploymentJob, type StatusJob } from '../shared/queues.js';
 import { clientConnection, workerConnection } from '../shared/redis.js';
 import type { Running } from '../shared/service.js';
+import { processDeployment } from './process-deployment.js';
 import { processStatus } from './process-status.js';
 
 /** Starts the reporter's BullMQ worker: statuses are posted one at a time, in queue order. */
@@ -22,8 +23,21 @@ export function startReporter(config: Config, logger: Logger): Running {
     { connection: workerRedis, concurrency: 1 },
   );
   worker.on('failed', (job, err) => logger.warn('status not posted, will retry', { job: job?.id, attempt: job?.attemptsMade, err }));
+  const deploymentsRedis = workerConnection(config.redisUrl);
+  const deployments = new Worker<DeploymentJob>(
+    QUEUES.deployments,
+    async (job) => {
+      const result = await processDeployment(job.data, { github, redis });
+      if (result === 'posted') logger.info('deployment status posted', { environment: job.data.environment, state: job.data.state, sha: job.data.sha });
+      return result;
+    },
+    { connection: deploymentsRedis, concurrency: 1 },
+  );
+  deployments.on('failed', (job, err) => logger.warn('deployment not posted, will retry', { job: job?.id, attempt: job?.attemptsMade, err }));
   return {
     async close() {
+      await deployments.close();
+      deploymentsRedis.disconnect();
       await worker.close();
       workerRedis.disconnect();
       redis.disconnect();

@@ -34,6 +34,8 @@ export interface Config {
   nodeLossGraceMs: number;
   /** JSON file saying what each repository's spec may do (host access, limits); see repo-policy.ts. */
   policyFile: string;
+  /** Token for cloning private repositories over HTTPS; defaults to the GitHub token. */
+  gitToken: string;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +65,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
     apiToken: env.SLIPWAY_API_TOKEN ?? '',
     nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
     policyFile: env.SLIPWAY_POLICY_FILE ?? '',
+    gitToken: env.SLIPWAY_GIT_TOKEN ?? env.SLIPWAY_GITHUB_TOKEN ?? '',
   };
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',

@@ -8,7 +8,12 @@ export interface GitHub {
   /** The text of a file at a commit, or undefined when it does not exist there. */
   fileAt(repo: RepoRef, path: string, sha: string): Promise<string | undefined>;
   createStatus(repo: RepoRef, sha: string, status: CommitStatus): Promise<void>;
+  /** A deployment of `sha` to `environment` that GitHub must not merge or check for us: Slipway already did. */
+  createDeployment(repo: RepoRef, sha: string, environment: string, options: { production: boolean; description: string }): Promise<number>;
+  createDeploymentStatus(repo: RepoRef, id: number, status: { state: DeploymentState; description: string; environmentUrl?: string; logUrl: string }): Promise<void>;
 }
+
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 /** A GitHub client on `@octokit/rest`; `baseUrl` may be GitHub Enterprise's `/api/v3`. */
 export function createGitHub(baseUrl: string, token: string, logger?: Logger): GitHub {
@@ -34,6 +39,32 @@ export function createGitHub(baseUrl: string, token: string, logger?: Logger): G
     },
     async createStatus(repo, sha, status) {
       await octokit.rest.repos.createCommitStatus({ owner: repo.owner, repo: repo.name, sha, ...status });
+    },
+    async createDeployment(repo, sha, environment, options) {
+      const res = await octokit.rest.repos.createDeployment({
+        owner: repo.owner,
+        repo: repo.name,
+        ref: sha,
+        environment,
+        auto_merge: false,
+        required_contexts: [],
+        description: options.description,
+        production_environment: options.production,
+        transient_environment: false,
+      });
+      if (res.status !== 201 || !('id' in res.data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(res.data)}`);
+      return res.data.id;
+    },
+    async createDeploymentStatus(repo, id, status) {
+      await octokit.rest.repos.createDeploymentStatus({
+        owner: repo.owner,
+        repo: repo.name,
+        deployment_id: id,
+        state: status.state,
+        description: status.description,
+        log_url: status.logUrl,
+        ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
+      });
     },
   };
 }

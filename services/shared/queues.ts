@@ -9,11 +9,13 @@ import type { JobsOptions } from 'bullmq';
  *
  * receiver --requests--> planner --builds--> executor
  *     planner, executor --statuses--> reporter
+ *     executor --deployments--> reporter
  */
 export const QUEUES = {
   requests: 'slipway-requests',
   builds: 'slipway-builds',
   statuses: 'slipway-statuses',
+  deployments: 'slipway-deployments',
 } as const;
 
 /** A build request to plan. Job id: the request id (the webhook delivery id). */
@@ -38,6 +40,22 @@ export interface StatusJob {
   seq: number;
 }
 
+/** A GitHub deployment's progress. Job id: build, environment and rank, so a repeat is a no-op. */
+export interface DeploymentJob {
+  buildId: string;
+  owner: string;
+  repo: string;
+  sha: string;
+  environment: string;
+  production: boolean;
+  state: 'in_progress' | 'success' | 'failure' | 'error';
+  description: string;
+  environmentUrl?: string;
+  logUrl: string;
+  /** 0 for in_progress, 1 for the end: a deployment status never goes backwards. */
+  seq: number;
+}
+
 /**
  * BullMQ job ids must not contain `:` and must not be all digits. Delivery ids are GUIDs;
  * anything else is made safe here rather than refused.
@@ -58,4 +76,5 @@ export const JOB_OPTIONS: Record<keyof typeof QUEUES, JobsOptions> = {
   builds: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
   // GitHub may be down for a while: keep trying for about an hour, never re-running a build.
   statuses: { ...keep, attempts: 15, backoff: { type: 'exponential', delay: 1_000 } },
+  deployments: { ...keep, attempts: 15, backoff: { type: 'exponential', delay: 1_000 } },
 };

@@ -20,7 +20,12 @@ export interface CompileOptions {
   stepTimeoutMs?: number;
   /** Default time limit of a whole build. */
   buildTimeoutMs?: number;
+  /** The checkout authenticates with the token in the Docker secret `GIT_TOKEN_SECRET` (private repositories). */
+  gitCredentials?: boolean;
 }
+
+/** Name of the Docker secret holding the token the checkout clones with. */
+export const GIT_TOKEN_SECRET = 'slipway-git-token';
 
 const HOUR = 3_600_000;
 /** How long a deploy waits for approval when the spec does not say. */
@@ -87,7 +92,8 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
       name: 'checkout',
       stage: 'checkout',
       image: options.gitImage,
-      script: checkoutScript(request.cloneUrl, request.sha),
+      script: checkoutScript(request.cloneUrl, request.sha, options.gitCredentials === true),
+      secrets: options.gitCredentials ? [GIT_TOKEN_SECRET] : [],
       retries: 2,
     },
     stages,
@@ -136,9 +142,17 @@ function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): P
   };
 }
 
-function checkoutScript(cloneUrl: string, sha: string): string {
+/**
+ * Clones the repository at the commit. With credentials, git asks a helper that reads the
+ * token from the secret's file when the server wants it: the token is never in the command,
+ * the environment of the service, or the log.
+ */
+function checkoutScript(cloneUrl: string, sha: string, credentials: boolean): string {
+  const helper = credentials
+    ? `-c credential.helper=${shellQuote(`!f() { echo username=x-access-token; echo "password=$(cat /run/secrets/${GIT_TOKEN_SECRET})"; }; f`)} `
+    : '';
   return commandScript([
-    `git clone --quiet --no-checkout ${shellQuote(cloneUrl)} ${WORKSPACE}`,
+    `git ${helper}clone --quiet --no-checkout ${shellQuote(cloneUrl)} ${WORKSPACE}`,
     `git -C ${WORKSPACE} -c advice.detachedHead=false checkout --quiet ${shellQuote(sha)}`,
     `git -C ${WORKSPACE} log -1 --format='checked out %H: %s'`,
   ]);

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from '@jest/globals';
+import Docker from 'dockerode';
+import { projectRoot } from '../../services/shared/project-root.js';
+
+const run = promisify(execFile);
+const cli = join(projectRoot(), 'dist', 'services', 'cli', 'slipway.js');
+const docker = new Docker();
+
+/** `slipway run` as a user runs it: the built CLI, a folder with a spec, the local swarm. */
+describe('slipway run', () => {
+  const slipway = async (cwd: string, args: string[]) => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (scripts/test.sh does)`);
+    try {
+      const { stdout } = await run(process.execPath, [cli, 'run', ...args], { cwd, env: { ...process.env, SLIPWAY_INSTANCE: 'test-run', SLIPWAY_LOG: 'silent' } });
+      return { code: 0, stdout };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout + e.stderr };
+    }
+  };
+
+  it('shows each step\'s output with the working tree as workspace, and exits non-zero naming the failing step and its code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
+    writeFileSync(join(dir, 'data.txt'), 'from the working tree\n');
+    writeFileSync(join(dir, '.buildspec.yml'), 'test:\n  - name: reads\n    image: slipway/busybox:1\n    commands: [cat data.txt]\n  - name: seven\n    image: slipway/busybox:1\n    commands: [echo about to exit, exit 7]\ne2e:\n  - name: never\n    image: slipway/busybox:1\n    commands: [echo never]\n');
+    const { code, stdout } = await slipway(dir, []);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^reads +│ from the working tree$/m);
+    expect(stdout).toMatch(/^seven +│ about to exit$/m);
+    expect(stdout).toContain('── test: FAILURE  Step "seven" failed with exit code 7');
+    expect(stdout).toContain('── e2e: FAILURE  Not run: test failed');
+    expect(stdout).not.toMatch(/never$/m);
+    expect(await docker.listServices({ filters: JSON.stringify({ label: ['slipway.instance=test-run'] }) })).toEqual([]);
+  });
+
+  it('succeeds on the example spec from the project\'s own checkout', async () => {
+    const { code, stdout } = await slipway(projectRoot(), ['.buildspec.example.yml']);
+    expect({ code, tail: stdout.split('\n').slice(-6) }).toMatchObject({ code: 0 });
+    expect(stdout).toContain('build success');
+  });
+
+  it('refuses an invalid spec with its problems and runs nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
+    writeFileSync(join(dir, '.buildspec.yml'), 'test:\n  - name: x\n    image: slipway/busybox:1\n    comands: [true]\n');
+    const { code, stdout } = await slipway(dir, []);
+    expect(code).toBe(1);
+    expect(stdout).toContain('.buildspec.yml:4:5 /test/0/comands: unknown key "comands" (did you mean "commands"?)');
+    expect(stdout).toContain('nothing was run');
+  });
+});

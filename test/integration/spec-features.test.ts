@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { createdServices } from '../support/docker-events.js';
+import { GitHubStandIn } from '../support/github-stand-in.js';
+import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
+import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
+
+const OWNER = 'acme';
+const REPO = 'features';
+const docker = new Docker();
+
+/** Spec features end to end: webhook → planner → executor on the swarm → statuses on the stand-in. */
+describe('.buildspec.yml features on the real swarm', () => {
+  let standIn: GitHubStandIn;
+  let slipway: RunningSlipway;
+  let n = 0;
+
+  beforeAll(async () => {
+    const redisUrl = await freshRedisUrl(7);
+    standIn = await GitHubStandIn.start({ token: 'test-token' });
+    await standIn.createRepo(OWNER, REPO);
+    const secrets = join(tmpdir(), `slipway-secrets-${process.pid}.json`);
+    writeFileSync(secrets, JSON.stringify({ 'deploy-token': 'tok-3141592653' }));
+    slipway = await startSlipway({ standIn, redisUrl, env: { SLIPWAY_SECRETS_FILE: secrets } });
+  });
+
+  afterAll(async () => {
+    await slipway?.close();
+    await standIn?.stop();
+  });
+
+  async function deliver(event: string, payload: unknown): Promise<{ build: string }> {
+    const body = JSON.stringify(payload);
+    const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders(event, body, WEBHOOK_SECRET, `features-${++n}`), body });
+    expect(res.status).toBe(202);
+    return (await res.json()) as { build: string };
+  }
+  const push = async (branch: string, spec: string, forced = false) => {
+    const sha = await standIn.commit(OWNER, REPO, branch, { '.buildspec.yml': spec, 'n.txt': String(n) });
+    const { build } = await deliver('push', pushPayload({ owner: OWNER, repo: REPO, cloneUrl: `https://github.com/${OWNER}/${REPO}.git`, branch, before: '1'.repeat(40), after: sha, forced }));
+    return { sha, build };
+  };
+  const final = (sha: string, context: string) =>
+    eventually(`a final ${context}`, () => {
+      const s = standIn.latestStatus(OWNER, REPO, sha, context);
+      return s && s.state !== 'pending' ? s : undefined;
+    }, 120_000);
+
+  it('runs a 2×3 matrix with one exclusion as 5 Swarm services with readable names, in parallel', async () => {
+    const since = Math.floor(Date.now() / 1000);
+    const spec = `test:
+  - name: unit
+    image: slipway/busybox:1
+    matrix:
+      axes:
+        node: [18, 20]
+        db: [pg, mysql, sqlite]
+      exclude:
+        - {node: 18, db: sqlite}
+    commands:
+      - echo "node $MATRIX_NODE with $MATRIX_DB"
+      - sleep 2
+`;
+    const { sha, build } = await push('matrix', spec);
+    expect(await final(sha, 'slipway/test')).toMatchObject({ state: 'success', description: expect.stringMatching(/^5 steps passed in /) });
+    const record = (await slipway.store.get(build))!;
+    const steps = record.stages[0]!.steps;
+    expect(steps.map((s) => s.name)).toEqual(['unit (node: 18, db: pg)', 'unit (node: 18, db: mysql)', 'unit (node: 20, db: pg)', 'unit (node: 20, db: mysql)', 'unit (node: 20, db: sqlite)']);
+    expect((await createdServices(docker, since)).filter((s) => s.startsWith(`slw-${build}-unit`)).sort()).toEqual(steps.map((s) => s.service).sort());
+    // In parallel: every step started before any finished.
+    const lastStart = Math.max(...steps.map((s) => Date.parse(s.startedAt!)));
+    const firstEnd = Math.min(...steps.map((s) => Date.parse(s.finishedAt!)));
+    expect(lastStart).toBeLessThan(firstEnd);
+  });
+
+  it('lets an e2e step reach its sidecar database by name', async () => {
+    const spec = `e2e:
+  services:
+    - name: db
+      image: slipway/redis:1
+      ready:
+        command: printf 'PING\\r\\nQUIT\\r\\n' | nc 127.0.0.1 6379 | grep -q PONG
+        interval: 1s
+        timeout: 30s
+  steps:
+    - name: store and read
+      image: slipway/busybox:1
+      commands:
+        - printf 'SET answer 42\\r\\nGET answer\\r\\nQUIT\\r\\n' | nc db 6379 | grep 42
+`;
+    const { sha } = await push('sidecar', spec);
+    expect(await final(sha, 'slipway/e2e')).toMatchObject({ state: 'success' });
+  });
+
+  it('never lets two builds hold the same lock at once: the second waits, and its status says so', async () => {
+    const spec = (who: string) => `locks:
+  board: {}
+test:
+  - name: flash ${who}
+    image: slipway/busybox:1
+    lock: board
+    commands: [echo "${who} holds the board", sleep 3]
+`;
+    const first = await push('lock-a', spec('a'));
+    await eventually('the first build to run', () => (standIn.latestStatus(OWNER, REPO, first.sha, 'slipway/test')?.description === 'Running' ? true : undefined), 60_000);
+    const second = await push('lock-b', spec('b'));
+    await final(first.sha, 'slipway/test');
+    await final(second.sha, 'slipway/test');
+    const descriptions = standIn.statuses(OWNER, REPO, second.sha).map((s) => s.description);
+    expect(descriptions).toContain(`Waiting: for lock "board", held by ${first.build}`);
+    const a = (await slipway.store.get(first.build))!.stages[0]!.steps[0]!;
+    const b = (await slipway.store.get(second.build))!.stages[0]!.steps[0]!;
+    expect(Date.parse(b.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.finishedAt!));
+  });
+
+  it('tests a forced push to master but does not deploy it, and says why', async () => {
+    const spec = `test:
+  - {name: unit, image: slipway/busybox:1, commands: ["true"]}
+deploy:
+  environments:
+    staging:
+      branch: master
+      steps:
+        - {name: ship, image: slipway/busybox:1, commands: [echo shipped]}
+`;
+    const { sha, build } = await push('master', spec, true);
+    expect(await final(sha, 'slipway/test')).toMatchObject({ state: 'success' });
+    expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/deploy/staging')).toMatchObject({
+      state: 'failure',
+      description: 'Not deployed: a forced push is not a fast-forward: tested, not deployed',
+    });
+    expect((await slipway.store.get(build))!.stages.map((s) => s.name)).toEqual(['test']);
+  });
+
+  it('gives a pull request from a fork no secret', async () => {
+    const spec = `test:
+  - name: read token
+    image: slipway/busybox:1
+    secrets: [deploy-token]
+    commands: [echo "token is $DEPLOY_TOKEN"]
+`;
+    const sha = await standIn.commit(OWNER, REPO, 'fork-branch', { '.buildspec.yml': spec });
+    const payload = examplePayload('pull_request', (p) => p.action === 'opened');
+    payload.pull_request.head.sha = sha;
+    payload.pull_request.head.repo.full_name = 'mallory/features';
+    payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
+    payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
+    payload.pull_request.base.repo.name = REPO;
+    payload.pull_request.base.repo.owner.login = OWNER;
+    const { build } = await deliver('pull_request', payload);
+    const status = await final(sha, 'slipway/test');
+    expect(status).toMatchObject({ state: 'error', description: expect.stringContaining('secret "deploy-token" is not provided to this build') });
+    expect(JSON.stringify(await slipway.store.get(build))).not.toContain('tok-3141592653');
+  });
+});
