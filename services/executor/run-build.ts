@@ -82,11 +82,13 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
       await deps.report(event);
     }
     record.state = overall(record.stages.map((s) => s.state).concat(checkout.kind === 'success' ? [] : [checkout.kind === 'cancelled' ? 'cancelled' : 'error']));
+    // The outcome is known: say so now, as the statuses do; cleaning up comes after (and a
+    // teardown that fails is retried by the reaper, not by running the build again).
+    record.finishedAt = now();
+    await save();
   } finally {
     await deps.backend.teardownBuild(plan.buildId);
   }
-  record.finishedAt = now();
-  await save();
   deps.logger.info('build finished', { buildId: plan.buildId, state: record.state });
   return record.state;
 }

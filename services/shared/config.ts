@@ -109,3 +109,12 @@ function withFileSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   }
   return out;
 }
+
+/** Reads a JSON file named by a setting, or says which setting points at what could not be read. */
+export function readJsonSetting<T>(setting: string, path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    throw new ConfigError(`${setting}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { RepoRef } from '../core/build/types.js';
 import type { SpecPolicy } from '../core/spec/types.js';
-import { ConfigError } from './config.js';
+import { readJsonSetting } from './config.js';
 
 /** What each repository's spec may do; see SpecPolicy. */
 export type PolicyFor = (repo: RepoRef) => SpecPolicy;
@@ -20,11 +19,6 @@ interface PolicyFile {
  */
 export function loadPolicy(path: string): PolicyFor {
   if (!path) return () => ({});
-  let parsed: PolicyFile;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as PolicyFile;
-  } catch (err) {
-    throw new ConfigError(`SLIPWAY_POLICY_FILE: cannot read ${path}: ${(err as Error).message}`);
-  }
+  const parsed = readJsonSetting<PolicyFile>('SLIPWAY_POLICY_FILE', path);
   return (repo) => ({ ...(parsed.default ?? {}), ...(parsed.repos?.[`${repo.owner}/${repo.name}`] ?? {}) });
 }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { RepoRef } from '../core/build/types.js';
-import { ConfigError } from './config.js';
+import { ConfigError, readJsonSetting } from './config.js';
 
 /** The operator's secrets: values by name, for every repository or for one. Never read from a repository. */
 export type SecretsFor = (repo: RepoRef) => Record<string, string>;
@@ -16,12 +15,7 @@ interface SecretsFile {
  */
 export function loadSecrets(path: string): SecretsFor {
   if (!path) return () => ({});
-  let parsed: SecretsFile;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as SecretsFile;
-  } catch (err) {
-    throw new ConfigError(`SLIPWAY_SECRETS_FILE: cannot read ${path}: ${(err as Error).message}`);
-  }
+  const parsed = readJsonSetting<SecretsFile>('SLIPWAY_SECRETS_FILE', path);
   const global: Record<string, string> = {};
   for (const [name, value] of Object.entries(parsed)) {
     if (typeof value === 'string') global[name] = value;

@@ -108,6 +108,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       SLIPWAY_REDIS_URL: redisUrl,
       SLIPWAY_PUBLIC_URL: slipway.config.publicUrl,
       SLIPWAY_BUILD_LOCK_MS: '3000',
+      // The checkout clones with the token the planner planned for.
+      SLIPWAY_GITHUB_TOKEN: slipway.config.githubToken,
       SLIPWAY_INSTANCE: slipway.config.instance,
       SLIPWAY_LOG: 'silent',
     };

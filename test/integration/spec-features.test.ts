@@ -135,6 +135,29 @@ deploy:
     expect((await slipway.store.get(build))!.stages.map((s) => s.name)).toEqual(['test']);
   });
 
+  it('deploys a fast-forward push to master to staging as a GitHub deployment with statuses', async () => {
+    const spec = `test:
+  - {name: unit, image: slipway/busybox:1, commands: ["true"]}
+deploy:
+  environments:
+    staging:
+      branch: master
+      url: https://staging.example.com
+      steps:
+        - {name: ship, image: slipway/busybox:1, commands: [echo "to $SLIPWAY_ENVIRONMENT"]}
+`;
+    const { sha, build } = await push('master', spec);
+    expect(await final(sha, 'slipway/deploy/staging')).toMatchObject({ state: 'success' });
+    const deployment = await eventually('the deployment to succeed', () => {
+      const d = standIn.deployments(OWNER, REPO).find((x) => x.sha === sha);
+      return d?.statuses.at(-1)?.state === 'success' ? d : undefined;
+    }, 30_000);
+    expect(deployment).toMatchObject({ environment: 'staging', auto_merge: false, required_contexts: [], production_environment: false });
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(deployment.statuses[1]).toMatchObject({ environment_url: 'https://staging.example.com', log_url: `${slipway.config.publicUrl}/builds/${build}/steps/ship/log` });
+    expect(standIn.violations).toEqual([]);
+  });
+
   it('gives a pull request from a fork no secret', async () => {
     const spec = `test:
   - name: read token

@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DeploymentStore, type DeploymentState } from './github-stand-in/deployment-store.js';
 import { Dispatcher } from './github-stand-in/dispatcher.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
 import { StatusStore, type CommitState } from './github-stand-in/status-store.js';
 
 export type { CommitState } from './github-stand-in/status-store.js';
+export type { DeploymentState } from './github-stand-in/deployment-store.js';
 
 /** Options of {@link GitHubStandIn.start}. */
 export interface GitHubStandInOptions {
@@ -32,6 +34,31 @@ export interface RecordedStatus {
   target_url: string | null;
 }
 
+/** A deployment status as recorded for assertions; a URL or description left out (or sent empty) is null. */
+export interface RecordedDeploymentStatus {
+  state: DeploymentState;
+  environment_url: string | null;
+  log_url: string | null;
+  description: string | null;
+}
+
+/** A deployment as recorded for assertions, with what it was created with. */
+export interface RecordedDeployment {
+  id: number;
+  /** The commit `ref` resolved to when the deployment was created. */
+  sha: string;
+  /** The ref as sent. */
+  ref: string;
+  /** The current environment (a status may have moved the deployment to another one). */
+  environment: string;
+  auto_merge: boolean;
+  /** As sent; null when the request left it out. */
+  required_contexts: string[] | null;
+  production_environment: boolean;
+  /** Oldest first, including `inactive` statuses GitHub adds itself (auto_inactive). */
+  statuses: RecordedDeploymentStatus[];
+}
+
 /** One API request the stand-in answered. */
 export interface RecordedRequest {
   method: string;
@@ -43,7 +70,8 @@ export interface RecordedRequest {
 }
 
 /**
- * A stand-in for github.com for tests: a REST API (contents, commit statuses) backed by real
+ * A stand-in for github.com for tests: a REST API (contents, commit statuses, deployments and
+ * their statuses) backed by real
  * bare git repositories, and a `git daemon` serving those repositories over git:// so Docker
  * containers can clone them.
  *
@@ -69,6 +97,7 @@ export class GitHubStandIn {
     private readonly root: string,
     private readonly repos: GitRepos,
     private readonly store: StatusStore,
+    private readonly deploymentStore: DeploymentStore,
     private readonly dispatcher: Dispatcher,
     private readonly server: Server,
     private readonly daemon: GitDaemon,
@@ -89,11 +118,23 @@ export class GitHubStandIn {
       const apiUrl = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
       const repos = new GitRepos(base);
       const store = new StatusStore();
+      const deployments = new DeploymentStore();
       const dispatcher = new Dispatcher({
         ...(options.token === undefined ? {} : { token: options.token }),
-        context: { repos, statuses: store, apiUrl },
+        context: { repos, statuses: store, deployments, apiUrl },
       });
-      const standIn = new GitHubStandIn(apiUrl, daemon.port, options.gitHost ?? '172.17.0.1', root, repos, store, dispatcher, server, daemon);
+      const standIn = new GitHubStandIn(
+        apiUrl,
+        daemon.port,
+        options.gitHost ?? '172.17.0.1',
+        root,
+        repos,
+        store,
+        deployments,
+        dispatcher,
+        server,
+        daemon,
+      );
       server.on('request', (req, res) => {
         standIn.serve(req, res).catch((error: unknown) => {
           standIn.violations.push(`stand-in failed to serve ${req.method} ${req.url}: ${String(error)}`);
@@ -140,6 +181,26 @@ export class GitHubStandIn {
     return this.statuses(owner, repo, sha)
       .filter((s) => s.context.toLowerCase() === context.toLowerCase())
       .at(-1);
+  }
+
+  /** Deployments created in `owner/repo`, in creation order, each with its statuses oldest first. */
+  deployments(owner: string, repo: string): RecordedDeployment[] {
+    const orNull = (value: string): string | null => (value === '' ? null : value);
+    return this.deploymentStore.list(owner, repo).map((d) => ({
+      id: d.deployment.id,
+      sha: d.deployment.sha,
+      ref: d.deployment.ref,
+      environment: d.deployment.environment,
+      auto_merge: d.auto_merge,
+      required_contexts: d.required_contexts === null ? null : [...d.required_contexts],
+      production_environment: d.deployment.production_environment ?? false,
+      statuses: d.statuses.map((s) => ({
+        state: s.state,
+        environment_url: orNull(s.environment_url ?? ''),
+        log_url: orNull(s.log_url ?? ''),
+        description: orNull(s.description ?? ''),
+      })),
+    }));
   }
 
   /**

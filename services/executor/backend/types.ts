@@ -1,4 +1,4 @@
-import type { PlanHostAccess } from '../../core/plan/types.js';
+import type { PlanHostAccess, PlanSidecar } from '../../core/plan/types.js';
 import type { LogLine } from '../../shared/build-store.js';
 
 /** Per-build objects: the network the steps share, the workspace volume holding the source, and the secrets its steps use. */
@@ -30,15 +30,10 @@ export interface StepSpec {
   host?: Pick<PlanHostAccess, 'mounts' | 'network'>;
 }
 
-/** A service beside the steps of a stage (a database), reachable by `key` on the build's network. */
-export interface SidecarSpec {
+/** A service beside the steps of a stage (a database), reachable by `key` on the build's network; `name` is its Swarm service name. */
+export interface SidecarSpec extends Omit<PlanSidecar, 'name'> {
   build: BuildResources;
-  key: string;
   name: string;
-  image: string;
-  env: Record<string, string>;
-  command?: string[];
-  ready?: { command: string; intervalMs: number; timeoutMs: number };
 }
 
 /** A started step or sidecar, to follow, wait for and remove. */

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { getContent } from './contents-route.js';
+import { createDeployment, createDeploymentStatus, listDeploymentStatuses, listDeployments } from './deployments-routes.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
@@ -10,6 +11,10 @@ const HANDLERS: Record<string, RouteHandler> = {
   'repos/get-content': getContent,
   'repos/create-commit-status': createCommitStatus,
   'repos/list-commit-statuses-for-ref': listCommitStatusesForRef,
+  'repos/create-deployment': createDeployment,
+  'repos/list-deployments': listDeployments,
+  'repos/create-deployment-status': createDeploymentStatus,
+  'repos/list-deployment-statuses': listDeploymentStatuses,
 };
 
 const REST_DOCS = 'https://docs.github.com/rest';

@@ -16,9 +16,12 @@ const SUBSCHEMA_MAP = ['properties', 'patternProperties'];
  * `nullable` itself but throws on `nullable` without `type`, which this description has.
  * Annotations Ajv does not know (`example`, `x-*`, `discriminator`) are left for
  * `strict: false` to ignore. Every `format` name met is added to `formats`.
+ *
+ * A string with a `format` whose documented `default` is `""` also accepts `""`: GitHub sends
+ * that default (e.g. a deployment status's `target_url`), which no `uri` format check passes.
  */
 export function toJsonSchema(schema: SchemaObject, formats: Set<string>): SchemaObject {
-  const out: SchemaObject = {};
+  let out: SchemaObject = {};
   for (const [keyword, value] of Object.entries(schema)) {
     if (keyword === 'nullable') continue;
     if (SUBSCHEMA.includes(keyword) && isSchema(value)) out[keyword] = toJsonSchema(value, formats);
@@ -31,6 +34,10 @@ export function toJsonSchema(schema: SchemaObject, formats: Set<string>): Schema
     } else out[keyword] = value;
   }
   if (typeof schema.format === 'string') formats.add(schema.format);
+  if (typeof schema.format === 'string' && schema.default === '') {
+    const { format, ...rest } = out;
+    out = { ...rest, anyOf: [{ const: '' }, { format }] };
+  }
   if (schema.nullable !== true) return out;
   if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...(out.enum as unknown[]), null];
   if (typeof out.type === 'string') return { ...out, type: [out.type, 'null'] };

@@ -53,7 +53,9 @@ export class OpenApiValidator {
    * Problems with a response. `body` is the parsed JSON (`undefined` for an empty body) and
    * `json` says whether the body was JSON at all. A status the description does not list is
    * a problem for 1xx-3xx; for 4xx/5xx it is accepted when the body has GitHub's error shape,
-   * because the description lists error statuses incompletely (e.g. no 422 for statuses).
+   * because the description lists error statuses incompletely (e.g. no 422 for statuses). The
+   * same goes for a 4xx/5xx documented without a body (e.g. create-deployment's 409), which
+   * GitHub answers with its error body all the same.
    */
   validateResponse(match: MatchedOperation, status: number, body: unknown, json: boolean): string[] {
     const responses = match.operation.responses;
@@ -63,7 +65,8 @@ export class OpenApiValidator {
       return isErrorBody(body) ? [] : [`response ${status}: not a GitHub error body ({message, documentation_url})`];
     }
     if (documented.content === undefined) {
-      return body === undefined ? [] : [`response ${status}: documented without a body but one was sent`];
+      if (body === undefined || (status >= 400 && isErrorBody(body))) return [];
+      return [`response ${status}: documented without a body but one was sent`];
     }
     if (!json) return []; // e.g. a raw media type the description does not model
     const schema = jsonSchemaOf(documented.content);

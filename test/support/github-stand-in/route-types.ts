@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DeploymentStore } from './deployment-store.js';
 import type { GitRepos } from './git-repos.js';
 import type { StatusStore } from './status-store.js';
 
@@ -16,6 +17,7 @@ export interface RouteRequest {
 export interface RouteContext {
   repos: GitRepos;
   statuses: StatusStore;
+  deployments: DeploymentStore;
   /** Base URL of the stand-in's API, used to build the `url` fields of responses. */
   apiUrl: string;
   /** The operation's documentation URL, as GitHub puts in `documentation_url`. */

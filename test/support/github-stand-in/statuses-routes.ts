@@ -1,3 +1,4 @@
+import { paginate } from './pagination.js';
 import { githubError, notFound, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { standInUser } from './stand-in-user.js';
 import { COMMIT_STATES, MAX_STATUSES_PER_CONTEXT, type CommitStatus, type CommitState } from './status-store.js';
@@ -57,16 +58,9 @@ export const listCommitStatusesForRef: RouteHandler = async (request, context) =
   if (!(await context.repos.exists(owner, repo))) return notFound(context);
   const commit = await context.repos.resolveCommit(owner, repo, ref);
   if (commit === undefined) return githubError(404, `No commit found for SHA: ${ref}`, context.docsUrl);
-  const perPage = clamp(Number(request.query.get('per_page') ?? 30), 1, 100, 30);
-  const page = clamp(Number(request.query.get('page') ?? 1), 1, Number.MAX_SAFE_INTEGER, 1);
   const all = [...context.statuses.list(owner, repo, commit)].reverse();
-  const lastPage = Math.max(1, Math.ceil(all.length / perPage));
-  const link = linkHeader(`${context.apiUrl}/repos/${owner}/${repo}/commits/${encodeURIComponent(ref)}/statuses`, page, lastPage, perPage);
-  return {
-    status: 200,
-    headers: link === '' ? {} : { link },
-    body: all.slice((page - 1) * perPage, page * perPage),
-  };
+  const base = `${context.apiUrl}/repos/${owner}/${repo}/commits/${encodeURIComponent(ref)}/statuses`;
+  return { status: 200, ...paginate(all, request.query, base) };
 };
 
 /** The first field of a create-status body whose JSON type GitHub's validation rejects. */
@@ -90,17 +84,4 @@ function invalidField(body: Record<string, unknown>): string | undefined {
 function validationFailed(context: RouteContext, field: string | undefined, message: string): RouteResponse {
   const error = { resource: 'Status', code: 'custom', ...(field === undefined ? {} : { field }), message };
   return githubError(422, 'Validation Failed', context.docsUrl, { errors: [error] });
-}
-
-function linkHeader(base: string, page: number, lastPage: number, perPage: number): string {
-  const at = (p: number): string => `<${base}?per_page=${perPage}&page=${p}>`;
-  const links: string[] = [];
-  if (page > 1) links.push(`${at(page - 1)}; rel="prev"`, `${at(1)}; rel="first"`);
-  if (page < lastPage) links.push(`${at(page + 1)}; rel="next"`, `${at(lastPage)}; rel="last"`);
-  return links.join(', ');
-}
-
-function clamp(value: number, min: number, max: number, fallback: number): number {
-  if (!Number.isInteger(value)) return fallback;
-  return Math.min(max, Math.max(min, value));
 }
