@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compilePlan } from '../core/plan/compile-plan.js';
 import { runLocal } from './run-local.js';
 import { formatIssues } from '../core/spec/format-issues.js';
+import { startApprover } from '../approver/start-approver.js';
 import { startExecutor } from '../executor/start-executor.js';
 import { startPlanner } from '../planner/start-planner.js';
 import { startReceiver } from '../receiver/start-receiver.js';
@@ -13,7 +14,7 @@ import { closeOnSignals } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
 
 const USAGE = `usage: slipway <command>
-  server              receiver (webhooks, API) with the planner and reporter workers
+  server              receiver (webhooks, API) with the planner, reporter and approver workers
   executor            the executor: runs builds as Swarm services
   validate [FILE]     check a .buildspec.yml (default ./.buildspec.yml); exit 1 when invalid
   plan [FILE]         print the plan a spec compiles to, as JSON, without running anything
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     case 'server': {
       const config = loadConfig(process.env, ['webhookSecret']);
       const logger = createLogger('server');
-      const parts = [startPlanner(config, logger), startReporter(config, logger), await startReceiver(config, logger)];
+      const parts = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger), await startReceiver(config, logger)];
       closeOnSignals(parts);
       return -1;
     }

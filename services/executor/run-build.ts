@@ -73,10 +73,22 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
         continue;
       }
       // A deploy under way is not stopped by a newer push: it finishes, then the newer build deploys.
-      const event = await runStage(stage, rec, stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx, cancelReason);
+      const event = await runStage(plan, stage, rec, stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx, cancelReason);
+      if (event.state === 'waiting') {
+        // Parked for an approval: the job ends here and no worker waits. The workspace goes
+        // with the teardown, so the checkout runs again when the build resumes.
+        rec.state = 'waiting';
+        rec.description = event.reason;
+        record.state = 'waiting';
+        record.checkout = { ...record.checkout!, state: 'queued' };
+        await save();
+        await deps.report(event);
+        return 'waiting';
+      }
       // Only a deploy that started is a deployment on GitHub (not one refused before it ran).
       if (rec.state === 'running') await reportDeployment(stage, event, deps);
-      rec.state = event.state === 'skipped' ? 'skipped' : (event.state as RunState);
+      rec.state = event.state === 'refused' ? 'failure' : (event.state as RunState);
+      if (event.state === 'refused') blocked = { stage: stageLabel(stage), state: 'failure' };
       if (event.state === 'failure' || event.state === 'error' || event.state === 'cancelled') blocked = { stage: stageLabel(stage), state: event.state };
       await save();
       await deps.report(event);
@@ -94,12 +106,16 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
 }
 
 /** Runs one stage: locks, sidecars, then its steps in parallel. Returns the event that ends it. */
-async function runStage(stage: PlanStage, rec: StageRecord, ctx: StepContext, cancelReason: () => string): Promise<StageEvent> {
+async function runStage(plan: Plan, stage: PlanStage, rec: StageRecord, ctx: StepContext, cancelReason: () => string): Promise<StageEvent> {
   const { deps } = ctx;
   const label = stageLabel(stage);
   if (stage.environment?.approval?.required) {
-    // Never deploy past a required approval: until approvals can be collected, the deploy is refused.
-    return { stage: label, state: 'error', reason: `deploying to ${stage.environment.name} needs an approval, which this Slipway cannot collect yet: not deployed` };
+    // Never deploy past a required approval.
+    if (!deps.approvals) return { stage: label, state: 'error', reason: `deploying to ${stage.environment.name} needs an approval, and this executor has no way to collect one: not deployed` };
+    const gate = await deps.approvals.check(plan, stage.environment);
+    if (gate.state === 'pending') return { stage: label, state: 'waiting', reason: gate.reason };
+    if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: gate.reason };
+    if (gate.state === 'expired') return { stage: label, state: 'error', reason: gate.reason };
   }
   const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? [])];
   let release = async () => undefined as void;

@@ -2,6 +2,7 @@ import type { StageEvent } from '../core/status/types.js';
 import type { LockClaim } from '../core/plan/types.js';
 import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
+import type { ApprovalGate } from './approval-gate.js';
 import type { Backend } from './backend/types.js';
 
 /** A deploy to an environment started or ended. */
@@ -35,6 +36,8 @@ export interface RuntimeDeps {
   /** The values of the operator's secrets a repository may use, by name. */
   secretsFor: (repo: { owner: string; name: string }) => Record<string, string>;
   locks?: Locks;
+  /** Decides deploys that need an approval; without it, such deploys are refused. */
+  approvals?: ApprovalGate;
   /** Token the checkout clones private repositories with (a Docker secret, never in env or a command). */
   gitToken?: string;
   schedulingTimeoutMs: number;

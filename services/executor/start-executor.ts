@@ -4,7 +4,9 @@ import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
 import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import { JOB_OPTIONS, QUEUES, type BuildJob, type DeploymentJob, type StatusJob } from '../shared/queues.js';
+import { JOB_OPTIONS, QUEUES, type ApprovalJob, type BuildJob, type DeploymentJob, type StatusJob } from '../shared/queues.js';
+import { ApprovalStore } from '../shared/approval-store.js';
+import { approvalGate } from './approval-gate.js';
 import { workerConnection } from '../shared/redis.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';
@@ -53,6 +55,8 @@ export async function startExecutor(
   };
   const secretsFor = loadSecrets(config.secretsFile);
   const locks = new RedisLocks(redis);
+  const approvalJobs = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
+  const approvals = approvalGate(new ApprovalStore(redis), approvalJobs);
   const running = new Map<string, { cancel: AbortController; supersede: AbortController }>();
   /** Aborts what was asked: a cancellation stops everything, a supersession all but a running deploy. */
   const applyStops = async (buildId: string) => {
@@ -85,7 +89,7 @@ export async function startExecutor(
       running.set(plan.buildId, controllers);
       try {
         await applyStops(plan.buildId);
-        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), deployment: deploymentReporterFor(job.data), secretsFor, locks, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, gitToken: config.gitToken, logger };
+        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), deployment: deploymentReporterFor(job.data), secretsFor, locks, approvals, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, gitToken: config.gitToken, logger };
         return await runBuild(plan, deps, { cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
       } finally {
         running.delete(plan.buildId);
@@ -111,6 +115,7 @@ export async function startExecutor(
       await worker.close();
       await statuses.close();
       await deployments.close();
+      await approvalJobs.close();
       workerRedis.disconnect();
       subscriber.disconnect();
       redis.disconnect();

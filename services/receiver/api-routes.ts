@@ -1,9 +1,11 @@
 import Router from '@koa/router';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import type { BuildRecord, StepRecord } from '../core/build/record.js';
 import type { BuildStore, LogLine } from '../shared/build-store.js';
 import { requestCancel } from '../shared/cancel.js';
+import { JOB_OPTIONS, safeJobId, type ApprovalJob } from '../shared/queues.js';
 import { streamLog, type LiveLogHub } from './live-logs.js';
 
 export interface ApiDeps {
@@ -12,6 +14,7 @@ export interface ApiDeps {
   live: LiveLogHub;
   /** Bearer token for requests that change something; without one they are refused. */
   apiToken: string;
+  approvals: Queue<ApprovalJob>;
 }
 
 const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
@@ -62,7 +65,37 @@ export function apiRouter(deps: ApiDeps): Router {
     ctx.body = { cancelling: id };
   });
 
+  // Approve or reject a deploy waiting for approval, on behalf of the GitHub user in the body
+  // (`{"user": "octocat"}`): their permission is checked against GitHub like a comment's.
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/builds/:id/${decision}`, authorized(deps.apiToken), async (ctx) => {
+      const id = ctx.params.id!;
+      const build = await store.get(id);
+      if (!build) return notFound(ctx, `no build ${id}`);
+      const user = (await readJson(ctx))?.user;
+      if (typeof user !== 'string' || !user) {
+        ctx.status = 400;
+        ctx.body = { error: 'body must be {"user": "<GitHub login>"}' };
+        return;
+      }
+      const job: ApprovalJob = { kind: 'decision', owner: build.request.repo.owner, repo: build.request.repo.name, buildId: id, user, decision, via: 'api' };
+      await deps.approvals.add('decision', job, { ...JOB_OPTIONS.approvals, jobId: safeJobId(`approval-${id}-${user}-${decision}-${Date.now()}`) });
+      ctx.status = 202;
+      ctx.body = { build: id, decision, by: user };
+    });
+  }
+
   return router;
+}
+
+async function readJson(ctx: Context): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Requires `Authorization: Bearer <SLIPWAY_API_TOKEN>`. */

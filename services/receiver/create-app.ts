@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
-import type { RequestJob } from '../shared/queues.js';
+import type { ApprovalJob, RequestJob } from '../shared/queues.js';
 import { apiRouter } from './api-routes.js';
 import type { LiveLogHub } from './live-logs.js';
 import { webhookHandler } from './webhook-route.js';
@@ -13,6 +13,7 @@ import { webhookHandler } from './webhook-route.js';
 export interface AppDeps {
   webhookSecret: string;
   requests: Queue<RequestJob>;
+  approvals: Queue<ApprovalJob>;
   store: BuildStore;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
@@ -35,8 +36,8 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   const router = new Router();
-  router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger, redis: deps.redis }));
-  const api = apiRouter({ store: deps.store, redis: deps.redis, live: deps.live, apiToken: deps.apiToken });
+  router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, approvals: deps.approvals, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger, redis: deps.redis }));
+  const api = apiRouter({ store: deps.store, redis: deps.redis, live: deps.live, apiToken: deps.apiToken, approvals: deps.approvals });
   app.use(router.routes()).use(router.allowedMethods()).use(api.routes()).use(api.allowedMethods());
   return app;
 }

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { RedisBuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type RequestJob } from '../shared/queues.js';
+import { QUEUES, type ApprovalJob, type RequestJob } from '../shared/queues.js';
 import { clientConnection, workerConnection } from '../shared/redis.js';
 import type { Running } from '../shared/service.js';
 import { createApp } from './create-app.js';
@@ -17,10 +17,12 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     redis.once('error', (err) => reject(new Error(`Redis at ${config.redisUrl} did not answer: ${err.message}`)));
   });
   const requests = new Queue<RequestJob>(QUEUES.requests, { connection: redis });
+  const approvals = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
   const subscriber = workerConnection(config.redisUrl);
   const app = createApp({
     webhookSecret: config.webhookSecret,
     requests,
+    approvals,
     store: new RedisBuildStore(redis),
     cloneUrlRewrite: config.cloneUrlRewrite,
     logger,
@@ -39,6 +41,7 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await requests.close();
+      await approvals.close();
       subscriber.disconnect();
       redis.disconnect();
     },

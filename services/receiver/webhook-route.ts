@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { buildIdFor } from '../core/plan/naming.js';
 import { mapEvent, type CloneUrlRewrite } from '../core/trigger/map-event.js';
 import type { Logger } from '../shared/logger.js';
-import { JOB_OPTIONS, safeJobId, type RequestJob } from '../shared/queues.js';
+import { JOB_OPTIONS, safeJobId, type ApprovalJob, type RequestJob } from '../shared/queues.js';
 
 /** GitHub never sends more than 25 MB. */
 const MAX_BODY = 25 * 1024 * 1024;
@@ -14,6 +14,7 @@ const MAX_BODY = 25 * 1024 * 1024;
 export interface WebhookDeps {
   secret: string;
   requests: Queue<RequestJob>;
+  approvals: Queue<ApprovalJob>;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
   redis: Redis;
@@ -55,6 +56,16 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
       const cancelled = await cancelLatest(deps.redis, `${decision.repo.owner}/${decision.repo.name}`, decision.ref, decision.reason);
       deps.logger.info('webhook cancels a build', { delivery, event, build: cancelled, reason: decision.reason });
       return reply(ctx, 202, { cancelled: cancelled ?? null, reason: decision.reason });
+    }
+    if (decision.action === 'approval') {
+      const job: ApprovalJob = { kind: 'decision', owner: decision.repo.owner, repo: decision.repo.name, pullRequest: decision.pullRequest, user: decision.user, decision: decision.decision, via: 'comment' };
+      try {
+        await deps.approvals.add('decision', job, { ...JOB_OPTIONS.approvals, jobId: safeJobId(`approval-${delivery}`) });
+      } catch (err) {
+        deps.logger.error('approval not queued', { delivery, err });
+        return reply(ctx, 503, { error: 'could not queue the decision; redeliver later' });
+      }
+      return reply(ctx, 202, { decision: decision.decision, by: decision.user, pullRequest: decision.pullRequest });
     }
     if (decision.action === 'ignore') {
       deps.logger.info('webhook ignored', { delivery, event, reason: decision.reason });

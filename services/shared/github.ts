@@ -13,10 +13,20 @@ export interface GitHub {
   createDeploymentStatus(repo: RepoRef, id: number, status: { state: DeploymentState; description: string; environmentUrl?: string; logUrl: string }): Promise<void>;
 }
 
+/** What Slipway asks GitHub about people and pull requests, for approvals. */
+export interface GitHubPeople {
+  /** role_name of a user on a repository (admin, maintain, write, triage, read, none). */
+  roleOf(repo: RepoRef, user: string): Promise<string>;
+  /** Whether a user is an active member of `org/slug`. */
+  inTeam(team: string, user: string): Promise<boolean>;
+  /** The head commit of a pull request. */
+  pullHead(repo: RepoRef, number: number): Promise<string>;
+}
+
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 /** A GitHub client on `@octokit/rest`; `baseUrl` may be GitHub Enterprise's `/api/v3`. */
-export function createGitHub(baseUrl: string, token: string, logger?: Logger): GitHub {
+export function createGitHub(baseUrl: string, token: string, logger?: Logger): GitHub & GitHubPeople {
   const log = {
     debug: () => undefined,
     info: () => undefined,
@@ -54,6 +64,29 @@ export function createGitHub(baseUrl: string, token: string, logger?: Logger): G
       });
       if (res.status !== 201 || !('id' in res.data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(res.data)}`);
       return res.data.id;
+    },
+    async roleOf(repo, user) {
+      try {
+        const res = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.name, username: user });
+        return res.data.role_name ?? res.data.permission;
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return 'none';
+        throw err;
+      }
+    },
+    async inTeam(team, user) {
+      const [org = '', slug = ''] = team.split('/');
+      try {
+        const res = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: user });
+        return res.data.state === 'active';
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return false;
+        throw err;
+      }
+    },
+    async pullHead(repo, number) {
+      const res = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });
+      return res.data.head.sha;
     },
     async createDeploymentStatus(repo, id, status) {
       await octokit.rest.repos.createDeploymentStatus({

@@ -10,12 +10,14 @@ import type { JobsOptions } from 'bullmq';
  * receiver --requests--> planner --builds--> executor
  *     planner, executor --statuses--> reporter
  *     executor --deployments--> reporter
+ *     receiver (API, comments), executor (expiry) --approvals--> approver --builds--> executor
  */
 export const QUEUES = {
   requests: 'slipway-requests',
   builds: 'slipway-builds',
   statuses: 'slipway-statuses',
   deployments: 'slipway-deployments',
+  approvals: 'slipway-approvals',
 } as const;
 
 /** A build request to plan. Job id: the request id (the webhook delivery id). */
@@ -57,6 +59,23 @@ export interface DeploymentJob {
 }
 
 /**
+ * A decision on a parked deploy, or its expiry. A decision names the build, or the pull
+ * request whose head commit it deploys (a `/approve` comment).
+ */
+export type ApprovalJob =
+  | {
+      kind: 'decision';
+      owner: string;
+      repo: string;
+      buildId?: string;
+      pullRequest?: number;
+      user: string;
+      decision: 'approve' | 'reject';
+      via: 'api' | 'comment' | 'cli';
+    }
+  | { kind: 'expire'; buildId: string };
+
+/**
  * BullMQ job ids must not contain `:` and must not be all digits. Delivery ids are GUIDs;
  * anything else is made safe here rather than refused.
  */
@@ -77,4 +96,5 @@ export const JOB_OPTIONS: Record<keyof typeof QUEUES, JobsOptions> = {
   // GitHub may be down for a while: keep trying for about an hour, never re-running a build.
   statuses: { ...keep, attempts: 15, backoff: { type: 'exponential', delay: 1_000 } },
   deployments: { ...keep, attempts: 15, backoff: { type: 'exponential', delay: 1_000 } },
+  approvals: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
 };

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { createApp } from '../../services/receiver/create-app.js';
 import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
-import { QUEUES, type RequestJob } from '../../services/shared/queues.js';
+import { QUEUES, type ApprovalJob, type RequestJob } from '../../services/shared/queues.js';
 import { clientConnection, workerConnection } from '../../services/shared/redis.js';
 import { LiveLogHub } from '../../services/receiver/live-logs.js';
 import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
@@ -19,9 +19,11 @@ describe('POST /webhooks against real Redis', () => {
   let server: Server;
   let url: string;
   let subscriber: Redis;
+  let approvals: Queue<ApprovalJob>;
   const deps = (webhookSecret: string) => ({
     webhookSecret,
     requests,
+    approvals,
     store: new RedisBuildStore(redis),
     cloneUrlRewrite: [],
     logger: createLogger('test', true),
@@ -36,6 +38,7 @@ describe('POST /webhooks against real Redis', () => {
     await new Promise((resolve) => redis.once('ready', resolve));
     requests = new Queue<RequestJob>(QUEUES.requests, { connection: redis });
     subscriber = workerConnection(redisUrl);
+    approvals = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
     const app = createApp(deps(SECRET));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -47,6 +50,7 @@ describe('POST /webhooks against real Redis', () => {
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
     await requests.close();
+    await approvals.close();
     subscriber.disconnect();
     redis.disconnect();
   });

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { startApprover } from '../../services/approver/start-approver.js';
 import { startExecutor } from '../../services/executor/start-executor.js';
 import { startPlanner } from '../../services/planner/start-planner.js';
 import { startReceiver } from '../../services/receiver/start-receiver.js';
@@ -77,7 +78,7 @@ export async function startSlipway(options: {
     ...options.env,
   });
   const logger = createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
-  const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger)];
+  const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger)];
   if (options.executor !== false) parts.push(await startExecutor(config, logger));
   parts.push(await startReceiver(config, logger));
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });

@@ -1,3 +1,4 @@
+import type { ApprovalRequest } from '../approval/approval.js';
 import type { SpecIssue } from '../spec/types.js';
 import type { BuildRequest, RunState } from './types.js';
 
@@ -38,4 +39,6 @@ export interface BuildRecord {
   specError?: string;
   checkout?: StepRecord;
   stages: StageRecord[];
+  /** A deploy that needs people's approval: what it needs, and every decision with who and when. */
+  approval?: ApprovalRequest;
 }

@@ -4,6 +4,7 @@ import type { BuildRequest } from '../build/types.js';
 export type TriggerDecision =
   | { action: 'build'; request: BuildRequest }
   | { action: 'cancel'; repo: BuildRequest['repo']; ref: string; reason: string }
+  | { action: 'approval'; repo: BuildRequest['repo']; pullRequest: number; user: string; decision: 'approve' | 'reject' }
   | { action: 'ignore'; reason: string };
 
 const ZERO_SHA = /^0{40}$/;
@@ -23,6 +24,7 @@ export function mapEvent(
 ): TriggerDecision {
   if (event === 'push') return mapPush(deliveryId, payload as PushPayload, rewrite);
   if (event === 'pull_request') return mapPullRequest(deliveryId, payload as PullRequestPayload, rewrite);
+  if (event === 'issue_comment') return mapComment(payload as CommentPayload);
   return { action: 'ignore', reason: `event "${event}" starts no build` };
 }
 
@@ -99,4 +101,26 @@ function mapPullRequest(deliveryId: string, p: PullRequestPayload, rewrite: Clon
 export function rewriteCloneUrl(url: string, rewrite: CloneUrlRewrite): string {
   const rule = rewrite.find((r) => url.startsWith(r.from));
   return rule ? rule.to + url.slice(rule.from.length) : url;
+}
+
+interface CommentPayload {
+  action: string;
+  issue: { number: number; pull_request?: unknown };
+  comment: { body: string; user: { login: string } };
+  repository: { name: string; owner: { login: string } };
+}
+
+/** `/approve` or `/reject`, alone on the first line of a new comment on a pull request. */
+function mapComment(p: CommentPayload): TriggerDecision {
+  const command = p.comment.body.trim().split('\n')[0]?.trim();
+  if (p.action !== 'created' || !p.issue.pull_request || (command !== '/approve' && command !== '/reject')) {
+    return { action: 'ignore', reason: 'comment is not /approve or /reject on a pull request' };
+  }
+  return {
+    action: 'approval',
+    repo: { owner: p.repository.owner.login, name: p.repository.name },
+    pullRequest: p.issue.number,
+    user: p.comment.user.login,
+    decision: command === '/approve' ? 'approve' : 'reject',
+  };
 }

@@ -1,0 +1,34 @@
+import { Queue, Worker } from 'bullmq';
+import { ApprovalStore } from '../shared/approval-store.js';
+import { RedisBuildStore } from '../shared/build-store.js';
+import type { Config } from '../shared/config.js';
+import { createGitHub } from '../shared/github.js';
+import type { Logger } from '../shared/logger.js';
+import { QUEUES, type ApprovalJob, type BuildJob } from '../shared/queues.js';
+import { workerConnection } from '../shared/redis.js';
+import type { Running } from '../shared/service.js';
+import { processApproval } from './process-approval.js';
+
+/** Starts the approver's BullMQ worker: decisions and expiries of parked deploys, one at a time. */
+export function startApprover(config: Config, logger: Logger): Running {
+  const redis = workerConnection(config.redisUrl);
+  const builds = new Queue<BuildJob>(QUEUES.builds, { connection: redis });
+  const deps = {
+    github: createGitHub(config.githubApiUrl, config.githubToken, logger),
+    approvals: new ApprovalStore(redis),
+    store: new RedisBuildStore(redis),
+    builds,
+    logger,
+  };
+  const workerRedis = workerConnection(config.redisUrl);
+  const worker = new Worker<ApprovalJob>(QUEUES.approvals, (job) => processApproval(job.data, deps), { connection: workerRedis, concurrency: 1 });
+  worker.on('failed', (job, err) => logger.warn('approval not processed, will retry', { job: job?.id, attempt: job?.attemptsMade, err }));
+  return {
+    async close() {
+      await worker.close();
+      workerRedis.disconnect();
+      await builds.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Queue } from 'bullmq';
+import { approvalState, describeApprovers, type ApprovalState } from '../core/approval/approval.js';
+import type { Plan, PlanEnvironment } from '../core/plan/types.js';
+import type { ApprovalStore } from '../shared/approval-store.js';
+import { JOB_OPTIONS, type ApprovalJob } from '../shared/queues.js';
+
+/** Where a deploy's approval stands, and what a person should read about it. */
+export interface ApprovalGate {
+  /**
+   * The first time, parks the deploy: records what approval it needs and schedules its
+   * expiry. Then says where it stands; `pending` ends the build job (no worker waits) and the
+   * approver queues the build again when a decision settles it.
+   */
+  check(plan: Plan, environment: PlanEnvironment): Promise<{ state: ApprovalState; reason: string }>;
+}
+
+export function approvalGate(store: ApprovalStore, approvals: Queue<ApprovalJob>, now: () => Date = () => new Date()): ApprovalGate {
+  return {
+    async check(plan, environment) {
+      const rules = environment.approval!;
+      let parked = await store.get(plan.buildId);
+      if (!parked) {
+        const at = now();
+        parked = {
+          plan,
+          request: {
+            buildId: plan.buildId,
+            environment: environment.name,
+            rules,
+            pusher: plan.request.sender,
+            requestedAt: at.toISOString(),
+            expiresAt: new Date(at.getTime() + rules.expiresMs).toISOString(),
+            decisions: [],
+            state: 'pending',
+          },
+        };
+        await store.park(parked);
+        await approvals.add('expire', { kind: 'expire', buildId: plan.buildId }, { ...JOB_OPTIONS.approvals, jobId: `${plan.buildId}-expire`, delay: rules.expiresMs });
+      }
+      const { request } = parked;
+      const state = approvalState(request, now());
+      const last = request.decisions.filter((d) => d.counted).at(-1);
+      const reason =
+        state === 'pending'
+          ? `for approval by ${describeApprovers(rules)} (/approve on the pull request, or the API) until ${request.expiresAt.slice(0, 16).replace('T', ' ')} UTC`
+          : state === 'approved'
+            ? `approved by ${[...new Set(request.decisions.filter((d) => d.counted && d.decision === 'approve').map((d) => d.user))].join(', ')}`
+            : state === 'rejected'
+              ? `rejected by ${last?.user ?? 'an approver'}`
+              : `the approval expired: nobody approved within ${Math.round(rules.expiresMs / 3_600_000)}h`;
+      return { state, reason };
+    },
+  };
+}
