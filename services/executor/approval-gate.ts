@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { approvalState, describeApprovers, type ApprovalState } from '../core/approval/approval.js';
 import type { Plan, PlanEnvironment } from '../core/plan/types.js';
+import { formatDuration } from '../core/spec/parse-duration.js';
 import type { ApprovalStore } from '../shared/approval-store.js';
 import { JOB_OPTIONS, type ApprovalJob } from '../shared/queues.js';
 
@@ -47,7 +48,7 @@ export function approvalGate(store: ApprovalStore, approvals: Queue<ApprovalJob>
             ? `approved by ${[...new Set(request.decisions.filter((d) => d.counted && d.decision === 'approve').map((d) => d.user))].join(', ')}`
             : state === 'rejected'
               ? `rejected by ${last?.user ?? 'an approver'}`
-              : `the approval expired: nobody approved within ${Math.round(rules.expiresMs / 3_600_000)}h`;
+              : `the approval expired: nobody approved within ${formatDuration(rules.expiresMs)}`;
       return { state, reason };
     },
   };

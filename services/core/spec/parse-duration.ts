@@ -14,3 +14,14 @@ export function parseDuration(value: unknown): number | undefined {
   const ms = Number(h ?? 0) * UNIT_MS.h + Number(m ?? 0) * UNIT_MS.m + Number(s ?? 0) * UNIT_MS.s;
   return ms > 0 ? ms : undefined;
 }
+
+/** The inverse, for people: 3000 → `3s`, 5_400_000 → `1h30m`, 86_400_000 → `24h`. */
+export function formatDuration(ms: number): string {
+  let seconds = Math.round(ms / 1000);
+  const hours = Math.floor(seconds / 3600);
+  seconds -= hours * 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  const text = `${hours ? `${hours}h` : ''}${minutes ? `${minutes}m` : ''}${seconds ? `${seconds}s` : ''}`;
+  return text || '0s';
+}
