@@ -27,10 +27,10 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps): Pro
   if (!buildId) return 'no deploy of that commit waits for an approval';
   const parked = await deps.approvals.get(buildId);
   if (!parked) return `build ${buildId} waits for no approval`;
-  const before = approvalState(parked.request, now);
-  if (before !== 'pending') return `the approval of build ${buildId} is already ${before}`;
+  // What was settled before; an approval whose time ran out but was not yet marked is settled now.
+  if (parked.request.state !== 'pending') return `the approval of build ${buildId} is already ${parked.request.state}`;
 
-  if (job.kind === 'decision') {
+  if (job.kind === 'decision' && approvalState(parked.request, now) === 'pending') {
     const repo = parked.plan.request.repo;
     const teams = [];
     for (const team of parked.request.rules.teams) if (await deps.github.inTeam(team, job.user)) teams.push(team);

@@ -7,10 +7,14 @@ import { DeploymentStore, type DeploymentState } from './github-stand-in/deploym
 import { Dispatcher } from './github-stand-in/dispatcher.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
+import { PeopleStore, type RepositoryRole, type TeamRole } from './github-stand-in/people-store.js';
+import { simpleUser, type SimpleUser } from './github-stand-in/stand-in-user.js';
 import { StatusStore, type CommitState } from './github-stand-in/status-store.js';
 
 export type { CommitState } from './github-stand-in/status-store.js';
 export type { DeploymentState } from './github-stand-in/deployment-store.js';
+export type { RepositoryRole, TeamRole } from './github-stand-in/people-store.js';
+export type { SimpleUser } from './github-stand-in/stand-in-user.js';
 
 /** Options of {@link GitHubStandIn.start}. */
 export interface GitHubStandInOptions {
@@ -59,6 +63,27 @@ export interface RecordedDeployment {
   statuses: RecordedDeploymentStatus[];
 }
 
+/** A pull request for {@link GitHubStandIn.addPullRequest}. */
+export interface PullRequestSpec {
+  number: number;
+  /** Full sha of the head commit. */
+  headSha: string;
+  /** Branch name (without `refs/heads/`) in the head repository. */
+  headRef: string;
+  /** Branch the pull request targets, in the base repository. */
+  baseRef: string;
+  /** Login of the author. */
+  user: string;
+  /** `owner/repo` of a fork the head lives in; default the base repository itself. */
+  headRepoFullName?: string;
+  /** Default `Pull request #<number>`. */
+  title?: string;
+  /** Default `open`. */
+  state?: 'open' | 'closed';
+  /** Default false. */
+  draft?: boolean;
+}
+
 /** One API request the stand-in answered. */
 export interface RecordedRequest {
   method: string;
@@ -71,7 +96,7 @@ export interface RecordedRequest {
 
 /**
  * A stand-in for github.com for tests: a REST API (contents, commit statuses, deployments and
- * their statuses) backed by real
+ * their statuses, pull requests, collaborator permissions, team memberships) backed by real
  * bare git repositories, and a `git daemon` serving those repositories over git:// so Docker
  * containers can clone them.
  *
@@ -98,6 +123,7 @@ export class GitHubStandIn {
     private readonly repos: GitRepos,
     private readonly store: StatusStore,
     private readonly deploymentStore: DeploymentStore,
+    private readonly people: PeopleStore,
     private readonly dispatcher: Dispatcher,
     private readonly server: Server,
     private readonly daemon: GitDaemon,
@@ -119,9 +145,10 @@ export class GitHubStandIn {
       const repos = new GitRepos(base);
       const store = new StatusStore();
       const deployments = new DeploymentStore();
+      const people = new PeopleStore();
       const dispatcher = new Dispatcher({
         ...(options.token === undefined ? {} : { token: options.token }),
-        context: { repos, statuses: store, deployments, apiUrl },
+        context: { repos, statuses: store, deployments, people, apiUrl },
       });
       const standIn = new GitHubStandIn(
         apiUrl,
@@ -131,6 +158,7 @@ export class GitHubStandIn {
         repos,
         store,
         deployments,
+        people,
         dispatcher,
         server,
         daemon,
@@ -201,6 +229,50 @@ export class GitHubStandIn {
         description: orNull(s.description ?? ''),
       })),
     }));
+  }
+
+  /**
+   * Gives `user` the repository role `role` on `owner/repo` (replacing an earlier one), as
+   * `GET .../collaborators/{username}/permission` then reports: `role_name` is the role and
+   * `permission` GitHub's legacy mapping (maintain → write, triage → read). The user becomes
+   * known; a known user without a role gets "none", an unknown login 404.
+   */
+  setPermission(owner: string, repo: string, user: string, role: RepositoryRole): void {
+    this.people.setRole(owner, repo, user, role);
+  }
+
+  /** Adds `user` (now known) to team `teamSlug` of organization `org` with `role` (default member). */
+  addTeamMember(org: string, teamSlug: string, user: string, role: TeamRole = 'member'): void {
+    this.people.addTeamMember(org, teamSlug, user, role);
+  }
+
+  /**
+   * Registers (or replaces) pull request `pr.number` of `owner/repo` for `GET .../pulls/{n}`;
+   * its author becomes a known user. The repository must exist when the request comes.
+   */
+  addPullRequest(owner: string, repo: string, pr: PullRequestSpec): void {
+    this.people.addPullRequest({
+      owner,
+      repo,
+      number: pr.number,
+      headSha: pr.headSha,
+      headRef: pr.headRef,
+      baseRef: pr.baseRef,
+      user: pr.user,
+      headRepoFullName: pr.headRepoFullName ?? `${owner}/${repo}`,
+      title: pr.title ?? `Pull request #${pr.number}`,
+      state: pr.state ?? 'open',
+      draft: pr.draft ?? false,
+    });
+  }
+
+  /**
+   * The Simple User object the stand-in's responses embed for `login` (its id is given on
+   * first use and stable after), e.g. for webhook payloads that must agree with the API.
+   */
+  user(login: string): SimpleUser {
+    const account = this.people.account(login);
+    return simpleUser(this.apiUrl, account.login, account.id, account.type);
   }
 
   /**

@@ -3,6 +3,8 @@ import { getContent } from './contents-route.js';
 import { createDeployment, createDeploymentStatus, listDeploymentStatuses, listDeployments } from './deployments-routes.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
+import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
+import { getPullRequest } from './pulls-routes.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
 
@@ -15,6 +17,9 @@ const HANDLERS: Record<string, RouteHandler> = {
   'repos/list-deployments': listDeployments,
   'repos/create-deployment-status': createDeploymentStatus,
   'repos/list-deployment-statuses': listDeploymentStatuses,
+  'pulls/get': getPullRequest,
+  'repos/get-collaborator-permission-level': getCollaboratorPermissionLevel,
+  'teams/get-membership-for-user-in-org': getMembershipForUserInOrg,
 };
 
 const REST_DOCS = 'https://docs.github.com/rest';

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DeploymentStore } from './deployment-store.js';
 import type { GitRepos } from './git-repos.js';
+import type { PeopleStore } from './people-store.js';
 import type { StatusStore } from './status-store.js';
 
 /** What a route handler gets from one request, already matched to its operation. */
@@ -18,6 +19,8 @@ export interface RouteContext {
   repos: GitRepos;
   statuses: StatusStore;
   deployments: DeploymentStore;
+  /** Accounts, repository roles, teams and pull requests registered by tests. */
+  people: PeopleStore;
   /** Base URL of the stand-in's API, used to build the `url` fields of responses. */
   apiUrl: string;
   /** The operation's documentation URL, as GitHub puts in `documentation_url`. */

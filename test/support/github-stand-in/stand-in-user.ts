@@ -6,17 +6,29 @@ export type SimpleUser = NonNullable<RestEndpointMethodTypes['repos']['createCom
 /** The login the stand-in reports as the user behind every token. */
 export const STAND_IN_LOGIN = 'slipway-stand-in';
 
+/** The account id of {@link STAND_IN_LOGIN}; other accounts get ids after it. */
+export const STAND_IN_USER_ID = 1;
+
 /** The user behind the stand-in's token, with URLs on the stand-in's own host. */
 export function standInUser(apiUrl: string): SimpleUser {
-  const url = `${apiUrl}/users/${STAND_IN_LOGIN}`;
+  return simpleUser(apiUrl, STAND_IN_LOGIN, STAND_IN_USER_ID);
+}
+
+/**
+ * A "Simple User" for any account, shaped as GitHub embeds it, with URLs on the stand-in's
+ * host and GitHub's node id encoding (`04:User<id>`, or `012:Organization<id>`, in base64).
+ */
+export function simpleUser(apiUrl: string, login: string, id: number, type: 'User' | 'Organization' = 'User'): SimpleUser {
+  const url = `${apiUrl}/users/${login}`;
+  const nodeId = type === 'User' ? `04:User${id}` : `012:Organization${id}`;
   return {
-    login: STAND_IN_LOGIN,
-    id: 1,
-    node_id: 'MDQ6VXNlcjE=',
-    avatar_url: `${apiUrl}/avatars/${STAND_IN_LOGIN}`,
+    login,
+    id,
+    node_id: Buffer.from(nodeId).toString('base64'),
+    avatar_url: `${apiUrl}/avatars/${login}`,
     gravatar_id: '',
     url,
-    html_url: `${apiUrl}/${STAND_IN_LOGIN}`,
+    html_url: `${apiUrl}/${login}`,
     followers_url: `${url}/followers`,
     following_url: `${url}/following{/other_user}`,
     gists_url: `${url}/gists{/gist_id}`,
@@ -26,7 +38,7 @@ export function standInUser(apiUrl: string): SimpleUser {
     repos_url: `${url}/repos`,
     events_url: `${url}/events{/privacy}`,
     received_events_url: `${url}/received_events`,
-    type: 'User',
+    type,
     site_admin: false,
   };
 }
