@@ -18,6 +18,12 @@ function setup(plan: Plan) {
   return { backend, store, events, deps };
 }
 
+/** Waits until the fake backend has started a step whose service name contains `part`. */
+async function startedStep(backend: FakeBackend, part: string): Promise<void> {
+  for (let i = 0; i < 200 && !backend.started.some((name) => name.includes(part)); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!backend.started.some((name) => name.includes(part))) throw new Error(`step ${part} never started`);
+}
+
 const summary = (events: StageEvent[]) => events.map((e) => `${e.stage}:${e.state}`);
 
 describe('runBuild', () => {
@@ -58,11 +64,12 @@ describe('runBuild', () => {
 
   it('lets a deploy under way finish when a newer push supersedes the build, and skips one not yet started', async () => {
     const plan = planOf('x', 'y', [{ name: 'deploy', steps: [step('ship', ['sleep 1', 'echo shipped'])] }]);
-    const { store, events, deps } = setup(plan);
+    const { store, events, deps, backend } = setup(plan);
     await store.create(recordForPlan(plan, 'now'));
     const supersede = new AbortController();
     const running = runBuild(plan, deps, { supersede: supersede.signal });
-    setTimeout(() => supersede.abort('superseded by abc1234'), 300);
+    await startedStep(backend, '-ship-');
+    supersede.abort('superseded by abc1234');
     expect(await running).toBe('success');
     expect(summary(events)).toEqual(['deploy:running', 'deploy:success']);
 
@@ -71,7 +78,8 @@ describe('runBuild', () => {
     await second.store.create(recordForPlan(later, 'now'));
     const stop = new AbortController();
     const run2 = runBuild(later, second.deps, { supersede: stop.signal });
-    setTimeout(() => stop.abort('superseded by abc1234'), 300);
+    await startedStep(second.backend, '-t-');
+    stop.abort('superseded by abc1234');
     expect(await run2).toBe('cancelled');
     expect(second.events.filter((e) => e.state === 'cancelled')).toEqual([
       { stage: 'test', state: 'cancelled', reason: 'superseded by abc1234' },
