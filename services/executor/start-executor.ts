@@ -12,6 +12,8 @@ import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';
 import { queueStatus, statusLinks } from '../shared/status-queue.js';
 import { slug } from '../core/plan/naming.js';
+import { STAGING } from '../core/plan/staging-check.js';
+import { markStagingVerified } from '../shared/staging-verified.js';
 import { SwarmBackend } from './backend/swarm-backend.js';
 import type { Backend } from './backend/types.js';
 import { RedisLocks } from './redis-locks.js';
@@ -51,6 +53,10 @@ export async function startExecutor(
         seq,
       };
       await deployments.add('deployment', data, { ...JOB_OPTIONS.deployments, jobId: `${plan.buildId}-dep-${slug(event.environment)}-${seq}` });
+      if (event.environment === STAGING && event.state === 'success') {
+        await markStagingVerified(redis, `${data.owner}/${data.repo}`, data.sha, plan.buildId);
+        await reporterFor(job)({ stage: 'staging-verified', state: 'verified', verified: true, reason: `Passed e2e and deployed to staging in build ${plan.buildId}` });
+      }
     };
   };
   const secretsFor = loadSecrets(config.secretsFile);

@@ -4,6 +4,8 @@ import { recordForPlan } from '../core/build/record-for-plan.js';
 import { compilePlan } from '../core/plan/compile-plan.js';
 import { buildIdFor } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
+import { needsStagingCheck } from '../core/plan/staging-check.js';
+import { stagingVerifiedBy } from '../shared/staging-verified.js';
 import { formatIssue } from '../core/spec/format-issues.js';
 import type { SpecParser } from '../core/spec/parse-spec.js';
 import type { Redis } from 'ioredis';
@@ -77,6 +79,17 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
   const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage, stepTimeoutMs: deps.stepTimeoutMs, gitCredentials: deps.gitCredentials && !request.fork });
   if (!existing) await deps.store.create(recordForPlan(plan, now));
   for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
+  if (needsStagingCheck(parsed.spec, request)) {
+    // A promotion (a PR into production) shows whether its commit already passed staging; the
+    // executor posts success on the commit when a staging deploy of it succeeds.
+    const by = await stagingVerifiedBy(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.sha);
+    await queueStatus(deps.statuses, target, {
+      stage: 'staging-verified',
+      state: 'verified',
+      verified: by !== undefined,
+      reason: by ? `Passed e2e and deployed to staging in build ${by}` : 'Not yet deployed to staging: merge into master first',
+    });
+  }
   if (plan.notDeployed) await queueStatus(deps.statuses, target, { stage: plan.notDeployed.stage, state: 'refused', reason: plan.notDeployed.reason });
   await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
   const superseded = await supersedeOlder(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.ref, buildId, request.sha);

@@ -6,7 +6,9 @@ import type { SpecEvent, StageEvent } from '../core/status/types.js';
 import { JOB_OPTIONS, type StatusJob } from './queues.js';
 
 /** Events of one stage happen in this order; a status of a lower rank never replaces a higher one. */
-export function rankOf(state: StageEvent['state'] | SpecEvent['state']): number {
+export function rankOf(event: StageEvent | SpecEvent): number {
+  if (event.state === 'verified') return event.verified ? 3 : 0;
+  const state = event.state;
   return state === 'queued' ? 0 : state === 'waiting' ? 1 : state === 'running' ? 2 : 3;
 }
 
@@ -25,7 +27,7 @@ export async function queueStatus(
   event: StageEvent | SpecEvent,
 ): Promise<void> {
   const status = stageStatus(event, statusLinks(target.publicUrl, target.buildId));
-  const seq = rankOf(event.state);
+  const seq = rankOf(event);
   const job: StatusJob = { buildId: target.buildId, owner: target.repo.owner, repo: target.repo.name, sha: target.sha, status, seq };
   await queue.add('status', job, { ...JOB_OPTIONS.statuses, jobId: `${target.buildId}-${slug(status.context)}-${seq}` });
 }

@@ -158,6 +158,48 @@ deploy:
     expect(standIn.violations).toEqual([]);
   });
 
+  it('shows slipway/staging-verified success on a PR into production only for a commit that passed staging', async () => {
+    const spec = `test:
+  - {name: unit, image: slipway/busybox:1, commands: ["true"]}
+deploy:
+  environments:
+    staging:
+      branch: master
+      steps:
+        - {name: ship, image: slipway/busybox:1, commands: [echo staged]}
+    production:
+      branch: production
+      approval: {users: [octocat]}
+      steps:
+        - {name: ship, image: slipway/busybox:1, commands: [echo live]}
+`;
+    const pullRequest = (number: number, sha: string) => {
+      const payload = examplePayload('pull_request', (p) => p.action === 'opened');
+      payload.number = number;
+      payload.pull_request.number = number;
+      payload.pull_request.head.sha = sha;
+      payload.pull_request.head.repo.full_name = `${OWNER}/${REPO}`;
+      payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
+      payload.pull_request.base.ref = 'production';
+      payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
+      payload.pull_request.base.repo.name = REPO;
+      payload.pull_request.base.repo.owner.login = OWNER;
+      return deliver('pull_request', payload);
+    };
+    const verified = (sha: string) => standIn.latestStatus(OWNER, REPO, sha, 'slipway/staging-verified');
+
+    const staged = await push('master', spec);
+    expect(await final(staged.sha, 'slipway/deploy/staging')).toMatchObject({ state: 'success' });
+    await pullRequest(30, staged.sha);
+    expect(await eventually('staging-verified', () => verified(staged.sha), 30_000)).toMatchObject({ state: 'success', description: `Passed e2e and deployed to staging in build ${staged.build}` });
+
+    const unstaged = await standIn.commit(OWNER, REPO, 'hotfix', { '.buildspec.yml': spec, 'hotfix.txt': 'x' });
+    await pullRequest(31, unstaged);
+    expect(await eventually('staging-verified', () => verified(unstaged), 30_000)).toMatchObject({ state: 'pending', description: 'Not yet deployed to staging: merge into master first' });
+    await final(unstaged, 'slipway/test');
+    expect(verified(unstaged)?.state).toBe('pending');
+  });
+
   it('gives a pull request from a fork no secret', async () => {
     const spec = `test:
   - name: read token

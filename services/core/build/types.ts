@@ -20,6 +20,8 @@ export interface BuildRequest {
   forced?: boolean;
   /** A pull request's number, when the build is for one. */
   pullRequest?: number;
+  /** The branch a pull request would merge into. */
+  baseRef?: string;
   /** The pull request comes from a fork: its build gets no secrets and never deploys. */
   fork?: boolean;
 }

@@ -44,6 +44,8 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
       return status('error', `Cancelled: ${event.reason}`);
     case 'refused':
       return status('failure', `Not deployed: ${event.reason}`);
+    case 'verified':
+      return status(event.verified ? 'success' : 'pending', event.reason);
     case 'success':
       return status('success', `${event.steps} step${event.steps === 1 ? '' : 's'} passed in ${seconds(event.durationMs)}`);
     case 'failure':

@@ -14,6 +14,7 @@ export type StageEvent =
   | { stage: string; state: 'waiting'; reason: string }
   | { stage: string; state: 'cancelled'; reason: string }
   | { stage: string; state: 'refused'; reason: string }
+  | { stage: string; state: 'verified'; verified: boolean; reason: string }
   | { stage: string; state: 'success'; steps: number; durationMs: number }
   | { stage: string; state: 'failure'; step: string; stepKey: string; exitCode: number; reason?: string }
   | { stage: string; state: 'error'; reason: string; step?: string; stepKey?: string }

@@ -62,7 +62,7 @@ interface PullRequestPayload {
   number: number;
   pull_request: {
     head: { sha: string; repo: { full_name: string; clone_url: string } | null };
-    base: { repo: { full_name: string; name: string; owner: { login: string }; clone_url: string } };
+    base: { ref: string; repo: { full_name: string; name: string; owner: { login: string }; clone_url: string } };
   };
   sender?: { login: string };
 }
@@ -93,6 +93,7 @@ function mapPullRequest(deliveryId: string, p: PullRequestPayload, rewrite: Clon
       cloneUrl: rewriteCloneUrl(head.repo?.clone_url ?? base.clone_url, rewrite),
       sender: p.sender?.login ?? 'unknown',
       pullRequest: p.number,
+      baseRef: p.pull_request.base.ref,
       ...(fork ? { fork: true } : {}),
     },
   };

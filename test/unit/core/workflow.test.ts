@@ -26,8 +26,18 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
         cloneUrl: payload.pull_request.head.repo.clone_url,
         sender: payload.sender.login,
         pullRequest: payload.number,
+        baseRef: payload.pull_request.base.ref,
       },
     });
+  });
+
+  it('asks for slipway/staging-verified only on pull requests into a non-staging environment\'s branch', async () => {
+    const { needsStagingCheck } = await import('../../../services/core/plan/staging-check.js');
+    const pr = (baseRef: string) => ({ id: 'd', event: 'pull_request', repo: { owner: 'a', name: 'b' }, sha: 's', ref: 'refs/pull/1/head', cloneUrl: 'c', sender: 'u', pullRequest: 1, baseRef });
+    expect(needsStagingCheck(example.spec, pr('production'))).toBe(true);
+    expect(needsStagingCheck(example.spec, pr('master'))).toBe(false);
+    expect(needsStagingCheck(example.spec, pr('feature'))).toBe(false);
+    expect(needsStagingCheck(example.spec, { ...pr('production'), pullRequest: undefined, event: 'push' })).toBe(false);
   });
 
   it('builds synchronize and reopened too, but not labels or assignments', () => {
