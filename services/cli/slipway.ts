@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { compilePlan } from '../core/plan/compile-plan.js';
+import { apiCommand } from './api-commands.js';
 import { runLocal } from './run-local.js';
 import { formatIssues } from '../core/spec/format-issues.js';
 import { startApprover } from '../approver/start-approver.js';
@@ -19,7 +20,12 @@ const USAGE = `usage: slipway <command>
   validate [FILE]     check a .buildspec.yml (default ./.buildspec.yml); exit 1 when invalid
   plan [FILE]         print the plan a spec compiles to, as JSON, without running anything
   run [FILE]          run a spec on the local swarm with the working tree as workspace:
-                      live logs, a line per stage, exit code 0 only when the build succeeds`;
+                      live logs, a line per stage, exit code 0 only when the build succeeds
+  trigger OWNER/REPO SHA [--ref BRANCH] [--param NAME=VALUE]...
+                      start a build through a running Slipway's API (SLIPWAY_URL, SLIPWAY_API_TOKEN)
+  approve|reject BUILD --as LOGIN
+                      decide a deploy waiting for approval, as that GitHub user
+  cancel BUILD        cancel a build`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, file = '.buildspec.yml'] = argv;
@@ -40,6 +46,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run':
       return runLocal(file, loadConfig(process.env));
+    case 'trigger':
+    case 'approve':
+    case 'reject':
+    case 'cancel':
+      return apiCommand(command, argv.slice(1), process.env, process.stdout);
     case 'validate':
     case 'plan': {
       const result = specParser()(readFileSync(file, 'utf8'));

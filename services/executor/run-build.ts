@@ -117,7 +117,9 @@ async function runStage(plan: Plan, stage: PlanStage, rec: StageRecord, ctx: Ste
     if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: gate.reason };
     if (gate.state === 'expired') return { stage: label, state: 'error', reason: gate.reason };
   }
-  const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? [])];
+  // Deploys to one environment of a repository run one at a time, oldest first.
+  const environmentLock = stage.environment ? [{ name: `deploy:${plan.request.repo.owner}/${plan.request.repo.name}:${stage.environment.name}`, capacity: 1 }] : [];
+  const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? []), ...environmentLock];
   let release = async () => undefined as void;
   if (claims.length > 0 && deps.locks) {
     release = await deps.locks.acquire(claims, ctx.build.buildId, async (why) => {

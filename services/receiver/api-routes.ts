@@ -5,7 +5,11 @@ import type { Context, Next } from 'koa';
 import type { BuildRecord, StepRecord } from '../core/build/record.js';
 import type { BuildStore, LogLine } from '../shared/build-store.js';
 import { requestCancel } from '../shared/cancel.js';
-import { JOB_OPTIONS, safeJobId, type ApprovalJob } from '../shared/queues.js';
+import { randomUUID } from 'node:crypto';
+import { buildIdFor } from '../core/plan/naming.js';
+import { manualRequest, type ManualRun } from '../core/trigger/manual-request.js';
+import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
+import { JOB_OPTIONS, safeJobId, type ApprovalJob, type RequestJob } from '../shared/queues.js';
 import { streamLog, type LiveLogHub } from './live-logs.js';
 
 export interface ApiDeps {
@@ -15,6 +19,9 @@ export interface ApiDeps {
   /** Bearer token for requests that change something; without one they are refused. */
   apiToken: string;
   approvals: Queue<ApprovalJob>;
+  requests: Queue<RequestJob>;
+  gitBaseUrl: string;
+  cloneUrlRewrite: CloneUrlRewrite;
 }
 
 const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
@@ -63,6 +70,20 @@ export function apiRouter(deps: ApiDeps): Router {
     await requestCancel(deps.redis, id, 'cancelled through the API');
     ctx.status = 202;
     ctx.body = { cancelling: id };
+  });
+
+  // A manual run (the "pseudo-RPC" trigger): {repo, sha, ref?, params?, user?}.
+  router.post('/builds', authorized(deps.apiToken), async (ctx) => {
+    const id = `manual-${randomUUID()}`;
+    const made = manualRequest(id, ((await readJson(ctx)) ?? {}) as unknown as ManualRun, deps.gitBaseUrl, deps.cloneUrlRewrite);
+    if (!made.ok) {
+      ctx.status = 400;
+      ctx.body = { error: made.error };
+      return;
+    }
+    await deps.requests.add('request', { request: made.request, receivedAt: new Date().toISOString() }, { ...JOB_OPTIONS.requests, jobId: id });
+    ctx.status = 202;
+    ctx.body = { accepted: true, build: buildIdFor(id) };
   });
 
   // Approve or reject a deploy waiting for approval, on behalf of the GitHub user in the body

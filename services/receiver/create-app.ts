@@ -20,6 +20,8 @@ export interface AppDeps {
   redis: Redis;
   live: LiveLogHub;
   apiToken: string;
+  /** Where manual runs clone from, before the rewrite rules. */
+  gitBaseUrl: string;
 }
 
 /** The receiver's HTTP app (webhooks and the API), without listening: tests call it directly. */
@@ -37,7 +39,16 @@ export function createApp(deps: AppDeps): Koa {
   });
   const router = new Router();
   router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, approvals: deps.approvals, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger, redis: deps.redis }));
-  const api = apiRouter({ store: deps.store, redis: deps.redis, live: deps.live, apiToken: deps.apiToken, approvals: deps.approvals });
+  const api = apiRouter({
+    store: deps.store,
+    redis: deps.redis,
+    live: deps.live,
+    apiToken: deps.apiToken,
+    approvals: deps.approvals,
+    requests: deps.requests,
+    gitBaseUrl: deps.gitBaseUrl,
+    cloneUrlRewrite: deps.cloneUrlRewrite,
+  });
   app.use(router.routes()).use(router.allowedMethods()).use(api.routes()).use(api.allowedMethods());
   return app;
 }

@@ -29,6 +29,7 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     redis,
     live: new LiveLogHub(subscriber),
     apiToken: config.apiToken,
+    gitBaseUrl: config.gitBaseUrl,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, () => resolve(s));

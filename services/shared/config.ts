@@ -36,6 +36,8 @@ export interface Config {
   policyFile: string;
   /** Token for cloning private repositories over HTTPS; defaults to the GitHub token. */
   gitToken: string;
+  /** Where repositories are cloned from for manual runs: https://github.com/ or the Enterprise host. */
+  gitBaseUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +68,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
     nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
     policyFile: env.SLIPWAY_POLICY_FILE ?? '',
     gitToken: env.SLIPWAY_GIT_TOKEN ?? env.SLIPWAY_GITHUB_TOKEN ?? '',
+    gitBaseUrl: env.SLIPWAY_GIT_BASE_URL ?? 'https://github.com/',
   };
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',

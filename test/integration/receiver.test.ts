@@ -30,6 +30,7 @@ describe('POST /webhooks against real Redis', () => {
     redis,
     live: new LiveLogHub(subscriber),
     apiToken: '',
+    gitBaseUrl: 'https://github.com/',
   });
 
   beforeAll(async () => {

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../services/shared/project-root.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -24,7 +27,7 @@ describe('.buildspec.yml features on the real swarm', () => {
     await standIn.createRepo(OWNER, REPO);
     const secrets = join(tmpdir(), `slipway-secrets-${process.pid}.json`);
     writeFileSync(secrets, JSON.stringify({ 'deploy-token': 'tok-3141592653' }));
-    slipway = await startSlipway({ standIn, redisUrl, env: { SLIPWAY_SECRETS_FILE: secrets } });
+    slipway = await startSlipway({ standIn, redisUrl, env: { SLIPWAY_SECRETS_FILE: secrets, SLIPWAY_API_TOKEN: 'features-token', SLIPWAY_GIT_BASE_URL: 'https://github.com/' } });
   });
 
   afterAll(async () => {
@@ -198,6 +201,19 @@ deploy:
     expect(await eventually('staging-verified', () => verified(unstaged), 30_000)).toMatchObject({ state: 'pending', description: 'Not yet deployed to staging: merge into master first' });
     await final(unstaged, 'slipway/test');
     expect(verified(unstaged)?.state).toBe('pending');
+  });
+
+  it('starts a manual run with parameters from the CLI, passing them to the steps as env', async () => {
+    const sha = await standIn.commit(OWNER, REPO, 'manual', { '.buildspec.yml': 'test:\n  - {name: greet, image: slipway/busybox:1, commands: [echo "greeting=$GREETING"]}\n' });
+    const cli = join(projectRoot(), 'dist', 'services', 'cli', 'slipway.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'trigger', `${OWNER}/${REPO}`, sha, '--ref', 'manual', '--param', 'GREETING=hello there', '--as', 'octocat'], {
+      env: { ...process.env, SLIPWAY_URL: slipway.url, SLIPWAY_API_TOKEN: 'features-token' },
+    });
+    expect(stdout).toMatch(/^202 /);
+    const { build } = JSON.parse(stdout.slice(4)) as { build: string };
+    expect(await final(sha, 'slipway/test')).toMatchObject({ state: 'success' });
+    expect((await slipway.store.log(build, 'greet')).map((l) => l.text)).toContain('greeting=hello there');
+    expect((await slipway.store.get(build))?.request).toMatchObject({ event: 'manual', sender: 'octocat', ref: 'refs/heads/manual' });
   });
 
   it('gives a pull request from a fork no secret', async () => {

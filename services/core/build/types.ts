@@ -22,6 +22,8 @@ export interface BuildRequest {
   pullRequest?: number;
   /** The branch a pull request would merge into. */
   baseRef?: string;
+  /** A manual run's parameters, given to every step as environment variables. */
+  params?: Record<string, string>;
   /** The pull request comes from a fork: its build gets no secrets and never deploys. */
   fork?: boolean;
 }

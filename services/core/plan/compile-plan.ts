@@ -82,6 +82,10 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     const steps = compileSteps(stepsOf(stage), context(name));
     if (steps.length > 0) stages.push({ name, steps, sidecars: name === 'e2e' ? servicesOf(spec.e2e).map(compileSidecar) : [] });
   }
+  if (request.params) {
+    // A manual run's parameters win over the spec's env: passing them is the point of the run.
+    for (const stage of stages) for (const step of stage.steps) step.env = { ...step.env, ...request.params };
+  }
   return {
     buildId,
     request,

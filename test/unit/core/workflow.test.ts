@@ -98,3 +98,18 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
     expect(plan.stages.map((s) => s.name)).toEqual(['test', 'e2e']);
   });
 });
+
+describe('manual runs', () => {
+  it('turn repo, sha, ref and parameters into a request, and refuse what is malformed', async () => {
+    const { manualRequest } = await import('../../../services/core/trigger/manual-request.js');
+    const sha = 'a'.repeat(40);
+    expect(manualRequest('m1', { repo: 'acme/shop', sha, ref: 'master', params: { N: 3 } }, 'https://github.com/', [{ from: 'https://github.com/', to: 'git://mirror/' }])).toEqual({
+      ok: true,
+      request: { id: 'm1', event: 'manual', repo: { owner: 'acme', name: 'shop' }, sha, ref: 'refs/heads/master', cloneUrl: 'git://mirror/acme/shop.git', sender: 'api', params: { N: '3' } },
+    });
+    expect(manualRequest('m', { repo: 'acme', sha }, 'x', [])).toEqual({ ok: false, error: '"repo" must be "owner/name"' });
+    expect(manualRequest('m', { repo: 'a/b', sha: 'abc' }, 'x', [])).toEqual({ ok: false, error: '"sha" must be a full 40-character commit sha' });
+    expect(manualRequest('m', { repo: 'a/b', sha, params: { PATH: '/evil' } }, 'x', [])).toEqual({ ok: false, error: 'parameter "PATH" is reserved' });
+    expect(manualRequest('m', { repo: 'a/b', sha, params: { 'bad-name': 1 } }, 'x', [])).toEqual({ ok: false, error: 'parameter "bad-name" is not a valid environment variable name' });
+  });
+});
