@@ -4,7 +4,7 @@ import type { RunState } from '../core/build/types.js';
 import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
-import type { Plan, PlanStage } from '../core/plan/types.js';
+import { FORK_RUN, type Plan, type PlanStage } from '../core/plan/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import { secretMasker } from './mask-secrets.js';
@@ -54,6 +54,21 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
       ? `the build timed out after ${Math.round(plan.timeoutMs / 60_000)}m`
       : String((stops.cancel?.aborted ? stops.cancel.reason : stops.supersede?.reason) ?? 'cancelled');
 
+  if (plan.runApproval) {
+    const verdict = await runGate(plan, deps);
+    if (verdict) {
+      record.state = verdict.state;
+      for (const stage of plan.stages) {
+        const rec = record.stages.find((s) => s.name === stage.name)!;
+        rec.state = verdict.state;
+        rec.description = verdict.event.reason;
+        await deps.report({ ...verdict.event, stage: stageLabel(stage) });
+      }
+      record.finishedAt = now();
+      await save();
+      return record.state;
+    }
+  }
   record.state = 'running';
   record.startedAt ??= now();
   await save();
@@ -114,7 +129,7 @@ async function runStage(plan: Plan, stage: PlanStage, rec: StageRecord, ctx: Ste
     if (!deps.approvals) return { stage: label, state: 'error', reason: `deploying to ${stage.environment.name} needs an approval, and this executor has no way to collect one: not deployed` };
     const gate = await deps.approvals.check(plan, stage.environment);
     if (gate.state === 'pending') return { stage: label, state: 'waiting', reason: gate.reason };
-    if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: gate.reason };
+    if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: `Not deployed: ${gate.reason}` };
     if (gate.state === 'expired') return { stage: label, state: 'error', reason: gate.reason };
   }
   // Deploys to one environment of a repository run one at a time, oldest first.
@@ -190,6 +205,16 @@ async function skipStage(
       ? { stage, state: 'cancelled', reason: cancelReason }
       : { stage, state: 'skipped', blockedBy: blocked.stage, blockedState: blocked.state as 'failure' | 'error' },
   );
+}
+
+/** A build that needed approval to run at all (a fork's PR): undefined when approved, else how it ends. */
+async function runGate(plan: Plan, deps: RuntimeDeps): Promise<{ state: RunState; event: StageEvent & { reason: string } } | undefined> {
+  if (!deps.approvals) return { state: 'error', event: { stage: '', state: 'error', reason: 'this build needs an approval to run, and this executor cannot check one' } };
+  const gate = await deps.approvals.check(plan, { name: FORK_RUN, approval: plan.runApproval!, locks: [] });
+  if (gate.state === 'approved') return undefined;
+  if (gate.state === 'rejected') return { state: 'failure', event: { stage: '', state: 'refused', reason: `Not run: ${gate.reason}` } };
+  if (gate.state === 'expired') return { state: 'error', event: { stage: '', state: 'error', reason: gate.reason } };
+  return { state: 'waiting', event: { stage: '', state: 'waiting', reason: gate.reason } };
 }
 
 function deploymentOf(stage: PlanStage): { environment: string; production: boolean; url?: string } {

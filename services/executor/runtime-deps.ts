@@ -2,7 +2,7 @@ import type { StageEvent } from '../core/status/types.js';
 import type { LockClaim } from '../core/plan/types.js';
 import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
-import type { ApprovalGate } from './approval-gate.js';
+import type { ApprovalGate } from '../shared/approval-gate.js';
 import type { Backend } from './backend/types.js';
 
 /** A deploy to an environment started or ended. */

@@ -6,7 +6,7 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { JOB_OPTIONS, QUEUES, type ApprovalJob, type BuildJob, type DeploymentJob, type StatusJob } from '../shared/queues.js';
 import { ApprovalStore } from '../shared/approval-store.js';
-import { approvalGate } from './approval-gate.js';
+import { approvalGate } from '../shared/approval-gate.js';
 import { workerConnection } from '../shared/redis.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';

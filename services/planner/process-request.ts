@@ -6,6 +6,8 @@ import { buildIdFor } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { needsStagingCheck } from '../core/plan/staging-check.js';
 import { stagingVerifiedBy } from '../shared/staging-verified.js';
+import type { ApprovalGate } from '../shared/approval-gate.js';
+import { FORK_RUN } from '../core/plan/types.js';
 import { formatIssue } from '../core/spec/format-issues.js';
 import type { SpecParser } from '../core/spec/parse-spec.js';
 import type { Redis } from 'ioredis';
@@ -33,6 +35,7 @@ export interface PlannerDeps {
   stepTimeoutMs: number;
   /** Whether the checkout authenticates (the operator set a git or GitHub token). */
   gitCredentials: boolean;
+  gate: ApprovalGate;
   publicUrl: string;
   logger: Logger;
   now?: () => Date;
@@ -77,7 +80,20 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
   }
 
   const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage, stepTimeoutMs: deps.stepTimeoutMs, gitCredentials: deps.gitCredentials && !request.fork });
+  if (request.fork && !policy.runForksWithoutApproval) {
+    plan.runApproval = { required: true, users: [], teams: [], count: 1, expiresMs: 7 * 24 * 3_600_000, allowSelfApproval: false };
+  }
   if (!existing) await deps.store.create(recordForPlan(plan, now));
+  if (plan.runApproval) {
+    // Someone else's code: nothing runs until a maintainer says so. The approver queues the build then.
+    const gate = await deps.gate.check(plan, { name: FORK_RUN, approval: plan.runApproval, locks: [] });
+    const record = await deps.store.get(buildId);
+    if (record) await deps.store.put({ ...record, state: 'waiting' });
+    for (const stage of plan.stages) {
+      await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'waiting', reason: `a pull request from a fork runs once a maintainer approves it: ${gate.reason}` });
+    }
+    return { buildId, outcome: 'waiting for a maintainer' };
+  }
   for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
   if (needsStagingCheck(parsed.spec, request)) {
     // A promotion (a PR into production) shows whether its commit already passed staging; the
@@ -90,7 +106,7 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
       reason: by ? `Passed e2e and deployed to staging in build ${by}` : 'Not yet deployed to staging: merge into master first',
     });
   }
-  if (plan.notDeployed) await queueStatus(deps.statuses, target, { stage: plan.notDeployed.stage, state: 'refused', reason: plan.notDeployed.reason });
+  if (plan.notDeployed) await queueStatus(deps.statuses, target, { stage: plan.notDeployed.stage, state: 'refused', reason: `Not deployed: ${plan.notDeployed.reason}` });
   await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
   const superseded = await supersedeOlder(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.ref, buildId, request.sha);
   if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });

@@ -3,7 +3,9 @@ import type { Config } from '../shared/config.js';
 import { RedisBuildStore } from '../shared/build-store.js';
 import { createGitHub } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
+import { QUEUES, type ApprovalJob, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
+import { approvalGate } from '../shared/approval-gate.js';
+import { ApprovalStore } from '../shared/approval-store.js';
 import { workerConnection } from '../shared/redis.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
@@ -16,6 +18,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
   const redis = workerConnection(config.redisUrl);
   const builds = new Queue<BuildJob>(QUEUES.builds, { connection: redis });
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
+  const approvals = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
   const deps = {
     github: createGitHub(config.githubApiUrl, config.githubToken, logger),
     store: new RedisBuildStore(redis),
@@ -25,6 +28,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
     secretsFor: loadSecrets(config.secretsFile),
     stepTimeoutMs: config.stepTimeoutMs,
     gitCredentials: Boolean(config.gitToken),
+    gate: approvalGate(new ApprovalStore(redis), approvals),
     builds,
     statuses,
     gitImage: config.gitImage,
@@ -53,6 +57,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
       workerRedis.disconnect();
       await builds.close();
       await statuses.close();
+      await approvals.close();
       redis.disconnect();
     },
   };

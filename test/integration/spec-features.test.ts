@@ -216,13 +216,14 @@ deploy:
     expect((await slipway.store.get(build))?.request).toMatchObject({ event: 'manual', sender: 'octocat', ref: 'refs/heads/manual' });
   });
 
-  it('gives a pull request from a fork no secret', async () => {
+  it('runs a pull request from a fork only once a maintainer approves, and then without secrets', async () => {
     const spec = `test:
   - name: read token
     image: slipway/busybox:1
     secrets: [deploy-token]
     commands: [echo "token is $DEPLOY_TOKEN"]
 `;
+    standIn.setPermission(OWNER, REPO, 'maintainer1', 'maintain');
     const sha = await standIn.commit(OWNER, REPO, 'fork-branch', { '.buildspec.yml': spec });
     const payload = examplePayload('pull_request', (p) => p.action === 'opened');
     payload.pull_request.head.sha = sha;
@@ -232,6 +233,12 @@ deploy:
     payload.pull_request.base.repo.name = REPO;
     payload.pull_request.base.repo.owner.login = OWNER;
     const { build } = await deliver('pull_request', payload);
+    const waiting = await eventually('the fork to wait', () => standIn.latestStatus(OWNER, REPO, sha, 'slipway/test'), 30_000);
+    expect(waiting).toMatchObject({ state: 'pending', description: expect.stringMatching(/^Waiting: a pull request from a fork runs once a maintainer approves it: for approval by anyone with maintain permission/) });
+    expect((await slipway.store.get(build))?.state).toBe('waiting');
+
+    const approve = await fetch(`${slipway.url}/builds/${build}/approve`, { method: 'POST', headers: { authorization: 'Bearer features-token' }, body: JSON.stringify({ user: 'maintainer1' }) });
+    expect(approve.status).toBe(202);
     const status = await final(sha, 'slipway/test');
     expect(status).toMatchObject({ state: 'error', description: expect.stringContaining('secret "deploy-token" is not provided to this build') });
     expect(JSON.stringify(await slipway.store.get(build))).not.toContain('tok-3141592653');

@@ -96,8 +96,8 @@ export interface RecordedRequest {
 
 /**
  * A stand-in for github.com for tests: a REST API (contents, commit statuses, deployments and
- * their statuses, pull requests, collaborator permissions, team memberships) backed by real
- * bare git repositories, and a `git daemon` serving those repositories over git:// so Docker
+ * their statuses, pull requests, commit comparisons, collaborator permissions, team
+ * memberships) backed by real bare git repositories, and a `git daemon` serving those repositories over git:// so Docker
  * containers can clone them.
  *
  * Every request is matched to an operation of GitHub's official OpenAPI description
@@ -187,11 +187,20 @@ export class GitHubStandIn {
   }
 
   /**
-   * Commits `files` (path → content) on top of `branch`'s tree (creating the branch if
-   * needed) with real git and returns the commit's full 40-character sha.
+   * Commits `files` (path → content) on top of `branch`'s tree with real git and returns the
+   * commit's full 40-character sha. A branch that does not exist yet is created: from
+   * nothing (an empty tree, no parent), or, when `from` (a branch, tag or sha) is given, from
+   * that commit, like `git branch <branch> <from>`. `from` is ignored for an existing branch.
    */
-  async commit(owner: string, repo: string, branch: string, files: Record<string, string>, message?: string): Promise<string> {
-    return this.repos.commit(owner, repo, branch, files, message);
+  async commit(
+    owner: string,
+    repo: string,
+    branch: string,
+    files: Record<string, string>,
+    message?: string,
+    from?: string,
+  ): Promise<string> {
+    return this.repos.commit(owner, repo, branch, files, message, from);
   }
 
   /** Statuses posted for `owner/repo@sha` (full sha), oldest first. */
@@ -247,8 +256,8 @@ export class GitHubStandIn {
   }
 
   /**
-   * Registers (or replaces) pull request `pr.number` of `owner/repo` for `GET .../pulls/{n}`;
-   * its author becomes a known user. The repository must exist when the request comes.
+   * Registers (or replaces) pull request `pr.number` of `owner/repo` for `GET .../pulls/{n}`
+   * and `GET .../pulls`; its author becomes a known user. The repository must exist when the request comes.
    */
   addPullRequest(owner: string, repo: string, pr: PullRequestSpec): void {
     this.people.addPullRequest({
@@ -264,6 +273,15 @@ export class GitHubStandIn {
       state: pr.state ?? 'open',
       draft: pr.draft ?? false,
     });
+  }
+
+  /**
+   * Closes registered pull request `number` of `owner/repo` without merging it, as closing it
+   * on GitHub would: `state` becomes closed and `closed_at` the current time. Closing a closed
+   * pull request changes nothing; one never registered throws.
+   */
+  closePullRequest(owner: string, repo: string, number: number): void {
+    this.people.closePullRequest(owner, repo, number);
   }
 
   /**

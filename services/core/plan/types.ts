@@ -99,4 +99,9 @@ export interface Plan {
   timeoutMs: number;
   /** Set when the spec deploys this branch but this build may not (a forced push): which stage, and why. */
   notDeployed?: { stage: string; reason: string };
+  /** Set when the build may not run at all before someone approves it (a fork's pull request). */
+  runApproval?: NonNullable<PlanEnvironment['approval']>;
 }
+
+/** The gate a build whose run needs approval passes, named like an environment. */
+export const FORK_RUN = 'fork-run';

@@ -181,6 +181,8 @@ export interface SpecPolicy {
   maxSteps?: number;
   /** Most combinations one matrix may expand to (default 32). */
   maxMatrix?: number;
+  /** Run fork pull requests without a maintainer's `/approve` first (default: they wait). */
+  runForksWithoutApproval?: boolean;
 }
 
 /** One thing wrong with a spec: where it is and what to do about it. */

@@ -43,7 +43,7 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
     case 'cancelled':
       return status('error', `Cancelled: ${event.reason}`);
     case 'refused':
-      return status('failure', `Not deployed: ${event.reason}`);
+      return status('failure', event.reason);
     case 'verified':
       return status(event.verified ? 'success' : 'pending', event.reason);
     case 'success':

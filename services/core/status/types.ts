@@ -13,6 +13,7 @@ export type StageEvent =
   | { stage: string; state: 'running' }
   | { stage: string; state: 'waiting'; reason: string }
   | { stage: string; state: 'cancelled'; reason: string }
+  /** Not run on purpose (a rejected approval, a forced push not deployed); `reason` is the whole description. */
   | { stage: string; state: 'refused'; reason: string }
   | { stage: string; state: 'verified'; verified: boolean; reason: string }
   | { stage: string; state: 'success'; steps: number; durationMs: number }

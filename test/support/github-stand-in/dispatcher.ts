@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { compareCommits } from './compare-route.js';
 import { getContent } from './contents-route.js';
 import { createDeployment, createDeploymentStatus, listDeploymentStatuses, listDeployments } from './deployments-routes.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
-import { getPullRequest } from './pulls-routes.js';
+import { getPullRequest, listPullRequests } from './pulls-routes.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
 
@@ -17,7 +18,9 @@ const HANDLERS: Record<string, RouteHandler> = {
   'repos/list-deployments': listDeployments,
   'repos/create-deployment-status': createDeploymentStatus,
   'repos/list-deployment-statuses': listDeploymentStatuses,
+  'repos/compare-commits-with-basehead': compareCommits,
   'pulls/get': getPullRequest,
+  'pulls/list': listPullRequests,
   'repos/get-collaborator-permission-level': getCollaboratorPermissionLevel,
   'teams/get-membership-for-user-in-org': getMembershipForUserInOrg,
 };

@@ -25,7 +25,41 @@ export type PathLookup =
   | { kind: 'submodule'; entry: TreeEntry }
   | { kind: 'dir'; entries: TreeEntry[] };
 
+/** Who made a commit, and when (ISO 8601 in UTC, as GitHub writes dates). */
+export interface GitIdentity {
+  name: string;
+  email: string;
+  date: string;
+}
+
+/** A commit as git records it. */
+export interface CommitInfo {
+  sha: string;
+  /** The commit's root tree. */
+  tree: string;
+  /** Parent shas, first parent first. */
+  parents: string[];
+  author: GitIdentity;
+  committer: GitIdentity;
+  /** The full message, without trailing newlines. */
+  message: string;
+}
+
+/** One file that differs between two commits. */
+export interface ChangedFile {
+  path: string;
+  /** Git's A/D/M, and `changed` for a type change (e.g. file to symlink). */
+  status: 'added' | 'removed' | 'modified' | 'changed';
+  /** The blob after the change, or before it for a removed file. */
+  sha: string;
+  /** Lines added and deleted; 0 for binary content. */
+  additions: number;
+  deletions: number;
+}
+
 const NAME = /^[A-Za-z0-9_.-]+$/;
+/** `git log` fields separated by US (0x1f), each commit ended by RS (0x1e). */
+const LOG_FORMAT = ['%H', '%T', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%B'].join('%x1f') + '%x1e';
 const LS_TREE_LINE = /^(\d{6}) (blob|tree|commit) ([0-9a-f]{40,64}) +(-|\d+)\t([\s\S]*)$/;
 
 /**
@@ -70,9 +104,12 @@ export class GitRepos {
 
   /**
    * Commits `files` (path → UTF-8 content, mode 100644) on top of the branch's current tree
-   * (or an empty tree for a new branch) and moves the branch to the new commit. When the
-   * repository's HEAD names a branch that does not exist yet, HEAD is pointed at `branch`, so
-   * the first branch committed becomes the default branch. Returns the new commit's full sha.
+   * and moves the branch to the new commit. A new branch starts from an empty tree with no
+   * parent, or, when `from` (a branch, tag or sha) is given, from that commit, as `git branch
+   * <branch> <from>` would; `from` is ignored once the branch exists, and throws when it names
+   * no commit. When the repository's HEAD names a branch that does not exist yet, HEAD is
+   * pointed at `branch`, so the first branch committed becomes the default branch. Returns the
+   * new commit's full sha.
    */
   async commit(
     owner: string,
@@ -80,6 +117,7 @@ export class GitRepos {
     branch: string,
     files: Record<string, string>,
     message = 'Update files',
+    from?: string,
   ): Promise<string> {
     const dir = this.repoDir(owner, repo);
     if (!(await this.exists(owner, repo))) throw new Error(`repository ${owner}/${repo} does not exist`);
@@ -88,7 +126,11 @@ export class GitRepos {
     });
     return this.serialized(dir, async () => {
       const ref = `refs/heads/${branch}`;
-      const parent = await this.revParse(dir, ref);
+      let parent = await this.revParse(dir, ref);
+      if (parent === undefined && from !== undefined) {
+        parent = await this.resolveCommit(owner, repo, from);
+        if (parent === undefined) throw new Error(`cannot start ${branch} from ${JSON.stringify(from)}: no such commit`);
+      }
       await runGit(['--git-dir', dir, 'fast-import', '--quiet'], {
         input: fastImportStream(ref, parent, files, message),
       });
@@ -115,6 +157,70 @@ export class GitRepos {
     const rev = ref ?? 'HEAD';
     if (rev === '' || rev.startsWith('-') || /[\s\0]/.test(rev)) return undefined;
     return this.revParse(this.repoDir(owner, repo), `${rev}^{commit}`);
+  }
+
+  /** The best common ancestor of commits `a` and `b` (full shas), or `undefined` when they share none. */
+  async mergeBase(owner: string, repo: string, a: string, b: string): Promise<string | undefined> {
+    try {
+      const out = await runGit(['--git-dir', this.repoDir(owner, repo), 'merge-base', a, b]);
+      return out.toString('utf8').trim();
+    } catch (error) {
+      if (error instanceof GitError && error.exitCode === 1) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * How commits `base` and `head` (full shas) relate: `ahead` counts the commits reachable
+   * from `head` but not `base`, `behind` those reachable from `base` but not `head`
+   * (`git rev-list --left-right --count base...head`).
+   */
+  async aheadBehind(owner: string, repo: string, base: string, head: string): Promise<{ ahead: number; behind: number }> {
+    const out = await runGit(['--git-dir', this.repoDir(owner, repo), 'rev-list', '--left-right', '--count', `${base}...${head}`]);
+    const [behind = 0, ahead = 0] = out.toString('utf8').trim().split(/\s+/).map(Number);
+    return { ahead, behind };
+  }
+
+  /** The commits reachable from `head` but not from `base` (full shas), oldest first. */
+  async commitsBetween(owner: string, repo: string, base: string, head: string): Promise<CommitInfo[]> {
+    return this.log(this.repoDir(owner, repo), ['--reverse', '--topo-order', head, `^${base}`]);
+  }
+
+  /** Commit `sha` (a full sha) as git records it. */
+  async commitInfo(owner: string, repo: string, sha: string): Promise<CommitInfo> {
+    const [info] = await this.log(this.repoDir(owner, repo), ['--no-walk', sha]);
+    if (info === undefined) throw new Error(`no commit ${sha} in ${owner}/${repo}`);
+    return info;
+  }
+
+  /**
+   * The files that differ between commits `from` and `to` (full shas), without rename
+   * detection, in path order, with line counts (0 and 0 for binary files).
+   */
+  async changedFiles(owner: string, repo: string, from: string, to: string): Promise<ChangedFile[]> {
+    const dir = this.repoDir(owner, repo);
+    const diff = ['--git-dir', dir, 'diff', '--no-renames', '--no-ext-diff', '--no-textconv', '-z'];
+    const raw = (await runGit([...diff, '--raw', '--no-abbrev', from, to])).toString('utf8').split('\0');
+    const numstat = (await runGit([...diff, '--numstat', from, to])).toString('utf8').split('\0');
+    const counts = new Map<string, { additions: number; deletions: number }>();
+    for (const line of numstat) {
+      const match = /^(-|\d+)\t(-|\d+)\t([\s\S]*)$/.exec(line);
+      if (match === null) continue;
+      const [, added = '-', deleted = '-', filePath = ''] = match;
+      counts.set(filePath, { additions: added === '-' ? 0 : Number(added), deletions: deleted === '-' ? 0 : Number(deleted) });
+    }
+    const files: ChangedFile[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const match = /^:\d{6} \d{6} ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(raw[i] ?? '');
+      if (match === null) continue;
+      const [, oldSha = '', newSha = '', letter = ''] = match;
+      const filePath = raw[i + 1] ?? '';
+      const status: ChangedFile['status'] =
+        letter === 'A' ? 'added' : letter === 'D' ? 'removed' : letter === 'M' ? 'modified' : 'changed';
+      const { additions, deletions } = counts.get(filePath) ?? { additions: 0, deletions: 0 };
+      files.push({ path: filePath, status, sha: status === 'removed' ? oldSha : newSha, additions, deletions });
+    }
+    return files;
   }
 
   /** What `filePath` (relative to the root, '' for the root) is at commit `sha`. */
@@ -150,6 +256,16 @@ export class GitRepos {
       .map((line) => parseLsTreeLine(line, prefix));
   }
 
+  private async log(dir: string, revisions: string[]): Promise<CommitInfo[]> {
+    const out = await runGit(['--git-dir', dir, 'log', '--no-color', '--no-decorate', `--format=${LOG_FORMAT}`, ...revisions, '--']);
+    return out
+      .toString('utf8')
+      .split('\x1e')
+      .map((record) => record.replace(/^\n/, ''))
+      .filter((record) => record !== '')
+      .map(parseLogRecord);
+  }
+
   private async revParse(dir: string, rev: string): Promise<string | undefined> {
     try {
       const out = await runGit(['--git-dir', dir, 'rev-parse', '--verify', '--quiet', rev]);
@@ -166,6 +282,26 @@ export class GitRepos {
     this.locks.set(key, run.catch(() => undefined));
     return run;
   }
+}
+
+function parseLogRecord(record: string): CommitInfo {
+  const fields = record.split('\x1f');
+  if (fields.length !== 10) throw new Error(`unexpected git log output: ${JSON.stringify(record)}`);
+  const [sha, tree, parents, authorName, authorEmail, authorDate, committerName, committerEmail, committerDate, message] =
+    fields as [string, string, string, string, string, string, string, string, string, string];
+  return {
+    sha,
+    tree,
+    parents: parents === '' ? [] : parents.split(' '),
+    author: { name: authorName, email: authorEmail, date: utc(authorDate) },
+    committer: { name: committerName, email: committerEmail, date: utc(committerDate) },
+    message: message.replace(/\n+$/, ''),
+  };
+}
+
+/** An ISO 8601 date with any offset, as GitHub writes it: UTC, whole seconds, `Z`. */
+function utc(date: string): string {
+  return new Date(date).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function parseLsTreeLine(line: string, prefix: string): TreeEntry {

@@ -44,6 +44,8 @@ export interface StoredPullRequest {
   state: 'open' | 'closed';
   draft: boolean;
   created_at: string;
+  /** When the pull request was closed; null while it is open. */
+  closed_at: string | null;
 }
 
 /** The legacy permission of a role, as GitHub maps it. */
@@ -153,15 +155,20 @@ export class PeopleStore {
     return false;
   }
 
-  /** Registers (or replaces) pull request `fields.number` of `fields.owner/fields.repo`. */
-  addPullRequest(fields: Omit<StoredPullRequest, 'id' | 'created_at'>): StoredPullRequest {
+  /**
+   * Registers (or replaces) pull request `fields.number` of `fields.owner/fields.repo`. One
+   * registered closed counts as closed when it was created.
+   */
+  addPullRequest(fields: Omit<StoredPullRequest, 'id' | 'created_at' | 'closed_at'>): StoredPullRequest {
     this.registerUser(fields.user);
     const key = pullKey(fields.owner, fields.repo, fields.number);
     const earlier = this.pulls.get(key);
+    const createdAt = earlier?.created_at ?? now();
     const stored: StoredPullRequest = {
       ...fields,
       id: earlier?.id ?? this.nextPullId++,
-      created_at: earlier?.created_at ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      created_at: createdAt,
+      closed_at: fields.state === 'closed' ? (earlier?.closed_at ?? createdAt) : null,
     };
     this.pulls.set(key, stored);
     return stored;
@@ -171,6 +178,31 @@ export class PeopleStore {
   pullRequest(owner: string, repo: string, number: number): StoredPullRequest | undefined {
     return this.pulls.get(pullKey(owner, repo, number));
   }
+
+  /** Every pull request registered for `owner/repo`, in registration order. */
+  pullRequests(owner: string, repo: string): StoredPullRequest[] {
+    const prefix = `${owner.toLowerCase()}/${repo.toLowerCase()}#`;
+    return [...this.pulls].filter(([key]) => key.startsWith(prefix)).map(([, pr]) => pr);
+  }
+
+  /**
+   * Closes pull request `number` of `owner/repo` (without merging it), recording when; one
+   * already closed stays as it is. Throws for a pull request never registered.
+   */
+  closePullRequest(owner: string, repo: string, number: number): StoredPullRequest {
+    const key = pullKey(owner, repo, number);
+    const stored = this.pulls.get(key);
+    if (stored === undefined) throw new Error(`no pull request #${number} registered for ${owner}/${repo}`);
+    if (stored.state === 'closed') return stored;
+    const closed: StoredPullRequest = { ...stored, state: 'closed', closed_at: now() };
+    this.pulls.set(key, closed);
+    return closed;
+  }
+}
+
+/** The current time as GitHub writes it: UTC, whole seconds. */
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function roleKey(owner: string, repo: string, login: string): string {

@@ -1,4 +1,5 @@
 import type { RestEndpointMethodTypes } from '@octokit/rest';
+import { paginate } from './pagination.js';
 import type { StoredPullRequest } from './people-store.js';
 import { notFound, type RouteContext, type RouteHandler } from './route-types.js';
 import { simpleUser, type SimpleUser } from './stand-in-user.js';
@@ -6,8 +7,27 @@ import { simpleUser, type SimpleUser } from './stand-in-user.js';
 /** A pull request as GitHub returns it from `GET /repos/{owner}/{repo}/pulls/{pull_number}`. */
 export type PullRequest = RestEndpointMethodTypes['pulls']['get']['response']['data'];
 
+/** A pull request as GitHub lists it ("Pull Request Simple"): without the detail-only fields. */
+export type PullRequestSimple = RestEndpointMethodTypes['pulls']['list']['response']['data'][number];
+
 /** A full repository object as GitHub embeds it in a pull request's `head` and `base`. */
 export type PullRequestRepository = PullRequest['base']['repo'];
+
+/** Fields of a full pull request that lists leave out (mergeability, counts, merge state). */
+const DETAIL_ONLY_FIELDS = new Set([
+  'merged',
+  'mergeable',
+  'rebaseable',
+  'mergeable_state',
+  'merged_by',
+  'comments',
+  'review_comments',
+  'maintainer_can_modify',
+  'commits',
+  'additions',
+  'deletions',
+  'changed_files',
+]);
 
 /**
  * `GET /repos/{owner}/{repo}/pulls/{pull_number}` (pulls/get): the full pull request a test
@@ -25,6 +45,54 @@ export const getPullRequest: RouteHandler = async (request, context) => {
   if (stored === undefined) return notFound(context);
   return { status: 200, body: await pullRequestObject(stored, context) };
 };
+
+/**
+ * `GET /repos/{owner}/{repo}/pulls` (pulls/list): the registered pull requests of the
+ * repository as "Pull Request Simple" objects (a pull request as pulls/get returns it, minus
+ * the detail-only fields), paginated. Filters as GitHub applies them: `state` open (default),
+ * closed or all; `base`, the base branch name; `head` in the form `user:ref` (the head
+ * repository's owner and branch; a value without `:` is ignored, as GitHub ignores it).
+ * `sort` created (default) orders by creation; updated, popularity and long-running fall
+ * back to the same order, the stand-in having no activity to rank by. `direction` defaults to
+ * desc for created, else asc.
+ */
+export const listPullRequests: RouteHandler = async (request, context) => {
+  const { owner = '', repo = '' } = request.params;
+  if (!(await context.repos.exists(owner, repo))) return notFound(context);
+  const filters = new URLSearchParams();
+  for (const name of ['state', 'head', 'base', 'sort', 'direction']) {
+    const value = request.query.get(name);
+    if (value !== null) filters.set(name, value);
+  }
+  const state = filters.get('state') ?? 'open';
+  const base = filters.get('base');
+  const head = filters.get('head');
+  const colon = head?.indexOf(':') ?? -1;
+  const headOwner = head !== null && colon >= 0 ? head.slice(0, colon).toLowerCase() : undefined;
+  const headRef = head !== null && colon >= 0 ? head.slice(colon + 1) : undefined;
+  const sort = filters.get('sort') ?? 'created';
+  const descending = (filters.get('direction') ?? (sort === 'created' ? 'desc' : 'asc')) === 'desc';
+  const selected = context.people
+    .pullRequests(owner, repo)
+    .filter(
+      (pr) =>
+        (state === 'all' || pr.state === state) &&
+        (base === null || pr.baseRef === base) &&
+        (headOwner === undefined ||
+          ((pr.headRepoFullName.split('/')[0] ?? '').toLowerCase() === headOwner && pr.headRef === headRef)),
+    )
+    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+  if (descending) selected.reverse();
+  const all = await Promise.all(selected.map(async (pr) => simplePullRequest(await pullRequestObject(pr, context))));
+  const query = filters.toString();
+  const listUrl = `${context.apiUrl}/repos/${owner}/${repo}/pulls${query === '' ? '' : `?${query}`}`;
+  return { status: 200, ...paginate(all, request.query, listUrl) };
+};
+
+/** A full pull request as lists show it. */
+function simplePullRequest(full: PullRequest): PullRequestSimple {
+  return Object.fromEntries(Object.entries(full).filter(([key]) => !DETAIL_ONLY_FIELDS.has(key))) as PullRequestSimple;
+}
 
 async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): Promise<PullRequest> {
   const { apiUrl, people } = context;
@@ -65,8 +133,8 @@ async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): 
     milestone: null,
     active_lock_reason: null,
     created_at: pr.created_at,
-    updated_at: pr.created_at,
-    closed_at: closed ? pr.created_at : null,
+    updated_at: pr.closed_at ?? pr.created_at,
+    closed_at: closed ? (pr.closed_at ?? pr.created_at) : null,
     merged_at: null,
     merge_commit_sha: null,
     assignee: null,

@@ -81,7 +81,7 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
     expect(forced.request.forced).toBe(true);
     expect(forced.stages.map((s) => s.name)).toEqual(['test', 'e2e']);
     expect(forced.notDeployed).toEqual({ stage: 'deploy/staging', reason: 'a forced push is not a fast-forward: tested, not deployed' });
-    expect(stageStatus({ stage: forced.notDeployed!.stage, state: 'refused', reason: forced.notDeployed!.reason }, links)).toEqual({
+    expect(stageStatus({ stage: forced.notDeployed!.stage, state: 'refused', reason: `Not deployed: ${forced.notDeployed!.reason}` }, links)).toEqual({
       context: 'slipway/deploy/staging',
       state: 'failure',
       description: 'Not deployed: a forced push is not a fast-forward: tested, not deployed',

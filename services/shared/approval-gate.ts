@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import { approvalState, describeApprovers, type ApprovalState } from '../core/approval/approval.js';
 import type { Plan, PlanEnvironment } from '../core/plan/types.js';
 import { formatDuration } from '../core/spec/parse-duration.js';
-import type { ApprovalStore } from '../shared/approval-store.js';
-import { JOB_OPTIONS, type ApprovalJob } from '../shared/queues.js';
+import type { ApprovalStore } from './approval-store.js';
+import { JOB_OPTIONS, type ApprovalJob } from './queues.js';
 
 /** Where a deploy's approval stands, and what a person should read about it. */
 export interface ApprovalGate {
