@@ -97,8 +97,8 @@ export interface RecordedRequest {
 /**
  * A stand-in for github.com for tests: a REST API (contents, commit statuses, deployments and
  * their statuses, pull requests, commit comparisons, collaborator permissions, team
- * memberships) backed by real bare git repositories, and a `git daemon` serving those repositories over git:// so Docker
- * containers can clone them.
+ * memberships) backed by real bare git repositories, and a `git daemon` serving those
+ * repositories over git:// so Docker containers can clone them.
  *
  * Every request is matched to an operation of GitHub's official OpenAPI description
  * (`@octokit/openapi`) and validated against it, and so is every response; each mismatch is
