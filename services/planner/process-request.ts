@@ -13,7 +13,8 @@ import type { SpecParser } from '../core/spec/parse-spec.js';
 import type { Redis } from 'ioredis';
 import type { BuildStore } from '../shared/build-store.js';
 import { supersedeOlder } from '../shared/cancel.js';
-import type { GitHub } from '../shared/github.js';
+import type { GitHub, GitHubPeople } from '../shared/github.js';
+import { upToDateEvent } from '../core/trigger/up-to-date.js';
 import type { Logger } from '../shared/logger.js';
 import type { PolicyFor } from '../shared/repo-policy.js';
 import type { SecretsFor } from '../shared/secret-store.js';
@@ -23,7 +24,7 @@ import { queueStatus } from '../shared/status-queue.js';
 export const SPEC_FILE = '.buildspec.yml';
 
 export interface PlannerDeps {
-  github: GitHub;
+  github: GitHub & Pick<GitHubPeople, 'behindBy' | 'openPullsInto'>;
   store: BuildStore;
   redis: Redis;
   parse: SpecParser;
@@ -50,6 +51,8 @@ export interface PlannerDeps {
  */
 export async function processRequest(job: RequestJob, deps: PlannerDeps): Promise<{ buildId: string; outcome: string }> {
   const { request } = job;
+  // Advisory: trouble computing it must not keep the build from being planned.
+  await refreshUpToDate(request, deps).catch((err: unknown) => deps.logger.warn('could not refresh slipway/up-to-date', { request: request.id, err }));
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const buildId = buildIdFor(request.id);
   const target = { buildId, repo: request.repo, sha: request.sha, publicUrl: deps.publicUrl };
@@ -112,4 +115,22 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
   if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
   deps.logger.info('build queued', { buildId, repo: `${request.repo.owner}/${request.repo.name}`, sha: request.sha });
   return { buildId, outcome: 'queued' };
+}
+
+/**
+ * `slipway/up-to-date`: on a pull request's own head, and, when a branch moves, on every
+ * open pull request into it (their merge may no longer be a fast-forward).
+ */
+async function refreshUpToDate(request: RequestJob['request'], deps: PlannerDeps): Promise<void> {
+  const pulls =
+    request.pullRequest !== undefined && request.baseRef
+      ? [{ base: request.baseRef, headSha: request.sha }]
+      : request.event === 'push' && request.ref.startsWith('refs/heads/')
+        ? (await deps.github.openPullsInto(request.repo, request.ref.slice('refs/heads/'.length))).map((p) => ({ base: request.ref.slice(11), headSha: p.headSha }))
+        : [];
+  for (const pull of pulls) {
+    const behind = await deps.github.behindBy(request.repo, pull.base, pull.headSha);
+    // Linked to the build that caused the check: the PR's own, or the push that moved its base.
+    await queueStatus(deps.statuses, { buildId: buildIdFor(request.id), repo: request.repo, sha: pull.headSha, publicUrl: deps.publicUrl }, upToDateEvent(pull.base, behind));
+  }
 }

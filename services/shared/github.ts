@@ -21,6 +21,10 @@ export interface GitHubPeople {
   inTeam(team: string, user: string): Promise<boolean>;
   /** The head commit of a pull request. */
   pullHead(repo: RepoRef, number: number): Promise<string>;
+  /** How many commits of `base` the `head` lacks. */
+  behindBy(repo: RepoRef, base: string, head: string): Promise<number>;
+  /** The open pull requests into a branch. */
+  openPullsInto(repo: RepoRef, base: string): Promise<Array<{ number: number; headSha: string }>>;
 }
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
@@ -83,6 +87,14 @@ export function createGitHub(baseUrl: string, token: string, logger?: Logger): G
         if ((err as { status?: number }).status === 404) return false;
         throw err;
       }
+    },
+    async behindBy(repo, base, head) {
+      const res = await octokit.rest.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.name, basehead: `${base}...${head}` });
+      return res.data.behind_by;
+    },
+    async openPullsInto(repo, base) {
+      const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.name, state: 'open', base, per_page: 100 });
+      return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
     },
     async pullHead(repo, number) {
       const res = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });

@@ -18,8 +18,8 @@ export function statusLinks(publicUrl: string, buildId: string): StatusLinks {
 }
 
 /**
- * Queues the commit status for a stage event. The job id names the build, the context and
- * the event's rank, so the same event reported twice (a re-run job) is posted once.
+ * Queues the commit status for a stage event. The job id names the build, the context, the
+ * commit and the event's rank, so the same event reported twice (a re-run job) is posted once.
  */
 export async function queueStatus(
   queue: Queue<StatusJob>,
@@ -29,5 +29,6 @@ export async function queueStatus(
   const status = stageStatus(event, statusLinks(target.publicUrl, target.buildId));
   const seq = rankOf(event);
   const job: StatusJob = { buildId: target.buildId, owner: target.repo.owner, repo: target.repo.name, sha: target.sha, status, seq };
-  await queue.add('status', job, { ...JOB_OPTIONS.statuses, jobId: `${target.buildId}-${slug(status.context)}-${seq}` });
+  // The sha too: one build may post the same context on several commits (slipway/up-to-date on each open PR).
+  await queue.add('status', job, { ...JOB_OPTIONS.statuses, jobId: `${target.buildId}-${slug(status.context)}-${target.sha.slice(0, 12)}-${seq}` });
 }

@@ -46,6 +46,8 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
       return status('failure', event.reason);
     case 'verified':
       return status(event.verified ? 'success' : 'pending', event.reason);
+    case 'check':
+      return status(event.result, event.reason);
     case 'success':
       return status('success', `${event.steps} step${event.steps === 1 ? '' : 's'} passed in ${seconds(event.durationMs)}`);
     case 'failure':

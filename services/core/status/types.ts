@@ -16,6 +16,8 @@ export type StageEvent =
   /** Not run on purpose (a rejected approval, a forced push not deployed); `reason` is the whole description. */
   | { stage: string; state: 'refused'; reason: string }
   | { stage: string; state: 'verified'; verified: boolean; reason: string }
+  /** A check about the commit rather than a stage: `slipway/up-to-date`. */
+  | { stage: string; state: 'check'; result: 'success' | 'failure'; reason: string }
   | { stage: string; state: 'success'; steps: number; durationMs: number }
   | { stage: string; state: 'failure'; step: string; stepKey: string; exitCode: number; reason?: string }
   | { stage: string; state: 'error'; reason: string; step?: string; stepKey?: string }
