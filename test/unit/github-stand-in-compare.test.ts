@@ -11,7 +11,7 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 describe('GitHubStandIn comparisons and pull request lists', () => {
   let standIn: GitHubStandIn;
   let octokit: Octokit;
-  /** master: m1 → m2; feature: m1 → f1 (diverged); feature/next: m2 → n1 (ahead). */
+  /** master: m1 → m2; feature: m1 → f1 (diverged); topic/next: m2 → n1 (ahead). */
   let m1: string;
   let m2: string;
   let f1: string;
@@ -24,7 +24,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
     m1 = await standIn.commit(OWNER, REPO, 'master', { 'README.md': '# compare\n' }, 'Initial commit');
     f1 = await standIn.commit(OWNER, REPO, 'feature', { 'feature.txt': 'one\ntwo\n' }, 'Add feature', 'master');
     m2 = await standIn.commit(OWNER, REPO, 'master', { 'README.md': '# compare\n\nMore.\n' }, 'Extend README');
-    n1 = await standIn.commit(OWNER, REPO, 'feature/next', { 'next.txt': 'next\n' }, 'Add next', 'master');
+    n1 = await standIn.commit(OWNER, REPO, 'topic/next', { 'next.txt': 'next\n' }, 'Add next', 'master');
   });
 
   afterAll(async () => {
@@ -84,12 +84,12 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
 
   it('reports a branch made from the base tip as ahead, and the reverse as behind', async () => {
     const violations = await violationsDuring(async () => {
-      const ahead = await compare('master...feature/next');
+      const ahead = await compare('master...topic/next');
       expect(ahead.data).toMatchObject({ status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, merge_base_commit: { sha: m2 } });
       expect(ahead.data.commits.map((c) => c.sha)).toEqual([n1]);
       expect(ahead.data.files?.map((f) => f.filename)).toEqual(['next.txt']);
 
-      const behind = await compare(`feature/next...${m1}`);
+      const behind = await compare(`topic/next...${m1}`);
       expect(behind.data).toMatchObject({ status: 'behind', ahead_by: 0, behind_by: 2, total_commits: 0, merge_base_commit: { sha: m1 } });
       expect(behind.data.commits).toEqual([]);
       expect(behind.data.files).toEqual([]);
@@ -111,11 +111,11 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
 
   it('paginates the commits when asked to', async () => {
     const violations = await violationsDuring(async () => {
-      const { data, headers } = await compare(`${m1}...feature/next`, { per_page: 1 });
+      const { data, headers } = await compare(`${m1}...topic/next`, { per_page: 1 });
       expect(data).toMatchObject({ status: 'ahead', ahead_by: 2, total_commits: 2 });
       expect(data.commits.map((c) => c.sha)).toEqual([m2]);
       expect(headers.link).toContain('rel="next"');
-      const second = await compare(`${m1}...feature/next`, { per_page: 1, page: 2 });
+      const second = await compare(`${m1}...topic/next`, { per_page: 1, page: 2 });
       expect(second.data.commits.map((c) => c.sha)).toEqual([n1]);
     });
     expect(violations).toEqual([]);
@@ -133,7 +133,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
 
   it('lists pull requests filtered by state, base and head, valid against the description', async () => {
     standIn.addPullRequest(OWNER, REPO, { number: 1, headSha: f1, headRef: 'feature', baseRef: 'master', user: 'alice' });
-    standIn.addPullRequest(OWNER, REPO, { number: 2, headSha: n1, headRef: 'feature/next', baseRef: 'master', user: 'bob' });
+    standIn.addPullRequest(OWNER, REPO, { number: 2, headSha: n1, headRef: 'topic/next', baseRef: 'master', user: 'bob' });
     standIn.addPullRequest(OWNER, REPO, { number: 3, headSha: f1, headRef: 'feature', baseRef: 'develop', user: 'alice' });
     standIn.closePullRequest(OWNER, REPO, 2);
     const list = async (filters: { state?: 'open' | 'closed' | 'all'; base?: string; head?: string }) =>
@@ -155,7 +155,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
       expect((await list({ head: `${OWNER}:feature`, base: 'develop' })).map((pr) => pr.number)).toEqual([3]);
       expect((await list({ head: 'someone-else:feature' })).map((pr) => pr.number)).toEqual([]);
       // GitHub ignores a head without "user:".
-      expect((await list({ head: 'feature/next' })).map((pr) => pr.number)).toEqual([3, 1]);
+      expect((await list({ head: 'topic/next' })).map((pr) => pr.number)).toEqual([3, 1]);
     });
     expect(violations).toEqual([]);
 
