@@ -203,6 +203,31 @@ deploy:
     expect(verified(unstaged)?.state).toBe('pending');
   });
 
+  it('shows slipway/up-to-date on a PR, and refreshes it when the base branch moves', async () => {
+    const spec = 'test:\n  - {name: unit, image: slipway/busybox:1, commands: ["true"]}\n';
+    const base = await standIn.commit(OWNER, REPO, 'trunk', { '.buildspec.yml': spec });
+    const head = await standIn.commit(OWNER, REPO, 'topic', { 'feature.txt': 'x' }, 'feature', base);
+    standIn.addPullRequest(OWNER, REPO, { number: 40, headSha: head, headRef: 'topic', baseRef: 'trunk', user: 'octocat' });
+    const payload = examplePayload('pull_request', (p) => p.action === 'opened');
+    payload.number = 40;
+    payload.pull_request.number = 40;
+    payload.pull_request.head.sha = head;
+    payload.pull_request.head.repo.full_name = `${OWNER}/${REPO}`;
+    payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
+    payload.pull_request.base.ref = 'trunk';
+    payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
+    payload.pull_request.base.repo.name = REPO;
+    payload.pull_request.base.repo.owner.login = OWNER;
+    await deliver('pull_request', payload);
+    const upToDate = () => standIn.latestStatus(OWNER, REPO, head, 'slipway/up-to-date');
+    expect(await eventually('up-to-date', upToDate, 30_000)).toMatchObject({ state: 'success', description: 'trunk is in this branch: it can be merged as a fast-forward' });
+
+    await push('trunk', spec + '# moved\n');
+    expect(await eventually('up-to-date to turn red', () => (upToDate()?.state === 'failure' ? upToDate() : undefined), 30_000)).toMatchObject({
+      description: 'trunk has 1 commit this branch lacks: rebase it on trunk to merge as a fast-forward',
+    });
+  });
+
   it('starts a manual run with parameters from the CLI, passing them to the steps as env', async () => {
     const sha = await standIn.commit(OWNER, REPO, 'manual', { '.buildspec.yml': 'test:\n  - {name: greet, image: slipway/busybox:1, commands: [echo "greeting=$GREETING"]}\n' });
     const cli = join(projectRoot(), 'dist', 'services', 'cli', 'slipway.js');
