@@ -7,7 +7,7 @@ import { projectRoot } from '../../services/shared/project-root.js';
 import { createdServices } from '../support/docker-events.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
-import { pushPayload, signedHeaders } from '../support/webhook-payloads.js';
+import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'acme';
 const REPO = 'live';
@@ -87,6 +87,34 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       expect(await finalStatus(sha, 'slipway/test')).toMatchObject({ state: 'error', description: 'Cancelled: cancelled through the API' });
       expect(await finalStatus(sha, 'slipway/deploy')).toMatchObject({ state: 'error', description: 'Cancelled: cancelled through the API' });
       await eventually('the build to end cancelled', async () => ((await slipway.store.get(build))?.state === 'cancelled' ? true : undefined), 30_000);
+    });
+
+    it('supersedes the build of a pull request when it is pushed to (synchronize)', async () => {
+      const slow = 'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ne2e:\n  - name: after\n    image: slipway/busybox:1\n    commands: ["true"]\n';
+      const pr = async (action: string, sha: string) => {
+        const payload = examplePayload('pull_request', (p) => p.action === action);
+        payload.number = 77;
+        payload.pull_request.number = 77;
+        payload.pull_request.head.sha = sha;
+        payload.pull_request.head.repo.full_name = `${OWNER}/${REPO}`;
+        payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
+        payload.pull_request.base.ref = 'master';
+        payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
+        payload.pull_request.base.repo.name = REPO;
+        payload.pull_request.base.repo.owner.login = OWNER;
+        const body = JSON.stringify(payload);
+        const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('pull_request', body, WEBHOOK_SECRET, `live-${++deliveries}`), body });
+        return ((await res.json()) as { build: string }).build;
+      };
+      const first = await standIn.commit(OWNER, REPO, 'pr-77', { '.buildspec.yml': slow });
+      const firstBuild = await pr('opened', first);
+      await eventually('the first build to start', async () => ((await slipway.store.log(firstBuild, 'slow')).length > 0 ? true : undefined), 60_000);
+      const second = await standIn.commit(OWNER, REPO, 'pr-77', { '.buildspec.yml': 'test:\n  - {name: quick, image: slipway/busybox:1, commands: ["true"]}\n' });
+      await pr('synchronize', second);
+      for (const context of ['slipway/test', 'slipway/e2e']) {
+        expect(await finalStatus(first, context)).toMatchObject({ state: 'error', description: `Cancelled: superseded by ${second.slice(0, 7)}` });
+      }
+      expect(await finalStatus(second, 'slipway/test')).toMatchObject({ state: 'success' });
     });
 
     it('supersedes the older build of a branch when a newer commit is pushed', async () => {
