@@ -10,6 +10,7 @@ import { buildIdFor } from '../core/plan/naming.js';
 import { manualRequest, type ManualRun } from '../core/trigger/manual-request.js';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { JOB_OPTIONS, safeJobId, type ApprovalJob, type RequestJob } from '../shared/queues.js';
+import { buildPage, dashboardPage } from './dashboard.js';
 import { streamLog, type LiveLogHub } from './live-logs.js';
 
 export interface ApiDeps {
@@ -35,10 +36,19 @@ export function apiRouter(deps: ApiDeps): Router {
     ctx.body = { ok: true };
   });
 
+  router.get('/', async (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = dashboardPage(await store.recent(100));
+  });
+
+  // JSON for programs; an HTML page for browsers (what a status's target_url opens).
   router.get('/builds/:id', async (ctx) => {
     const build = await store.get(ctx.params.id!);
     if (!build) return notFound(ctx, `no build ${ctx.params.id}`);
-    ctx.body = withLinks(build);
+    if (ctx.accepts('json', 'html') === 'html') {
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = buildPage(build);
+    } else ctx.body = withLinks(build);
   });
 
   router.get('/builds/:id/steps/:step/log', async (ctx) => {

@@ -19,6 +19,7 @@ export interface LiveLog {
 
 const BUILD_TTL_SECONDS = 30 * 24 * 3600;
 const buildKey = (id: string) => `slipway:build:${id}`;
+const RECENT = 'slipway:builds';
 const logKey = (id: string, step: string) => `slipway:log:${id}:${step}`;
 export const logChannel = (id: string, step: string) => `slipway:log-live:${id}:${step}`;
 
@@ -36,6 +37,8 @@ export interface BuildStore {
   /** Replaces a step's log with the complete one, read after the step ended. */
   replaceLog(id: string, step: string, lines: readonly LogLine[]): Promise<void>;
   log(id: string, step: string): Promise<LogLine[]>;
+  /** The newest builds first, at most `count`. */
+  recent(count: number): Promise<BuildRecord[]>;
 }
 
 /** The store of the services: in Redis, so the receiver's API serves what the executor writes. */
@@ -45,7 +48,15 @@ export class RedisBuildStore implements BuildStore {
   /** Stores a new build; false when one with this id exists (a request planned twice). */
   async create(record: BuildRecord): Promise<boolean> {
     const ok = await this.redis.set(buildKey(record.id), JSON.stringify(record), 'EX', BUILD_TTL_SECONDS, 'NX');
+    if (ok === 'OK') await this.redis.zadd(RECENT, Date.parse(record.createdAt) || Date.now(), record.id);
     return ok === 'OK';
+  }
+
+  async recent(count: number): Promise<BuildRecord[]> {
+    const ids = await this.redis.zrevrange(RECENT, 0, count - 1);
+    if (ids.length === 0) return [];
+    const texts = await this.redis.mget(ids.map(buildKey));
+    return texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as BuildRecord);
   }
 
   async get(id: string): Promise<BuildRecord | undefined> {

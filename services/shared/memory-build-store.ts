@@ -35,6 +35,10 @@ export class MemoryBuildStore implements BuildStore {
     if (lines.length > shown) this.onLines(step, lines.slice(shown));
   }
 
+  async recent(count: number): Promise<BuildRecord[]> {
+    return [...this.builds.values()].reverse().slice(0, count).map((r) => structuredClone(r));
+  }
+
   async log(id: string, step: string): Promise<LogLine[]> {
     return [...(this.logs.get(`${id}/${step}`) ?? [])];
   }

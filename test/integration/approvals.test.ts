@@ -75,6 +75,12 @@ describe('approvals of production deploys', () => {
     expect(status.description).toContain('octocat, team acme/release-managers');
     expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/test')).toMatchObject({ state: 'success' });
     expect((await slipway.store.get(build))?.state).toBe('waiting');
+    // The dashboard lists it, and its page (what the status links to, in a browser) offers the decision.
+    const html = { headers: { accept: 'text/html,application/xhtml+xml' } };
+    expect(await (await fetch(`${slipway.url}/`, html)).text()).toContain(`<a href="/builds/${build}">${build}</a>`);
+    const page = await (await fetch(`${slipway.url}/builds/${build}`, html)).text();
+    expect(page).toContain('<span class="waiting">waiting</span>');
+    expect(page).toContain(`onclick="decide('approve')"`);
 
     expect((await comment(12, 'mallory', '/approve')).status).toBe(202);
     await eventually('the decision to be recorded', async () => ((await slipway.store.get(build))?.approval?.decisions.length === 1 ? true : undefined), 30_000);
