@@ -2,7 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import { ApprovalStore } from '../shared/approval-store.js';
 import { RedisBuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
-import { createGitHub } from '../shared/github.js';
+import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type ApprovalJob, type BuildJob } from '../shared/queues.js';
 import { workerConnection } from '../shared/redis.js';
@@ -14,7 +14,7 @@ export function startApprover(config: Config, logger: Logger): Running {
   const redis = workerConnection(config.redisUrl);
   const builds = new Queue<BuildJob>(QUEUES.builds, { connection: redis });
   const deps = {
-    github: createGitHub(config.githubApiUrl, config.githubToken, logger),
+    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
     approvals: new ApprovalStore(redis),
     store: new RedisBuildStore(redis),
     builds,

@@ -37,7 +37,10 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
   const stop = AbortSignal.any([hard, stops.supersede ?? never]);
   // A fork's pull request is someone else's code: it never sees the operator's secrets.
   const secrets = plan.request.fork ? {} : usedSecrets(plan, deps.secretsFor(plan.request.repo));
-  if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) secrets[GIT_TOKEN_SECRET] = deps.gitToken;
+  if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) {
+    const token = await deps.gitToken();
+    if (token) secrets[GIT_TOKEN_SECRET] = token;
+  }
   const ctx: StepContext = {
     build,
     deps,

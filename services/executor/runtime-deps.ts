@@ -39,7 +39,7 @@ export interface RuntimeDeps {
   /** Decides deploys that need an approval; without it, such deploys are refused. */
   approvals?: ApprovalGate;
   /** Token the checkout clones private repositories with (a Docker secret, never in env or a command). */
-  gitToken?: string;
+  gitToken?: () => Promise<string>;
   schedulingTimeoutMs: number;
   /** How long a step's node may be down before the step is given up (an infrastructure error). */
   nodeLossGraceMs?: number;

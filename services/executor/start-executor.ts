@@ -6,6 +6,7 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { JOB_OPTIONS, QUEUES, type ApprovalJob, type BuildJob, type DeploymentJob, type StatusJob } from '../shared/queues.js';
 import { ApprovalStore } from '../shared/approval-store.js';
+import { gitTokenSource, githubAuthOf } from '../shared/github.js';
 import { approvalGate } from '../shared/approval-gate.js';
 import { workerConnection } from '../shared/redis.js';
 import { loadSecrets } from '../shared/secret-store.js';
@@ -61,6 +62,7 @@ export async function startExecutor(
   };
   const secretsFor = loadSecrets(config.secretsFile);
   const locks = new RedisLocks(redis);
+  const gitToken = gitTokenSource(config.githubApiUrl, githubAuthOf(config), config.gitToken);
   const approvalJobs = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
   const approvals = approvalGate(new ApprovalStore(redis), approvalJobs);
   const running = new Map<string, { cancel: AbortController; supersede: AbortController }>();
@@ -95,7 +97,7 @@ export async function startExecutor(
       running.set(plan.buildId, controllers);
       try {
         await applyStops(plan.buildId);
-        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), deployment: deploymentReporterFor(job.data), secretsFor, locks, approvals, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, gitToken: config.gitToken, logger };
+        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), deployment: deploymentReporterFor(job.data), secretsFor, locks, approvals, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, gitToken, logger };
         return await runBuild(plan, deps, { cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
       } finally {
         running.delete(plan.buildId);

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { RedisBuildStore } from '../shared/build-store.js';
-import { createGitHub } from '../shared/github.js';
+import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type ApprovalJob, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
 import { approvalGate } from '../shared/approval-gate.js';
@@ -20,14 +20,14 @@ export function startPlanner(config: Config, logger: Logger): Running {
   const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
   const approvals = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
   const deps = {
-    github: createGitHub(config.githubApiUrl, config.githubToken, logger),
+    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
     store: new RedisBuildStore(redis),
     redis,
     parse: specParser(),
     policyFor: loadPolicy(config.policyFile),
     secretsFor: loadSecrets(config.secretsFile),
     stepTimeoutMs: config.stepTimeoutMs,
-    gitCredentials: Boolean(config.gitToken),
+    gitCredentials: Boolean(config.gitToken || config.githubApp),
     gate: approvalGate(new ApprovalStore(redis), approvals),
     builds,
     statuses,

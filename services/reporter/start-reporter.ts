@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
-import { createGitHub } from '../shared/github.js';
+import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type DeploymentJob, type StatusJob } from '../shared/queues.js';
 import { clientConnection, workerConnection } from '../shared/redis.js';
@@ -11,7 +11,7 @@ import { processStatus } from './process-status.js';
 /** Starts the reporter's BullMQ worker: statuses are posted one at a time, in queue order. */
 export function startReporter(config: Config, logger: Logger): Running {
   const redis = clientConnection(config.redisUrl);
-  const github = createGitHub(config.githubApiUrl, config.githubToken, logger);
+  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger);
   const workerRedis = workerConnection(config.redisUrl);
   const worker = new Worker<StatusJob>(
     QUEUES.statuses,

@@ -38,6 +38,8 @@ export interface Config {
   gitToken: string;
   /** Where repositories are cloned from for manual runs: https://github.com/ or the Enterprise host. */
   gitBaseUrl: string;
+  /** Authenticate as a GitHub App installation instead of with a token (all three set). */
+  githubApp?: { appId: string; privateKey: string; installationId: number };
 }
 
 export class ConfigError extends Error {
@@ -45,7 +47,8 @@ export class ConfigError extends Error {
 }
 
 /** Reads the configuration; `need` lists settings the calling service cannot do without. */
-export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<keyof Config> = []): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Array<keyof Config> = []): Config {
+  let need = needed;
   const env = withFileSecrets(rawEnv);
   const port = Number(env.SLIPWAY_PORT ?? 3000);
   const config: Config = {
@@ -69,7 +72,20 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, need: Array<
     policyFile: env.SLIPWAY_POLICY_FILE ?? '',
     gitToken: env.SLIPWAY_GIT_TOKEN ?? env.SLIPWAY_GITHUB_TOKEN ?? '',
     gitBaseUrl: env.SLIPWAY_GIT_BASE_URL ?? 'https://github.com/',
+    ...(env.SLIPWAY_GITHUB_APP_ID
+      ? {
+          githubApp: {
+            appId: env.SLIPWAY_GITHUB_APP_ID,
+            privateKey: (env.SLIPWAY_GITHUB_APP_PRIVATE_KEY ?? '').replace(/\\n/g, '\n'),
+            installationId: Number(env.SLIPWAY_GITHUB_APP_INSTALLATION_ID),
+          },
+        }
+      : {}),
   };
+  if (config.githubApp && (!config.githubApp.privateKey || !Number.isInteger(config.githubApp.installationId))) {
+    throw new ConfigError('SLIPWAY_GITHUB_APP_ID needs SLIPWAY_GITHUB_APP_PRIVATE_KEY (or _FILE) and SLIPWAY_GITHUB_APP_INSTALLATION_ID');
+  }
+  if (config.githubApp && need.includes('githubToken')) need = need.filter((n) => n !== 'githubToken');
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',
     githubToken: 'SLIPWAY_GITHUB_TOKEN',

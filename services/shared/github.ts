@@ -1,3 +1,5 @@
+import { createAppAuth } from '@octokit/auth-app';
+import { request } from '@octokit/request';
 import { Octokit } from '@octokit/rest';
 import type { RepoRef } from '../core/build/types.js';
 import type { CommitStatus } from '../core/status/types.js';
@@ -30,7 +32,21 @@ export interface GitHubPeople {
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 /** A GitHub client on `@octokit/rest`; `baseUrl` may be GitHub Enterprise's `/api/v3`. */
-export function createGitHub(baseUrl: string, token: string, logger?: Logger): GitHub & GitHubPeople {
+/** How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted and refreshed by @octokit/auth-app). */
+export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
+
+export function githubAuthOf(config: { githubToken: string; githubApp?: { appId: string; privateKey: string; installationId: number } }): GitHubAuth {
+  return config.githubApp ?? { token: config.githubToken };
+}
+
+/** A source of the token the checkout clones with: fixed, or a fresh installation token. */
+export function gitTokenSource(baseUrl: string, auth: GitHubAuth, gitToken: string): () => Promise<string> {
+  if (!('appId' in auth)) return async () => gitToken;
+  const appAuth = createAppAuth({ ...auth, request: request.defaults({ baseUrl }) });
+  return async () => (await appAuth({ type: 'installation' })).token;
+}
+
+export function createGitHub(baseUrl: string, auth: GitHubAuth, logger?: Logger): GitHub & GitHubPeople {
   const log = {
     debug: () => undefined,
     info: () => undefined,
@@ -38,7 +54,10 @@ export function createGitHub(baseUrl: string, token: string, logger?: Logger): G
     // Failed requests are thrown and reported by the caller; Octokit's own line is noise.
     error: () => undefined,
   };
-  const octokit = new Octokit({ baseUrl, auth: token || undefined, userAgent: 'slipway', log });
+  const octokit =
+    'appId' in auth
+      ? new Octokit({ baseUrl, authStrategy: createAppAuth, auth, userAgent: 'slipway', log })
+      : new Octokit({ baseUrl, auth: auth.token || undefined, userAgent: 'slipway', log });
   return {
     async fileAt(repo, path, sha) {
       try {

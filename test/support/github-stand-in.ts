@@ -7,6 +7,7 @@ import { DeploymentStore, type DeploymentState } from './github-stand-in/deploym
 import { Dispatcher } from './github-stand-in/dispatcher.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
+import { AppStore } from './github-stand-in/app-store.js';
 import { PeopleStore, type RepositoryRole, type TeamRole } from './github-stand-in/people-store.js';
 import { simpleUser, type SimpleUser } from './github-stand-in/stand-in-user.js';
 import { StatusStore, type CommitState } from './github-stand-in/status-store.js';
@@ -124,10 +125,21 @@ export class GitHubStandIn {
     private readonly store: StatusStore,
     private readonly deploymentStore: DeploymentStore,
     private readonly people: PeopleStore,
+    private readonly apps: AppStore,
     private readonly dispatcher: Dispatcher,
     private readonly server: Server,
     private readonly daemon: GitDaemon,
   ) {}
+
+  /** Registers a GitHub App (its public key) and one installation of it. */
+  registerApp(appId: string, publicKeyPem: string, installationId: number): void {
+    this.apps.register(appId, publicKeyPem, installationId);
+  }
+
+  /** How many installation tokens were issued. */
+  get installationTokensIssued(): number {
+    return this.apps.issued;
+  }
 
   /** Starts the HTTP API and the git daemon on a fresh temporary directory. */
   static async start(options: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
@@ -146,9 +158,10 @@ export class GitHubStandIn {
       const store = new StatusStore();
       const deployments = new DeploymentStore();
       const people = new PeopleStore();
+      const apps = new AppStore();
       const dispatcher = new Dispatcher({
         ...(options.token === undefined ? {} : { token: options.token }),
-        context: { repos, statuses: store, deployments, people, apiUrl },
+        context: { repos, statuses: store, deployments, people, apps, apiUrl },
       });
       const standIn = new GitHubStandIn(
         apiUrl,
@@ -159,6 +172,7 @@ export class GitHubStandIn {
         store,
         deployments,
         people,
+        apps,
         dispatcher,
         server,
         daemon,

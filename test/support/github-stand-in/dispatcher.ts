@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { createInstallationAccessToken } from './app-routes.js';
 import { compareCommits } from './compare-route.js';
 import { getContent } from './contents-route.js';
 import { createDeployment, createDeploymentStatus, listDeploymentStatuses, listDeployments } from './deployments-routes.js';
@@ -23,7 +24,11 @@ const HANDLERS: Record<string, RouteHandler> = {
   'pulls/list': listPullRequests,
   'repos/get-collaborator-permission-level': getCollaboratorPermissionLevel,
   'teams/get-membership-for-user-in-org': getMembershipForUserInOrg,
+  'apps/create-installation-access-token': createInstallationAccessToken,
 };
+
+/** Operations authenticated by an app's JWT rather than a token: the handler checks it. */
+const JWT_OPERATIONS = new Set(['apps/create-installation-access-token']);
 
 const REST_DOCS = 'https://docs.github.com/rest';
 
@@ -100,7 +105,7 @@ export class Dispatcher {
       note('operation not implemented by the GitHub stand-in');
       return exchange(githubError(501, `GitHub stand-in does not implement ${operationId}`, context.docsUrl), operationId, violations);
     }
-    const denied = this.authorize(request.headers.authorization, context.docsUrl);
+    const denied = JWT_OPERATIONS.has(operationId) ? undefined : this.authorize(request.headers.authorization, context);
     if (denied !== undefined) response = denied;
     else if (this.injected.remaining > 0) {
       this.injected.remaining -= 1;
@@ -117,12 +122,13 @@ export class Dispatcher {
     return exchange(response, operationId, violations);
   }
 
-  private authorize(header: string | undefined, docsUrl: string): RouteResponse | undefined {
+  /** The configured token, or an installation token the stand-in issued and that is still valid. */
+  private authorize(header: string | undefined, context: RouteContext): RouteResponse | undefined {
     const expected = this.options.token;
     if (expected === undefined) return undefined;
-    if (header === undefined) return githubError(401, 'Requires authentication', docsUrl);
+    if (header === undefined) return githubError(401, 'Requires authentication', context.docsUrl);
     const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
-    if (presented !== expected) return githubError(401, 'Bad credentials', docsUrl);
+    if (presented !== expected && !(presented && context.apps.isValidToken(presented, Date.now()))) return githubError(401, 'Bad credentials', context.docsUrl);
     return undefined;
   }
 

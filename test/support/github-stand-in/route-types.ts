@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DeploymentStore } from './deployment-store.js';
+import type { AppStore } from './app-store.js';
 import type { GitRepos } from './git-repos.js';
 import type { PeopleStore } from './people-store.js';
 import type { StatusStore } from './status-store.js';
@@ -18,6 +19,7 @@ export interface RouteRequest {
 export interface RouteContext {
   repos: GitRepos;
   statuses: StatusStore;
+  apps: AppStore;
   deployments: DeploymentStore;
   /** Accounts, repository roles, teams and pull requests registered by tests. */
   people: PeopleStore;
