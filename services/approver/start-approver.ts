@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import { ApprovalStore } from '../shared/approval-store.js';
 import { RedisBuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
@@ -6,6 +6,7 @@ import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type ApprovalJob, type BuildJob } from '../shared/queues.js';
 import { workerConnection } from '../shared/redis.js';
+import { startWorker } from '../shared/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { processApproval } from './process-approval.js';
 
@@ -20,13 +21,14 @@ export function startApprover(config: Config, logger: Logger): Running {
     builds,
     logger,
   };
-  const workerRedis = workerConnection(config.redisUrl);
-  const worker = new Worker<ApprovalJob>(QUEUES.approvals, (job) => processApproval(job.data, deps), { connection: workerRedis, concurrency: 1 });
-  worker.on('failed', (job, err) => logger.warn('approval not processed, will retry', { job: job?.id, attempt: job?.attemptsMade, err }));
+  const worker = startWorker<ApprovalJob>(QUEUES.approvals, config.redisUrl, (job) => processApproval(job.data, deps), {
+    logger,
+    failure: 'approval not processed, will retry',
+    concurrency: 1,
+  });
   return {
     async close() {
       await worker.close();
-      workerRedis.disconnect();
       await builds.close();
       redis.disconnect();
     },

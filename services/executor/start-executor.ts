@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
 import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
@@ -9,6 +9,7 @@ import { ApprovalStore } from '../shared/approval-store.js';
 import { gitTokenSource, githubAuthOf } from '../shared/github.js';
 import { approvalGate } from '../shared/approval-gate.js';
 import { workerConnection } from '../shared/redis.js';
+import { startWorker } from '../shared/start-worker.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';
 import { queueStatus, statusLinks } from '../shared/status-queue.js';
@@ -88,9 +89,9 @@ export async function startExecutor(
     const target = { buildId: plan.buildId, repo: plan.request.repo, sha: plan.request.sha, publicUrl: config.publicUrl };
     return (event) => queueStatus(statuses, target, event);
   };
-  const workerRedis = workerConnection(config.redisUrl);
-  const worker = new Worker<BuildJob>(
+  const worker = startWorker<BuildJob>(
     QUEUES.builds,
+    config.redisUrl,
     async (job) => {
       const { plan } = job.data;
       const controllers = { cancel: new AbortController(), supersede: new AbortController() };
@@ -104,16 +105,16 @@ export async function startExecutor(
       }
     },
     {
-      connection: workerRedis,
+      logger,
+      failure: 'build run failed',
       concurrency: config.executorConcurrency,
       lockDuration: config.buildLockMs,
       stalledInterval: Math.max(1_000, Math.floor(config.buildLockMs / 2)),
       maxStalledCount: 5,
     },
   );
-  worker.on('failed', (job, err) => {
+  worker.worker.on('failed', (job, err) => {
     if (!job) return;
-    logger.error('build run failed', { build: job.id, attempt: job.attemptsMade, err });
     if (job.attemptsMade >= (job.opts.attempts ?? 1)) void giveUp(job, err, store, reporterFor(job.data), logger);
   });
   const reaper = setInterval(() => void reap(backend, store, logger).catch((err: unknown) => logger.warn('reaper failed', { err })), 5 * 60_000);
@@ -124,7 +125,6 @@ export async function startExecutor(
       await statuses.close();
       await deployments.close();
       await approvalJobs.close();
-      workerRedis.disconnect();
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, UnrecoverableError } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { RedisBuildStore } from '../shared/build-store.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
@@ -7,6 +7,7 @@ import { QUEUES, type ApprovalJob, type BuildJob, type RequestJob, type StatusJo
 import { approvalGate } from '../shared/approval-gate.js';
 import { ApprovalStore } from '../shared/approval-store.js';
 import { workerConnection } from '../shared/redis.js';
+import { startWorker } from '../shared/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
 import { loadPolicy } from '../shared/repo-policy.js';
@@ -35,9 +36,9 @@ export function startPlanner(config: Config, logger: Logger): Running {
     publicUrl: config.publicUrl,
     logger,
   };
-  const workerRedis = workerConnection(config.redisUrl);
-  const worker = new Worker<RequestJob>(
+  const worker = startWorker<RequestJob>(
     QUEUES.requests,
+    config.redisUrl,
     async (job) => {
       try {
         return await processRequest(job.data, deps);
@@ -48,13 +49,11 @@ export function startPlanner(config: Config, logger: Logger): Running {
         throw err;
       }
     },
-    { connection: workerRedis, concurrency: 4 },
+    { logger, failure: 'planning failed', concurrency: 4 },
   );
-  worker.on('failed', (job, err) => logger.warn('planning failed', { job: job?.id, attempt: job?.attemptsMade, err }));
   return {
     async close() {
       await worker.close();
-      workerRedis.disconnect();
       await builds.close();
       await statuses.close();
       await approvals.close();

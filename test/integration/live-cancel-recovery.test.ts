@@ -7,7 +7,7 @@ import { projectRoot } from '../../services/shared/project-root.js';
 import { createdServices } from '../support/docker-events.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
-import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
+import { pullRequestPayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'acme';
 const REPO = 'live';
@@ -92,17 +92,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
     it('supersedes the build of a pull request when it is pushed to (synchronize)', async () => {
       const slow = 'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ne2e:\n  - name: after\n    image: slipway/busybox:1\n    commands: ["true"]\n';
       const pr = async (action: string, sha: string) => {
-        const payload = examplePayload('pull_request', (p) => p.action === action);
-        payload.number = 77;
-        payload.pull_request.number = 77;
-        payload.pull_request.head.sha = sha;
-        payload.pull_request.head.repo.full_name = `${OWNER}/${REPO}`;
-        payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
-        payload.pull_request.base.ref = 'master';
-        payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
-        payload.pull_request.base.repo.name = REPO;
-        payload.pull_request.base.repo.owner.login = OWNER;
-        const body = JSON.stringify(payload);
+        const body = JSON.stringify(pullRequestPayload({ owner: OWNER, repo: REPO, action, number: 77, headSha: sha, baseRef: 'master' }));
         const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('pull_request', body, WEBHOOK_SECRET, `live-${++deliveries}`), body });
         return ((await res.json()) as { build: string }).build;
       };

@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { createdServices } from '../support/docker-events.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
-import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
+import { pullRequestPayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'acme';
 const REPO = 'features';
@@ -177,17 +177,7 @@ deploy:
         - {name: ship, image: slipway/busybox:1, commands: [echo live]}
 `;
     const pullRequest = (number: number, sha: string) => {
-      const payload = examplePayload('pull_request', (p) => p.action === 'opened');
-      payload.number = number;
-      payload.pull_request.number = number;
-      payload.pull_request.head.sha = sha;
-      payload.pull_request.head.repo.full_name = `${OWNER}/${REPO}`;
-      payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
-      payload.pull_request.base.ref = 'production';
-      payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
-      payload.pull_request.base.repo.name = REPO;
-      payload.pull_request.base.repo.owner.login = OWNER;
-      return deliver('pull_request', payload);
+      return deliver('pull_request', pullRequestPayload({ owner: OWNER, repo: REPO, number, headSha: sha, baseRef: 'production' }));
     };
     const verified = (sha: string) => standIn.latestStatus(OWNER, REPO, sha, 'slipway/staging-verified');
 
@@ -208,17 +198,7 @@ deploy:
     const base = await standIn.commit(OWNER, REPO, 'trunk', { '.buildspec.yml': spec });
     const head = await standIn.commit(OWNER, REPO, 'topic', { 'feature.txt': 'x' }, 'feature', base);
     standIn.addPullRequest(OWNER, REPO, { number: 40, headSha: head, headRef: 'topic', baseRef: 'trunk', user: 'octocat' });
-    const payload = examplePayload('pull_request', (p) => p.action === 'opened');
-    payload.number = 40;
-    payload.pull_request.number = 40;
-    payload.pull_request.head.sha = head;
-    payload.pull_request.head.repo.full_name = `${OWNER}/${REPO}`;
-    payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
-    payload.pull_request.base.ref = 'trunk';
-    payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
-    payload.pull_request.base.repo.name = REPO;
-    payload.pull_request.base.repo.owner.login = OWNER;
-    await deliver('pull_request', payload);
+    await deliver('pull_request', pullRequestPayload({ owner: OWNER, repo: REPO, number: 40, headSha: head, baseRef: 'trunk' }));
     const upToDate = () => standIn.latestStatus(OWNER, REPO, head, 'slipway/up-to-date');
     expect(await eventually('up-to-date', upToDate, 30_000)).toMatchObject({ state: 'success', description: 'trunk is in this branch: it can be merged as a fast-forward' });
 
@@ -250,14 +230,7 @@ deploy:
 `;
     standIn.setPermission(OWNER, REPO, 'maintainer1', 'maintain');
     const sha = await standIn.commit(OWNER, REPO, 'fork-branch', { '.buildspec.yml': spec });
-    const payload = examplePayload('pull_request', (p) => p.action === 'opened');
-    payload.pull_request.head.sha = sha;
-    payload.pull_request.head.repo.full_name = 'mallory/features';
-    payload.pull_request.head.repo.clone_url = `https://github.com/${OWNER}/${REPO}.git`;
-    payload.pull_request.base.repo.full_name = `${OWNER}/${REPO}`;
-    payload.pull_request.base.repo.name = REPO;
-    payload.pull_request.base.repo.owner.login = OWNER;
-    const { build } = await deliver('pull_request', payload);
+    const { build } = await deliver('pull_request', pullRequestPayload({ owner: OWNER, repo: REPO, headSha: sha, baseRef: 'master', headRepo: 'mallory/features' }));
     const waiting = await eventually('the fork to wait', () => standIn.latestStatus(OWNER, REPO, sha, 'slipway/test'), 30_000);
     expect(waiting).toMatchObject({ state: 'pending', description: expect.stringMatching(/^Waiting: a pull request from a fork runs once a maintainer approves it: for approval by anyone with maintain permission/) });
     expect((await slipway.store.get(build))?.state).toBe('waiting');

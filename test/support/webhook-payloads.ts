@@ -120,3 +120,37 @@ function renameUrls(target: Record<string, unknown>, rename: (text: string) => s
     if (typeof value === 'string' && (key === 'url' || key.endsWith('_url'))) target[key] = rename(value);
   }
 }
+
+/** What a test changes in GitHub's example `pull_request` payload. */
+export interface PullRequestPayloadOptions {
+  owner: string;
+  repo: string;
+  action?: string;
+  number?: number;
+  headSha: string;
+  baseRef: string;
+  /** The head's repository when it is a fork, e.g. `mallory/repo`; by default the base repository. */
+  headRepo?: string;
+}
+
+/**
+ * GitHub's example `pull_request` payload for `action`, changed only in the pull request's
+ * number, head sha, base ref and the repositories' names (the clone URL is github.com's, for
+ * Slipway's rewrite rules).
+ */
+export function pullRequestPayload(options: PullRequestPayloadOptions): WebhookPayload {
+  const payload = examplePayload('pull_request', (p) => p.action === (options.action ?? 'opened'));
+  const fullName = `${options.owner}/${options.repo}`;
+  if (options.number !== undefined) {
+    payload.number = options.number;
+    payload.pull_request.number = options.number;
+  }
+  payload.pull_request.head.sha = options.headSha;
+  payload.pull_request.head.repo.full_name = options.headRepo ?? fullName;
+  payload.pull_request.head.repo.clone_url = `https://github.com/${fullName}.git`;
+  payload.pull_request.base.ref = options.baseRef;
+  payload.pull_request.base.repo.full_name = fullName;
+  payload.pull_request.base.repo.name = options.repo;
+  payload.pull_request.base.repo.owner.login = options.owner;
+  return payload;
+}
