@@ -94,8 +94,10 @@ function workingTreeTar(dir: string): NodeJS.ReadableStream {
   } catch {
     files = undefined;
   }
-  const args = files === undefined ? ['-c', '-C', dir, '.'] : ['-c', '-C', dir, '--null', '--ignore-failed-read', '-T', '-'];
-  const tar = spawn('tar', args, { stdio: ['pipe', 'pipe', 'ignore'] });
-  tar.stdin.end(files ?? '');
+  if (files === undefined) return spawn('tar', ['-c', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout;
+  const tar = spawn('tar', ['-c', '-C', dir, '--null', '--ignore-failed-read', '-T', '-'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  // tar may finish reading the list and close its end first; that is not an error.
+  tar.stdin.on('error', () => undefined);
+  tar.stdin.end(files);
   return tar.stdout;
 }
