@@ -131,6 +131,13 @@ export class GitHubStandIn {
     private readonly daemon: GitDaemon,
   ) {}
 
+  /** The violations recorded while `action` ran. */
+  async violationsDuring(action: () => Promise<unknown>): Promise<string[]> {
+    const before = this.violations.length;
+    await action();
+    return this.violations.slice(before);
+  }
+
   /** Registers a GitHub App (its public key) and one installation of it. */
   registerApp(appId: string, publicKeyPem: string, installationId: number): void {
     this.apps.register(appId, publicKeyPem, installationId);
@@ -353,3 +360,6 @@ function close(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** An Octokit `log` that says nothing: Octokit logs every failed request, and tests fail some on purpose. */
+export const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
-import { GitHubStandIn } from '../support/github-stand-in.js';
+import { GitHubStandIn, quietLog } from '../support/github-stand-in.js';
 
 const OWNER = 'octo-org';
 const REPO = 'compare';
 const TOKEN = 'compare-token';
-/** Octokit logs every failed request with console.error; several tests fail on purpose. */
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('GitHubStandIn comparisons and pull request lists', () => {
   let standIn: GitHubStandIn;
@@ -19,7 +17,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
 
   beforeAll(async () => {
     standIn = await GitHubStandIn.start({ gitHost: '127.0.0.1', token: TOKEN });
-    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: TOKEN, log: quiet });
+    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: TOKEN, log: quietLog });
     await standIn.createRepo(OWNER, REPO);
     m1 = await standIn.commit(OWNER, REPO, 'master', { 'README.md': '# compare\n' }, 'Initial commit');
     f1 = await standIn.commit(OWNER, REPO, 'feature', { 'feature.txt': 'one\ntwo\n' }, 'Add feature', 'master');
@@ -30,13 +28,6 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   afterAll(async () => {
     await standIn?.stop();
   });
-
-  /** Violations recorded while `action` ran. */
-  async function violationsDuring(action: () => Promise<unknown>): Promise<string[]> {
-    const before = standIn.violations.length;
-    await action();
-    return standIn.violations.slice(before);
-  }
 
   async function compare(basehead: string, extra: { page?: number; per_page?: number } = {}) {
     return octokit.rest.repos.compareCommitsWithBasehead({ owner: OWNER, repo: REPO, basehead, ...extra });
@@ -50,7 +41,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   });
 
   it('compares diverged branches by name, valid against the description', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { status, data } = await compare('master...feature');
       expect(status).toBe(200);
       expect(data).toMatchObject({
@@ -72,7 +63,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   });
 
   it('compares by sha and by owner-prefixed ref the same way', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       for (const basehead of [`${m2}...${f1}`, `${m2.slice(0, 7)}...feature`, `${OWNER}:master...${OWNER}:feature`]) {
         const { data } = await compare(basehead);
         expect(data).toMatchObject({ status: 'diverged', ahead_by: 1, behind_by: 1, merge_base_commit: { sha: m1 } });
@@ -83,7 +74,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   });
 
   it('reports a branch made from the base tip as ahead, and the reverse as behind', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const ahead = await compare('master...topic/next');
       expect(ahead.data).toMatchObject({ status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, merge_base_commit: { sha: m2 } });
       expect(ahead.data.commits.map((c) => c.sha)).toEqual([n1]);
@@ -98,7 +89,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   });
 
   it('reports identical commits', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       for (const basehead of ['master...master', `${m2}...master`]) {
         const { data } = await compare(basehead);
         expect(data).toMatchObject({ status: 'identical', ahead_by: 0, behind_by: 0, total_commits: 0, base_commit: { sha: m2 } });
@@ -110,7 +101,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   });
 
   it('paginates the commits when asked to', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { data, headers } = await compare(`${m1}...topic/next`, { per_page: 1 });
       expect(data).toMatchObject({ status: 'ahead', ahead_by: 2, total_commits: 2 });
       expect(data.commits.map((c) => c.sha)).toEqual([m2]);
@@ -123,7 +114,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
 
   it('answers 404 for a ref that does not resolve, a basehead without "...", or unrelated histories', async () => {
     const orphan = await standIn.commit(OWNER, REPO, 'orphan', { 'other.txt': 'x\n' });
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       for (const basehead of ['master...nope', 'nope...master', 'master', 'someone-else:master...feature', `master...${orphan}`]) {
         await expect(compare(basehead)).rejects.toMatchObject({ status: 404 });
       }
@@ -139,7 +130,7 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
     const list = async (filters: { state?: 'open' | 'closed' | 'all'; base?: string; head?: string }) =>
       (await octokit.rest.pulls.list({ owner: OWNER, repo: REPO, ...filters })).data;
 
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const intoMaster = await list({ base: 'master' });
       expect(intoMaster.map((pr) => pr.number)).toEqual([1]);
       expect(intoMaster[0]).toMatchObject({ state: 'open', closed_at: null, head: { sha: f1, ref: 'feature' }, base: { ref: 'master', sha: m2 } });

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
-import { GitHubStandIn } from '../support/github-stand-in.js';
+import { GitHubStandIn, quietLog } from '../support/github-stand-in.js';
 
 const OWNER = 'octo-org';
 const REPO = 'deployed';
-/** Octokit logs every failed request with console.error; several tests fail on purpose. */
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('GitHubStandIn deployments', () => {
   let standIn: GitHubStandIn;
@@ -14,7 +12,7 @@ describe('GitHubStandIn deployments', () => {
 
   beforeAll(async () => {
     standIn = await GitHubStandIn.start({ gitHost: '127.0.0.1' });
-    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: 'x', log: quiet });
+    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: 'x', log: quietLog });
     await standIn.createRepo(OWNER, REPO);
     await standIn.commit(OWNER, REPO, 'main', { 'README.md': '# deployed\n' }, 'Initial commit');
     sha = await standIn.commit(OWNER, REPO, 'main', { 'app.txt': 'v2\n' });
@@ -24,15 +22,8 @@ describe('GitHubStandIn deployments', () => {
     await standIn?.stop();
   });
 
-  /** Violations recorded while `action` ran. */
-  async function violationsDuring(action: () => Promise<unknown>): Promise<string[]> {
-    const before = standIn.violations.length;
-    await action();
-    return standIn.violations.slice(before);
-  }
-
   it('creates a deployment without checks and records it', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { status, data } = await octokit.rest.repos.createDeployment({
         owner: OWNER,
         repo: REPO,
@@ -75,7 +66,7 @@ describe('GitHubStandIn deployments', () => {
   it('records deployment statuses in order, with the environment URL', async () => {
     const [deployment] = standIn.deployments(OWNER, REPO);
     if (deployment === undefined) throw new Error('no deployment recorded');
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const progress = await octokit.rest.repos.createDeploymentStatus({
         owner: OWNER,
         repo: REPO,
@@ -129,7 +120,7 @@ describe('GitHubStandIn deployments', () => {
         auto_merge: false,
         required_contexts: ['ci/x'],
       });
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       await expect(create()).rejects.toMatchObject({
         status: 409,
         response: {
@@ -162,7 +153,7 @@ describe('GitHubStandIn deployments', () => {
   it('answers 422 for an invalid state and 404 for an unknown deployment', async () => {
     const [deployment] = standIn.deployments(OWNER, REPO);
     if (deployment === undefined) throw new Error('no deployment recorded');
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       await expect(
         octokit.rest.repos.createDeploymentStatus({ owner: OWNER, repo: REPO, deployment_id: deployment.id, state: 'bogus' as 'success' }),
       ).rejects.toMatchObject({ status: 422 });
@@ -175,7 +166,7 @@ describe('GitHubStandIn deployments', () => {
   });
 
   it('lists deployments newest first, filtered', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const all = await octokit.rest.repos.listDeployments({ owner: OWNER, repo: REPO });
       expect(all.data.map((d) => d.environment)).toEqual(['production', 'staging']);
       const staging = await octokit.rest.repos.listDeployments({ owner: OWNER, repo: REPO, environment: 'staging', sha });
@@ -187,7 +178,7 @@ describe('GitHubStandIn deployments', () => {
   });
 
   it('marks an earlier successful deployment of the environment inactive on a new success', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { data } = await octokit.rest.repos.createDeployment({
         owner: OWNER,
         repo: REPO,

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
-import { GitHubStandIn, type RepositoryRole } from '../support/github-stand-in.js';
+import { GitHubStandIn, type RepositoryRole, quietLog } from '../support/github-stand-in.js';
 
 const OWNER = 'octo-org';
 const REPO = 'people';
 const TOKEN = 'people-token';
-/** Octokit logs every failed request with console.error; several tests fail on purpose. */
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('GitHubStandIn pull requests, permissions and teams', () => {
   let standIn: GitHubStandIn;
@@ -16,7 +14,7 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
 
   beforeAll(async () => {
     standIn = await GitHubStandIn.start({ gitHost: '127.0.0.1', token: TOKEN });
-    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: TOKEN, log: quiet });
+    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: TOKEN, log: quietLog });
     await standIn.createRepo(OWNER, REPO);
     mainSha = await standIn.commit(OWNER, REPO, 'main', { 'README.md': '# people\n' }, 'Initial commit');
     headSha = await standIn.commit(OWNER, REPO, 'feature/x', { 'app.txt': 'x\n' });
@@ -26,16 +24,9 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
     await standIn?.stop();
   });
 
-  /** Violations recorded while `action` ran. */
-  async function violationsDuring(action: () => Promise<unknown>): Promise<string[]> {
-    const before = standIn.violations.length;
-    await action();
-    return standIn.violations.slice(before);
-  }
-
   it('returns a registered pull request with its head sha, valid against the description', async () => {
     standIn.addPullRequest(OWNER, REPO, { number: 7, headSha, headRef: 'feature/x', baseRef: 'main', user: 'alice' });
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { status, data } = await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 7 });
       expect(status).toBe(200);
       expect(data).toMatchObject({
@@ -63,7 +54,7 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
       user: 'mallory',
       headRepoFullName: 'mallory/people',
     });
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { data } = await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 8 });
       expect(data.head).toMatchObject({
         sha: headSha,
@@ -90,7 +81,7 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
   ])('reports role %s with legacy permission %s', async (role, permission) => {
     const user = `user-${role}`;
     standIn.setPermission(OWNER, REPO, user, role);
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: user });
       expect(data).toMatchObject({ permission, role_name: role, user: { login: user, role_name: role } });
       expect(data.user?.permissions).toMatchObject({ admin: role === 'admin', push: permission !== 'read', pull: true });
@@ -106,7 +97,7 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
   });
 
   it('answers "none" for a known user without access, and 404 for an unknown one', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       // alice is known as the author of pull request 7 but has no role.
       const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: 'alice' });
       expect(data).toMatchObject({ permission: 'none', role_name: 'none', user: { login: 'alice' } });
@@ -120,7 +111,7 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
   it('reports active team membership for members, 404 for others', async () => {
     standIn.addTeamMember(OWNER, 'deployers', 'carol');
     standIn.addTeamMember(OWNER, 'deployers', 'dave', 'maintainer');
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const carol = await octokit.rest.teams.getMembershipForUserInOrg({ org: OWNER, team_slug: 'deployers', username: 'carol' });
       expect(carol.data).toMatchObject({ role: 'member', state: 'active' });
       const dave = await octokit.rest.teams.getMembershipForUserInOrg({ org: OWNER, team_slug: 'deployers', username: 'dave' });

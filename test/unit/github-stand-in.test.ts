@@ -7,14 +7,12 @@ import { Webhooks } from '@octokit/webhooks';
 import { runGit } from '../support/github-stand-in/git.js';
 import { githubRoutes } from '../support/github-stand-in/openapi-document.js';
 import { OpenApiValidator } from '../support/github-stand-in/openapi-validator.js';
-import { GitHubStandIn } from '../support/github-stand-in.js';
+import { GitHubStandIn, quietLog } from '../support/github-stand-in.js';
 import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'octo-org';
 const REPO = 'widget';
 const TOKEN = 'test-token';
-/** Octokit logs every failed request with console.error; several tests fail on purpose. */
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const SPEC = 'steps:\n  - name: test\n    image: alpine:3.20\n    run: echo hello\n';
 
 describe('GitHubStandIn', () => {
@@ -24,7 +22,7 @@ describe('GitHubStandIn', () => {
 
   beforeAll(async () => {
     standIn = await GitHubStandIn.start({ gitHost: '127.0.0.1', token: TOKEN });
-    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: TOKEN, log: quiet });
+    octokit = new Octokit({ baseUrl: standIn.apiUrl, auth: TOKEN, log: quietLog });
     await standIn.createRepo(OWNER, REPO);
     await standIn.commit(OWNER, REPO, 'main', { 'README.md': '# widget\n' }, 'Initial commit');
     sha = await standIn.commit(OWNER, REPO, 'main', { '.buildspec.yml': SPEC, 'ci/run tests.sh': 'exit 0\n' });
@@ -34,13 +32,6 @@ describe('GitHubStandIn', () => {
     await standIn?.stop();
   });
 
-  /** Violations recorded while `action` ran. */
-  async function violationsDuring(action: () => Promise<unknown>): Promise<string[]> {
-    const before = standIn.violations.length;
-    await action();
-    return standIn.violations.slice(before);
-  }
-
   it('returns a full 40-character sha and keeps earlier files', async () => {
     expect(sha).toMatch(/^[0-9a-f]{40}$/);
     const { data } = await octokit.rest.repos.getContent({ owner: OWNER, repo: REPO, path: 'README.md', ref: sha });
@@ -48,7 +39,7 @@ describe('GitHubStandIn', () => {
   });
 
   it('records a status posted through Octokit, with no violations', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { status, data } = await octokit.rest.repos.createCommitStatus({
         owner: OWNER,
         repo: REPO,
@@ -77,7 +68,7 @@ describe('GitHubStandIn', () => {
   });
 
   it('lists statuses newest first', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { data } = await octokit.rest.repos.listCommitStatusesForRef({ owner: OWNER, repo: REPO, ref: 'main' });
       expect(data.map((s) => s.state)).toEqual(['success', 'pending']);
     });
@@ -85,7 +76,7 @@ describe('GitHubStandIn', () => {
   });
 
   it('serves the committed file through getContent, including paths with slashes and spaces', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const { data } = await octokit.rest.repos.getContent({ owner: OWNER, repo: REPO, path: '.buildspec.yml', ref: sha });
       if (Array.isArray(data) || data.type !== 'file') throw new Error('expected a file');
       expect(Buffer.from(data.content, 'base64').toString('utf8')).toBe(SPEC);
@@ -110,7 +101,7 @@ describe('GitHubStandIn', () => {
   });
 
   it('answers 422 for an invalid state, and records the invalid request', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       await expect(
         octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state: 'bogus' as 'success' }),
       ).rejects.toMatchObject({ status: 422 });
@@ -128,7 +119,7 @@ describe('GitHubStandIn', () => {
   });
 
   it('records a violation for a body that breaks the schema', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       const response = await fetch(`${standIn.apiUrl}/repos/${OWNER}/${REPO}/statuses/${sha}`, {
         method: 'POST',
         headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
@@ -167,7 +158,7 @@ describe('GitHubStandIn', () => {
   });
 
   it('records a violation and answers 404 for a route GitHub does not have', async () => {
-    const violations = await violationsDuring(async () => {
+    const violations = await standIn.violationsDuring(async () => {
       await expect(octokit.request('GET /repos/{owner}/{repo}/no-such-thing', { owner: OWNER, repo: REPO })).rejects.toMatchObject({
         status: 404,
       });
@@ -176,7 +167,7 @@ describe('GitHubStandIn', () => {
   });
 
   it('requires the token', async () => {
-    const anonymous = new Octokit({ baseUrl: standIn.apiUrl, log: quiet });
+    const anonymous = new Octokit({ baseUrl: standIn.apiUrl, log: quietLog });
     await expect(anonymous.rest.repos.getContent({ owner: OWNER, repo: REPO, path: 'README.md' })).rejects.toMatchObject({
       status: 401,
     });
