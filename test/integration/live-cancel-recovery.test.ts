@@ -107,6 +107,20 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       expect(await finalStatus(second, 'slipway/test')).toMatchObject({ state: 'success' });
     });
 
+    it('cancels the build of a pull request that is closed', async () => {
+      const slow = 'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\n';
+      const sha = await standIn.commit(OWNER, REPO, 'pr-78', { '.buildspec.yml': slow });
+      const deliver = async (action: string) => {
+        const body = JSON.stringify(pullRequestPayload({ owner: OWNER, repo: REPO, action, number: 78, headSha: sha, baseRef: 'master' }));
+        return fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('pull_request', body, WEBHOOK_SECRET, `live-${++deliveries}`), body });
+      };
+      const { build } = (await (await deliver('opened')).json()) as { build: string };
+      await eventually('the build to start', async () => ((await slipway.store.log(build, 'slow')).length > 0 ? true : undefined), 60_000);
+      const closed = await deliver('closed');
+      expect(await closed.json()).toEqual({ cancelled: build, reason: 'pull request #78 was closed' });
+      expect(await finalStatus(sha, 'slipway/test')).toMatchObject({ state: 'error', description: 'Cancelled: pull request #78 was closed' });
+    });
+
     it('supersedes the older build of a branch when a newer commit is pushed', async () => {
       const slow = 'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\n';
       const older = await push('feature', slow);
