@@ -1,8 +1,8 @@
+import { isFinal } from '../core/build/types.js';
 import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { Backend } from './backend/types.js';
 
-const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
 
 /**
  * Removes what is left on the engine of builds that are over (or unknown to Slipway): what a
@@ -12,7 +12,7 @@ export async function reap(backend: Backend, store: BuildStore, logger: Logger):
   const reaped: string[] = [];
   for (const buildId of await backend.buildsPresent()) {
     const record = await store.get(buildId);
-    if (record && !FINAL.has(record.state)) continue;
+    if (record && !isFinal(record.state)) continue;
     await backend.teardownBuild(buildId);
     reaped.push(buildId);
   }

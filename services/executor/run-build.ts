@@ -1,6 +1,6 @@
 import type { StageRecord } from '../core/build/record.js';
 import { recordForPlan } from '../core/build/record-for-plan.js';
-import type { RunState } from '../core/build/types.js';
+import { isFinal, type RunState } from '../core/build/types.js';
 import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
@@ -13,7 +13,6 @@ import type { RuntimeDeps } from './runtime-deps.js';
 
 export type { RuntimeDeps } from './runtime-deps.js';
 
-const FINAL: ReadonlySet<RunState> = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
 
 /**
  * Runs a plan: checkout, then the stages in order, the steps of a stage in parallel (after
@@ -28,7 +27,7 @@ const FINAL: ReadonlySet<RunState> = new Set(['success', 'failure', 'error', 'sk
 export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: AbortSignal; supersede?: AbortSignal } = {}): Promise<RunState> {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const record = (await deps.store.get(plan.buildId)) ?? recordForPlan(plan, now());
-  if (FINAL.has(record.state)) return record.state;
+  if (isFinal(record.state)) return record.state;
   const build: BuildResources = { buildId: plan.buildId, network: plan.network, volume: plan.volume };
   const save = () => deps.store.put(record);
   const timeout = AbortSignal.timeout(plan.timeoutMs);
@@ -82,7 +81,7 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
       checkout.kind === 'success' ? undefined : { stage: 'checkout', state: checkout.kind === 'cancelled' ? 'cancelled' : 'error' };
     for (const stage of plan.stages) {
       const rec = record.stages.find((s) => s.name === stage.name)!;
-      if (FINAL.has(rec.state) && rec.state !== 'skipped') {
+      if (isFinal(rec.state) && rec.state !== 'skipped') {
         if (rec.state !== 'success') blocked = { stage: stageLabel(stage), state: rec.state as 'failure' | 'error' | 'cancelled' };
         continue;
       }
@@ -106,8 +105,7 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
       // Only a deploy that started is a deployment on GitHub (not one refused before it ran).
       if (rec.state === 'running') await reportDeployment(stage, event, deps);
       rec.state = event.state === 'refused' ? 'failure' : (event.state as RunState);
-      if (event.state === 'refused') blocked = { stage: stageLabel(stage), state: 'failure' };
-      if (event.state === 'failure' || event.state === 'error' || event.state === 'cancelled') blocked = { stage: stageLabel(stage), state: event.state };
+      if (rec.state === 'failure' || rec.state === 'error' || rec.state === 'cancelled') blocked = { stage: stageLabel(stage), state: rec.state };
       await save();
       await deps.report(event);
     }
@@ -201,7 +199,7 @@ async function skipStage(
   const cancelled = blocked.state === 'cancelled';
   rec.state = cancelled ? 'cancelled' : 'skipped';
   rec.description = cancelled ? cancelReason : `not run: ${blocked.stage} ${blocked.state === 'failure' ? 'failed' : 'had an error'}`;
-  for (const step of rec.steps) if (!FINAL.has(step.state)) step.state = rec.state;
+  for (const step of rec.steps) if (!isFinal(step.state)) step.state = rec.state;
   await save();
   await deps.report(
     cancelled

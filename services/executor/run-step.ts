@@ -1,3 +1,4 @@
+import { isFinal } from '../core/build/types.js';
 import type { StepRecord } from '../core/build/record.js';
 import { serviceName } from '../core/plan/naming.js';
 import type { PlanStep } from '../core/plan/types.js';
@@ -5,7 +6,6 @@ import type { LogLine } from '../shared/build-store.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
-const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
 
 /** What one step needs from the build it belongs to. */
 export interface StepContext {
@@ -29,7 +29,7 @@ export interface StepContext {
  * (an executor restarted) is attached to, not started twice.
  */
 export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext): Promise<StepOutcome> {
-  if (FINAL.has(rec.state)) return recordedOutcome(rec);
+  if (isFinal(rec.state)) return recordedOutcome(rec);
   const refused = refusedHostAccess(step);
   if (refused) return finish(rec, { kind: 'error', reason: refused }, ctx);
   const missing = step.secrets.filter((name) => !ctx.secrets.has(name));

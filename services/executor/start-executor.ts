@@ -1,3 +1,4 @@
+import { isFinal } from '../core/build/types.js';
 import { Queue, type Job } from 'bullmq';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
@@ -139,7 +140,7 @@ async function giveUp(job: Job<BuildJob>, err: Error, store: BuildStore, report:
   try {
     for (const stage of plan.stages) {
       const rec = record?.stages.find((s) => s.name === stage.name);
-      if (rec && ['success', 'failure', 'error', 'skipped', 'cancelled'].includes(rec.state)) continue;
+      if (rec && isFinal(rec.state)) continue;
       if (rec) rec.state = 'error';
       await report({ stage: stageLabel(stage), state: 'error', reason });
     }

@@ -1,3 +1,4 @@
+import { isFinal } from '../core/build/types.js';
 import Router from '@koa/router';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -25,7 +26,6 @@ export interface ApiDeps {
   cloneUrlRewrite: CloneUrlRewrite;
 }
 
-const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
 
 /** Slipway's API: builds and their logs (what statuses link to), live logs, cancellation. */
 export function apiRouter(deps: ApiDeps): Router {
@@ -72,7 +72,7 @@ export function apiRouter(deps: ApiDeps): Router {
     const id = ctx.params.id!;
     const build = await store.get(id);
     if (!build) return notFound(ctx, `no build ${id}`);
-    if (FINAL.has(build.state)) {
+    if (isFinal(build.state)) {
       ctx.status = 409;
       ctx.body = { error: `build ${id} is already over (${build.state})` };
       return;

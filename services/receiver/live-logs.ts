@@ -1,3 +1,4 @@
+import { isFinal } from '../core/build/types.js';
 import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { Context } from 'koa';
@@ -34,7 +35,6 @@ export class LiveLogHub {
   }
 }
 
-const FINAL = new Set(['success', 'failure', 'error', 'skipped', 'cancelled']);
 
 /**
  * `GET /builds/:id/steps/:step/log/stream`: Server-Sent Events. Each log line is an event
@@ -84,5 +84,5 @@ export async function streamLog(ctx: Context, store: BuildStore, hub: LiveLogHub
   ready = true;
   for (const message of pending.splice(0)) deliver(message);
   const state = await stepState();
-  if (state && FINAL.has(state)) end(state);
+  if (state && isFinal(state)) end(state);
 }

@@ -30,3 +30,10 @@ export interface BuildRequest {
 
 /** A build's outcome, and that of each stage and step. */
 export type RunState = 'queued' | 'waiting' | 'running' | 'success' | 'failure' | 'error' | 'skipped' | 'cancelled';
+
+/** The states a build, stage or step never leaves. */
+export const FINAL_STATES: ReadonlySet<string> = new Set<RunState>(['success', 'failure', 'error', 'skipped', 'cancelled']);
+
+export function isFinal(state: string): boolean {
+  return FINAL_STATES.has(state);
+}
