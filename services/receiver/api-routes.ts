@@ -13,6 +13,7 @@ import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { JOB_OPTIONS, safeJobId, type ApprovalJob, type RequestJob } from '../shared/queues.js';
 import { buildPage, dashboardPage } from './dashboard.js';
 import { streamLog, type LiveLogHub } from './live-logs.js';
+import { readBody } from './read-body.js';
 
 export interface ApiDeps {
   store: BuildStore;
@@ -119,11 +120,11 @@ export function apiRouter(deps: ApiDeps): Router {
   return router;
 }
 
+/** The request's JSON body; undefined when it is not JSON or larger than an API request ever needs (64 KiB). */
 async function readJson(ctx: Context): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  const text = await readBody(ctx, 64 * 1024);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
   } catch {
     return undefined;
   }

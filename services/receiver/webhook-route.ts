@@ -2,6 +2,7 @@ import { Webhooks } from '@octokit/webhooks';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { cancelLatest } from '../shared/cancel.js';
+import { readBody } from './read-body.js';
 import type { Context } from 'koa';
 import { buildIdFor } from '../core/plan/naming.js';
 import { mapEvent, type CloneUrlRewrite } from '../core/trigger/map-event.js';
@@ -30,7 +31,7 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
     const event = ctx.get('x-github-event');
     const delivery = ctx.get('x-github-delivery');
     const signature = ctx.get('x-hub-signature-256');
-    const body = await readBody(ctx);
+    const body = await readBody(ctx, MAX_BODY);
     if (body === undefined) return reply(ctx, 413, { error: `body larger than ${MAX_BODY} bytes` });
     if (!signature) return reply(ctx, 401, { error: 'missing X-Hub-Signature-256 header' });
     if (!(await verify(webhooks, body, signature))) {
@@ -95,15 +96,4 @@ async function verify(webhooks: Webhooks, body: string, signature: string): Prom
   } catch {
     return false;
   }
-}
-
-async function readBody(ctx: Context): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
