@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { recordForPlan } from '../core/build/record-for-plan.js';
-import type { BuildRequest } from '../core/build/types.js';
+import { recordForPlan } from '../core/builds/record-for-plan.js';
+import type { BuildRequest } from '../core/builds/types.js';
 import { commandScript, compilePlan } from '../core/plan/compile-plan.js';
-import { formatIssues } from '../core/spec/format-issues.js';
+import { formatIssues } from '../core/buildspec/format-issues.js';
 import { stageStatus } from '../core/status/stage-status.js';
 import { SwarmBackend } from '../executor/backend/swarm-backend.js';
 import { runBuild } from '../executor/run-build.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compilePlan } from '../core/plan/compile-plan.js';
 import { apiCommand } from './api-commands.js';
 import { runLocal } from './run-local.js';
-import { formatIssues } from '../core/spec/format-issues.js';
+import { formatIssues } from '../core/buildspec/format-issues.js';
 import { startApprover } from '../approver/start-approver.js';
 import { startExecutor } from '../executor/start-executor.js';
 import { startPlanner } from '../planner/start-planner.js';

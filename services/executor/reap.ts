@@ -1,4 +1,4 @@
-import { isFinal } from '../core/build/types.js';
+import { isFinal } from '../core/builds/types.js';
 import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { Backend } from './backend/types.js';

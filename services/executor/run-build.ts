@@ -1,6 +1,6 @@
-import type { StageRecord } from '../core/build/record.js';
-import { recordForPlan } from '../core/build/record-for-plan.js';
-import { isFinal, type RunState } from '../core/build/types.js';
+import type { StageRecord } from '../core/builds/record.js';
+import { recordForPlan } from '../core/builds/record-for-plan.js';
+import { isFinal, type RunState } from '../core/builds/types.js';
 import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';

@@ -1,5 +1,5 @@
-import { isFinal } from '../core/build/types.js';
-import type { StepRecord } from '../core/build/record.js';
+import { isFinal } from '../core/builds/types.js';
+import type { StepRecord } from '../core/builds/record.js';
 import { serviceName } from '../core/plan/naming.js';
 import type { PlanStep } from '../core/plan/types.js';
 import type { LogLine } from '../shared/build-store.js';

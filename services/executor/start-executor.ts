@@ -1,4 +1,4 @@
-import { isFinal } from '../core/build/types.js';
+import { isFinal } from '../core/builds/types.js';
 import { Queue, type Job } from 'bullmq';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';

@@ -1,9 +1,9 @@
-import { isFinal } from '../core/build/types.js';
+import { isFinal } from '../core/builds/types.js';
 import Router from '@koa/router';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
-import type { BuildRecord, StepRecord } from '../core/build/record.js';
+import type { BuildRecord, StepRecord } from '../core/builds/record.js';
 import type { BuildStore, LogLine } from '../shared/build-store.js';
 import { requestCancel } from '../shared/cancel.js';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-import type { BuildRecord, StepRecord } from '../core/build/record.js';
+import type { BuildRecord, StepRecord } from '../core/builds/record.js';
 
 /** Escapes text for HTML. */
 function h(text: unknown): string {

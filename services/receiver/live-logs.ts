@@ -1,4 +1,4 @@
-import { isFinal } from '../core/build/types.js';
+import { isFinal } from '../core/builds/types.js';
 import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { Context } from 'koa';

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { approvalState, describeApprovers, type ApprovalState } from '../core/approval/approval.js';
 import type { Plan, PlanEnvironment } from '../core/plan/types.js';
-import { formatDuration } from '../core/spec/parse-duration.js';
+import { formatDuration } from '../core/buildspec/parse-duration.js';
 import type { ApprovalStore } from './approval-store.js';
 import { JOB_OPTIONS, type ApprovalJob } from './queues.js';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BuildRecord } from '../core/build/record.js';
+import type { BuildRecord } from '../core/builds/record.js';
 
 /** One line of a step's output. */
 export interface LogLine {

@@ -1,7 +1,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { request } from '@octokit/request';
 import { Octokit } from '@octokit/rest';
-import type { RepoRef } from '../core/build/types.js';
+import type { RepoRef } from '../core/builds/types.js';
 import type { CommitStatus } from '../core/status/types.js';
 import type { Logger } from './logger.js';
 

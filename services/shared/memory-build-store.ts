@@ -1,4 +1,4 @@
-import type { BuildRecord } from '../core/build/record.js';
+import type { BuildRecord } from '../core/builds/record.js';
 import type { BuildStore, LogLine } from './build-store.js';
 
 /** A build store in memory, for `slipway run`: no Redis, and every appended line handed to `onLines`. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BuildRequest } from '../core/build/types.js';
+import type { BuildRequest } from '../core/builds/types.js';
 import type { Plan } from '../core/plan/types.js';
 import type { CommitStatus } from '../core/status/types.js';
 import type { JobsOptions } from 'bullmq';

@@ -1,5 +1,5 @@
-import type { RepoRef } from '../core/build/types.js';
-import type { SpecPolicy } from '../core/spec/types.js';
+import type { RepoRef } from '../core/builds/types.js';
+import type { SpecPolicy } from '../core/buildspec/types.js';
 import { readJsonSetting } from './config.js';
 
 /** What each repository's spec may do; see SpecPolicy. */

@@ -1,4 +1,4 @@
-import type { RepoRef } from '../core/build/types.js';
+import type { RepoRef } from '../core/builds/types.js';
 import { ConfigError, readJsonSetting } from './config.js';
 
 /** The operator's secrets: values by name, for every repository or for one. Never read from a repository. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSpecParser, type SpecParser } from '../core/spec/parse-spec.js';
+import { createSpecParser, type SpecParser } from '../core/buildspec/parse-spec.js';
 import { projectRoot } from './project-root.js';
 
 let parser: SpecParser | undefined;

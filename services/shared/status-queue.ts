@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { RepoRef } from '../core/build/types.js';
+import type { RepoRef } from '../core/builds/types.js';
 import { slug } from '../core/plan/naming.js';
 import { stageStatus, type StatusLinks } from '../core/status/stage-status.js';
 import type { SpecEvent, StageEvent } from '../core/status/types.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
-import { recordForPlan } from '../../services/core/build/record-for-plan.js';
+import { recordForPlan } from '../../services/core/builds/record-for-plan.js';
 import type { Plan } from '../../services/core/plan/types.js';
 import type { StageEvent } from '../../services/core/status/types.js';
 import { LABEL, SwarmBackend } from '../../services/executor/backend/swarm-backend.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
-import { recordForPlan } from '../../services/core/build/record-for-plan.js';
+import { recordForPlan } from '../../services/core/builds/record-for-plan.js';
 import { LABEL, SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
 import { reap } from '../../services/executor/reap.js';
 import { RedisBuildStore } from '../../services/shared/build-store.js';

@@ -1,4 +1,4 @@
-import type { BuildRequest } from '../../services/core/build/types.js';
+import type { BuildRequest } from '../../services/core/builds/types.js';
 import { commandScript, stepDefaults, WORKSPACE } from '../../services/core/plan/compile-plan.js';
 import { buildIdFor, buildObjectNames, slug } from '../../services/core/plan/naming.js';
 import type { Plan, PlanStage, PlanStep } from '../../services/core/plan/types.js';

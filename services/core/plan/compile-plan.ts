@@ -1,8 +1,8 @@
-import type { BuildRequest } from '../build/types.js';
-import { branchOf, environmentsOf, servicesOf, stepsOf } from '../spec/spec-parts.js';
-import { parseDuration } from '../spec/parse-duration.js';
-import type { BuildSpec, SpecEnvironment, SpecStep, StageName } from '../spec/types.js';
-import { STAGES } from '../spec/types.js';
+import type { BuildRequest } from '../builds/types.js';
+import { branchOf, environmentsOf, servicesOf, stepsOf } from '../buildspec/spec-parts.js';
+import { parseDuration } from '../buildspec/parse-duration.js';
+import type { BuildSpec, SpecEnvironment, SpecStep, StageName } from '../buildspec/types.js';
+import { STAGES } from '../buildspec/types.js';
 import { commandScript, compileSidecar, compileStep, lockClaims, shellQuote, type StepContext } from './compile-step.js';
 import { matchesWhen } from './match-when.js';
 import { buildIdFor, buildObjectNames } from './naming.js';

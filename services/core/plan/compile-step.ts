@@ -1,9 +1,9 @@
-import { combinationName, interpolateMatrix, matrixCombinations, matrixEnvName } from '../spec/expand-matrix.js';
-import { normaliseArtifact } from '../spec/lint-step.js';
-import { parseDuration } from '../spec/parse-duration.js';
-import { parseMemory } from '../spec/parse-memory.js';
-import { parseMount } from '../spec/safety-rules.js';
-import type { SpecDefaults, SpecEnv, SpecHostAccess, SpecLock, SpecSidecar, SpecStep, StageName } from '../spec/types.js';
+import { combinationName, interpolateMatrix, matrixCombinations, matrixEnvName } from '../buildspec/expand-matrix.js';
+import { normaliseArtifact } from '../buildspec/lint-step.js';
+import { parseDuration } from '../buildspec/parse-duration.js';
+import { parseMemory } from '../buildspec/parse-memory.js';
+import { parseMount } from '../buildspec/safety-rules.js';
+import type { SpecDefaults, SpecEnv, SpecHostAccess, SpecLock, SpecSidecar, SpecStep, StageName } from '../buildspec/types.js';
 import { uniqueKey } from './naming.js';
 import type { LockClaim, PlanHostAccess, PlanSidecar, PlanStep } from './types.js';
 

@@ -1,6 +1,6 @@
-import type { BuildRequest } from '../build/types.js';
-import { branchOf } from '../spec/spec-parts.js';
-import type { SpecWhen } from '../spec/types.js';
+import type { BuildRequest } from '../builds/types.js';
+import { branchOf } from '../buildspec/spec-parts.js';
+import type { SpecWhen } from '../buildspec/types.js';
 
 /**
  * Whether a step with this `when` belongs in the plan of this request: the request's event

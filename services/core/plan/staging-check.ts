@@ -1,6 +1,6 @@
-import type { BuildRequest } from '../build/types.js';
-import { environmentsOf } from '../spec/spec-parts.js';
-import type { BuildSpec } from '../spec/types.js';
+import type { BuildRequest } from '../builds/types.js';
+import { environmentsOf } from '../buildspec/spec-parts.js';
+import type { BuildSpec } from '../buildspec/types.js';
 
 /** The environment whose deploys prove a commit before it is promoted. */
 export const STAGING = 'staging';

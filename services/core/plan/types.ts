@@ -1,5 +1,5 @@
-import type { BuildRequest } from '../build/types.js';
-import type { StageName } from '../spec/types.js';
+import type { BuildRequest } from '../builds/types.js';
+import type { StageName } from '../buildspec/types.js';
 
 /** A named lock (capacity 1) or a slot of a named pool (capacity > 1), held while a step or deploy runs. */
 export interface LockClaim {

@@ -1,4 +1,4 @@
-import type { BuildRequest } from '../build/types.js';
+import type { BuildRequest } from '../builds/types.js';
 import { rewriteCloneUrl, type CloneUrlRewrite } from './map-event.js';
 
 /** What `POST /builds` (and `slipway trigger`) asks for. */

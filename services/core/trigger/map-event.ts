@@ -1,4 +1,4 @@
-import type { BuildRequest } from '../build/types.js';
+import type { BuildRequest } from '../builds/types.js';
 
 /** What the receiver does with one delivery. */
 export type TriggerDecision =

@@ -81,7 +81,7 @@ describe('/approve and /reject comments', () => {
 
 describe('formatDuration', () => {
   it('writes durations the way specs do', async () => {
-    const { formatDuration, parseDuration } = await import('../../../services/core/spec/parse-duration.js');
+    const { formatDuration, parseDuration } = await import('../../../services/core/buildspec/parse-duration.js');
     expect([3_000, 90_000, 5_400_000, 86_400_000, 0].map(formatDuration)).toEqual(['3s', '1m30s', '1h30m', '24h', '0s']);
     expect(parseDuration(formatDuration(5_430_000))).toBe(5_430_000);
   });

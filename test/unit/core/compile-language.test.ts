@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import type { BuildRequest } from '../../../services/core/build/types.js';
+import type { BuildRequest } from '../../../services/core/builds/types.js';
 import { compilePlan } from '../../../services/core/plan/compile-plan.js';
 import { globToRegExp, matchesWhen } from '../../../services/core/plan/match-when.js';
 import type { Plan, PlanStep } from '../../../services/core/plan/types.js';
-import type { SpecPolicy } from '../../../services/core/spec/types.js';
+import type { SpecPolicy } from '../../../services/core/buildspec/types.js';
 import { lines, REQUEST, specParser } from './support.js';
 
 const OPTIONS = { gitImage: 'slipway/git:1' };

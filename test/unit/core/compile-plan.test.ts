@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { commandScript, compilePlan, shellQuote, WORKSPACE } from '../../../services/core/plan/compile-plan.js';
 import { buildIdFor, buildObjectNames, serviceName, slug } from '../../../services/core/plan/naming.js';
 import type { Plan } from '../../../services/core/plan/types.js';
-import type { BuildSpec, SpecStep } from '../../../services/core/spec/types.js';
+import type { BuildSpec, SpecStep } from '../../../services/core/buildspec/types.js';
 import { lines, REQUEST, specParser } from './support.js';
 
 const OPTIONS = { gitImage: 'slipway/git:1' };

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import type { BuildRequest } from '../../../services/core/build/types.js';
+import type { BuildRequest } from '../../../services/core/builds/types.js';
 import { compilePlan } from '../../../services/core/plan/compile-plan.js';
-import type { SpecPolicy } from '../../../services/core/spec/types.js';
+import type { SpecPolicy } from '../../../services/core/buildspec/types.js';
 import { REQUEST, ROOT, specParser } from './support.js';
 
 /**

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { formatIssue, formatIssues } from '../../../services/core/spec/format-issues.js';
-import { lineColumn } from '../../../services/core/spec/locate-yaml.js';
-import { closest, MAX_SPEC_BYTES } from '../../../services/core/spec/parse-spec.js';
-import type { SpecIssue, SpecResult } from '../../../services/core/spec/types.js';
+import { formatIssue, formatIssues } from '../../../services/core/buildspec/format-issues.js';
+import { lineColumn } from '../../../services/core/buildspec/locate-yaml.js';
+import { closest, MAX_SPEC_BYTES } from '../../../services/core/buildspec/parse-spec.js';
+import type { SpecIssue, SpecResult } from '../../../services/core/buildspec/types.js';
 import { lines, ROOT, specParser } from './support.js';
 
 const parse = (text: string): SpecResult => specParser()(text);
@@ -246,7 +246,7 @@ describe('schema errors', () => {
     expect(issuesOf('just a string\n')).toEqual([{ path: '', message: 'must be object' }]);
   });
 
-  // Bug: findKey (services/core/spec/locate-yaml.ts:87-93) searches the whole remaining text for
+  // Bug: findKey (services/core/buildspec/locate-yaml.ts:87-93) searches the whole remaining text for
   // the first `image:` after the start of the step, so text inside a string value or a nested
   // mapping that precedes the real key is reported instead of the key.
   it('points at the key itself, not at the same word inside an earlier command string', () => {
@@ -316,7 +316,7 @@ describe('checks beyond the schema', () => {
     expect(parse(text).ok).toBe(true);
   });
 
-  // Bug: services/core/spec/parse-spec.ts:39-40 returns semanticIssues() unsorted; they come out
+  // Bug: services/core/buildspec/parse-spec.ts:39-40 returns semanticIssues() unsorted; they come out
   // in stage order (test, e2e, deploy), not in the order of the file, unlike schema issues.
   it('sorts duplicate-name issues by position when the stages are written in another order', () => {
     const text = lines(

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { combinationName, matrixCombinations, matrixEnvName, matrixProblems } from '../../../services/core/spec/expand-matrix.js';
-import { createSpecParser } from '../../../services/core/spec/parse-spec.js';
-import { parseDuration } from '../../../services/core/spec/parse-duration.js';
-import { parseMemory } from '../../../services/core/spec/parse-memory.js';
-import type { SpecIssue, SpecPolicy, SpecResult } from '../../../services/core/spec/types.js';
+import { combinationName, matrixCombinations, matrixEnvName, matrixProblems } from '../../../services/core/buildspec/expand-matrix.js';
+import { createSpecParser } from '../../../services/core/buildspec/parse-spec.js';
+import { parseDuration } from '../../../services/core/buildspec/parse-duration.js';
+import { parseMemory } from '../../../services/core/buildspec/parse-memory.js';
+import type { SpecIssue, SpecPolicy, SpecResult } from '../../../services/core/buildspec/types.js';
 import { lines, ROOT, specParser } from './support.js';
 
 const parse = (text: string, policy?: SpecPolicy): SpecResult => specParser()(text, policy);

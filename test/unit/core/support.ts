@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BuildRequest } from '../../../services/core/build/types.js';
-import { createSpecParser, type SpecParser } from '../../../services/core/spec/parse-spec.js';
+import type { BuildRequest } from '../../../services/core/builds/types.js';
+import { createSpecParser, type SpecParser } from '../../../services/core/buildspec/parse-spec.js';
 
 /** The repository root (where package.json and schemas/ are). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compilePlan } from '../../../services/core/plan/compile-plan.js';
 import { stageStatus } from '../../../services/core/status/stage-status.js';
 import { mapEvent } from '../../../services/core/trigger/map-event.js';
-import { createSpecParser } from '../../../services/core/spec/parse-spec.js';
+import { createSpecParser } from '../../../services/core/buildspec/parse-spec.js';
 import { examplePayload, pushPayload } from '../../support/webhook-payloads.js';
 
 const parse = createSpecParser(JSON.parse(readFileSync('schemas/buildspec.schema.json', 'utf8')) as object);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { recordForPlan } from '../../../services/core/build/record-for-plan.js';
+import { recordForPlan } from '../../../services/core/builds/record-for-plan.js';
 import type { Plan } from '../../../services/core/plan/types.js';
 import type { StageEvent } from '../../../services/core/status/types.js';
 import { FakeBackend } from '../../../services/executor/backend/fake-backend.js';

@@ -1,5 +1,5 @@
 import type { ApprovalRequest } from '../approval/approval.js';
-import type { SpecIssue } from '../spec/types.js';
+import type { SpecIssue } from '../buildspec/types.js';
 import type { BuildRequest, RunState } from './types.js';
 
 /** One step's progress, as shown by the API. */
