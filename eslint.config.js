@@ -1,6 +1,17 @@
 import tseslint from 'typescript-eslint';
 
-const io = ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:child_process', 'fs', 'net', 'http', 'child_process'];
+const io = [
+  'node:fs',
+  'node:fs/promises',
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:child_process',
+  'fs',
+  'net',
+  'http',
+  'child_process',
+];
 const adapters = ['dockerode', 'ioredis', 'bullmq', 'koa', '@koa/router', '@octokit/rest', '@octokit/webhooks'];
 
 export default tseslint.config(
@@ -11,7 +22,10 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // Only the backends talk to Docker.
-      'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'only services/executor/backend/ may import dockerode' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'dockerode', message: 'only services/executor/backend/ may import dockerode' }] },
+      ],
     },
   },
   {
@@ -21,8 +35,23 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [...io, ...adapters].map((name) => ({ name, message: 'services/core is pure: do I/O in an adapter and pass values in' })),
-          patterns: [{ group: ['**/shared/**', '**/receiver/**', '**/planner/**', '**/executor/**', '**/reporter/**', '**/cli/**'], message: 'core imports nothing but core' }],
+          paths: [...io, ...adapters].map((name) => ({
+            name,
+            message: 'services/core is pure: do I/O in an adapter and pass values in',
+          })),
+          patterns: [
+            {
+              group: [
+                '**/shared/**',
+                '**/receiver/**',
+                '**/planner/**',
+                '**/executor/**',
+                '**/reporter/**',
+                '**/cli/**',
+              ],
+              message: 'core imports nothing but core',
+            },
+          ],
         },
       ],
     },

@@ -16,13 +16,22 @@ const record = (what: string, value: string, target = '') => {
   rows.push([what, value, target]);
   process.stdout.write(`${what.padEnd(48)} ${value.padEnd(28)} ${target}\n`);
 };
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function specBench(): Promise<void> {
   const text = readFileSync(join(projectRoot(), '.buildspec.example.yml'), 'utf8');
   const parse = specParser();
-  const request = { id: 'bench', event: 'push', repo: { owner: 'a', name: 'b' }, sha: 'c'.repeat(40), ref: 'refs/heads/master', cloneUrl: 'x', sender: 'd' };
+  const request = {
+    id: 'bench',
+    event: 'push',
+    repo: { owner: 'a', name: 'b' },
+    sha: 'c'.repeat(40),
+    ref: 'refs/heads/master',
+    cloneUrl: 'x',
+    sender: 'd',
+  };
   for (let i = 0; i < 200; i++) parse(text);
   const n = 2_000;
   const start = process.hrtime.bigint();
@@ -42,7 +51,16 @@ async function serviceBench(): Promise<void> {
   try {
     // Webhook answer time: a push that starts nothing Slipway waits on (its build is ignored by the planner later).
     const latencies: number[] = [];
-    const body = JSON.stringify(pushPayload({ owner: 'bench', repo: 'app', cloneUrl: 'https://github.com/bench/app.git', branch: 'master', before: '0'.repeat(40), after: 'f'.repeat(40) }));
+    const body = JSON.stringify(
+      pushPayload({
+        owner: 'bench',
+        repo: 'app',
+        cloneUrl: 'https://github.com/bench/app.git',
+        branch: 'master',
+        before: '0'.repeat(40),
+        after: 'f'.repeat(40),
+      }),
+    );
     for (let i = 0; i < 300; i++) {
       const headers = signedHeaders('push', body, WEBHOOK_SECRET, `bench-${i}`);
       const t = performance.now();
@@ -55,13 +73,31 @@ async function serviceBench(): Promise<void> {
     record('webhook → 202, p99', ms(pct(latencies, 99)), '< 100 ms (GitHub waits 10 s)');
 
     // Live log latency and a one-step build's wall time, through the real swarm.
-    const spec = 'test:\n  - name: ticker\n    image: slipway/busybox:1\n    commands:\n      - for i in $(seq 1 40); do echo "tick $i"; sleep 0.1; done\n';
+    const spec =
+      'test:\n  - name: ticker\n    image: slipway/busybox:1\n    commands:\n      - for i in $(seq 1 40); do echo "tick $i"; sleep 0.1; done\n';
     const sha = await standIn.commit('bench', 'app', 'master', { '.buildspec.yml': spec });
-    const push = JSON.stringify(pushPayload({ owner: 'bench', repo: 'app', cloneUrl: 'https://github.com/bench/app.git', branch: 'master', before: '0'.repeat(40), after: sha }));
+    const push = JSON.stringify(
+      pushPayload({
+        owner: 'bench',
+        repo: 'app',
+        cloneUrl: 'https://github.com/bench/app.git',
+        branch: 'master',
+        before: '0'.repeat(40),
+        after: sha,
+      }),
+    );
     const t0 = performance.now();
-    const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('push', push, WEBHOOK_SECRET, 'bench-build'), body: push });
+    const res = await fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', push, WEBHOOK_SECRET, 'bench-build'),
+      body: push,
+    });
     const { build } = (await res.json()) as { build: string };
-    await eventually('the build to be planned', async () => ((await fetch(`${slipway.url}/builds/${build}`)).ok ? true : undefined), 180_000);
+    await eventually(
+      'the build to be planned',
+      async () => ((await fetch(`${slipway.url}/builds/${build}`)).ok ? true : undefined),
+      180_000,
+    );
     const stream = await fetch(`${slipway.url}/builds/${build}/steps/ticker/log/stream`);
     const lags: number[] = [];
     let buffer = '';
@@ -79,11 +115,19 @@ async function serviceBench(): Promise<void> {
     lags.sort((a, b) => a - b);
     record(`live log: line printed → SSE client (${lags.length} lines), p50`, ms(pct(lags, 50)), '');
     record('live log, max', ms(lags.at(-1) ?? NaN), '< 500 ms');
-    await eventually('the final status', () => {
-      const s = standIn.latestStatus('bench', 'app', sha, 'slipway/test');
-      return s && s.state !== 'pending' ? s : undefined;
-    }, 120_000);
-    record('one-step build (4 s of work): webhook → final status', `${((performance.now() - t0) / 1000).toFixed(1)} s`, 'work + < 5 s overhead');
+    await eventually(
+      'the final status',
+      () => {
+        const s = standIn.latestStatus('bench', 'app', sha, 'slipway/test');
+        return s && s.state !== 'pending' ? s : undefined;
+      },
+      120_000,
+    );
+    record(
+      'one-step build (4 s of work): webhook → final status',
+      `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      'work + < 5 s overhead',
+    );
   } finally {
     await slipway.close();
     await standIn.stop();

@@ -57,34 +57,59 @@ async function main(): Promise<number> {
     await standIn.stop();
   };
   try {
-    await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 15_000, `Slipway to listen (see ${logDir}/server.log)`);
+    await waitFor(
+      async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true,
+      15_000,
+      `Slipway to listen (see ${logDir}/server.log)`,
+    );
     say(`Slipway listening at ${url} (logs: ${logDir}/server.log, executor.log)`);
 
-    const payload = pushPayload({ owner: OWNER, repo: REPO, cloneUrl: `https://github.com/${OWNER}/${REPO}.git`, branch: 'master', before: '0'.repeat(40), after: sha });
+    const payload = pushPayload({
+      owner: OWNER,
+      repo: REPO,
+      cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
+      branch: 'master',
+      before: '0'.repeat(40),
+      after: sha,
+    });
     const body = JSON.stringify(payload);
-    const res = await fetch(`${url}/webhooks`, { method: 'POST', headers: signedHeaders('push', body, SECRET, crypto.randomUUID()), body });
+    const res = await fetch(`${url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, SECRET, crypto.randomUUID()),
+      body,
+    });
     const answer = (await res.json()) as { build?: string };
     say(`delivered a signed push webhook: HTTP ${res.status} ${JSON.stringify(answer)}`);
 
     const seen = new Set<string>();
-    await waitFor(async () => {
-      for (const s of standIn.statuses(OWNER, REPO, sha)) {
-        const line = `${s.context.padEnd(24)} ${s.state.padEnd(8)} ${s.description ?? ''}`;
-        if (!seen.has(line)) {
-          seen.add(line);
-          say(`status  ${line}`);
+    await waitFor(
+      async () => {
+        for (const s of standIn.statuses(OWNER, REPO, sha)) {
+          const line = `${s.context.padEnd(24)} ${s.state.padEnd(8)} ${s.description ?? ''}`;
+          if (!seen.has(line)) {
+            seen.add(line);
+            say(`status  ${line}`);
+          }
         }
-      }
-      return STAGES.every((c) => ['success', 'failure', 'error'].includes(standIn.latestStatus(OWNER, REPO, sha, c)?.state ?? 'pending'));
-    }, 180_000, 'every stage to finish');
+        return STAGES.every((c) =>
+          ['success', 'failure', 'error'].includes(standIn.latestStatus(OWNER, REPO, sha, c)?.state ?? 'pending'),
+        );
+      },
+      180_000,
+      'every stage to finish',
+    );
 
     type Build = { state: string; links: Record<string, string> };
     let build: Build | undefined;
     // The statuses are final a moment before the build record is (teardown comes last).
-    await waitFor(async () => {
-      build = (await (await fetch(`${url}/builds/${answer.build}`)).json()) as Build;
-      return !['queued', 'waiting', 'running'].includes(build.state);
-    }, 60_000, 'the build to end');
+    await waitFor(
+      async () => {
+        build = (await (await fetch(`${url}/builds/${answer.build}`)).json()) as Build;
+        return !['queued', 'waiting', 'running'].includes(build.state);
+      },
+      60_000,
+      'the build to end',
+    );
     if (!build) throw new Error('no build record');
     say(`build ${answer.build}: ${build.state}  (${url}/builds/${answer.build})`);
     for (const [step, link] of Object.entries(build.links)) say(`  ${step.padEnd(32)} ${url}${link}`);

@@ -35,7 +35,14 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps): Pro
     const teams = [];
     for (const team of parked.request.rules.teams) if (await deps.github.inTeam(team, job.user)) teams.push(team);
     const verdict = mayDecide(parked.request, job.user, { role: await deps.github.roleOf(repo, job.user), teams });
-    const decision: ApprovalDecision = { user: job.user, decision: job.decision, at: now.toISOString(), via: job.via, counted: verdict.ok, ...(verdict.ok ? {} : { why: verdict.why }) };
+    const decision: ApprovalDecision = {
+      user: job.user,
+      decision: job.decision,
+      at: now.toISOString(),
+      via: job.via,
+      counted: verdict.ok,
+      ...(verdict.ok ? {} : { why: verdict.why }),
+    };
     parked.request.decisions.push(decision);
     deps.logger.info('approval decision', { buildId, ...decision });
   }
@@ -43,12 +50,18 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps): Pro
   parked.request.state = after;
   await deps.approvals.put(parked);
   await showOnBuild(parked, deps);
-  if (after === 'pending') return job.kind === 'decision' && !parked.request.decisions.at(-1)!.counted ? `not counted: ${parked.request.decisions.at(-1)!.why}` : 'pending';
+  if (after === 'pending')
+    return job.kind === 'decision' && !parked.request.decisions.at(-1)!.counted
+      ? `not counted: ${parked.request.decisions.at(-1)!.why}`
+      : 'pending';
   await deps.builds.add('build', { plan: parked.plan }, { ...JOB_OPTIONS.builds, jobId: `${buildId}-${after}` });
   return after;
 }
 
-async function findBuild(job: Extract<ApprovalJob, { kind: 'decision' }>, deps: ApproverDeps): Promise<string | undefined> {
+async function findBuild(
+  job: Extract<ApprovalJob, { kind: 'decision' }>,
+  deps: ApproverDeps,
+): Promise<string | undefined> {
   if (job.buildId) return job.buildId;
   if (job.pullRequest === undefined) return undefined;
   const sha = await deps.github.pullHead({ owner: job.owner, name: job.repo }, job.pullRequest);

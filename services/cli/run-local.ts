@@ -20,7 +20,11 @@ import { specParser } from '../shared/spec-parser.js';
  * each step's log is printed as it runs, a line per stage says how it ended, and the exit
  * code is 0 only when the build succeeded.
  */
-export async function runLocal(file: string, config: Config, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runLocal(
+  file: string,
+  config: Config,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const path = resolve(file);
   const dir = dirname(path);
   const parsed = specParser()(readFileSync(path, 'utf8'));
@@ -39,7 +43,11 @@ export async function runLocal(file: string, config: Config, out: NodeJS.Writabl
     sender: process.env.USER ?? 'local',
   };
   const plan = compilePlan(parsed.spec, request, { gitImage: config.gitImage, stepTimeoutMs: config.stepTimeoutMs });
-  plan.checkout = { ...plan.checkout, name: 'workspace', script: commandScript([`echo "the working tree of ${dir}"`, 'ls -A']) };
+  plan.checkout = {
+    ...plan.checkout,
+    name: 'workspace',
+    script: commandScript([`echo "the working tree of ${dir}"`, 'ls -A']),
+  };
 
   const width = Math.max(...plan.stages.flatMap((s) => s.steps.map((st) => st.key.length)), 8);
   const store = new MemoryBuildStore((step, lines) => {
@@ -63,7 +71,8 @@ export async function runLocal(file: string, config: Config, out: NodeJS.Writabl
         schedulingTimeoutMs: config.schedulingTimeoutMs,
         logger: createLogger('run', true),
         report: async (event) => {
-          if (event.state === 'queued' || event.state === 'running') return void out.write(`── ${event.stage} ${event.state}\n`);
+          if (event.state === 'queued' || event.state === 'running')
+            return void out.write(`── ${event.stage} ${event.state}\n`);
           const status = stageStatus(event, links);
           out.write(`── ${event.stage}: ${status.state.toUpperCase()}  ${status.description}\n`);
         },
@@ -80,7 +89,10 @@ export async function runLocal(file: string, config: Config, out: NodeJS.Writabl
 
 function gitHead(dir: string): string {
   try {
-    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['-C', dir, 'rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'working-tree';
   }
@@ -90,12 +102,17 @@ function gitHead(dir: string): string {
 function workingTreeTar(dir: string): NodeJS.ReadableStream {
   let files: string | undefined;
   try {
-    files = execFileSync('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    files = execFileSync('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     files = undefined;
   }
   if (files === undefined) return spawn('tar', ['-c', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'ignore'] }).stdout;
-  const tar = spawn('tar', ['-c', '-C', dir, '--null', '--ignore-failed-read', '-T', '-'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const tar = spawn('tar', ['-c', '-C', dir, '--null', '--ignore-failed-read', '-T', '-'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
   // tar may finish reading the list and close its end first; that is not an error.
   tar.stdin.on('error', () => undefined);
   tar.stdin.end(files);

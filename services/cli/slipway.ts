@@ -33,7 +33,12 @@ async function main(argv: string[]): Promise<number> {
     case 'server': {
       const config = loadConfig(process.env, ['webhookSecret']);
       const logger = createLogger('server');
-      const parts = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger), await startReceiver(config, logger)];
+      const parts = [
+        startPlanner(config, logger),
+        startReporter(config, logger),
+        startApprover(config, logger),
+        await startReceiver(config, logger),
+      ];
       closeOnSignals(parts);
       return -1;
     }
@@ -62,8 +67,18 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${file} is valid\n`);
         return 0;
       }
-      const request = { id: 'local', event: 'manual', repo: { owner: 'local', name: 'local' }, sha: 'HEAD', ref: 'refs/heads/local', cloneUrl: '.', sender: 'local' };
-      process.stdout.write(`${JSON.stringify(compilePlan(result.spec, request, { gitImage: loadConfig(process.env).gitImage }), null, 2)}\n`);
+      const request = {
+        id: 'local',
+        event: 'manual',
+        repo: { owner: 'local', name: 'local' },
+        sha: 'HEAD',
+        ref: 'refs/heads/local',
+        cloneUrl: '.',
+        sender: 'local',
+      };
+      process.stdout.write(
+        `${JSON.stringify(compilePlan(result.spec, request, { gitImage: loadConfig(process.env).gitImage }), null, 2)}\n`,
+      );
       return 0;
     }
     default:
@@ -77,7 +92,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    process.stderr.write(`slipway: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack : String(err)}\n`);
+    process.stderr.write(
+      `slipway: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

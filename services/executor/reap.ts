@@ -3,7 +3,6 @@ import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { Backend } from './backend/types.js';
 
-
 /**
  * Removes what is left on the engine of builds that are over (or unknown to Slipway): what a
  * dead executor left behind. Builds still running are left to the executor that resumes them.

@@ -45,7 +45,8 @@ export class RedisLocks implements Locks {
     const held: LockClaim[] = [];
     let told = false;
     const renew = setInterval(() => {
-      for (const claim of held) void this.redis.hset(holdersKey(claim.name), owner, String(Date.now() + LEASE_MS)).catch(() => undefined);
+      for (const claim of held)
+        void this.redis.hset(holdersKey(claim.name), owner, String(Date.now() + LEASE_MS)).catch(() => undefined);
     }, LEASE_MS / 3);
     const release = async () => {
       clearInterval(renew);
@@ -62,11 +63,21 @@ export class RedisLocks implements Locks {
             await release();
             return async () => undefined;
           }
-          const result = (await this.redis.eval(GRANT, 2, holdersKey(claim.name), queueKey(claim.name), owner, claim.capacity, Date.now(), Date.now() + LEASE_MS)) as number | string[];
+          const result = (await this.redis.eval(
+            GRANT,
+            2,
+            holdersKey(claim.name),
+            queueKey(claim.name),
+            owner,
+            claim.capacity,
+            Date.now(),
+            Date.now() + LEASE_MS,
+          )) as number | string[];
           if (result === 1) break;
           if (!told) {
             told = true;
-            const kind = claim.capacity > 1 ? `a slot of pool "${claim.name}" (${claim.capacity} slots)` : `lock "${claim.name}"`;
+            const kind =
+              claim.capacity > 1 ? `a slot of pool "${claim.name}" (${claim.capacity} slots)` : `lock "${claim.name}"`;
             await onWaiting(`for ${kind}, held by ${(result as string[]).join(', ') || 'another build'}`);
           }
           await new Promise((r) => setTimeout(r, POLL_MS));

@@ -13,7 +13,6 @@ import type { RuntimeDeps } from './runtime-deps.js';
 
 export type { RuntimeDeps } from './runtime-deps.js';
 
-
 /**
  * Runs a plan: checkout, then the stages in order, the steps of a stage in parallel (after
  * its locks are held and its sidecars are ready), and teardown exactly once at the end. A
@@ -24,7 +23,11 @@ export type { RuntimeDeps } from './runtime-deps.js';
  * Idempotent: run again after a crash, it skips steps whose outcome is recorded and
  * re-attaches to steps still running, so no step runs twice.
  */
-export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: AbortSignal; supersede?: AbortSignal } = {}): Promise<RunState> {
+export async function runBuild(
+  plan: Plan,
+  deps: RuntimeDeps,
+  stops: { cancel?: AbortSignal; supersede?: AbortSignal } = {},
+): Promise<RunState> {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const record = (await deps.store.get(plan.buildId)) ?? recordForPlan(plan, now());
   if (isFinal(record.state)) return record.state;
@@ -78,19 +81,35 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
     await deps.backend.setupBuild(build, secrets);
     const checkout = await runStep(plan.checkout, record.checkout!, ctx);
     let blocked: { stage: string; state: 'failure' | 'error' | 'cancelled' } | undefined =
-      checkout.kind === 'success' ? undefined : { stage: 'checkout', state: checkout.kind === 'cancelled' ? 'cancelled' : 'error' };
+      checkout.kind === 'success'
+        ? undefined
+        : { stage: 'checkout', state: checkout.kind === 'cancelled' ? 'cancelled' : 'error' };
     for (const stage of plan.stages) {
       const rec = record.stages.find((s) => s.name === stage.name)!;
       if (isFinal(rec.state) && rec.state !== 'skipped') {
-        if (rec.state !== 'success') blocked = { stage: stageLabel(stage), state: rec.state as 'failure' | 'error' | 'cancelled' };
+        if (rec.state !== 'success')
+          blocked = { stage: stageLabel(stage), state: rec.state as 'failure' | 'error' | 'cancelled' };
         continue;
       }
       if (blocked || stop.aborted) {
-        await skipStage(rec, stageLabel(stage), blocked ?? { stage: stageLabel(stage), state: 'cancelled' }, cancelReason(), deps, save);
+        await skipStage(
+          rec,
+          stageLabel(stage),
+          blocked ?? { stage: stageLabel(stage), state: 'cancelled' },
+          cancelReason(),
+          deps,
+          save,
+        );
         continue;
       }
       // A deploy under way is not stopped by a newer push: it finishes, then the newer build deploys.
-      const event = await runStage(plan, stage, rec, stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx, cancelReason);
+      const event = await runStage(
+        plan,
+        stage,
+        rec,
+        stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx,
+        cancelReason,
+      );
       if (event.state === 'waiting') {
         // Parked for an approval: the job ends here and no worker waits. The workspace goes
         // with the teardown, so the checkout runs again when the build resumes.
@@ -105,11 +124,16 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
       // Only a deploy that started is a deployment on GitHub (not one refused before it ran).
       if (rec.state === 'running') await reportDeployment(stage, event, deps);
       rec.state = event.state === 'refused' ? 'failure' : (event.state as RunState);
-      if (rec.state === 'failure' || rec.state === 'error' || rec.state === 'cancelled') blocked = { stage: stageLabel(stage), state: rec.state };
+      if (rec.state === 'failure' || rec.state === 'error' || rec.state === 'cancelled')
+        blocked = { stage: stageLabel(stage), state: rec.state };
       await save();
       await deps.report(event);
     }
-    record.state = overall(record.stages.map((s) => s.state).concat(checkout.kind === 'success' ? [] : [checkout.kind === 'cancelled' ? 'cancelled' : 'error']));
+    record.state = overall(
+      record.stages
+        .map((s) => s.state)
+        .concat(checkout.kind === 'success' ? [] : [checkout.kind === 'cancelled' ? 'cancelled' : 'error']),
+    );
     // The outcome is known: say so now, as the statuses do; cleaning up comes after (and a
     // teardown that fails is retried by the reaper, not by running the build again).
     record.finishedAt = now();
@@ -122,28 +146,46 @@ export async function runBuild(plan: Plan, deps: RuntimeDeps, stops: { cancel?: 
 }
 
 /** Runs one stage: locks, sidecars, then its steps in parallel. Returns the event that ends it. */
-async function runStage(plan: Plan, stage: PlanStage, rec: StageRecord, ctx: StepContext, cancelReason: () => string): Promise<StageEvent> {
+async function runStage(
+  plan: Plan,
+  stage: PlanStage,
+  rec: StageRecord,
+  ctx: StepContext,
+  cancelReason: () => string,
+): Promise<StageEvent> {
   const { deps } = ctx;
   const label = stageLabel(stage);
   if (stage.environment?.approval?.required) {
     // Never deploy past a required approval.
-    if (!deps.approvals) return { stage: label, state: 'error', reason: `deploying to ${stage.environment.name} needs an approval, and this executor has no way to collect one: not deployed` };
+    if (!deps.approvals)
+      return {
+        stage: label,
+        state: 'error',
+        reason: `deploying to ${stage.environment.name} needs an approval, and this executor has no way to collect one: not deployed`,
+      };
     const gate = await deps.approvals.check(plan, stage.environment);
     if (gate.state === 'pending') return { stage: label, state: 'waiting', reason: gate.reason };
     if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: `Not deployed: ${gate.reason}` };
     if (gate.state === 'expired') return { stage: label, state: 'error', reason: gate.reason };
   }
   // Deploys to one environment of a repository run one at a time, oldest first.
-  const environmentLock = stage.environment ? [{ name: `deploy:${plan.request.repo.owner}/${plan.request.repo.name}:${stage.environment.name}`, capacity: 1 }] : [];
+  const environmentLock = stage.environment
+    ? [{ name: `deploy:${plan.request.repo.owner}/${plan.request.repo.name}:${stage.environment.name}`, capacity: 1 }]
+    : [];
   const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? []), ...environmentLock];
   let release = async () => undefined as void;
   if (claims.length > 0 && deps.locks) {
-    release = await deps.locks.acquire(claims, ctx.build.buildId, async (why) => {
-      rec.state = 'waiting';
-      rec.description = why;
-      await ctx.save();
-      await deps.report({ stage: label, state: 'waiting', reason: why });
-    }, ctx.signal);
+    release = await deps.locks.acquire(
+      claims,
+      ctx.build.buildId,
+      async (why) => {
+        rec.state = 'waiting';
+        rec.description = why;
+        await ctx.save();
+        await deps.report({ stage: label, state: 'waiting', reason: why });
+      },
+      ctx.signal,
+    );
   }
   try {
     if (ctx.signal.aborted) return { stage: label, state: 'cancelled', reason: cancelReason() };
@@ -153,16 +195,45 @@ async function runStage(plan: Plan, stage: PlanStage, rec: StageRecord, ctx: Ste
     await ctx.save();
     await deps.report({ stage: label, state: 'running' });
     if (stage.environment && deps.deployment) {
-      await deps.deployment({ ...deploymentOf(stage), state: 'in_progress', description: `Deploying to ${stage.environment.name}`, stepKey: stage.steps[0]?.key ?? 'checkout' });
+      await deps.deployment({
+        ...deploymentOf(stage),
+        state: 'in_progress',
+        description: `Deploying to ${stage.environment.name}`,
+        stepKey: stage.steps[0]?.key ?? 'checkout',
+      });
     }
     for (const sidecar of stage.sidecars) {
-      const handle = await deps.backend.startSidecar({ build: ctx.build, key: sidecar.key, name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1), image: sidecar.image, env: sidecar.env, ...(sidecar.command ? { command: sidecar.command } : {}), ...(sidecar.ready ? { ready: sidecar.ready } : {}) });
-      const ready = await deps.backend.waitReady(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: sidecar.ready?.timeoutMs ?? 60_000, signal: ctx.signal });
+      const handle = await deps.backend.startSidecar({
+        build: ctx.build,
+        key: sidecar.key,
+        name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1),
+        image: sidecar.image,
+        env: sidecar.env,
+        ...(sidecar.command ? { command: sidecar.command } : {}),
+        ...(sidecar.ready ? { ready: sidecar.ready } : {}),
+      });
+      const ready = await deps.backend.waitReady(handle, {
+        schedulingTimeoutMs: deps.schedulingTimeoutMs,
+        timeoutMs: sidecar.ready?.timeoutMs ?? 60_000,
+        signal: ctx.signal,
+      });
       if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
-      if (ready.kind !== 'success') return { stage: label, state: 'error', reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed` };
+      if (ready.kind !== 'success')
+        return {
+          stage: label,
+          state: 'error',
+          reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed`,
+        };
     }
     const outcomes = await Promise.all(
-      stage.steps.map(async (step) => ({ step, outcome: await runStep(step, rec.steps.find((s) => s.key === step.key)!, ctx) })),
+      stage.steps.map(async (step) => ({
+        step,
+        outcome: await runStep(
+          step,
+          rec.steps.find((s) => s.key === step.key)!,
+          ctx,
+        ),
+      })),
     );
     return stageEvent(label, outcomes, Date.now() - started, cancelReason);
   } finally {
@@ -179,10 +250,19 @@ function stageEvent(
 ): StageEvent {
   const counted = outcomes.filter((o) => !(o.step.allowFailure && o.outcome.kind === 'failure'));
   for (const { step, outcome } of counted) {
-    if (outcome.kind === 'failure') return { stage, state: 'failure', step: step.name, stepKey: step.key, exitCode: outcome.exitCode, ...(outcome.reason ? { reason: outcome.reason } : {}) };
+    if (outcome.kind === 'failure')
+      return {
+        stage,
+        state: 'failure',
+        step: step.name,
+        stepKey: step.key,
+        exitCode: outcome.exitCode,
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+      };
   }
   for (const { step, outcome } of counted) {
-    if (outcome.kind === 'error') return { stage, state: 'error', step: step.name, stepKey: step.key, reason: outcome.reason };
+    if (outcome.kind === 'error')
+      return { stage, state: 'error', step: step.name, stepKey: step.key, reason: outcome.reason };
   }
   if (counted.some((o) => o.outcome.kind === 'cancelled')) return { stage, state: 'cancelled', reason: cancelReason() };
   return { stage, state: 'success', steps: outcomes.length, durationMs };
@@ -198,7 +278,9 @@ async function skipStage(
 ): Promise<void> {
   const cancelled = blocked.state === 'cancelled';
   rec.state = cancelled ? 'cancelled' : 'skipped';
-  rec.description = cancelled ? cancelReason : `not run: ${blocked.stage} ${blocked.state === 'failure' ? 'failed' : 'had an error'}`;
+  rec.description = cancelled
+    ? cancelReason
+    : `not run: ${blocked.stage} ${blocked.state === 'failure' ? 'failed' : 'had an error'}`;
   for (const step of rec.steps) if (!isFinal(step.state)) step.state = rec.state;
   await save();
   await deps.report(
@@ -209,11 +291,23 @@ async function skipStage(
 }
 
 /** A build that needed approval to run at all (a fork's PR): undefined when approved, else how it ends. */
-async function runGate(plan: Plan, deps: RuntimeDeps): Promise<{ state: RunState; event: StageEvent & { reason: string } } | undefined> {
-  if (!deps.approvals) return { state: 'error', event: { stage: '', state: 'error', reason: 'this build needs an approval to run, and this executor cannot check one' } };
+async function runGate(
+  plan: Plan,
+  deps: RuntimeDeps,
+): Promise<{ state: RunState; event: StageEvent & { reason: string } } | undefined> {
+  if (!deps.approvals)
+    return {
+      state: 'error',
+      event: {
+        stage: '',
+        state: 'error',
+        reason: 'this build needs an approval to run, and this executor cannot check one',
+      },
+    };
   const gate = await deps.approvals.check(plan, { name: FORK_RUN, approval: plan.runApproval!, locks: [] });
   if (gate.state === 'approved') return undefined;
-  if (gate.state === 'rejected') return { state: 'failure', event: { stage: '', state: 'refused', reason: `Not run: ${gate.reason}` } };
+  if (gate.state === 'rejected')
+    return { state: 'failure', event: { stage: '', state: 'refused', reason: `Not run: ${gate.reason}` } };
   if (gate.state === 'expired') return { state: 'error', event: { stage: '', state: 'error', reason: gate.reason } };
   return { state: 'waiting', event: { stage: '', state: 'waiting', reason: gate.reason } };
 }
@@ -228,7 +322,10 @@ async function reportDeployment(stage: PlanStage, event: StageEvent, deps: Runti
   if (!stage.environment || !deps.deployment) return;
   const state = event.state === 'success' ? 'success' : event.state === 'failure' ? 'failure' : 'error';
   const stepKey = 'stepKey' in event && event.stepKey ? event.stepKey : (stage.steps[0]?.key ?? 'checkout');
-  const description = event.state === 'success' ? `Deployed to ${stage.environment.name}` : `Not deployed: ${'reason' in event ? event.reason : event.state}`;
+  const description =
+    event.state === 'success'
+      ? `Deployed to ${stage.environment.name}`
+      : `Not deployed: ${'reason' in event ? event.reason : event.state}`;
   await deps.deployment({ ...deploymentOf(stage), state, description: description.slice(0, 140), stepKey });
 }
 

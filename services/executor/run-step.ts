@@ -6,7 +6,6 @@ import type { LogLine } from '../shared/build-store.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
-
 /** What one step needs from the build it belongs to. */
 export interface StepContext {
   build: BuildResources;
@@ -33,9 +32,13 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
   const refused = refusedHostAccess(step);
   if (refused) return finish(rec, { kind: 'error', reason: refused }, ctx);
   const missing = step.secrets.filter((name) => !ctx.secrets.has(name));
-  let outcome: StepOutcome = missing.length > 0
-    ? { kind: 'error', reason: `secret ${missing.map((m) => `"${m}"`).join(', ')} is not provided to this build (operators set secrets in SLIPWAY_SECRETS_FILE; fork pull requests get none)` }
-    : { kind: 'error', reason: 'did not run' };
+  let outcome: StepOutcome =
+    missing.length > 0
+      ? {
+          kind: 'error',
+          reason: `secret ${missing.map((m) => `"${m}"`).join(', ')} is not provided to this build (operators set secrets in SLIPWAY_SECRETS_FILE; fork pull requests get none)`,
+        }
+      : { kind: 'error', reason: 'did not run' };
   if (missing.length > 0) return finish(rec, outcome, ctx);
   for (let attempt = rec.attempt ?? 1; attempt <= step.retries + 1; attempt++) {
     rec.attempt = attempt;
@@ -45,7 +48,13 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
     await ctx.save();
     outcome = await runAttempt(step, rec.service, attempt, ctx);
     if (outcome.kind !== 'error' || ctx.signal.aborted) break;
-    if (attempt <= step.retries) ctx.deps.logger.warn('step error, retrying', { build: ctx.build.buildId, step: step.key, attempt, reason: outcome.reason });
+    if (attempt <= step.retries)
+      ctx.deps.logger.warn('step error, retrying', {
+        build: ctx.build.buildId,
+        step: step.key,
+        attempt,
+        reason: outcome.reason,
+      });
   }
   return finish(rec, outcome, ctx);
 }
@@ -80,16 +89,30 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
     secrets: step.secrets,
     resources: step.resources,
     placement,
-    ...(step.host ? { host: { ...(step.host.mounts ? { mounts: step.host.mounts } : {}), ...(step.host.network ? { network: step.host.network } : {}) } } : {}),
+    ...(step.host
+      ? {
+          host: {
+            ...(step.host.mounts ? { mounts: step.host.mounts } : {}),
+            ...(step.host.network ? { network: step.host.network } : {}),
+          },
+        }
+      : {}),
   });
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
   let appending = Promise.resolve();
   const follower = deps.backend.followLog(handle, (lines) => {
-    appending = appending.then(() => deps.store.appendLog(build.buildId, step.key, ctx.mask(lines))).catch(() => undefined);
+    appending = appending
+      .then(() => deps.store.appendLog(build.buildId, step.key, ctx.mask(lines)))
+      .catch(() => undefined);
   });
   let outcome: StepOutcome;
   try {
-    outcome = await deps.backend.waitStep(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: step.timeoutMs, signal: ctx.signal, nodeLossGraceMs: deps.nodeLossGraceMs });
+    outcome = await deps.backend.waitStep(handle, {
+      schedulingTimeoutMs: deps.schedulingTimeoutMs,
+      timeoutMs: step.timeoutMs,
+      signal: ctx.signal,
+      nodeLossGraceMs: deps.nodeLossGraceMs,
+    });
   } finally {
     follower.stop();
   }
@@ -119,13 +142,34 @@ async function checkoutOn(placement: string[], key: string, ctx: StepContext): P
   const name = serviceName(build.buildId, key, 1);
   // On the node that already holds the workspace (one node, or the same node again), keep it.
   const script = `[ -d /workspace/.git ] && echo "the workspace is already on this node" && exit 0\n${checkout.script}`;
-  const handle = await deps.backend.startStep({ build, key, attempt: 1, name, image: checkout.image, script, env: checkout.env, secrets: [], resources: {}, placement });
-  const outcome = await deps.backend.waitStep(handle, { schedulingTimeoutMs: deps.schedulingTimeoutMs, timeoutMs: checkout.timeoutMs, signal: ctx.signal, nodeLossGraceMs: deps.nodeLossGraceMs });
+  const handle = await deps.backend.startStep({
+    build,
+    key,
+    attempt: 1,
+    name,
+    image: checkout.image,
+    script,
+    env: checkout.env,
+    secrets: [],
+    resources: {},
+    placement,
+  });
+  const outcome = await deps.backend.waitStep(handle, {
+    schedulingTimeoutMs: deps.schedulingTimeoutMs,
+    timeoutMs: checkout.timeoutMs,
+    signal: ctx.signal,
+    nodeLossGraceMs: deps.nodeLossGraceMs,
+  });
   const node = await deps.backend.nodeOf(handle);
   await deps.store.replaceLog(build.buildId, key, ctx.mask(await deps.backend.readLog(handle)));
   await deps.backend.removeStep(handle);
   if (outcome.kind !== 'success' || !node) {
-    const why = outcome.kind === 'failure' ? `exit code ${outcome.exitCode}` : outcome.kind === 'success' ? 'no node' : outcome.reason;
+    const why =
+      outcome.kind === 'failure'
+        ? `exit code ${outcome.exitCode}`
+        : outcome.kind === 'success'
+          ? 'no node'
+          : outcome.reason;
     throw new Error(`could not check the source out on a node matching ${placement.join(', ')}: ${why}`);
   }
   return node;
@@ -147,14 +191,17 @@ export function envName(secret: string): string {
 
 /** Host access the operator allowed but Swarm cannot give: refused, never run without it. */
 function refusedHostAccess(step: PlanStep): string | undefined {
-  if (step.host?.privileged) return 'privileged mode cannot be given: Swarm services cannot run privileged (allowed by the operator, but not possible)';
-  if (step.host?.pid === 'host') return 'the host PID namespace cannot be given to a Swarm service (allowed by the operator, but not possible)';
+  if (step.host?.privileged)
+    return 'privileged mode cannot be given: Swarm services cannot run privileged (allowed by the operator, but not possible)';
+  if (step.host?.pid === 'host')
+    return 'the host PID namespace cannot be given to a Swarm service (allowed by the operator, but not possible)';
   return undefined;
 }
 
 function recordedOutcome(rec: StepRecord): StepOutcome {
   if (rec.state === 'success') return { kind: 'success' };
-  if (rec.state === 'failure') return { kind: 'failure', exitCode: rec.exitCode ?? 1, ...(rec.reason ? { reason: rec.reason } : {}) };
+  if (rec.state === 'failure')
+    return { kind: 'failure', exitCode: rec.exitCode ?? 1, ...(rec.reason ? { reason: rec.reason } : {}) };
   if (rec.state === 'cancelled') return { kind: 'cancelled', reason: rec.reason ?? 'cancelled' };
   return { kind: 'error', reason: rec.reason ?? 'did not run' };
 }

@@ -22,7 +22,12 @@ export interface Locks {
    * Waits until every claim is held by `owner`; `onWaiting` is called once if it must wait,
    * with who holds what. Returns the release function.
    */
-  acquire(claims: readonly LockClaim[], owner: string, onWaiting: (why: string) => Promise<void>, signal: AbortSignal): Promise<() => Promise<void>>;
+  acquire(
+    claims: readonly LockClaim[],
+    owner: string,
+    onWaiting: (why: string) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<() => Promise<void>>;
 }
 
 /** What the executor's runtime is given: the backend and the adapters around it. */

@@ -5,7 +5,14 @@ import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
 import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import { JOB_OPTIONS, QUEUES, type ApprovalJob, type BuildJob, type DeploymentJob, type StatusJob } from '../shared/queues.js';
+import {
+  JOB_OPTIONS,
+  QUEUES,
+  type ApprovalJob,
+  type BuildJob,
+  type DeploymentJob,
+  type StatusJob,
+} from '../shared/queues.js';
 import { ApprovalStore } from '../shared/approval-store.js';
 import { gitTokenSource, githubAuthOf } from '../shared/github.js';
 import { approvalGate } from '../shared/approval-gate.js';
@@ -55,10 +62,18 @@ export async function startExecutor(
         logUrl: statusLinks(config.publicUrl, plan.buildId).stepLog(event.stepKey),
         seq,
       };
-      await deployments.add('deployment', data, { ...JOB_OPTIONS.deployments, jobId: `${plan.buildId}-dep-${slug(event.environment)}-${seq}` });
+      await deployments.add('deployment', data, {
+        ...JOB_OPTIONS.deployments,
+        jobId: `${plan.buildId}-dep-${slug(event.environment)}-${seq}`,
+      });
       if (event.environment === STAGING && event.state === 'success') {
         await markStagingVerified(redis, `${data.owner}/${data.repo}`, data.sha, plan.buildId);
-        await reporterFor(job)({ stage: 'staging-verified', state: 'verified', verified: true, reason: `Passed e2e and deployed to staging in build ${plan.buildId}` });
+        await reporterFor(job)({
+          stage: 'staging-verified',
+          state: 'verified',
+          verified: true,
+          reason: `Passed e2e and deployed to staging in build ${plan.buildId}`,
+        });
       }
     };
   };
@@ -87,7 +102,12 @@ export async function startExecutor(
 
   const reporterFor = (job: BuildJob): RuntimeDeps['report'] => {
     const { plan } = job;
-    const target = { buildId: plan.buildId, repo: plan.request.repo, sha: plan.request.sha, publicUrl: config.publicUrl };
+    const target = {
+      buildId: plan.buildId,
+      repo: plan.request.repo,
+      sha: plan.request.sha,
+      publicUrl: config.publicUrl,
+    };
     return (event) => queueStatus(statuses, target, event);
   };
   const worker = startWorker<BuildJob>(
@@ -99,8 +119,23 @@ export async function startExecutor(
       running.set(plan.buildId, controllers);
       try {
         await applyStops(plan.buildId);
-        const deps: RuntimeDeps = { backend, store, report: reporterFor(job.data), deployment: deploymentReporterFor(job.data), secretsFor, locks, approvals, schedulingTimeoutMs: config.schedulingTimeoutMs, nodeLossGraceMs: config.nodeLossGraceMs, gitToken, logger };
-        return await runBuild(plan, deps, { cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
+        const deps: RuntimeDeps = {
+          backend,
+          store,
+          report: reporterFor(job.data),
+          deployment: deploymentReporterFor(job.data),
+          secretsFor,
+          locks,
+          approvals,
+          schedulingTimeoutMs: config.schedulingTimeoutMs,
+          nodeLossGraceMs: config.nodeLossGraceMs,
+          gitToken,
+          logger,
+        };
+        return await runBuild(plan, deps, {
+          cancel: controllers.cancel.signal,
+          supersede: controllers.supersede.signal,
+        });
       } finally {
         running.delete(plan.buildId);
       }
@@ -118,7 +153,10 @@ export async function startExecutor(
     if (!job) return;
     if (job.attemptsMade >= (job.opts.attempts ?? 1)) void giveUp(job, err, store, reporterFor(job.data), logger);
   });
-  const reaper = setInterval(() => void reap(backend, store, logger).catch((err: unknown) => logger.warn('reaper failed', { err })), 5 * 60_000);
+  const reaper = setInterval(
+    () => void reap(backend, store, logger).catch((err: unknown) => logger.warn('reaper failed', { err })),
+    5 * 60_000,
+  );
   return {
     async close() {
       clearInterval(reaper);
@@ -133,7 +171,13 @@ export async function startExecutor(
 }
 
 /** Retries are spent: every stage that did not finish ends in `error`, with the reason. */
-async function giveUp(job: Job<BuildJob>, err: Error, store: BuildStore, report: RuntimeDeps['report'], logger: Logger): Promise<void> {
+async function giveUp(
+  job: Job<BuildJob>,
+  err: Error,
+  store: BuildStore,
+  report: RuntimeDeps['report'],
+  logger: Logger,
+): Promise<void> {
   const { plan } = job.data;
   const record = await store.get(plan.buildId);
   const reason = `Slipway could not run the build: ${err.message}`;

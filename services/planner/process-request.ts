@@ -49,10 +49,15 @@ export interface PlannerDeps {
  *
  * GitHub trouble is thrown (BullMQ retries); a missing or invalid spec is a final answer.
  */
-export async function processRequest(job: RequestJob, deps: PlannerDeps): Promise<{ buildId: string; outcome: string }> {
+export async function processRequest(
+  job: RequestJob,
+  deps: PlannerDeps,
+): Promise<{ buildId: string; outcome: string }> {
   const { request } = job;
   // Advisory: trouble computing it must not keep the build from being planned.
-  await refreshUpToDate(request, deps).catch((err: unknown) => deps.logger.warn('could not refresh slipway/up-to-date', { request: request.id, err }));
+  await refreshUpToDate(request, deps).catch((err: unknown) =>
+    deps.logger.warn('could not refresh slipway/up-to-date', { request: request.id, err }),
+  );
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const buildId = buildIdFor(request.id);
   const target = { buildId, repo: request.repo, sha: request.sha, publicUrl: deps.publicUrl };
@@ -72,7 +77,10 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
   // The operator's secrets are the only names a spec may use; which values reach the build is the executor's business.
   // A fork's build gets no secret at all, so its spec's names are not checked against the operator's.
   const policy = deps.policyFor(request.repo);
-  const parsed = deps.parse(text, request.fork ? policy : { ...policy, knownSecrets: Object.keys(deps.secretsFor(request.repo)) });
+  const parsed = deps.parse(
+    text,
+    request.fork ? policy : { ...policy, knownSecrets: Object.keys(deps.secretsFor(request.repo)) },
+  );
   if (!parsed.ok) {
     const first = formatIssue(parsed.issues[0]!);
     const more = parsed.issues.length > 1 ? ` (+${parsed.issues.length - 1} more)` : '';
@@ -82,9 +90,20 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
     return { buildId, outcome: 'invalid spec' };
   }
 
-  const plan = compilePlan(parsed.spec, request, { gitImage: deps.gitImage, stepTimeoutMs: deps.stepTimeoutMs, gitCredentials: deps.gitCredentials && !request.fork });
+  const plan = compilePlan(parsed.spec, request, {
+    gitImage: deps.gitImage,
+    stepTimeoutMs: deps.stepTimeoutMs,
+    gitCredentials: deps.gitCredentials && !request.fork,
+  });
   if (request.fork && !policy.runForksWithoutApproval) {
-    plan.runApproval = { required: true, users: [], teams: [], count: 1, expiresMs: 7 * 24 * 3_600_000, allowSelfApproval: false };
+    plan.runApproval = {
+      required: true,
+      users: [],
+      teams: [],
+      count: 1,
+      expiresMs: 7 * 24 * 3_600_000,
+      allowSelfApproval: false,
+    };
   }
   if (!existing) await deps.store.create(recordForPlan(plan, now));
   if (plan.runApproval) {
@@ -93,11 +112,16 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
     const record = await deps.store.get(buildId);
     if (record) await deps.store.put({ ...record, state: 'waiting' });
     for (const stage of plan.stages) {
-      await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'waiting', reason: `a pull request from a fork runs once a maintainer approves it: ${gate.reason}` });
+      await queueStatus(deps.statuses, target, {
+        stage: stageLabel(stage),
+        state: 'waiting',
+        reason: `a pull request from a fork runs once a maintainer approves it: ${gate.reason}`,
+      });
     }
     return { buildId, outcome: 'waiting for a maintainer' };
   }
-  for (const stage of plan.stages) await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
+  for (const stage of plan.stages)
+    await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
   if (needsStagingCheck(parsed.spec, request)) {
     // A promotion (a PR into production) shows whether its commit already passed staging; the
     // executor posts success on the commit when a staging deploy of it succeeds.
@@ -106,12 +130,25 @@ export async function processRequest(job: RequestJob, deps: PlannerDeps): Promis
       stage: 'staging-verified',
       state: 'verified',
       verified: by !== undefined,
-      reason: by ? `Passed e2e and deployed to staging in build ${by}` : 'Not yet deployed to staging: merge into master first',
+      reason: by
+        ? `Passed e2e and deployed to staging in build ${by}`
+        : 'Not yet deployed to staging: merge into master first',
     });
   }
-  if (plan.notDeployed) await queueStatus(deps.statuses, target, { stage: plan.notDeployed.stage, state: 'refused', reason: `Not deployed: ${plan.notDeployed.reason}` });
+  if (plan.notDeployed)
+    await queueStatus(deps.statuses, target, {
+      stage: plan.notDeployed.stage,
+      state: 'refused',
+      reason: `Not deployed: ${plan.notDeployed.reason}`,
+    });
   await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
-  const superseded = await supersedeOlder(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.ref, buildId, request.sha);
+  const superseded = await supersedeOlder(
+    deps.redis,
+    `${request.repo.owner}/${request.repo.name}`,
+    request.ref,
+    buildId,
+    request.sha,
+  );
   if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
   deps.logger.info('build queued', { buildId, repo: `${request.repo.owner}/${request.repo.name}`, sha: request.sha });
   return { buildId, outcome: 'queued' };
@@ -126,11 +163,18 @@ async function refreshUpToDate(request: RequestJob['request'], deps: PlannerDeps
     request.pullRequest !== undefined && request.baseRef
       ? [{ base: request.baseRef, headSha: request.sha }]
       : request.event === 'push' && request.ref.startsWith('refs/heads/')
-        ? (await deps.github.openPullsInto(request.repo, request.ref.slice('refs/heads/'.length))).map((p) => ({ base: request.ref.slice(11), headSha: p.headSha }))
+        ? (await deps.github.openPullsInto(request.repo, request.ref.slice('refs/heads/'.length))).map((p) => ({
+            base: request.ref.slice(11),
+            headSha: p.headSha,
+          }))
         : [];
   for (const pull of pulls) {
     const behind = await deps.github.behindBy(request.repo, pull.base, pull.headSha);
     // Linked to the build that caused the check: the PR's own, or the push that moved its base.
-    await queueStatus(deps.statuses, { buildId: buildIdFor(request.id), repo: request.repo, sha: pull.headSha, publicUrl: deps.publicUrl }, upToDateEvent(pull.base, behind));
+    await queueStatus(
+      deps.statuses,
+      { buildId: buildIdFor(request.id), repo: request.repo, sha: pull.headSha, publicUrl: deps.publicUrl },
+      upToDateEvent(pull.base, behind),
+    );
   }
 }

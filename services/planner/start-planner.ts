@@ -45,7 +45,8 @@ export function startPlanner(config: Config, logger: Logger): Running {
       } catch (err) {
         const status = (err as { status?: number }).status;
         // 401/403: Slipway's token cannot read the repository; retrying will not help.
-        if (status === 401 || status === 403) throw new UnrecoverableError(`GitHub refused to read the spec (${status})`);
+        if (status === 401 || status === 403)
+          throw new UnrecoverableError(`GitHub refused to read the spec (${status})`);
         throw err;
       }
     },

@@ -27,7 +27,6 @@ export interface ApiDeps {
   cloneUrlRewrite: CloneUrlRewrite;
 }
 
-
 /** Slipway's API: builds and their logs (what statuses link to), live logs, cancellation. */
 export function apiRouter(deps: ApiDeps): Router {
   const { store } = deps;
@@ -86,13 +85,22 @@ export function apiRouter(deps: ApiDeps): Router {
   // A manual run (the "pseudo-RPC" trigger): {repo, sha, ref?, params?, user?}.
   router.post('/builds', authorized(deps.apiToken), async (ctx) => {
     const id = `manual-${randomUUID()}`;
-    const made = manualRequest(id, ((await readJson(ctx)) ?? {}) as unknown as ManualRun, deps.gitBaseUrl, deps.cloneUrlRewrite);
+    const made = manualRequest(
+      id,
+      ((await readJson(ctx)) ?? {}) as unknown as ManualRun,
+      deps.gitBaseUrl,
+      deps.cloneUrlRewrite,
+    );
     if (!made.ok) {
       ctx.status = 400;
       ctx.body = { error: made.error };
       return;
     }
-    await deps.requests.add('request', { request: made.request, receivedAt: new Date().toISOString() }, { ...JOB_OPTIONS.requests, jobId: id });
+    await deps.requests.add(
+      'request',
+      { request: made.request, receivedAt: new Date().toISOString() },
+      { ...JOB_OPTIONS.requests, jobId: id },
+    );
     ctx.status = 202;
     ctx.body = { accepted: true, build: buildIdFor(id) };
   });
@@ -110,8 +118,19 @@ export function apiRouter(deps: ApiDeps): Router {
         ctx.body = { error: 'body must be {"user": "<GitHub login>"}' };
         return;
       }
-      const job: ApprovalJob = { kind: 'decision', owner: build.request.repo.owner, repo: build.request.repo.name, buildId: id, user, decision, via: 'api' };
-      await deps.approvals.add('decision', job, { ...JOB_OPTIONS.approvals, jobId: safeJobId(`approval-${id}-${user}-${decision}-${Date.now()}`) });
+      const job: ApprovalJob = {
+        kind: 'decision',
+        owner: build.request.repo.owner,
+        repo: build.request.repo.name,
+        buildId: id,
+        user,
+        decision,
+        via: 'api',
+      };
+      await deps.approvals.add('decision', job, {
+        ...JOB_OPTIONS.approvals,
+        jobId: safeJobId(`approval-${id}-${user}-${decision}-${Date.now()}`),
+      });
       ctx.status = 202;
       ctx.body = { build: id, decision, by: user };
     });

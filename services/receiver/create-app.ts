@@ -38,7 +38,17 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   const router = new Router();
-  router.post('/webhooks', webhookHandler({ secret: deps.webhookSecret, requests: deps.requests, approvals: deps.approvals, cloneUrlRewrite: deps.cloneUrlRewrite, logger: deps.logger, redis: deps.redis }));
+  router.post(
+    '/webhooks',
+    webhookHandler({
+      secret: deps.webhookSecret,
+      requests: deps.requests,
+      approvals: deps.approvals,
+      cloneUrlRewrite: deps.cloneUrlRewrite,
+      logger: deps.logger,
+      redis: deps.redis,
+    }),
+  );
   const api = apiRouter({
     store: deps.store,
     redis: deps.redis,

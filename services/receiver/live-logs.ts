@@ -35,13 +35,19 @@ export class LiveLogHub {
   }
 }
 
-
 /**
  * `GET /builds/:id/steps/:step/log/stream`: Server-Sent Events. Each log line is an event
  * (`data: {"time","stream","text"}`) as the step prints it; `event: end` closes the stream
  * when the step is over. Lines already printed come first.
  */
-export async function streamLog(ctx: Context, store: BuildStore, hub: LiveLogHub, id: string, step: string, stepState: () => Promise<string | undefined>): Promise<void> {
+export async function streamLog(
+  ctx: Context,
+  store: BuildStore,
+  hub: LiveLogHub,
+  id: string,
+  step: string,
+  stepState: () => Promise<string | undefined>,
+): Promise<void> {
   const out = new PassThrough();
   let sent = 0;
   let closed = false;
@@ -76,7 +82,12 @@ export async function streamLog(ctx: Context, store: BuildStore, hub: LiveLogHub
   out.on('finish', stop);
 
   ctx.status = 200;
-  ctx.set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  ctx.set({
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   ctx.body = out;
   out.write(': live log\n\n');
 

@@ -54,14 +54,30 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
       return reply(ctx, 400, { error: `payload of "${event}" is not what GitHub sends: ${(err as Error).message}` });
     }
     if (decision.action === 'cancel') {
-      const cancelled = await cancelLatest(deps.redis, `${decision.repo.owner}/${decision.repo.name}`, decision.ref, decision.reason);
+      const cancelled = await cancelLatest(
+        deps.redis,
+        `${decision.repo.owner}/${decision.repo.name}`,
+        decision.ref,
+        decision.reason,
+      );
       deps.logger.info('webhook cancels a build', { delivery, event, build: cancelled, reason: decision.reason });
       return reply(ctx, 202, { cancelled: cancelled ?? null, reason: decision.reason });
     }
     if (decision.action === 'approval') {
-      const job: ApprovalJob = { kind: 'decision', owner: decision.repo.owner, repo: decision.repo.name, pullRequest: decision.pullRequest, user: decision.user, decision: decision.decision, via: 'comment' };
+      const job: ApprovalJob = {
+        kind: 'decision',
+        owner: decision.repo.owner,
+        repo: decision.repo.name,
+        pullRequest: decision.pullRequest,
+        user: decision.user,
+        decision: decision.decision,
+        via: 'comment',
+      };
       try {
-        await deps.approvals.add('decision', job, { ...JOB_OPTIONS.approvals, jobId: safeJobId(`approval-${delivery}`) });
+        await deps.approvals.add('decision', job, {
+          ...JOB_OPTIONS.approvals,
+          jobId: safeJobId(`approval-${delivery}`),
+        });
       } catch (err) {
         deps.logger.error('approval not queued', { delivery, err });
         return reply(ctx, 503, { error: 'could not queue the decision; redeliver later' });
@@ -74,7 +90,11 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
     }
     const jobId = safeJobId(delivery);
     try {
-      await deps.requests.add('request', { request: decision.request, receivedAt: new Date().toISOString() }, { ...JOB_OPTIONS.requests, jobId });
+      await deps.requests.add(
+        'request',
+        { request: decision.request, receivedAt: new Date().toISOString() },
+        { ...JOB_OPTIONS.requests, jobId },
+      );
     } catch (err) {
       // Not accepted, so GitHub marks the delivery failed and it can be redelivered.
       deps.logger.error('webhook not queued', { delivery, err });

@@ -28,11 +28,22 @@ export async function processStatus(job: StatusJob, deps: ReporterDeps): Promise
   const last = lastText ? (JSON.parse(lastText) as Posted) : undefined;
   if (last && last.buildId === job.buildId && last.seq > job.seq) return 'stale';
   const { status } = job;
-  if (last && last.state === status.state && last.description === status.description && last.target_url === status.target_url) {
+  if (
+    last &&
+    last.state === status.state &&
+    last.description === status.description &&
+    last.target_url === status.target_url
+  ) {
     return 'unchanged';
   }
   await deps.github.createStatus({ owner: job.owner, name: job.repo }, job.sha, status);
-  const posted: Posted = { buildId: job.buildId, seq: job.seq, state: status.state, description: status.description, target_url: status.target_url };
+  const posted: Posted = {
+    buildId: job.buildId,
+    seq: job.seq,
+    state: status.state,
+    description: status.description,
+    target_url: status.target_url,
+  };
   await deps.redis.set(key, JSON.stringify(posted), 'EX', 90 * 24 * 3600);
   return 'posted';
 }

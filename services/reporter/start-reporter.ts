@@ -27,7 +27,12 @@ export function startReporter(config: Config, logger: Logger): Running {
     config.redisUrl,
     async (job) => {
       const result = await processDeployment(job.data, { github, redis });
-      if (result === 'posted') logger.info('deployment status posted', { environment: job.data.environment, state: job.data.state, sha: job.data.sha });
+      if (result === 'posted')
+        logger.info('deployment status posted', {
+          environment: job.data.environment,
+          state: job.data.state,
+          sha: job.data.sha,
+        });
       return result;
     },
     { logger, failure: 'deployment not posted, will retry', concurrency: 1 },

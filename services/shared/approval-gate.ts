@@ -15,7 +15,11 @@ export interface ApprovalGate {
   check(plan: Plan, environment: PlanEnvironment): Promise<{ state: ApprovalState; reason: string }>;
 }
 
-export function approvalGate(store: ApprovalStore, approvals: Queue<ApprovalJob>, now: () => Date = () => new Date()): ApprovalGate {
+export function approvalGate(
+  store: ApprovalStore,
+  approvals: Queue<ApprovalJob>,
+  now: () => Date = () => new Date(),
+): ApprovalGate {
   return {
     async check(plan, environment) {
       const rules = environment.approval!;
@@ -36,7 +40,11 @@ export function approvalGate(store: ApprovalStore, approvals: Queue<ApprovalJob>
           },
         };
         await store.park(parked);
-        await approvals.add('expire', { kind: 'expire', buildId: plan.buildId }, { ...JOB_OPTIONS.approvals, jobId: `${plan.buildId}-expire`, delay: rules.expiresMs });
+        await approvals.add(
+          'expire',
+          { kind: 'expire', buildId: plan.buildId },
+          { ...JOB_OPTIONS.approvals, jobId: `${plan.buildId}-expire`, delay: rules.expiresMs },
+        );
       }
       const { request } = parked;
       const state = approvalState(request, now());

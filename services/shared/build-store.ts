@@ -88,7 +88,10 @@ export class RedisBuildStore implements BuildStore {
     const tx = this.redis.multi().del(logKey(id, step));
     if (lines.length > 0) tx.rpush(logKey(id, step), ...lines.map((l) => JSON.stringify(l)));
     await tx.expire(logKey(id, step), BUILD_TTL_SECONDS).exec();
-    await this.redis.publish(logChannel(id, step), JSON.stringify({ end: lines.length, lines, done: true } satisfies LiveLog));
+    await this.redis.publish(
+      logChannel(id, step),
+      JSON.stringify({ end: lines.length, lines, done: true } satisfies LiveLog),
+    );
   }
 
   async log(id: string, step: string): Promise<LogLine[]> {

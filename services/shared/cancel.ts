@@ -11,7 +11,11 @@ const latestKey = (repo: string, ref: string) => `slipway:latest:${repo}:${ref}`
  * still sees it) and announced to running executors.
  */
 export async function requestCancel(redis: Redis, buildId: string, reason: string): Promise<void> {
-  await redis.multi().set(key(buildId), reason, 'EX', 7 * 24 * 3600).publish(CANCEL_CHANNEL, buildId).exec();
+  await redis
+    .multi()
+    .set(key(buildId), reason, 'EX', 7 * 24 * 3600)
+    .publish(CANCEL_CHANNEL, buildId)
+    .exec();
 }
 
 /** The reason a build was cancelled, if it was. */
@@ -23,10 +27,20 @@ export async function cancelReason(redis: Redis, buildId: string): Promise<strin
  * Records `buildId` as the newest build of a branch; the build it replaces, if any, is
  * superseded: it stops, except a deploy already under way, which finishes.
  */
-export async function supersedeOlder(redis: Redis, repo: string, ref: string, buildId: string, sha: string): Promise<string | undefined> {
+export async function supersedeOlder(
+  redis: Redis,
+  repo: string,
+  ref: string,
+  buildId: string,
+  sha: string,
+): Promise<string | undefined> {
   const previous = await redis.getset(latestKey(repo, ref), buildId);
   if (!previous || previous === buildId) return undefined;
-  await redis.multi().set(supersededKey(previous), `superseded by ${sha.slice(0, 7)}`, 'EX', 7 * 24 * 3600).publish(CANCEL_CHANNEL, previous).exec();
+  await redis
+    .multi()
+    .set(supersededKey(previous), `superseded by ${sha.slice(0, 7)}`, 'EX', 7 * 24 * 3600)
+    .publish(CANCEL_CHANNEL, previous)
+    .exec();
   return previous;
 }
 
@@ -36,7 +50,12 @@ export async function supersededReason(redis: Redis, buildId: string): Promise<s
 }
 
 /** Cancels the newest build of a branch or pull request, if it has one (a closed pull request). */
-export async function cancelLatest(redis: Redis, repo: string, ref: string, reason: string): Promise<string | undefined> {
+export async function cancelLatest(
+  redis: Redis,
+  repo: string,
+  ref: string,
+  reason: string,
+): Promise<string | undefined> {
   const latest = await redis.get(latestKey(repo, ref));
   if (latest) await requestCancel(redis, latest, reason);
   return latest ?? undefined;

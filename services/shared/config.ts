@@ -83,7 +83,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
       : {}),
   };
   if (config.githubApp && (!config.githubApp.privateKey || !Number.isInteger(config.githubApp.installationId))) {
-    throw new ConfigError('SLIPWAY_GITHUB_APP_ID needs SLIPWAY_GITHUB_APP_PRIVATE_KEY (or _FILE) and SLIPWAY_GITHUB_APP_INSTALLATION_ID');
+    throw new ConfigError(
+      'SLIPWAY_GITHUB_APP_ID needs SLIPWAY_GITHUB_APP_PRIVATE_KEY (or _FILE) and SLIPWAY_GITHUB_APP_INSTALLATION_ID',
+    );
   }
   if (config.githubApp && need.includes('githubToken')) need = need.filter((n) => n !== 'githubToken');
   const names: Partial<Record<keyof Config, string>> = {
@@ -93,7 +95,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   for (const key of need) {
     if (!config[key]) throw new ConfigError(`${names[key] ?? key} is not set; Slipway cannot start without it`);
   }
-  for (const key of ['port', 'executorConcurrency', 'schedulingTimeoutMs', 'stepTimeoutMs', 'buildLockMs', 'nodeLossGraceMs'] as const) {
+  for (const key of [
+    'port',
+    'executorConcurrency',
+    'schedulingTimeoutMs',
+    'stepTimeoutMs',
+    'buildLockMs',
+    'nodeLossGraceMs',
+  ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
   return config;

@@ -11,8 +11,17 @@ export interface GitHub {
   fileAt(repo: RepoRef, path: string, sha: string): Promise<string | undefined>;
   createStatus(repo: RepoRef, sha: string, status: CommitStatus): Promise<void>;
   /** A deployment of `sha` to `environment` that GitHub must not merge or check for us: Slipway already did. */
-  createDeployment(repo: RepoRef, sha: string, environment: string, options: { production: boolean; description: string }): Promise<number>;
-  createDeploymentStatus(repo: RepoRef, id: number, status: { state: DeploymentState; description: string; environmentUrl?: string; logUrl: string }): Promise<void>;
+  createDeployment(
+    repo: RepoRef,
+    sha: string,
+    environment: string,
+    options: { production: boolean; description: string },
+  ): Promise<number>;
+  createDeploymentStatus(
+    repo: RepoRef,
+    id: number,
+    status: { state: DeploymentState; description: string; environmentUrl?: string; logUrl: string },
+  ): Promise<void>;
 }
 
 /** What Slipway asks GitHub about people and pull requests, for approvals. */
@@ -35,7 +44,10 @@ export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 /** How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted and refreshed by @octokit/auth-app). */
 export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
 
-export function githubAuthOf(config: { githubToken: string; githubApp?: { appId: string; privateKey: string; installationId: number } }): GitHubAuth {
+export function githubAuthOf(config: {
+  githubToken: string;
+  githubApp?: { appId: string; privateKey: string; installationId: number };
+}): GitHubAuth {
   return config.githubApp ?? { token: config.githubToken };
 }
 
@@ -85,12 +97,17 @@ export function createGitHub(baseUrl: string, auth: GitHubAuth, logger?: Logger)
         production_environment: options.production,
         transient_environment: false,
       });
-      if (res.status !== 201 || !('id' in res.data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(res.data)}`);
+      if (res.status !== 201 || !('id' in res.data))
+        throw new Error(`GitHub did not create the deployment: ${JSON.stringify(res.data)}`);
       return res.data.id;
     },
     async roleOf(repo, user) {
       try {
-        const res = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.name, username: user });
+        const res = await octokit.rest.repos.getCollaboratorPermissionLevel({
+          owner: repo.owner,
+          repo: repo.name,
+          username: user,
+        });
         return res.data.role_name ?? res.data.permission;
       } catch (err) {
         if ((err as { status?: number }).status === 404) return 'none';
@@ -108,11 +125,21 @@ export function createGitHub(baseUrl: string, auth: GitHubAuth, logger?: Logger)
       }
     },
     async behindBy(repo, base, head) {
-      const res = await octokit.rest.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.name, basehead: `${base}...${head}` });
+      const res = await octokit.rest.repos.compareCommitsWithBasehead({
+        owner: repo.owner,
+        repo: repo.name,
+        basehead: `${base}...${head}`,
+      });
       return res.data.behind_by;
     },
     async openPullsInto(repo, base) {
-      const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.name, state: 'open', base, per_page: 100 });
+      const pulls = await octokit.paginate(octokit.rest.pulls.list, {
+        owner: repo.owner,
+        repo: repo.name,
+        state: 'open',
+        base,
+        per_page: 100,
+      });
       return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
     },
     async pullHead(repo, number) {

@@ -6,11 +6,13 @@ export interface Logger {
 }
 
 export function createLogger(service: string, quiet = process.env.SLIPWAY_LOG === 'silent'): Logger {
-  const write = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (quiet) return;
-    const line = { time: new Date().toISOString(), level, service, msg, ...fields };
-    process.stderr.write(`${JSON.stringify(line, errorReplacer)}\n`);
-  };
+  const write =
+    (level: string) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (quiet) return;
+      const line = { time: new Date().toISOString(), level, service, msg, ...fields };
+      process.stderr.write(`${JSON.stringify(line, errorReplacer)}\n`);
+    };
   return { info: write('info'), warn: write('warn'), error: write('error') };
 }
 

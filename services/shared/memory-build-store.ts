@@ -36,7 +36,10 @@ export class MemoryBuildStore implements BuildStore {
   }
 
   async recent(count: number): Promise<BuildRecord[]> {
-    return [...this.builds.values()].reverse().slice(0, count).map((r) => structuredClone(r));
+    return [...this.builds.values()]
+      .reverse()
+      .slice(0, count)
+      .map((r) => structuredClone(r));
   }
 
   async log(id: string, step: string): Promise<LogLine[]> {

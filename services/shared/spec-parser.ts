@@ -7,6 +7,8 @@ let parser: SpecParser | undefined;
 
 /** The spec parser with `schemas/buildspec.schema.json`, compiled once per process. */
 export function specParser(): SpecParser {
-  parser ??= createSpecParser(JSON.parse(readFileSync(join(projectRoot(), 'schemas', 'buildspec.schema.json'), 'utf8')) as object);
+  parser ??= createSpecParser(
+    JSON.parse(readFileSync(join(projectRoot(), 'schemas', 'buildspec.schema.json'), 'utf8')) as object,
+  );
   return parser;
 }

@@ -28,7 +28,17 @@ export async function queueStatus(
 ): Promise<void> {
   const status = stageStatus(event, statusLinks(target.publicUrl, target.buildId));
   const seq = rankOf(event);
-  const job: StatusJob = { buildId: target.buildId, owner: target.repo.owner, repo: target.repo.name, sha: target.sha, status, seq };
+  const job: StatusJob = {
+    buildId: target.buildId,
+    owner: target.repo.owner,
+    repo: target.repo.name,
+    sha: target.sha,
+    status,
+    seq,
+  };
   // The sha too: one build may post the same context on several commits (slipway/up-to-date on each open PR).
-  await queue.add('status', job, { ...JOB_OPTIONS.statuses, jobId: `${target.buildId}-${slug(status.context)}-${target.sha.slice(0, 12)}-${seq}` });
+  await queue.add('status', job, {
+    ...JOB_OPTIONS.statuses,
+    jobId: `${target.buildId}-${slug(status.context)}-${target.sha.slice(0, 12)}-${seq}`,
+  });
 }

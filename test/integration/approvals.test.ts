@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitHubStandIn } from '../support/github-stand-in.js';
-import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
+import {
+  eventually,
+  freshRedisUrl,
+  startSlipway,
+  WEBHOOK_SECRET,
+  type RunningSlipway,
+} from '../support/slipway-harness.js';
 import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'acme';
@@ -46,11 +52,28 @@ describe('approvals of production deploys', () => {
 
   async function deliver(event: string, payload: unknown): Promise<Response> {
     const body = JSON.stringify(payload);
-    return fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders(event, body, WEBHOOK_SECRET, `approvals-${++n}`), body });
+    return fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders(event, body, WEBHOOK_SECRET, `approvals-${++n}`),
+      body,
+    });
   }
   async function pushToProduction(expires: string): Promise<{ sha: string; build: string }> {
-    const sha = await standIn.commit(OWNER, REPO, 'production', { '.buildspec.yml': spec(expires), 'n.txt': String(n) });
-    const res = await deliver('push', pushPayload({ owner: OWNER, repo: REPO, cloneUrl: `https://github.com/${OWNER}/${REPO}.git`, branch: 'production', before: '1'.repeat(40), after: sha }));
+    const sha = await standIn.commit(OWNER, REPO, 'production', {
+      '.buildspec.yml': spec(expires),
+      'n.txt': String(n),
+    });
+    const res = await deliver(
+      'push',
+      pushPayload({
+        owner: OWNER,
+        repo: REPO,
+        cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
+        branch: 'production',
+        before: '1'.repeat(40),
+        after: sha,
+      }),
+    );
     return { sha, build: ((await res.json()) as { build: string }).build };
   }
   const comment = (number: number, user: string, body: string) => {
@@ -65,11 +88,22 @@ describe('approvals of production deploys', () => {
     return deliver('issue_comment', payload);
   };
   const production = (sha: string) => standIn.latestStatus(OWNER, REPO, sha, 'slipway/deploy/production');
-  const waiting = (sha: string) => eventually('the deploy to wait for approval', () => (production(sha)?.description?.startsWith('Waiting: for approval') ? production(sha) : undefined), 90_000);
+  const waiting = (sha: string) =>
+    eventually(
+      'the deploy to wait for approval',
+      () => (production(sha)?.description?.startsWith('Waiting: for approval') ? production(sha) : undefined),
+      90_000,
+    );
 
   it('waits for approval; a /approve from someone not allowed changes nothing; one from an allowed user deploys', async () => {
     const { sha, build } = await pushToProduction('24h');
-    standIn.addPullRequest(OWNER, REPO, { number: 12, headSha: sha, headRef: 'master', baseRef: 'production', user: 'octocat' });
+    standIn.addPullRequest(OWNER, REPO, {
+      number: 12,
+      headSha: sha,
+      headRef: 'master',
+      baseRef: 'production',
+      user: 'octocat',
+    });
     const status = await waiting(sha);
     expect(status).toMatchObject({ state: 'pending' });
     expect(status.description).toContain('octocat, team acme/release-managers');
@@ -83,35 +117,71 @@ describe('approvals of production deploys', () => {
     expect(page).toContain(`onclick="decide('approve')"`);
 
     expect((await comment(12, 'mallory', '/approve')).status).toBe(202);
-    await eventually('the decision to be recorded', async () => ((await slipway.store.get(build))?.approval?.decisions.length === 1 ? true : undefined), 30_000);
-    expect((await slipway.store.get(build))?.approval?.decisions[0]).toMatchObject({ user: 'mallory', decision: 'approve', via: 'comment', counted: false, why: 'mallory is not among the approvers (octocat, team acme/release-managers)' });
+    await eventually(
+      'the decision to be recorded',
+      async () => ((await slipway.store.get(build))?.approval?.decisions.length === 1 ? true : undefined),
+      30_000,
+    );
+    expect((await slipway.store.get(build))?.approval?.decisions[0]).toMatchObject({
+      user: 'mallory',
+      decision: 'approve',
+      via: 'comment',
+      counted: false,
+      why: 'mallory is not among the approvers (octocat, team acme/release-managers)',
+    });
     expect(production(sha)?.state).toBe('pending');
 
     await comment(12, 'octocat', '/approve');
-    const done = await eventually('the deploy to finish', () => (production(sha)?.state === 'success' ? production(sha) : undefined), 90_000);
+    const done = await eventually(
+      'the deploy to finish',
+      () => (production(sha)?.state === 'success' ? production(sha) : undefined),
+      90_000,
+    );
     expect(done.description).toMatch(/^1 step passed/);
-    expect((await slipway.store.get(build))?.approval?.decisions.map((d) => [d.user, d.counted])).toEqual([['mallory', false], ['octocat', true]]);
+    expect((await slipway.store.get(build))?.approval?.decisions.map((d) => [d.user, d.counted])).toEqual([
+      ['mallory', false],
+      ['octocat', true],
+    ]);
     const deployment = standIn.deployments(OWNER, REPO).find((d) => d.sha === sha);
     expect(deployment).toMatchObject({ environment: 'production', production_environment: true, auto_merge: false });
     expect((await slipway.store.log(build, 'ship')).map((l) => l.text)).toContain('shipping to production');
   });
 
-  it('takes a team member\'s rejection through the API, and does not deploy', async () => {
+  it("takes a team member's rejection through the API, and does not deploy", async () => {
     const { sha, build } = await pushToProduction('24h');
     await waiting(sha);
-    const unauthorised = await fetch(`${slipway.url}/builds/${build}/reject`, { method: 'POST', body: JSON.stringify({ user: 'hubot' }) });
+    const unauthorised = await fetch(`${slipway.url}/builds/${build}/reject`, {
+      method: 'POST',
+      body: JSON.stringify({ user: 'hubot' }),
+    });
     expect(unauthorised.status).toBe(401);
-    const res = await fetch(`${slipway.url}/builds/${build}/reject`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}` }, body: JSON.stringify({ user: 'hubot' }) });
+    const res = await fetch(`${slipway.url}/builds/${build}/reject`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      body: JSON.stringify({ user: 'hubot' }),
+    });
     expect(res.status).toBe(202);
-    const status = await eventually('the rejection', () => (production(sha)?.state === 'failure' ? production(sha) : undefined), 90_000);
+    const status = await eventually(
+      'the rejection',
+      () => (production(sha)?.state === 'failure' ? production(sha) : undefined),
+      90_000,
+    );
     expect(status.description).toBe('Not deployed: rejected by hubot');
-    await eventually('the build to end', async () => ((await slipway.store.get(build))?.state === 'failure' ? true : undefined), 30_000);
+    await eventually(
+      'the build to end',
+      async () => ((await slipway.store.get(build))?.state === 'failure' ? true : undefined),
+      30_000,
+    );
   });
 
   it('ends in error when nobody approves in time', async () => {
     const { sha } = await pushToProduction('3s');
     await waiting(sha);
-    const status = await eventually('the expiry', () => (production(sha)?.state === 'error' ? production(sha) : undefined), 90_000);
+    const status = await eventually(
+      'the expiry',
+      () => (production(sha)?.state === 'error' ? production(sha) : undefined),
+      90_000,
+    );
     expect(status.description).toBe('the approval expired: nobody approved within 3s');
   });
 });

@@ -51,7 +51,13 @@ describe.each(backends)('the %s backend', (_name, make) => {
     try {
       const ok = await runToEnd(b, spec(b, 'ok', ['echo out', 'echo err >&2', 'printf "no newline"']));
       expect(ok.outcome).toEqual({ kind: 'success' });
-      expect(ok.log.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(['$ echo out', 'out', '$ echo err >&2', '$ printf "no newline"', 'no newline']);
+      expect(ok.log.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual([
+        '$ echo out',
+        'out',
+        '$ echo err >&2',
+        '$ printf "no newline"',
+        'no newline',
+      ]);
       expect(ok.log.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['err']);
       const bad = await runToEnd(b, spec(b, 'bad', ['exit 3']));
       expect(bad.outcome).toEqual({ kind: 'failure', exitCode: 3 });
@@ -112,7 +118,10 @@ describe.each(backends)('the %s backend', (_name, make) => {
       const handle = await backend.startStep(spec(b, 'stoppable', ['sleep 60']));
       const controller = new AbortController();
       setTimeout(() => controller.abort('stop now'), 1_000);
-      expect(await backend.waitStep(handle, { ...wait, signal: controller.signal })).toEqual({ kind: 'cancelled', reason: 'stop now' });
+      expect(await backend.waitStep(handle, { ...wait, signal: controller.signal })).toEqual({
+        kind: 'cancelled',
+        reason: 'stop now',
+      });
     } finally {
       await backend.teardownBuild(b.buildId);
     }

@@ -41,7 +41,11 @@ describe('the executor on the real swarm', () => {
     await standIn?.stop();
   });
 
-  async function run(plan: Plan, extra: Partial<RuntimeDeps> = {}, stops = {}): Promise<{ state: string; events: StageEvent[] }> {
+  async function run(
+    plan: Plan,
+    extra: Partial<RuntimeDeps> = {},
+    stops = {},
+  ): Promise<{ state: string; events: StageEvent[] }> {
     const events: StageEvent[] = [];
     await store.create(recordForPlan(plan, new Date().toISOString()));
     const state = await runBuild(
@@ -72,12 +76,16 @@ describe('the executor on the real swarm', () => {
   }
 
   it('ends a step whose image does not exist in error, saying "No such image" in words, not failure', async () => {
-    const plan = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('ghost', ['true'], { image: 'does-not-exist' })] }]);
+    const plan = planOf(cloneUrl, sha, [
+      { name: 'test', steps: [step('ghost', ['true'], { image: 'does-not-exist' })] },
+    ]);
     const { state, events } = await run(plan);
     expect(state).toBe('error');
     const end = events.find((e) => e.state === 'error');
     expect(end).toMatchObject({ stage: 'test', step: 'ghost' });
-    expect((end as { reason: string }).reason).toMatch(/^No such image: does-not-exist(:latest)? is not on the node and could not be pulled/);
+    expect((end as { reason: string }).reason).toMatch(
+      /^No such image: does-not-exist(:latest)? is not on the node and could not be pulled/,
+    );
     expect(await leftovers(plan.buildId)).toEqual([]);
   });
 
@@ -85,14 +93,22 @@ describe('the executor on the real swarm', () => {
     const plan = planOf(cloneUrl, sha, [
       {
         name: 'deploy',
-        steps: [step('ship', ['test "$DEPLOY_KEY" = "$(cat /run/secrets/deploy-key)"', 'echo "key is $DEPLOY_KEY"', 'sleep 2'], { secrets: ['deploy-key'] })],
+        steps: [
+          step(
+            'ship',
+            ['test "$DEPLOY_KEY" = "$(cat /run/secrets/deploy-key)"', 'echo "key is $DEPLOY_KEY"', 'sleep 2'],
+            { secrets: ['deploy-key'] },
+          ),
+        ],
       },
     ]);
     const inspected: string[] = [];
     const watcher = (async () => {
       const until = Date.now() + 30_000;
       while (inspected.length === 0 && Date.now() < until) {
-        const services = await docker.listServices({ filters: JSON.stringify({ label: [`${LABEL.build}=${plan.buildId}`, `${LABEL.step}=ship`] }) });
+        const services = await docker.listServices({
+          filters: JSON.stringify({ label: [`${LABEL.build}=${plan.buildId}`, `${LABEL.step}=ship`] }),
+        });
         for (const s of services) inspected.push(JSON.stringify(await docker.getService(s.ID!).inspect()));
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -118,25 +134,49 @@ describe('the executor on the real swarm', () => {
   });
 
   it('retries an infrastructure error as often as the step allows, with a new service per attempt', async () => {
-    const plan = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('flaky', ['true'], { image: 'does-not-exist', retries: 1 })] }]);
+    const plan = planOf(cloneUrl, sha, [
+      { name: 'test', steps: [step('flaky', ['true'], { image: 'does-not-exist', retries: 1 })] },
+    ]);
     const { state } = await run(plan);
     expect(state).toBe('error');
-    expect((await store.get(plan.buildId))?.stages[0]?.steps[0]).toMatchObject({ attempt: 2, service: `slw-${plan.buildId}-flaky-2` });
+    expect((await store.get(plan.buildId))?.stages[0]?.steps[0]).toMatchObject({
+      attempt: 2,
+      service: `slw-${plan.buildId}-flaky-2`,
+    });
   });
 
   it('does not fail a stage for a step allowed to fail', async () => {
-    const plan = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('optional', ['exit 4'], { allowFailure: true }), step('main', ['cat hello.txt'])] }]);
+    const plan = planOf(cloneUrl, sha, [
+      { name: 'test', steps: [step('optional', ['exit 4'], { allowFailure: true }), step('main', ['cat hello.txt'])] },
+    ]);
     const { state } = await run(plan);
     expect(state).toBe('success');
-    expect((await store.get(plan.buildId))?.stages[0]?.steps.map((s) => [s.key, s.state, s.exitCode])).toEqual([['optional', 'failure', 4], ['main', 'success', undefined]]);
+    expect((await store.get(plan.buildId))?.stages[0]?.steps.map((s) => [s.key, s.state, s.exitCode])).toEqual([
+      ['optional', 'failure', 4],
+      ['main', 'success', undefined],
+    ]);
   });
 
   it('starts an e2e sidecar, waits until it is ready, and lets steps reach it by name', async () => {
     const plan = planOf(cloneUrl, sha, [
       {
         name: 'e2e',
-        sidecars: [{ key: 'db', name: 'db', image: 'slipway/redis:1', env: {}, ready: { command: "printf 'PING\\r\\n' | nc -w 1 127.0.0.1 6379 | grep -q PONG", intervalMs: 500, timeoutMs: 30_000 } }],
-        steps: [step('talks to db', ["printf 'SET k v\\r\\nGET k\\r\\n' | nc -w 2 db 6379 | tee /dev/stderr | grep -q '^v'"])],
+        sidecars: [
+          {
+            key: 'db',
+            name: 'db',
+            image: 'slipway/redis:1',
+            env: {},
+            ready: {
+              command: "printf 'PING\\r\\n' | nc -w 1 127.0.0.1 6379 | grep -q PONG",
+              intervalMs: 500,
+              timeoutMs: 30_000,
+            },
+          },
+        ],
+        steps: [
+          step('talks to db', ["printf 'SET k v\\r\\nGET k\\r\\n' | nc -w 2 db 6379 | tee /dev/stderr | grep -q '^v'"]),
+        ],
       },
     ]);
     const { state, events } = await run(plan);
@@ -152,7 +192,11 @@ describe('the executor on the real swarm', () => {
     ]);
     const controller = new AbortController();
     const running = run(plan, {}, { cancel: controller.signal });
-    await eventually('the step to print', async () => ((await store.log(plan.buildId, 'forever')).some((l) => l.text === 'started') ? true : undefined), 30_000);
+    await eventually(
+      'the step to print',
+      async () => ((await store.log(plan.buildId, 'forever')).some((l) => l.text === 'started') ? true : undefined),
+      30_000,
+    );
     controller.abort('cancelled through the API');
     const { state, events } = await running;
     expect(state).toBe('cancelled');
@@ -167,13 +211,22 @@ describe('the executor on the real swarm', () => {
     const a = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('first', stamp('first'), { locks: [claim] })] }]);
     const b = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('second', stamp('second'), { locks: [claim] })] }]);
     const first = run(a, { locks });
-    await eventually('the first build to hold the lock', async () => ((await store.get(a.buildId))?.stages[0]?.state === 'running' ? true : undefined), 30_000);
+    await eventually(
+      'the first build to hold the lock',
+      async () => ((await store.get(a.buildId))?.stages[0]?.state === 'running' ? true : undefined),
+      30_000,
+    );
     const second = run(b, { locks });
     const [ra, rb] = await Promise.all([first, second]);
     expect([ra.state, rb.state]).toEqual(['success', 'success']);
-    expect(rb.events[0]).toMatchObject({ stage: 'test', state: 'waiting', reason: expect.stringContaining(`lock "${claim.name}", held by ${a.buildId}`) });
+    expect(rb.events[0]).toMatchObject({
+      stage: 'test',
+      state: 'waiting',
+      reason: expect.stringContaining(`lock "${claim.name}", held by ${a.buildId}`),
+    });
     // Docker's own timestamps of the lines the steps printed.
-    const time = async (build: Plan, key: string, what: string) => Date.parse((await store.log(build.buildId, key)).find((l) => l.text === `${key} ${what}`)!.time);
+    const time = async (build: Plan, key: string, what: string) =>
+      Date.parse((await store.log(build.buildId, key)).find((l) => l.text === `${key} ${what}`)!.time);
     expect(await time(b, 'second', 'start')).toBeGreaterThan(await time(a, 'first', 'end'));
   });
 });

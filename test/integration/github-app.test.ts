@@ -1,7 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitHubStandIn } from '../support/github-stand-in.js';
-import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
+import {
+  eventually,
+  freshRedisUrl,
+  startSlipway,
+  WEBHOOK_SECRET,
+  type RunningSlipway,
+} from '../support/slipway-harness.js';
 import { pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 /** Slipway authenticating as a GitHub App installation: tokens minted from the app's key, never a personal token. */
@@ -34,14 +40,33 @@ describe('GitHub App authentication', () => {
   });
 
   it('reads the spec, posts statuses and checks out with installation tokens', async () => {
-    const sha = await standIn.commit('acme', 'app-auth', 'master', { '.buildspec.yml': 'test:\n  - {name: unit, image: slipway/busybox:1, commands: [cat .buildspec.yml]}\n' });
-    const body = JSON.stringify(pushPayload({ owner: 'acme', repo: 'app-auth', cloneUrl: 'https://github.com/acme/app-auth.git', branch: 'master', before: '0'.repeat(40), after: sha }));
-    const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('push', body, WEBHOOK_SECRET, 'app-1'), body });
+    const sha = await standIn.commit('acme', 'app-auth', 'master', {
+      '.buildspec.yml': 'test:\n  - {name: unit, image: slipway/busybox:1, commands: [cat .buildspec.yml]}\n',
+    });
+    const body = JSON.stringify(
+      pushPayload({
+        owner: 'acme',
+        repo: 'app-auth',
+        cloneUrl: 'https://github.com/acme/app-auth.git',
+        branch: 'master',
+        before: '0'.repeat(40),
+        after: sha,
+      }),
+    );
+    const res = await fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, 'app-1'),
+      body,
+    });
     expect(res.status).toBe(202);
-    const status = await eventually('a final status', () => {
-      const s = standIn.latestStatus('acme', 'app-auth', sha, 'slipway/test');
-      return s && s.state !== 'pending' ? s : undefined;
-    }, 90_000);
+    const status = await eventually(
+      'a final status',
+      () => {
+        const s = standIn.latestStatus('acme', 'app-auth', sha, 'slipway/test');
+        return s && s.state !== 'pending' ? s : undefined;
+      },
+      90_000,
+    );
     expect(status.state).toBe('success');
     expect(standIn.installationTokensIssued).toBeGreaterThanOrEqual(2);
     expect(standIn.requests.filter((r) => r.status === 401)).toEqual([]);

@@ -6,7 +6,13 @@ import Docker from 'dockerode';
 import { projectRoot } from '../../services/shared/project-root.js';
 import { createdServices } from '../support/docker-events.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
-import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
+import {
+  eventually,
+  freshRedisUrl,
+  startSlipway,
+  WEBHOOK_SECRET,
+  type RunningSlipway,
+} from '../support/slipway-harness.js';
 import { pullRequestPayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'acme';
@@ -33,17 +39,34 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
 
   async function push(branch: string, spec: string): Promise<{ sha: string; build: string }> {
     const sha = await standIn.commit(OWNER, REPO, branch, { '.buildspec.yml': spec, 'n.txt': String(deliveries) });
-    const body = JSON.stringify(pushPayload({ owner: OWNER, repo: REPO, cloneUrl: `https://github.com/${OWNER}/${REPO}.git`, branch, before: '0'.repeat(40), after: sha }));
-    const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('push', body, WEBHOOK_SECRET, `live-${++deliveries}`), body });
+    const body = JSON.stringify(
+      pushPayload({
+        owner: OWNER,
+        repo: REPO,
+        cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
+        branch,
+        before: '0'.repeat(40),
+        after: sha,
+      }),
+    );
+    const res = await fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, `live-${++deliveries}`),
+      body,
+    });
     expect(res.status).toBe(202);
     return { sha, build: ((await res.json()) as { build: string }).build };
   }
 
   const finalStatus = (sha: string, context: string) =>
-    eventually(`a final ${context}`, () => {
-      const s = standIn.latestStatus(OWNER, REPO, sha, context);
-      return s && s.state !== 'pending' ? s : undefined;
-    }, 90_000);
+    eventually(
+      `a final ${context}`,
+      () => {
+        const s = standIn.latestStatus(OWNER, REPO, sha, context);
+        return s && s.state !== 'pending' ? s : undefined;
+      },
+      90_000,
+    );
 
   describe('with the executor in this process', () => {
     beforeAll(async () => {
@@ -54,8 +77,15 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
     });
 
     it('streams each line of a running step as Server-Sent Events, then ends', async () => {
-      const { build } = await push('live-logs', 'test:\n  - name: ticker\n    image: slipway/busybox:1\n    commands:\n      - for i in $(seq 1 30); do echo "tick $i"; sleep 0.1; done\n');
-      await eventually('the build to be planned', async () => ((await fetch(`${slipway.url}/builds/${build}`)).ok ? true : undefined), 30_000);
+      const { build } = await push(
+        'live-logs',
+        'test:\n  - name: ticker\n    image: slipway/busybox:1\n    commands:\n      - for i in $(seq 1 30); do echo "tick $i"; sleep 0.1; done\n',
+      );
+      await eventually(
+        'the build to be planned',
+        async () => ((await fetch(`${slipway.url}/builds/${build}`)).ok ? true : undefined),
+        30_000,
+      );
       const res = await fetch(`${slipway.url}/builds/${build}/steps/ticker/log/stream`);
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const arrivals: Array<{ at: number; text?: string; end?: boolean }> = [];
@@ -68,7 +98,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
           const event = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           if (event.startsWith('event: end')) arrivals.push({ at: Date.now(), end: true });
-          else if (event.startsWith('data: ')) arrivals.push({ at: Date.now(), text: (JSON.parse(event.slice(6)) as { text: string }).text });
+          else if (event.startsWith('data: '))
+            arrivals.push({ at: Date.now(), text: (JSON.parse(event.slice(6)) as { text: string }).text });
         }
       }
       const ticks = arrivals.filter((a) => a.text?.startsWith('tick '));
@@ -79,30 +110,66 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
     });
 
     it('cancels a build through the API (with the token only), and its statuses say so', async () => {
-      const { sha, build } = await push('cancel-me', 'test:\n  - name: long\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ndeploy:\n  - name: ship\n    image: slipway/busybox:1\n    commands: ["true"]\n');
-      await eventually('the step to start', async () => ((await slipway.store.log(build, 'long')).length > 0 ? true : undefined), 60_000);
+      const { sha, build } = await push(
+        'cancel-me',
+        'test:\n  - name: long\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ndeploy:\n  - name: ship\n    image: slipway/busybox:1\n    commands: ["true"]\n',
+      );
+      await eventually(
+        'the step to start',
+        async () => ((await slipway.store.log(build, 'long')).length > 0 ? true : undefined),
+        60_000,
+      );
       expect((await fetch(`${slipway.url}/builds/${build}/cancel`, { method: 'POST' })).status).toBe(401);
-      const res = await fetch(`${slipway.url}/builds/${build}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}` } });
+      const res = await fetch(`${slipway.url}/builds/${build}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_TOKEN}` },
+      });
       expect(res.status).toBe(202);
-      expect(await finalStatus(sha, 'slipway/test')).toMatchObject({ state: 'error', description: 'Cancelled: cancelled through the API' });
-      expect(await finalStatus(sha, 'slipway/deploy')).toMatchObject({ state: 'error', description: 'Cancelled: cancelled through the API' });
-      await eventually('the build to end cancelled', async () => ((await slipway.store.get(build))?.state === 'cancelled' ? true : undefined), 30_000);
+      expect(await finalStatus(sha, 'slipway/test')).toMatchObject({
+        state: 'error',
+        description: 'Cancelled: cancelled through the API',
+      });
+      expect(await finalStatus(sha, 'slipway/deploy')).toMatchObject({
+        state: 'error',
+        description: 'Cancelled: cancelled through the API',
+      });
+      await eventually(
+        'the build to end cancelled',
+        async () => ((await slipway.store.get(build))?.state === 'cancelled' ? true : undefined),
+        30_000,
+      );
     });
 
     it('supersedes the build of a pull request when it is pushed to (synchronize)', async () => {
-      const slow = 'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ne2e:\n  - name: after\n    image: slipway/busybox:1\n    commands: ["true"]\n';
+      const slow =
+        'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ne2e:\n  - name: after\n    image: slipway/busybox:1\n    commands: ["true"]\n';
       const pr = async (action: string, sha: string) => {
-        const body = JSON.stringify(pullRequestPayload({ owner: OWNER, repo: REPO, action, number: 77, headSha: sha, baseRef: 'master' }));
-        const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('pull_request', body, WEBHOOK_SECRET, `live-${++deliveries}`), body });
+        const body = JSON.stringify(
+          pullRequestPayload({ owner: OWNER, repo: REPO, action, number: 77, headSha: sha, baseRef: 'master' }),
+        );
+        const res = await fetch(`${slipway.url}/webhooks`, {
+          method: 'POST',
+          headers: signedHeaders('pull_request', body, WEBHOOK_SECRET, `live-${++deliveries}`),
+          body,
+        });
         return ((await res.json()) as { build: string }).build;
       };
       const first = await standIn.commit(OWNER, REPO, 'pr-77', { '.buildspec.yml': slow });
       const firstBuild = await pr('opened', first);
-      await eventually('the first build to start', async () => ((await slipway.store.log(firstBuild, 'slow')).length > 0 ? true : undefined), 60_000);
-      const second = await standIn.commit(OWNER, REPO, 'pr-77', { '.buildspec.yml': 'test:\n  - {name: quick, image: slipway/busybox:1, commands: ["true"]}\n' });
+      await eventually(
+        'the first build to start',
+        async () => ((await slipway.store.log(firstBuild, 'slow')).length > 0 ? true : undefined),
+        60_000,
+      );
+      const second = await standIn.commit(OWNER, REPO, 'pr-77', {
+        '.buildspec.yml': 'test:\n  - {name: quick, image: slipway/busybox:1, commands: ["true"]}\n',
+      });
       await pr('synchronize', second);
       for (const context of ['slipway/test', 'slipway/e2e']) {
-        expect(await finalStatus(first, context)).toMatchObject({ state: 'error', description: `Cancelled: superseded by ${second.slice(0, 7)}` });
+        expect(await finalStatus(first, context)).toMatchObject({
+          state: 'error',
+          description: `Cancelled: superseded by ${second.slice(0, 7)}`,
+        });
       }
       expect(await finalStatus(second, 'slipway/test')).toMatchObject({ state: 'success' });
     });
@@ -111,22 +178,45 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       const slow = 'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\n';
       const sha = await standIn.commit(OWNER, REPO, 'pr-78', { '.buildspec.yml': slow });
       const deliver = async (action: string) => {
-        const body = JSON.stringify(pullRequestPayload({ owner: OWNER, repo: REPO, action, number: 78, headSha: sha, baseRef: 'master' }));
-        return fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('pull_request', body, WEBHOOK_SECRET, `live-${++deliveries}`), body });
+        const body = JSON.stringify(
+          pullRequestPayload({ owner: OWNER, repo: REPO, action, number: 78, headSha: sha, baseRef: 'master' }),
+        );
+        return fetch(`${slipway.url}/webhooks`, {
+          method: 'POST',
+          headers: signedHeaders('pull_request', body, WEBHOOK_SECRET, `live-${++deliveries}`),
+          body,
+        });
       };
       const { build } = (await (await deliver('opened')).json()) as { build: string };
-      await eventually('the build to start', async () => ((await slipway.store.log(build, 'slow')).length > 0 ? true : undefined), 60_000);
+      await eventually(
+        'the build to start',
+        async () => ((await slipway.store.log(build, 'slow')).length > 0 ? true : undefined),
+        60_000,
+      );
       const closed = await deliver('closed');
       expect(await closed.json()).toEqual({ cancelled: build, reason: 'pull request #78 was closed' });
-      expect(await finalStatus(sha, 'slipway/test')).toMatchObject({ state: 'error', description: 'Cancelled: pull request #78 was closed' });
+      expect(await finalStatus(sha, 'slipway/test')).toMatchObject({
+        state: 'error',
+        description: 'Cancelled: pull request #78 was closed',
+      });
     });
 
     it('supersedes the older build of a branch when a newer commit is pushed', async () => {
       const slow = 'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\n';
       const older = await push('feature', slow);
-      await eventually('the older build to start', async () => ((await slipway.store.log(older.build, 'slow')).length > 0 ? true : undefined), 60_000);
-      const newer = await push('feature', 'test:\n  - name: quick\n    image: slipway/busybox:1\n    commands: ["true"]\n');
-      expect(await finalStatus(older.sha, 'slipway/test')).toMatchObject({ state: 'error', description: `Cancelled: superseded by ${newer.sha.slice(0, 7)}` });
+      await eventually(
+        'the older build to start',
+        async () => ((await slipway.store.log(older.build, 'slow')).length > 0 ? true : undefined),
+        60_000,
+      );
+      const newer = await push(
+        'feature',
+        'test:\n  - name: quick\n    image: slipway/busybox:1\n    commands: ["true"]\n',
+      );
+      expect(await finalStatus(older.sha, 'slipway/test')).toMatchObject({
+        state: 'error',
+        description: `Cancelled: superseded by ${newer.sha.slice(0, 7)}`,
+      });
       expect(await finalStatus(newer.sha, 'slipway/test')).toMatchObject({ state: 'success' });
     });
   });
@@ -150,17 +240,39 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
     const first = executor();
     let second: ChildProcess | undefined;
     try {
-      const { sha, build } = await push('recovery', 'test:\n  - name: survivor\n    image: slipway/busybox:1\n    commands:\n      - echo begin\n      - sleep 6\n      - echo done\n');
-      await eventually('the step to start', async () => ((await slipway.store.log(build, 'survivor')).length > 0 ? true : undefined), 60_000);
+      const { sha, build } = await push(
+        'recovery',
+        'test:\n  - name: survivor\n    image: slipway/busybox:1\n    commands:\n      - echo begin\n      - sleep 6\n      - echo done\n',
+      );
+      await eventually(
+        'the step to start',
+        async () => ((await slipway.store.log(build, 'survivor')).length > 0 ? true : undefined),
+        60_000,
+      );
       first.kill('SIGKILL');
       second = executor();
       expect(await finalStatus(sha, 'slipway/test')).toMatchObject({ state: 'success' });
       const created = (await createdServices(docker, since)).filter((n) => n.startsWith(`slw-${build}-survivor`));
       expect(created).toEqual([`slw-${build}-survivor-1`]);
-      expect((await slipway.store.log(build, 'survivor')).map((l) => l.text)).toEqual(['$ echo begin', 'begin', '$ sleep 6', '$ echo done', 'done']);
+      expect((await slipway.store.log(build, 'survivor')).map((l) => l.text)).toEqual([
+        '$ echo begin',
+        'begin',
+        '$ sleep 6',
+        '$ echo done',
+        'done',
+      ]);
       const filters = JSON.stringify({ label: [`slipway.build=${build}`] });
-      await eventually('nothing of the build to remain', async () =>
-        (await docker.listServices({ filters })).length + (await docker.listNetworks({ filters })).length + ((await docker.listVolumes({ filters })).Volumes ?? []).length === 0 ? true : undefined, 30_000);
+      await eventually(
+        'nothing of the build to remain',
+        async () =>
+          (await docker.listServices({ filters })).length +
+            (await docker.listNetworks({ filters })).length +
+            ((await docker.listVolumes({ filters })).Volumes ?? []).length ===
+          0
+            ? true
+            : undefined,
+        30_000,
+      );
     } finally {
       first.kill('SIGKILL');
       second?.kill('SIGTERM');

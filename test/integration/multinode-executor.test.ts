@@ -8,7 +8,13 @@ import { runBuild } from '../../services/executor/run-build.js';
 import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
-import { BOARD_CONSTRAINT, killWorker, multiNodeDown, multiNodeSwarm, type MultiNodeSwarm } from '../support/multinode.js';
+import {
+  BOARD_CONSTRAINT,
+  killWorker,
+  multiNodeDown,
+  multiNodeSwarm,
+  type MultiNodeSwarm,
+} from '../support/multinode.js';
 import { planOf, step } from '../support/plan-fixtures.js';
 import { eventually, freshRedisUrl } from '../support/slipway-harness.js';
 
@@ -57,10 +63,19 @@ describe('the executor on a two-node swarm', () => {
 
   it('runs a step placed by node label on that node, with the source checked out there', async () => {
     const plan = planOf(cloneUrl, sha, [
-      { name: 'test', steps: [step('on board', ['cat firmware.txt', 'echo "node=$SLIPWAY_NODE"'], { placement: [BOARD_CONSTRAINT] }), step('anywhere', ['echo "node=$SLIPWAY_NODE"'])] },
+      {
+        name: 'test',
+        steps: [
+          step('on board', ['cat firmware.txt', 'echo "node=$SLIPWAY_NODE"'], { placement: [BOARD_CONSTRAINT] }),
+          step('anywhere', ['echo "node=$SLIPWAY_NODE"']),
+        ],
+      },
     ]);
     const { state, events } = await run(plan);
-    expect({ state, events: events.map((e) => `${e.stage}:${e.state}`) }).toEqual({ state: 'success', events: ['test:running', 'test:success'] });
+    expect({ state, events: events.map((e) => `${e.stage}:${e.state}`) }).toEqual({
+      state: 'success',
+      events: ['test:running', 'test:success'],
+    });
     const log = (key: string) => store.log(plan.buildId, key).then((lines) => lines.map((l) => l.text));
     expect(await log('on-board')).toEqual(expect.arrayContaining(['firmware v1', `node=${swarm.workerHostname}`]));
     expect(await log('anywhere')).toContain('node=slwmn-mgr');
@@ -69,9 +84,15 @@ describe('the executor on a two-node swarm', () => {
   }, 120_000);
 
   it('ends a step whose node is lost mid-run in error, and the build reaches a final state', async () => {
-    const plan = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('doomed', ['echo started', 'sleep 300'], { placement: [BOARD_CONSTRAINT] })] }]);
+    const plan = planOf(cloneUrl, sha, [
+      { name: 'test', steps: [step('doomed', ['echo started', 'sleep 300'], { placement: [BOARD_CONSTRAINT] })] },
+    ]);
     const running = run(plan);
-    await eventually('the step to start on the worker', async () => ((await store.log(plan.buildId, 'doomed')).some((l) => l.text === 'started') ? true : undefined), 60_000);
+    await eventually(
+      'the step to start on the worker',
+      async () => ((await store.log(plan.buildId, 'doomed')).some((l) => l.text === 'started') ? true : undefined),
+      60_000,
+    );
     await killWorker();
     const { state, events } = await running;
     expect(state).toBe('error');

@@ -30,14 +30,21 @@ describe('a two-node swarm in network namespaces', () => {
     docker = new Docker({ socketPath: swarm.managerSocket });
     const nodes = await docker.listNodes();
     const worker = nodes.find((node) => node.Description?.Hostname === swarm.workerHostname);
-    if (!worker) throw new Error(`no node named ${swarm.workerHostname} in ${JSON.stringify(nodes.map((n) => n.Description?.Hostname))}`);
+    if (!worker)
+      throw new Error(
+        `no node named ${swarm.workerHostname} in ${JSON.stringify(nodes.map((n) => n.Description?.Hostname))}`,
+      );
     workerId = worker.ID;
   }, 150_000);
 
   afterAll(async () => {
     // Best effort on the services (the manager may be gone), then the whole swarm, always.
     if (docker) {
-      for (const id of services) await docker.getService(id).remove().catch(() => undefined);
+      for (const id of services)
+        await docker
+          .getService(id)
+          .remove()
+          .catch(() => undefined);
     }
     await multiNodeDown();
   }, 150_000);
@@ -53,7 +60,10 @@ describe('a two-node swarm in network namespaces', () => {
       },
       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     };
-    const created = (await docker.createService(spec as unknown as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
+    const created = (await docker.createService(spec as unknown as Docker.CreateServiceOptions)) as unknown as {
+      id?: string;
+      ID?: string;
+    };
     const id = created.id ?? created.ID;
     if (!id) throw new Error(`createService returned no id: ${JSON.stringify(created)}`);
     services.push(id);
@@ -65,12 +75,19 @@ describe('a two-node swarm in network namespaces', () => {
     return tasks[0];
   }
 
-  async function waitForTask(serviceId: string, done: (task: TaskView) => boolean, timeoutMs: number): Promise<TaskView> {
+  async function waitForTask(
+    serviceId: string,
+    done: (task: TaskView) => boolean,
+    timeoutMs: number,
+  ): Promise<TaskView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const task = await taskOf(serviceId);
       if (task && done(task)) return task;
-      if (Date.now() > deadline) throw new Error(`task of ${serviceId} did not get there within ${timeoutMs} ms; last: ${JSON.stringify(task?.Status)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `task of ${serviceId} did not get there within ${timeoutMs} ms; last: ${JSON.stringify(task?.Status)}`,
+        );
       await sleep(200);
     }
   }
@@ -114,7 +131,10 @@ describe('a two-node swarm in network namespaces', () => {
       const node = await docker
         .getNode(workerId)
         .inspect()
-        .then((n: { Status?: { State?: string; Message?: string } }) => `${n.Status?.State ?? '?'}${n.Status?.Message ? ` (${n.Status.Message})` : ''}`)
+        .then(
+          (n: { Status?: { State?: string; Message?: string } }) =>
+            `${n.Status?.State ?? '?'}${n.Status?.Message ? ` (${n.Status.Message})` : ''}`,
+        )
         .catch((err: Error) => `gone (${err.message.split('\n')[0]})`);
       const now = `task ${task?.Status.State}/${task?.DesiredState} msg=${JSON.stringify(task?.Status.Message ?? '')} err=${JSON.stringify(task?.Status.Err ?? '')} | node ${node}`;
       if (now !== last) timeline.push(`+${((Date.now() - started) / 1000).toFixed(1)}s ${now}`);
@@ -146,7 +166,9 @@ describe('a two-node swarm in network namespaces', () => {
         seen = await observe();
       }
       expect(seen.task?.Status.State).toBe('running');
-      timeline.push(`node down detected at +${nodeDownAfter.toFixed(1)}s; task still ${seen.task?.Status.State} 10 s later`);
+      timeline.push(
+        `node down detected at +${nodeDownAfter.toFixed(1)}s; task still ${seen.task?.Status.State} 10 s later`,
+      );
 
       // 3. Removing the down node from the swarm is what ends the task at once: `orphaned`.
       await docker.getNode(workerId).remove({ force: true });

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { QUEUES, type BuildJob } from '../../services/shared/queues.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
-import { eventually, freshRedisUrl, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
+import {
+  eventually,
+  freshRedisUrl,
+  startSlipway,
+  WEBHOOK_SECRET,
+  type RunningSlipway,
+} from '../support/slipway-harness.js';
 import { pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'acme';
@@ -31,23 +37,51 @@ describe('planning a pushed commit and reporting its statuses', () => {
   let n = 0;
   async function push(files: Record<string, string>): Promise<{ sha: string; build: string }> {
     const sha = await standIn.commit(OWNER, REPO, 'master', files);
-    const body = JSON.stringify(pushPayload({ owner: OWNER, repo: REPO, cloneUrl: `https://github.com/${OWNER}/${REPO}.git`, branch: 'master', before: '0'.repeat(40), after: sha }));
-    const res = await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('push', body, WEBHOOK_SECRET, `planner-${++n}`), body });
+    const body = JSON.stringify(
+      pushPayload({
+        owner: OWNER,
+        repo: REPO,
+        cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
+        branch: 'master',
+        before: '0'.repeat(40),
+        after: sha,
+      }),
+    );
+    const res = await fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, `planner-${++n}`),
+      body,
+    });
     expect(res.status).toBe(202);
     return { sha, build: ((await res.json()) as { build: string }).build };
   }
 
-  const specStatus = (sha: string) => eventually('a slipway/spec status', () => standIn.latestStatus(OWNER, REPO, sha, 'slipway/spec'), 15_000);
+  const specStatus = (sha: string) =>
+    eventually('a slipway/spec status', () => standIn.latestStatus(OWNER, REPO, sha, 'slipway/spec'), 15_000);
 
   it('an invalid spec ends as a failure status that says what and where, and queues no build', async () => {
-    const { sha, build } = await push({ '.buildspec.yml': 'test:\n  - name: unit\n    image: slipway/busybox:1\n    comands: [make test]\n' });
+    const { sha, build } = await push({
+      '.buildspec.yml': 'test:\n  - name: unit\n    image: slipway/busybox:1\n    comands: [make test]\n',
+    });
     const status = await specStatus(sha);
     expect(status.state).toBe('failure');
-    expect(status.description).toBe('.buildspec.yml:2:5 /test/0: missing required key "commands" or "script" (+1 more)');
+    expect(status.description).toBe(
+      '.buildspec.yml:2:5 /test/0: missing required key "commands" or "script" (+1 more)',
+    );
     expect(status.target_url).toBe(`${slipway.config.publicUrl}/builds/${build}`);
-    const record = (await (await fetch(`${slipway.url}/builds/${build}`)).json()) as { state: string; specIssues: Array<{ line: number; column: number; message: string; hint?: string }> };
+    const record = (await (await fetch(`${slipway.url}/builds/${build}`)).json()) as {
+      state: string;
+      specIssues: Array<{ line: number; column: number; message: string; hint?: string }>;
+    };
     expect(record.state).toBe('failure');
-    expect(record.specIssues).toContainEqual(expect.objectContaining({ line: 4, column: 5, message: 'unknown key "comands"', hint: 'did you mean "commands"?' }));
+    expect(record.specIssues).toContainEqual(
+      expect.objectContaining({
+        line: 4,
+        column: 5,
+        message: 'unknown key "comands"',
+        hint: 'did you mean "commands"?',
+      }),
+    );
     expect(await builds.getJob(build)).toBeUndefined();
   });
 
@@ -59,21 +93,54 @@ describe('planning a pushed commit and reporting its statuses', () => {
   it('a commit without .buildspec.yml says so', async () => {
     await standIn.createRepo(OWNER, 'nospec');
     const sha = await standIn.commit(OWNER, 'nospec', 'master', { 'README.md': 'hi\n' });
-    const body = JSON.stringify(pushPayload({ owner: OWNER, repo: 'nospec', cloneUrl: `https://github.com/${OWNER}/nospec.git`, branch: 'master', before: '0'.repeat(40), after: sha }));
-    await fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('push', body, WEBHOOK_SECRET, 'planner-nospec'), body });
-    const status = await eventually('a status', () => standIn.latestStatus(OWNER, 'nospec', sha, 'slipway/spec'), 15_000);
-    expect(status).toMatchObject({ state: 'failure', description: `No .buildspec.yml at the root of the repository at ${sha.slice(0, 7)}` });
+    const body = JSON.stringify(
+      pushPayload({
+        owner: OWNER,
+        repo: 'nospec',
+        cloneUrl: `https://github.com/${OWNER}/nospec.git`,
+        branch: 'master',
+        before: '0'.repeat(40),
+        after: sha,
+      }),
+    );
+    await fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, 'planner-nospec'),
+      body,
+    });
+    const status = await eventually(
+      'a status',
+      () => standIn.latestStatus(OWNER, 'nospec', sha, 'slipway/spec'),
+      15_000,
+    );
+    expect(status).toMatchObject({
+      state: 'failure',
+      description: `No .buildspec.yml at the root of the repository at ${sha.slice(0, 7)}`,
+    });
   });
 
   it('a valid spec queues the build and posts pending on each stage once, retrying while GitHub fails', async () => {
     standIn.failNext(2, 502);
-    const { sha, build } = await push({ '.buildspec.yml': 'test:\n  - {name: unit, image: slipway/busybox:1, commands: [echo ok]}\ndeploy:\n  - {name: ship, image: slipway/busybox:1, commands: [echo ok]}\n' });
+    const { sha, build } = await push({
+      '.buildspec.yml':
+        'test:\n  - {name: unit, image: slipway/busybox:1, commands: [echo ok]}\ndeploy:\n  - {name: ship, image: slipway/busybox:1, commands: [echo ok]}\n',
+    });
     const job = await eventually('the build job', async () => (await builds.getJob(build)) ?? undefined, 15_000);
     expect(job.data.plan.stages.map((s) => s.name)).toEqual(['test', 'deploy']);
-    await eventually('pending on both stages', () =>
-      standIn.latestStatus(OWNER, REPO, sha, 'slipway/test') && standIn.latestStatus(OWNER, REPO, sha, 'slipway/deploy') ? true : undefined, 30_000);
+    await eventually(
+      'pending on both stages',
+      () =>
+        standIn.latestStatus(OWNER, REPO, sha, 'slipway/test') &&
+        standIn.latestStatus(OWNER, REPO, sha, 'slipway/deploy')
+          ? true
+          : undefined,
+      30_000,
+    );
     const posted = standIn.statuses(OWNER, REPO, sha);
-    expect(posted.map((s) => `${s.context} ${s.state} ${s.description}`).sort()).toEqual(['slipway/deploy pending Queued', 'slipway/test pending Queued']);
+    expect(posted.map((s) => `${s.context} ${s.state} ${s.description}`).sort()).toEqual([
+      'slipway/deploy pending Queued',
+      'slipway/test pending Queued',
+    ]);
     expect(standIn.violations).toEqual([]);
   });
 });

@@ -30,7 +30,9 @@ describe('the reaper', () => {
       expect(present).toContain(running.buildId);
       expect(present).not.toContain(finished.buildId);
       expect(present).not.toContain(unknown.buildId);
-      expect(await docker.listVolumes({ filters: JSON.stringify({ label: [`${LABEL.build}=${finished.buildId}`] }) })).toMatchObject({ Volumes: [] });
+      expect(
+        await docker.listVolumes({ filters: JSON.stringify({ label: [`${LABEL.build}=${finished.buildId}`] }) }),
+      ).toMatchObject({ Volumes: [] });
     } finally {
       await backend.teardownBuild(running.buildId);
       redis.disconnect();

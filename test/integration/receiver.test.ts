@@ -59,7 +59,15 @@ describe('POST /webhooks against real Redis', () => {
   const post = (event: string, payload: unknown, delivery: string, secret = SECRET, body = JSON.stringify(payload)) =>
     fetch(url, { method: 'POST', headers: signedHeaders(event, body, secret, delivery), body });
   const jobs = async () => Object.values(await requests.getJobCounts()).reduce((a, b) => a + b, 0);
-  const push = () => pushPayload({ owner: 'acme', repo: 'api', cloneUrl: 'https://github.com/acme/api.git', branch: 'master', before: '1'.repeat(40), after: 'a'.repeat(40) });
+  const push = () =>
+    pushPayload({
+      owner: 'acme',
+      repo: 'api',
+      cloneUrl: 'https://github.com/acme/api.git',
+      branch: 'master',
+      before: '1'.repeat(40),
+      after: 'a'.repeat(40),
+    });
 
   it('queues one job per delivery id, even when GitHub redelivers it', async () => {
     const before = await jobs();
@@ -69,13 +77,21 @@ describe('POST /webhooks against real Redis', () => {
     expect((await post('push', push(), 'd0000000-0000-4000-8000-000000000001')).status).toBe(202);
     expect(await jobs()).toBe(before + 1);
     const job = await requests.getJob('d0000000-0000-4000-8000-000000000001');
-    expect(job?.data.request).toMatchObject({ repo: { owner: 'acme', name: 'api' }, sha: 'a'.repeat(40), ref: 'refs/heads/master' });
+    expect(job?.data.request).toMatchObject({
+      repo: { owner: 'acme', name: 'api' },
+      sha: 'a'.repeat(40),
+      ref: 'refs/heads/master',
+    });
   });
 
   it('refuses a missing or wrong signature with 401 and queues nothing', async () => {
     const before = await jobs();
     const body = JSON.stringify(push());
-    const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd-unsigned' }, body });
+    const unsigned = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd-unsigned' },
+      body,
+    });
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toEqual({ error: 'missing X-Hub-Signature-256 header' });
     expect((await post('push', push(), 'd-wrong', 'other-secret')).status).toBe(401);
@@ -99,7 +115,11 @@ describe('POST /webhooks against real Redis', () => {
     const star = await post('star', examplePayload('star'), 'd-star');
     expect(star.status).toBe(202);
     expect(await star.json()).toEqual({ ignored: 'event "star" starts no build' });
-    const deletion = await post('push', examplePayload('push', (p) => p.deleted === true), 'd-delete');
+    const deletion = await post(
+      'push',
+      examplePayload('push', (p) => p.deleted === true),
+      'd-delete',
+    );
     expect(deletion.status).toBe(202);
     expect(((await deletion.json()) as { ignored: string }).ignored).toMatch(/was deleted/);
     expect(await jobs()).toBe(before);

@@ -16,7 +16,10 @@ describe('slipway run', () => {
   const slipway = async (cwd: string, args: string[]) => {
     if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (scripts/test.sh does)`);
     try {
-      const { stdout } = await run(process.execPath, [cli, 'run', ...args], { cwd, env: { ...process.env, SLIPWAY_INSTANCE: 'test-run', SLIPWAY_LOG: 'silent' } });
+      const { stdout } = await run(process.execPath, [cli, 'run', ...args], {
+        cwd,
+        env: { ...process.env, SLIPWAY_INSTANCE: 'test-run', SLIPWAY_LOG: 'silent' },
+      });
       return { code: 0, stdout };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };
@@ -24,10 +27,13 @@ describe('slipway run', () => {
     }
   };
 
-  it('shows each step\'s output with the working tree as workspace, and exits non-zero naming the failing step and its code', async () => {
+  it("shows each step's output with the working tree as workspace, and exits non-zero naming the failing step and its code", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
     writeFileSync(join(dir, 'data.txt'), 'from the working tree\n');
-    writeFileSync(join(dir, '.buildspec.yml'), 'test:\n  - name: reads\n    image: slipway/busybox:1\n    commands: [cat data.txt]\n  - name: seven\n    image: slipway/busybox:1\n    commands: [echo about to exit, exit 7]\ne2e:\n  - name: never\n    image: slipway/busybox:1\n    commands: [echo never]\n');
+    writeFileSync(
+      join(dir, '.buildspec.yml'),
+      'test:\n  - name: reads\n    image: slipway/busybox:1\n    commands: [cat data.txt]\n  - name: seven\n    image: slipway/busybox:1\n    commands: [echo about to exit, exit 7]\ne2e:\n  - name: never\n    image: slipway/busybox:1\n    commands: [echo never]\n',
+    );
     const { code, stdout } = await slipway(dir, []);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^reads +│ from the working tree$/m);
@@ -35,10 +41,12 @@ describe('slipway run', () => {
     expect(stdout).toContain('── test: FAILURE  Step "seven" failed with exit code 7');
     expect(stdout).toContain('── e2e: FAILURE  Not run: test failed');
     expect(stdout).not.toMatch(/never$/m);
-    expect(await docker.listServices({ filters: JSON.stringify({ label: ['slipway.instance=test-run'] }) })).toEqual([]);
+    expect(await docker.listServices({ filters: JSON.stringify({ label: ['slipway.instance=test-run'] }) })).toEqual(
+      [],
+    );
   });
 
-  it('succeeds on the example spec from the project\'s own checkout', async () => {
+  it("succeeds on the example spec from the project's own checkout", async () => {
     const { code, stdout } = await slipway(projectRoot(), ['.buildspec.example.yml']);
     expect({ code, tail: stdout.split('\n').slice(-6) }).toMatchObject({ code: 0 });
     expect(stdout).toContain('build success');
@@ -46,7 +54,10 @@ describe('slipway run', () => {
 
   it('refuses an invalid spec with its problems and runs nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
-    writeFileSync(join(dir, '.buildspec.yml'), 'test:\n  - name: x\n    image: slipway/busybox:1\n    comands: [true]\n');
+    writeFileSync(
+      join(dir, '.buildspec.yml'),
+      'test:\n  - name: x\n    image: slipway/busybox:1\n    comands: [true]\n',
+    );
     const { code, stdout } = await slipway(dir, []);
     expect(code).toBe(1);
     expect(stdout).toContain('.buildspec.yml:4:5 /test/0/comands: unknown key "comands" (did you mean "commands"?)');

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
 import { createdServices } from '../support/docker-events.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
-import { eventually, freshRedisUrl, requestJobCount, startSlipway, WEBHOOK_SECRET, type RunningSlipway } from '../support/slipway-harness.js';
+import {
+  eventually,
+  freshRedisUrl,
+  requestJobCount,
+  startSlipway,
+  WEBHOOK_SECRET,
+  type RunningSlipway,
+} from '../support/slipway-harness.js';
 import { pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'acme';
@@ -52,9 +59,20 @@ describe('a signed push webhook runs .buildspec.yml on the swarm and posts statu
   });
 
   const deliver = (deliveryId: string, secret = WEBHOOK_SECRET) => {
-    const payload = pushPayload({ owner: OWNER, repo: REPO, cloneUrl: `https://github.com/${OWNER}/${REPO}.git`, branch: 'master', before: '0'.repeat(40), after: sha });
+    const payload = pushPayload({
+      owner: OWNER,
+      repo: REPO,
+      cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
+      branch: 'master',
+      before: '0'.repeat(40),
+      after: sha,
+    });
     const body = JSON.stringify(payload);
-    return fetch(`${slipway.url}/webhooks`, { method: 'POST', headers: signedHeaders('push', body, secret, deliveryId), body });
+    return fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, secret, deliveryId),
+      body,
+    });
   };
 
   it('refuses a wrong signature and runs nothing', async () => {
@@ -71,10 +89,14 @@ describe('a signed push webhook runs .buildspec.yml on the swarm and posts statu
     // GitHub redelivers the same delivery: it must change nothing.
     expect((await deliver(delivery)).status).toBe(202);
 
-    const deploy = await eventually('a final slipway/deploy status', () => {
-      const s = standIn.latestStatus(OWNER, REPO, sha, 'slipway/deploy');
-      return s && s.state !== 'pending' ? s : undefined;
-    }, 120_000);
+    const deploy = await eventually(
+      'a final slipway/deploy status',
+      () => {
+        const s = standIn.latestStatus(OWNER, REPO, sha, 'slipway/deploy');
+        return s && s.state !== 'pending' ? s : undefined;
+      },
+      120_000,
+    );
     expect(deploy.state).toBe('failure');
     expect(deploy.description).toBe('Not run: e2e failed');
 
@@ -95,25 +117,41 @@ describe('a signed push webhook runs .buildspec.yml on the swarm and posts statu
     expect(text).toContain('about to fail on purpose');
     expect(text).toContain('$ exit 3');
 
-    const record = await (await fetch(`${slipway.url}/builds/${build}`)).json() as { state: string; stages: Array<{ name: string; state: string; steps: Array<{ state: string }> }> };
+    const record = (await (await fetch(`${slipway.url}/builds/${build}`)).json()) as {
+      state: string;
+      stages: Array<{ name: string; state: string; steps: Array<{ state: string }> }>;
+    };
     expect(record.state).toBe('failure');
-    expect(record.stages.map((s) => [s.name, s.state])).toEqual([['test', 'success'], ['e2e', 'failure'], ['deploy', 'skipped']]);
+    expect(record.stages.map((s) => [s.name, s.state])).toEqual([
+      ['test', 'success'],
+      ['e2e', 'failure'],
+      ['deploy', 'skipped'],
+    ]);
 
     // Every step ran as a Swarm service, once, even though the webhook came twice; deploy never ran.
     const created = (await createdServices(docker, since)).filter((name) => name.includes(build));
-    expect(created.sort()).toEqual([`slw-${build}-checkout-1`, `slw-${build}-checkout-flow-1`, `slw-${build}-lint-1`, `slw-${build}-unit-1`]);
+    expect(created.sort()).toEqual([
+      `slw-${build}-checkout-1`,
+      `slw-${build}-checkout-flow-1`,
+      `slw-${build}-lint-1`,
+      `slw-${build}-unit-1`,
+    ]);
     expect(await requestJobCount(redisUrl)).toBe(1);
 
     // Nothing of the build is left on the engine.
     const filters = JSON.stringify({ label: [`slipway.build=${build}`] });
-    await eventually('the build\'s Swarm objects to be gone', async () => {
-      const left = [
-        ...(await docker.listServices({ filters })).map((s) => `service ${s.Spec?.Name}`),
-        ...(await docker.listNetworks({ filters })).map((n) => `network ${n.Name}`),
-        ...((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`),
-        ...(await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Id}`),
-      ];
-      return left.length === 0 ? true : undefined;
-    }, 10_000);
+    await eventually(
+      "the build's Swarm objects to be gone",
+      async () => {
+        const left = [
+          ...(await docker.listServices({ filters })).map((s) => `service ${s.Spec?.Name}`),
+          ...(await docker.listNetworks({ filters })).map((n) => `network ${n.Name}`),
+          ...((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`),
+          ...(await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Id}`),
+        ];
+        return left.length === 0 ? true : undefined;
+      },
+      10_000,
+    );
   });
 });

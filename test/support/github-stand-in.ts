@@ -362,4 +362,9 @@ function close(server: Server): Promise<void> {
 }
 
 /** An Octokit `log` that says nothing: Octokit logs every failed request, and tests fail some on purpose. */
-export const quietLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const quietLog = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -53,7 +53,8 @@ export async function killWorker(): Promise<void> {
   const pid = Number((await readFile(WORKER_PIDFILE, 'utf8')).trim());
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no usable pid in ${WORKER_PIDFILE}`);
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes(WORKER_SOCKET)) throw new Error(`pid ${pid} from ${WORKER_PIDFILE} is not the worker's dockerd (already dead?)`);
+  if (!cmdline.includes(WORKER_SOCKET))
+    throw new Error(`pid ${pid} from ${WORKER_PIDFILE} is not the worker's dockerd (already dead?)`);
   process.kill(pid, 'SIGKILL');
   const deadline = Date.now() + 10_000;
   while (await isAlive(pid)) {
@@ -74,13 +75,22 @@ async function isAlive(pid: number): Promise<boolean> {
 
 function runScript(command: 'up' | 'down' | 'status', timeout: number): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [SCRIPT, command], { timeout, killSignal: 'SIGTERM', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        const how = err.killed ? `was killed after ${timeout / 1000} s` : `exited with ${String(err.code)}`;
-        reject(new Error(`scripts/multinode.sh ${command} ${how} (it needs root; see scripts/multinode.sh):\n${stderr.trim()}`));
-      } else {
-        resolve({ stdout, stderr });
-      }
-    });
+    execFile(
+      'bash',
+      [SCRIPT, command],
+      { timeout, killSignal: 'SIGTERM', maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const how = err.killed ? `was killed after ${timeout / 1000} s` : `exited with ${String(err.code)}`;
+          reject(
+            new Error(
+              `scripts/multinode.sh ${command} ${how} (it needs root; see scripts/multinode.sh):\n${stderr.trim()}`,
+            ),
+          );
+        } else {
+          resolve({ stdout, stderr });
+        }
+      },
+    );
   });
 }

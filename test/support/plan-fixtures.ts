@@ -5,11 +5,24 @@ import type { Plan, PlanStage, PlanStep } from '../../services/core/plan/types.j
 
 /** A step for hand-built plans: the given commands in `slipway/busybox:1`, anything else overridable. */
 export function step(name: string, commands: string[], extra: Partial<PlanStep> = {}): PlanStep {
-  return { ...stepDefaults(120_000), key: slug(name), name, stage: 'test', image: 'slipway/busybox:1', script: commandScript(commands), ...extra };
+  return {
+    ...stepDefaults(120_000),
+    key: slug(name),
+    name,
+    stage: 'test',
+    image: 'slipway/busybox:1',
+    script: commandScript(commands),
+    ...extra,
+  };
 }
 
 /** A plan that checks out `cloneUrl` at `sha` and runs the given stages; ids unique per call. */
-export function planOf(cloneUrl: string, sha: string, stages: Array<Pick<PlanStage, 'name' | 'steps'> & Partial<PlanStage>>, extra: Partial<Plan> = {}): Plan {
+export function planOf(
+  cloneUrl: string,
+  sha: string,
+  stages: Array<Pick<PlanStage, 'name' | 'steps'> & Partial<PlanStage>>,
+  extra: Partial<Plan> = {},
+): Plan {
   const request: BuildRequest = {
     id: `test-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     event: 'push',
@@ -30,7 +43,10 @@ export function planOf(cloneUrl: string, sha: string, stages: Array<Pick<PlanSta
       name: 'checkout',
       stage: 'checkout',
       image: 'slipway/git:1',
-      script: commandScript([`git clone --quiet ${cloneUrl} ${WORKSPACE}`, `git -C ${WORKSPACE} checkout --quiet ${sha}`]),
+      script: commandScript([
+        `git clone --quiet ${cloneUrl} ${WORKSPACE}`,
+        `git -C ${WORKSPACE} checkout --quiet ${sha}`,
+      ]),
     },
     stages: stages.map((s) => ({ sidecars: [], ...s })),
     timeoutMs: 600_000,

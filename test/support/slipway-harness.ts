@@ -23,7 +23,9 @@ export async function freshRedisUrl(db: number): Promise<string> {
   try {
     await redis.flushdb();
   } catch (err) {
-    throw new Error(`Redis is required for this test and did not answer at ${url} (run scripts/infra.sh): ${(err as Error).message}`);
+    throw new Error(
+      `Redis is required for this test and did not answer at ${url} (run scripts/infra.sh): ${(err as Error).message}`,
+    );
   } finally {
     redis.disconnect();
   }
@@ -108,7 +110,11 @@ export async function requestJobCount(redisUrl: string): Promise<number> {
 }
 
 /** Polls until `check` returns a value, or fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

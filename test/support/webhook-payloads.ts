@@ -88,7 +88,10 @@ export function pushPayload(options: PushPayloadOptions): WebhookPayload {
   const oldAfter: string = payload.after;
   const fullName = `${options.owner}/${options.repo}`;
   const rename = (text: string): string =>
-    text.replaceAll(oldFullName, fullName).replaceAll(`/${oldOwner}`, `/${options.owner}`).replaceAll(oldAfter, options.after);
+    text
+      .replaceAll(oldFullName, fullName)
+      .replaceAll(`/${oldOwner}`, `/${options.owner}`)
+      .replaceAll(oldAfter, options.after);
 
   payload.ref = `refs/heads/${options.branch}`;
   payload.before = options.before;

@@ -76,12 +76,24 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   it('reports a branch made from the base tip as ahead, and the reverse as behind', async () => {
     const violations = await standIn.violationsDuring(async () => {
       const ahead = await compare('master...topic/next');
-      expect(ahead.data).toMatchObject({ status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, merge_base_commit: { sha: m2 } });
+      expect(ahead.data).toMatchObject({
+        status: 'ahead',
+        ahead_by: 1,
+        behind_by: 0,
+        total_commits: 1,
+        merge_base_commit: { sha: m2 },
+      });
       expect(ahead.data.commits.map((c) => c.sha)).toEqual([n1]);
       expect(ahead.data.files?.map((f) => f.filename)).toEqual(['next.txt']);
 
       const behind = await compare(`topic/next...${m1}`);
-      expect(behind.data).toMatchObject({ status: 'behind', ahead_by: 0, behind_by: 2, total_commits: 0, merge_base_commit: { sha: m1 } });
+      expect(behind.data).toMatchObject({
+        status: 'behind',
+        ahead_by: 0,
+        behind_by: 2,
+        total_commits: 0,
+        merge_base_commit: { sha: m1 },
+      });
       expect(behind.data.commits).toEqual([]);
       expect(behind.data.files).toEqual([]);
     });
@@ -92,7 +104,13 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
     const violations = await standIn.violationsDuring(async () => {
       for (const basehead of ['master...master', `${m2}...master`]) {
         const { data } = await compare(basehead);
-        expect(data).toMatchObject({ status: 'identical', ahead_by: 0, behind_by: 0, total_commits: 0, base_commit: { sha: m2 } });
+        expect(data).toMatchObject({
+          status: 'identical',
+          ahead_by: 0,
+          behind_by: 0,
+          total_commits: 0,
+          base_commit: { sha: m2 },
+        });
         expect(data.commits).toEqual([]);
         expect(data.files).toEqual([]);
       }
@@ -115,7 +133,13 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   it('answers 404 for a ref that does not resolve, a basehead without "...", or unrelated histories', async () => {
     const orphan = await standIn.commit(OWNER, REPO, 'orphan', { 'other.txt': 'x\n' });
     const violations = await standIn.violationsDuring(async () => {
-      for (const basehead of ['master...nope', 'nope...master', 'master', 'someone-else:master...feature', `master...${orphan}`]) {
+      for (const basehead of [
+        'master...nope',
+        'nope...master',
+        'master',
+        'someone-else:master...feature',
+        `master...${orphan}`,
+      ]) {
         await expect(compare(basehead)).rejects.toMatchObject({ status: 404 });
       }
     });
@@ -123,9 +147,27 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
   });
 
   it('lists pull requests filtered by state, base and head, valid against the description', async () => {
-    standIn.addPullRequest(OWNER, REPO, { number: 1, headSha: f1, headRef: 'feature', baseRef: 'master', user: 'alice' });
-    standIn.addPullRequest(OWNER, REPO, { number: 2, headSha: n1, headRef: 'topic/next', baseRef: 'master', user: 'bob' });
-    standIn.addPullRequest(OWNER, REPO, { number: 3, headSha: f1, headRef: 'feature', baseRef: 'develop', user: 'alice' });
+    standIn.addPullRequest(OWNER, REPO, {
+      number: 1,
+      headSha: f1,
+      headRef: 'feature',
+      baseRef: 'master',
+      user: 'alice',
+    });
+    standIn.addPullRequest(OWNER, REPO, {
+      number: 2,
+      headSha: n1,
+      headRef: 'topic/next',
+      baseRef: 'master',
+      user: 'bob',
+    });
+    standIn.addPullRequest(OWNER, REPO, {
+      number: 3,
+      headSha: f1,
+      headRef: 'feature',
+      baseRef: 'develop',
+      user: 'alice',
+    });
     standIn.closePullRequest(OWNER, REPO, 2);
     const list = async (filters: { state?: 'open' | 'closed' | 'all'; base?: string; head?: string }) =>
       (await octokit.rest.pulls.list({ owner: OWNER, repo: REPO, ...filters })).data;
@@ -133,7 +175,12 @@ describe('GitHubStandIn comparisons and pull request lists', () => {
     const violations = await standIn.violationsDuring(async () => {
       const intoMaster = await list({ base: 'master' });
       expect(intoMaster.map((pr) => pr.number)).toEqual([1]);
-      expect(intoMaster[0]).toMatchObject({ state: 'open', closed_at: null, head: { sha: f1, ref: 'feature' }, base: { ref: 'master', sha: m2 } });
+      expect(intoMaster[0]).toMatchObject({
+        state: 'open',
+        closed_at: null,
+        head: { sha: f1, ref: 'feature' },
+        base: { ref: 'master', sha: m2 },
+      });
       expect(intoMaster[0]).not.toHaveProperty('mergeable');
 
       const closed = await list({ base: 'master', state: 'closed' });

@@ -93,19 +93,34 @@ describe('GitHubStandIn deployments', () => {
       expect(done.status).toBe(201);
       expect(done.data).toMatchObject({ state: 'success', description: '', target_url: '' });
 
-      const listed = await octokit.rest.repos.listDeploymentStatuses({ owner: OWNER, repo: REPO, deployment_id: deployment.id });
+      const listed = await octokit.rest.repos.listDeploymentStatuses({
+        owner: OWNER,
+        repo: REPO,
+        deployment_id: deployment.id,
+      });
       expect(listed.data.map((s) => s.state)).toEqual(['success', 'in_progress']);
     });
     expect(violations).toEqual([]);
     expect(standIn.deployments(OWNER, REPO)[0]?.statuses).toEqual([
-      { state: 'in_progress', environment_url: null, log_url: 'https://ci.example.com/builds/7', description: 'Deploying' },
+      {
+        state: 'in_progress',
+        environment_url: null,
+        log_url: 'https://ci.example.com/builds/7',
+        description: 'Deploying',
+      },
       { state: 'success', environment_url: 'https://staging.example.com', log_url: null, description: null },
     ]);
   });
 
   it('answers 422 for a ref that names no commit', async () => {
     await expect(
-      octokit.rest.repos.createDeployment({ owner: OWNER, repo: REPO, ref: 'no-such-branch', auto_merge: false, required_contexts: [] }),
+      octokit.rest.repos.createDeployment({
+        owner: OWNER,
+        repo: REPO,
+        ref: 'no-such-branch',
+        auto_merge: false,
+        required_contexts: [],
+      }),
     ).rejects.toMatchObject({ status: 422, response: { data: { message: 'No ref found for: no-such-branch' } } });
     expect(standIn.deployments(OWNER, REPO)).toHaveLength(1);
   });
@@ -126,7 +141,14 @@ describe('GitHubStandIn deployments', () => {
         response: {
           data: {
             message: `Conflict: Commit status checks failed for ${sha}.`,
-            errors: [{ resource: 'Deployment', field: 'required_contexts', code: 'invalid', contexts: [{ context: 'ci/x', state: 'missing' }] }],
+            errors: [
+              {
+                resource: 'Deployment',
+                field: 'required_contexts',
+                code: 'invalid',
+                contexts: [{ context: 'ci/x', state: 'missing' }],
+              },
+            ],
           },
         },
       });
@@ -155,10 +177,17 @@ describe('GitHubStandIn deployments', () => {
     if (deployment === undefined) throw new Error('no deployment recorded');
     const violations = await standIn.violationsDuring(async () => {
       await expect(
-        octokit.rest.repos.createDeploymentStatus({ owner: OWNER, repo: REPO, deployment_id: deployment.id, state: 'bogus' as 'success' }),
+        octokit.rest.repos.createDeploymentStatus({
+          owner: OWNER,
+          repo: REPO,
+          deployment_id: deployment.id,
+          state: 'bogus' as 'success',
+        }),
       ).rejects.toMatchObject({ status: 422 });
     });
-    expect(violations).toEqual([expect.stringContaining('request body/state must be equal to one of the allowed values')]);
+    expect(violations).toEqual([
+      expect.stringContaining('request body/state must be equal to one of the allowed values'),
+    ]);
     await expect(
       octokit.rest.repos.createDeploymentStatus({ owner: OWNER, repo: REPO, deployment_id: 999_999, state: 'success' }),
     ).rejects.toMatchObject({ status: 404 });
@@ -169,7 +198,12 @@ describe('GitHubStandIn deployments', () => {
     const violations = await standIn.violationsDuring(async () => {
       const all = await octokit.rest.repos.listDeployments({ owner: OWNER, repo: REPO });
       expect(all.data.map((d) => d.environment)).toEqual(['production', 'staging']);
-      const staging = await octokit.rest.repos.listDeployments({ owner: OWNER, repo: REPO, environment: 'staging', sha });
+      const staging = await octokit.rest.repos.listDeployments({
+        owner: OWNER,
+        repo: REPO,
+        environment: 'staging',
+        sha,
+      });
       expect(staging.data.map((d) => d.ref)).toEqual(['main']);
       const none = await octokit.rest.repos.listDeployments({ owner: OWNER, repo: REPO, task: 'deploy:migrations' });
       expect(none.data).toEqual([]);
@@ -188,11 +222,19 @@ describe('GitHubStandIn deployments', () => {
         required_contexts: [],
       });
       if (!('id' in data)) throw new Error('expected a deployment, not a merge');
-      await octokit.rest.repos.createDeploymentStatus({ owner: OWNER, repo: REPO, deployment_id: data.id, state: 'success' });
+      await octokit.rest.repos.createDeploymentStatus({
+        owner: OWNER,
+        repo: REPO,
+        deployment_id: data.id,
+        state: 'success',
+      });
     });
     expect(violations).toEqual([]);
     const staging = standIn.deployments(OWNER, REPO).filter((d) => d.environment === 'staging');
-    expect(staging.map((d) => d.statuses.map((s) => s.state))).toEqual([['in_progress', 'success', 'inactive'], ['success']]);
+    expect(staging.map((d) => d.statuses.map((s) => s.state))).toEqual([
+      ['in_progress', 'success', 'inactive'],
+      ['success'],
+    ]);
   });
 
   it('recorded no violations besides the deliberate one', () => {

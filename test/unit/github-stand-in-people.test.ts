@@ -35,7 +35,12 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
         merged: false,
         draft: false,
         user: { login: 'alice', type: 'User' },
-        head: { sha: headSha, ref: 'feature/x', label: `${OWNER}:feature/x`, repo: { full_name: `${OWNER}/${REPO}`, fork: false } },
+        head: {
+          sha: headSha,
+          ref: 'feature/x',
+          label: `${OWNER}:feature/x`,
+          repo: { full_name: `${OWNER}/${REPO}`, fork: false },
+        },
         base: { sha: mainSha, ref: 'main', repo: { full_name: `${OWNER}/${REPO}`, default_branch: 'main' } },
         html_url: `${standIn.apiUrl}/${OWNER}/${REPO}/pull/7`,
         url: `${standIn.apiUrl}/repos/${OWNER}/${REPO}/pulls/7`,
@@ -68,8 +73,12 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
   });
 
   it('answers 404 for a pull request never registered', async () => {
-    await expect(octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 99 })).rejects.toMatchObject({ status: 404 });
-    await expect(octokit.rest.pulls.get({ owner: OWNER, repo: 'nope', pull_number: 7 })).rejects.toMatchObject({ status: 404 });
+    await expect(octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 99 })).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(octokit.rest.pulls.get({ owner: OWNER, repo: 'nope', pull_number: 7 })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it.each<[RepositoryRole, string]>([
@@ -82,9 +91,17 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
     const user = `user-${role}`;
     standIn.setPermission(OWNER, REPO, user, role);
     const violations = await standIn.violationsDuring(async () => {
-      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: user });
+      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+        owner: OWNER,
+        repo: REPO,
+        username: user,
+      });
       expect(data).toMatchObject({ permission, role_name: role, user: { login: user, role_name: role } });
-      expect(data.user?.permissions).toMatchObject({ admin: role === 'admin', push: permission !== 'read', pull: true });
+      expect(data.user?.permissions).toMatchObject({
+        admin: role === 'admin',
+        push: permission !== 'read',
+        pull: true,
+      });
     });
     expect(violations).toEqual([]);
   });
@@ -92,14 +109,22 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
   it('replaces a role and keeps roles per repository', async () => {
     standIn.setPermission(OWNER, REPO, 'bob', 'read');
     standIn.setPermission(OWNER, REPO, 'Bob', 'maintain');
-    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: 'bob' });
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+      owner: OWNER,
+      repo: REPO,
+      username: 'bob',
+    });
     expect(data).toMatchObject({ permission: 'write', role_name: 'maintain' });
   });
 
   it('answers "none" for a known user without access, and 404 for an unknown one', async () => {
     const violations = await standIn.violationsDuring(async () => {
       // alice is known as the author of pull request 7 but has no role.
-      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: 'alice' });
+      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+        owner: OWNER,
+        repo: REPO,
+        username: 'alice',
+      });
       expect(data).toMatchObject({ permission: 'none', role_name: 'none', user: { login: 'alice' } });
       await expect(
         octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: 'nobody' }),
@@ -112,9 +137,17 @@ describe('GitHubStandIn pull requests, permissions and teams', () => {
     standIn.addTeamMember(OWNER, 'deployers', 'carol');
     standIn.addTeamMember(OWNER, 'deployers', 'dave', 'maintainer');
     const violations = await standIn.violationsDuring(async () => {
-      const carol = await octokit.rest.teams.getMembershipForUserInOrg({ org: OWNER, team_slug: 'deployers', username: 'carol' });
+      const carol = await octokit.rest.teams.getMembershipForUserInOrg({
+        org: OWNER,
+        team_slug: 'deployers',
+        username: 'carol',
+      });
       expect(carol.data).toMatchObject({ role: 'member', state: 'active' });
-      const dave = await octokit.rest.teams.getMembershipForUserInOrg({ org: OWNER, team_slug: 'deployers', username: 'dave' });
+      const dave = await octokit.rest.teams.getMembershipForUserInOrg({
+        org: OWNER,
+        team_slug: 'deployers',
+        username: 'dave',
+      });
       expect(dave.data).toMatchObject({ role: 'maintainer', state: 'active' });
       await expect(
         octokit.rest.teams.getMembershipForUserInOrg({ org: OWNER, team_slug: 'deployers', username: 'alice' }),

@@ -51,11 +51,22 @@ describe('GitHubStandIn', () => {
       });
       expect(status).toBe(201);
       expect(data).toMatchObject({ state: 'pending', context: 'slipway/build', creator: { type: 'User' } });
-      await octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state: 'success', context: 'slipway/build' });
+      await octokit.rest.repos.createCommitStatus({
+        owner: OWNER,
+        repo: REPO,
+        sha,
+        state: 'success',
+        context: 'slipway/build',
+      });
     });
     expect(violations).toEqual([]);
     expect(standIn.statuses(OWNER, REPO, sha)).toEqual([
-      { state: 'pending', context: 'slipway/build', description: 'Build queued', target_url: 'https://ci.example.com/builds/1' },
+      {
+        state: 'pending',
+        context: 'slipway/build',
+        description: 'Build queued',
+        target_url: 'https://ci.example.com/builds/1',
+      },
       { state: 'success', context: 'slipway/build', description: null, target_url: null },
     ]);
     expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/build')?.state).toBe('success');
@@ -77,7 +88,12 @@ describe('GitHubStandIn', () => {
 
   it('serves the committed file through getContent, including paths with slashes and spaces', async () => {
     const violations = await standIn.violationsDuring(async () => {
-      const { data } = await octokit.rest.repos.getContent({ owner: OWNER, repo: REPO, path: '.buildspec.yml', ref: sha });
+      const { data } = await octokit.rest.repos.getContent({
+        owner: OWNER,
+        repo: REPO,
+        path: '.buildspec.yml',
+        ref: sha,
+      });
       if (Array.isArray(data) || data.type !== 'file') throw new Error('expected a file');
       expect(Buffer.from(data.content, 'base64').toString('utf8')).toBe(SPEC);
       expect(data.encoding).toBe('base64');
@@ -106,12 +122,20 @@ describe('GitHubStandIn', () => {
         octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state: 'bogus' as 'success' }),
       ).rejects.toMatchObject({ status: 422 });
     });
-    expect(violations).toEqual([expect.stringContaining('request body/state must be equal to one of the allowed values')]);
+    expect(violations).toEqual([
+      expect.stringContaining('request body/state must be equal to one of the allowed values'),
+    ]);
   });
 
   it('enforces the 140-character description limit and an existing sha', async () => {
     await expect(
-      octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state: 'failure', description: 'x'.repeat(141) }),
+      octokit.rest.repos.createCommitStatus({
+        owner: OWNER,
+        repo: REPO,
+        sha,
+        state: 'failure',
+        description: 'x'.repeat(141),
+      }),
     ).rejects.toMatchObject({ status: 422, response: { data: { message: 'Validation Failed' } } });
     await expect(
       octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha: 'f'.repeat(40), state: 'success' }),
@@ -138,7 +162,9 @@ describe('GitHubStandIn', () => {
     expect(validator.validateResponse(match, 201, { id: 'one', state: 'success' }, true)).toEqual(
       expect.arrayContaining([expect.stringContaining("response 201 must have required property 'url'")]),
     );
-    expect(validator.validateResponse(match, 200, {}, true)).toEqual([expect.stringContaining('status 200 is not documented')]);
+    expect(validator.validateResponse(match, 200, {}, true)).toEqual([
+      expect.stringContaining('status 200 is not documented'),
+    ]);
   });
 
   it('accepts file paths with literal slashes, as GitHub does', async () => {
@@ -159,7 +185,9 @@ describe('GitHubStandIn', () => {
 
   it('records a violation and answers 404 for a route GitHub does not have', async () => {
     const violations = await standIn.violationsDuring(async () => {
-      await expect(octokit.request('GET /repos/{owner}/{repo}/no-such-thing', { owner: OWNER, repo: REPO })).rejects.toMatchObject({
+      await expect(
+        octokit.request('GET /repos/{owner}/{repo}/no-such-thing', { owner: OWNER, repo: REPO }),
+      ).rejects.toMatchObject({
         status: 404,
       });
     });
@@ -168,7 +196,9 @@ describe('GitHubStandIn', () => {
 
   it('requires the token', async () => {
     const anonymous = new Octokit({ baseUrl: standIn.apiUrl, log: quietLog });
-    await expect(anonymous.rest.repos.getContent({ owner: OWNER, repo: REPO, path: 'README.md' })).rejects.toMatchObject({
+    await expect(
+      anonymous.rest.repos.getContent({ owner: OWNER, repo: REPO, path: 'README.md' }),
+    ).rejects.toMatchObject({
       status: 401,
     });
   });
@@ -203,7 +233,11 @@ describe('webhook payloads', () => {
   it('signs exactly as @octokit/webhooks verifies', async () => {
     const body = JSON.stringify(examplePayload('ping'));
     const headers = signedHeaders('ping', body, 'shh', 'delivery-1');
-    expect(headers).toMatchObject({ 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': 'delivery-1' });
+    expect(headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-github-event': 'ping',
+      'x-github-delivery': 'delivery-1',
+    });
     const signature = headers['x-hub-signature-256'] ?? '';
     expect(await new Webhooks({ secret: 'shh' }).verify(body, signature)).toBe(true);
     expect(signature).toBe(await new Webhooks({ secret: 'shh' }).sign(body));

@@ -43,12 +43,22 @@ const MAINTAIN = new Set(['admin', 'maintain']);
  * a team) — or anyone when the rules name nobody — and hold at least maintain permission;
  * the pusher only when the rules allow self-approval. Pure.
  */
-export function mayDecide(request: ApprovalRequest, user: string, facts: PersonFacts): { ok: true } | { ok: false; why: string } {
+export function mayDecide(
+  request: ApprovalRequest,
+  user: string,
+  facts: PersonFacts,
+): { ok: true } | { ok: false; why: string } {
   const { rules } = request;
-  const named = rules.users.length === 0 && rules.teams.length === 0 ? true : rules.users.includes(user) || facts.teams.length > 0;
+  const named =
+    rules.users.length === 0 && rules.teams.length === 0 ? true : rules.users.includes(user) || facts.teams.length > 0;
   if (!named) return { ok: false, why: `${user} is not among the approvers (${describeApprovers(rules)})` };
-  if (!MAINTAIN.has(facts.role)) return { ok: false, why: `${user} has ${facts.role} permission on the repository; approving needs maintain or admin` };
-  if (user === request.pusher && !rules.allowSelfApproval) return { ok: false, why: `${user} pushed this commit and cannot approve its deploy` };
+  if (!MAINTAIN.has(facts.role))
+    return {
+      ok: false,
+      why: `${user} has ${facts.role} permission on the repository; approving needs maintain or admin`,
+    };
+  if (user === request.pusher && !rules.allowSelfApproval)
+    return { ok: false, why: `${user} pushed this commit and cannot approve its deploy` };
   return { ok: true };
 }
 

@@ -32,7 +32,13 @@ export interface BuildRequest {
 export type RunState = 'queued' | 'waiting' | 'running' | 'success' | 'failure' | 'error' | 'skipped' | 'cancelled';
 
 /** The states a build, stage or step never leaves. */
-export const FINAL_STATES: ReadonlySet<string> = new Set<RunState>(['success', 'failure', 'error', 'skipped', 'cancelled']);
+export const FINAL_STATES: ReadonlySet<string> = new Set<RunState>([
+  'success',
+  'failure',
+  'error',
+  'skipped',
+  'cancelled',
+]);
 
 export function isFinal(state: string): boolean {
   return FINAL_STATES.has(state);

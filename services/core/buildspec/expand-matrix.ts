@@ -73,7 +73,11 @@ export function matrixProblems(matrix: unknown, max: number): { problems: Matrix
       const unknown = Object.keys(entry).filter((axis) => !names.includes(axis));
       for (const axis of unknown) {
         const near = closest(axis, names);
-        problems.push({ segments: [key, String(i), axis], message: `unknown axis "${axis}"`, hint: near ? `did you mean "${near}"?` : `the axes are ${names.join(', ')}` });
+        problems.push({
+          segments: [key, String(i), axis],
+          message: `unknown axis "${axis}"`,
+          hint: near ? `did you mean "${near}"?` : `the axes are ${names.join(', ')}`,
+        });
       }
       return unknown.length === 0 ? [[i, entry as Record<string, MatrixValue>]] : [];
     });
@@ -83,14 +87,22 @@ export function matrixProblems(matrix: unknown, max: number): { problems: Matrix
   const includeCount = Array.isArray(matrix.include) ? matrix.include.length : 0;
   const product = names.reduce((n, a) => n * (axes[a] as unknown[]).length, 1);
   if (product > ENUMERATION_LIMIT) {
-    problems.push({ segments: [], message: `the matrix has ${product.toLocaleString('en')} combinations before exclusions; at most ${max} are allowed`, hint: 'remove values or split the step' });
+    problems.push({
+      segments: [],
+      message: `the matrix has ${product.toLocaleString('en')} combinations before exclusions; at most ${max} are allowed`,
+      hint: 'remove values or split the step',
+    });
     return { problems, count: product };
   }
   const spec = { axes: axes as Record<string, MatrixValue[]> };
   const all = matrixCombinations(spec);
   for (const [i, entry] of excludes) {
     if (!all.some((combo) => matches(combo, entry))) {
-      problems.push({ segments: ['exclude', String(i)], message: 'this exclusion matches no combination', hint: `check each value against the axes (${describeAxes(spec)})` });
+      problems.push({
+        segments: ['exclude', String(i)],
+        message: 'this exclusion matches no combination',
+        hint: `check each value against the axes (${describeAxes(spec)})`,
+      });
     }
   }
   const kept = matrixCombinations({ ...spec, exclude: excludes.map(([, entry]) => entry) });
@@ -99,13 +111,21 @@ export function matrixProblems(matrix: unknown, max: number): { problems: Matrix
   for (const [i, entry] of includes) {
     const key = keyOf(names.filter((a) => a in entry).map((a): Combination[number] => [a, String(entry[a])]));
     if (present.has(key)) {
-      problems.push({ segments: ['include', String(i)], message: 'this combination is already in the matrix', hint: 'remove it (or the exclusion that removes it)' });
+      problems.push({
+        segments: ['include', String(i)],
+        message: 'this combination is already in the matrix',
+        hint: 'remove it (or the exclusion that removes it)',
+      });
     }
     present.add(key);
   }
   const count = kept.length + includeCount;
   if (count > max) {
-    problems.push({ segments: [], message: `the matrix expands to ${count} combinations; at most ${max} are allowed`, hint: 'remove values, exclude combinations, or split the step' });
+    problems.push({
+      segments: [],
+      message: `the matrix expands to ${count} combinations; at most ${max} are allowed`,
+      hint: 'remove values, exclude combinations, or split the step',
+    });
   }
   return { problems, count };
 }

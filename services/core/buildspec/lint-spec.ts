@@ -1,5 +1,13 @@
 import { DEFAULT_MAX_MATRIX } from './expand-matrix.js';
-import { checkDuration, checkLock, checkResources, lintSidecar, lintStep, type ExpandedName, type LintContext } from './lint-step.js';
+import {
+  checkDuration,
+  checkLock,
+  checkResources,
+  lintSidecar,
+  lintStep,
+  type ExpandedName,
+  type LintContext,
+} from './lint-step.js';
 import type { Locate } from './schema-issues.js';
 import { deployEnvironments, isRecord, stageServices, stageStepList } from './spec-parts.js';
 import { STAGES, type SpecIssue, type SpecPolicy } from './types.js';
@@ -22,14 +30,24 @@ export function lintSpec(doc: unknown, locate: Locate, policy: SpecPolicy = {}):
   };
   const ctx: LintContext = {
     report,
-    policy: { ...policy, maxSteps: policy.maxSteps ?? DEFAULT_MAX_STEPS, maxMatrix: policy.maxMatrix ?? DEFAULT_MAX_MATRIX },
+    policy: {
+      ...policy,
+      maxSteps: policy.maxSteps ?? DEFAULT_MAX_STEPS,
+      maxMatrix: policy.maxMatrix ?? DEFAULT_MAX_MATRIX,
+    },
     defaults: isRecord(doc.defaults) ? doc.defaults : {},
     locks: doc.locks === undefined || doc.locks === null ? {} : isRecord(doc.locks) ? doc.locks : undefined,
   };
   // With an unknown top-level key (a misspelt stage, most likely), its issue says it all.
   const known = new Set<string>(['version', 'defaults', 'locks', ...STAGES]);
   if (STAGES.every((s) => doc[s] === undefined) && Object.keys(doc).every((k) => known.has(k))) {
-    issues.push({ path: '', line: 1, column: 1, message: 'no stage defined', hint: `add at least one of ${STAGES.join(', ')}` });
+    issues.push({
+      path: '',
+      line: 1,
+      column: 1,
+      message: 'no stage defined',
+      hint: `add at least one of ${STAGES.join(', ')}`,
+    });
   }
   checkDuration(ctx, ctx.defaults.timeout, ['defaults', 'timeout']);
   checkResources(ctx, ctx.defaults.resources, ['defaults', 'resources']);
@@ -41,14 +59,27 @@ export function lintSpec(doc: unknown, locate: Locate, policy: SpecPolicy = {}):
     const list = stageStepList(stage, value);
     const environments = stage === 'deploy' ? deployEnvironments(value) : undefined;
     if (isRecord(value) && value.services !== undefined && stage !== 'e2e') {
-      report([stage, 'services'], 'sidecar services are only for the e2e stage', 'move them to e2e: {services: [...], steps: [...]}');
+      report(
+        [stage, 'services'],
+        'sidecar services are only for the e2e stage',
+        'move them to e2e: {services: [...], steps: [...]}',
+      );
     }
     if (list && environments) {
-      report([stage, 'environments'], 'deploy has both "steps" and "environments"', 'put the steps under each environment, or use steps alone');
+      report(
+        [stage, 'environments'],
+        'deploy has both "steps" and "environments"',
+        'put the steps under each environment, or use steps alone',
+      );
     }
-    if (list?.list.length === 0) report(list.segments, `stage "${stage}" has no steps`, 'add a step, or remove the stage');
+    if (list?.list.length === 0)
+      report(list.segments, `stage "${stage}" has no steps`, 'add a step, or remove the stage');
     else if (isRecord(value) && value.steps === undefined && value.environments === undefined) {
-      report([stage], `stage "${stage}" has no steps`, stage === 'deploy' ? 'add steps or environments' : 'add steps: [...]');
+      report(
+        [stage],
+        `stage "${stage}" has no steps`,
+        stage === 'deploy' ? 'add steps or environments' : 'add steps: [...]',
+      );
     }
     list?.list.forEach((step, i) => build.push(...lintStep(ctx, step, [...list.segments, String(i)])));
     if (stage === 'e2e') lintSidecars(ctx, stageServices(value));
@@ -66,7 +97,12 @@ function lintSidecars(ctx: LintContext, services: unknown[]): void {
     if (name === undefined) return;
     const first = seen.get(name);
     if (first === undefined) seen.set(name, i);
-    else ctx.report(['e2e', 'services', String(i), 'name'], `duplicate service name "${name}"`, `already used at /e2e/services/${first}/name; a name is the host name the steps use`);
+    else
+      ctx.report(
+        ['e2e', 'services', String(i), 'name'],
+        `duplicate service name "${name}"`,
+        `already used at /e2e/services/${first}/name; a name is the host name the steps use`,
+      );
   });
 }
 
@@ -75,7 +111,8 @@ function lintEnvironments(ctx: LintContext, environments: Record<string, unknown
   if (!environments) return [];
   const base = ['deploy', 'environments'];
   const names = Object.keys(environments);
-  if (names.length === 0) ctx.report(base, 'no environment defined', 'add one, e.g. staging: {branch: main, steps: [...]}');
+  if (names.length === 0)
+    ctx.report(base, 'no environment defined', 'add one, e.g. staging: {branch: main, steps: [...]}');
   const branches = new Map<string, string>();
   return names.map((name) => {
     const env = environments[name];
@@ -84,13 +121,19 @@ function lintEnvironments(ctx: LintContext, environments: Record<string, unknown
     if (typeof env.branch === 'string') {
       const other = branches.get(env.branch);
       if (other === undefined) branches.set(env.branch, name);
-      else ctx.report([...at, 'branch'], `environments "${other}" and "${name}" both deploy branch "${env.branch}"`, 'a branch deploys to one environment');
+      else
+        ctx.report(
+          [...at, 'branch'],
+          `environments "${other}" and "${name}" both deploy branch "${env.branch}"`,
+          'a branch deploys to one environment',
+        );
     }
     checkLock(ctx, env.lock, [...at, 'lock']);
     checkApproval(ctx, env.approval, [...at, 'approval']);
     if (env.steps === undefined) ctx.report(at, `environment "${name}" has no steps`, 'add steps: [...]');
     if (!Array.isArray(env.steps)) return [];
-    if (env.steps.length === 0) ctx.report([...at, 'steps'], `environment "${name}" has no steps`, 'add a step, or remove the environment');
+    if (env.steps.length === 0)
+      ctx.report([...at, 'steps'], `environment "${name}" has no steps`, 'add a step, or remove the environment');
     return env.steps.flatMap((step, i) => lintStep(ctx, step, [...at, 'steps', String(i)]));
   });
 }
@@ -101,7 +144,11 @@ function checkApproval(ctx: LintContext, approval: unknown, at: string[]): void 
   const users = Array.isArray(approval.users) ? approval.users.length : 0;
   const teams = Array.isArray(approval.teams) ? approval.teams.length : 0;
   if (typeof approval.count === 'number' && teams === 0 && users > 0 && approval.count > users) {
-    ctx.report([...at, 'count'], `needs ${approval.count} approvals but only ${users} ${users === 1 ? 'person' : 'people'} may approve`, 'lower count, or add users or teams');
+    ctx.report(
+      [...at, 'count'],
+      `needs ${approval.count} approvals but only ${users} ${users === 1 ? 'person' : 'people'} may approve`,
+      'lower count, or add users or teams',
+    );
   }
 }
 
@@ -117,7 +164,11 @@ function checkUniqueNames(report: LintContext['report'], build: ExpandedName[], 
       const first = seen.get(name);
       if (!first) seen.set(name, segments);
       else if (pointer(first) !== pointer(segments)) {
-        report(segments, `duplicate step name "${name}"`, `already used at ${pointer(first)}; step names must be unique in the build`);
+        report(
+          segments,
+          `duplicate step name "${name}"`,
+          `already used at ${pointer(first)}; step names must be unique in the build`,
+        );
       }
     }
   };
@@ -132,7 +183,11 @@ function checkStepCount(ctx: LintContext, build: ExpandedName[], scopes: Expande
   const all = [...build, ...largest];
   const max = ctx.policy.maxSteps;
   if (all.length <= max) return;
-  ctx.report(all[max]!.segments.slice(0, -1), `the build has ${all.length} steps after matrix expansion; at most ${max} are allowed`, 'merge small steps, shrink matrices, or ask the operator to raise the limit');
+  ctx.report(
+    all[max]!.segments.slice(0, -1),
+    `the build has ${all.length} steps after matrix expansion; at most ${max} are allowed`,
+    'merge small steps, shrink matrices, or ask the operator to raise the limit',
+  );
 }
 
 /** `/test/0/name` from its segments (JSON pointer escaping for `~` and `/`). */

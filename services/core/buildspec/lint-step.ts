@@ -34,9 +34,15 @@ export function lintStep(ctx: LintContext, step: unknown, at: string[]): Expande
   const { report } = ctx;
   const hasCommands = step.commands !== undefined;
   const hasScript = step.script !== undefined;
-  if (hasCommands && hasScript) report([...at, 'script'], 'a step has either "commands" or "script", not both', 'use "script" for a multi-line shell script, "commands" for a list');
+  if (hasCommands && hasScript)
+    report(
+      [...at, 'script'],
+      'a step has either "commands" or "script", not both',
+      'use "script" for a multi-line shell script, "commands" for a list',
+    );
   if (!hasCommands && !hasScript) report(at, 'missing required key "commands" or "script"');
-  if (step.image === undefined && typeof ctx.defaults.image !== 'string') report(at, 'missing required key "image"', 'or set defaults.image for every step');
+  if (step.image === undefined && typeof ctx.defaults.image !== 'string')
+    report(at, 'missing required key "image"', 'or set defaults.image for every step');
   checkDuration(ctx, step.timeout, [...at, 'timeout']);
   checkResources(ctx, step.resources, [...at, 'resources']);
   checkArtifacts(ctx, step.artifacts, [...at, 'artifacts']);
@@ -56,12 +62,20 @@ export function lintStep(ctx: LintContext, step: unknown, at: string[]): Expande
     return Array.from({ length: Math.min(count, 10_000) }, () => ({ name: '', segments: nameAt }));
   }
   const name = step.name;
-  return matrixCombinations(step.matrix as unknown as SpecMatrix).map((combo) => ({ name: combinationName(name, combo), segments: nameAt }));
+  return matrixCombinations(step.matrix as unknown as SpecMatrix).map((combo) => ({
+    name: combinationName(name, combo),
+    segments: nameAt,
+  }));
 }
 
 /** A duration the schema accepts by its form but that is zero (`"0s"`, `"0h0m"`). */
 export function checkDuration(ctx: LintContext, value: unknown, at: string[]): void {
-  if (typeof value === 'string' && /^(?:\d+h)?(?:\d+m)?(?:\d+s)?$/.test(value) && value.length >= 2 && parseDuration(value) === undefined) {
+  if (
+    typeof value === 'string' &&
+    /^(?:\d+h)?(?:\d+m)?(?:\d+s)?$/.test(value) &&
+    value.length >= 2 &&
+    parseDuration(value) === undefined
+  ) {
     ctx.report(at, 'must be more than 0');
   }
 }
@@ -70,7 +84,8 @@ export function checkDuration(ctx: LintContext, value: unknown, at: string[]): v
 export function checkResources(ctx: LintContext, resources: unknown, at: string[]): void {
   if (!isRecord(resources)) return;
   const bytes = parseMemory(resources.memory);
-  if (bytes !== undefined && bytes < MIN_MEMORY_BYTES) ctx.report([...at, 'memory'], 'must be at least 6M: Docker refuses a smaller memory limit');
+  if (bytes !== undefined && bytes < MIN_MEMORY_BYTES)
+    ctx.report([...at, 'memory'], 'must be at least 6M: Docker refuses a smaller memory limit');
 }
 
 function checkArtifacts(ctx: LintContext, artifacts: unknown, at: string[]): void {
@@ -79,7 +94,11 @@ function checkArtifacts(ctx: LintContext, artifacts: unknown, at: string[]): voi
     if (typeof path !== 'string' || path.length === 0) return;
     const where = [...at, String(i)];
     if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('~')) {
-      ctx.report(where, `artifact path "${path}" must be relative to the workspace`, 'write it as the step sees it from /workspace, e.g. dist/app.tar.gz');
+      ctx.report(
+        where,
+        `artifact path "${path}" must be relative to the workspace`,
+        'write it as the step sees it from /workspace, e.g. dist/app.tar.gz',
+      );
     } else if (path.split(/[\\/]/).includes('..')) {
       ctx.report(where, `artifact path "${path}" must stay inside the workspace: ".." is not allowed`);
     } else if (normaliseArtifact(path) === '') {
@@ -129,7 +148,11 @@ function checkConstraints(ctx: LintContext, placement: unknown, at: string[]): v
     if (typeof constraint !== 'string') return;
     const attribute = /^\s*([^\s=!]+)\s*(==|!=)/.exec(constraint)?.[1];
     if (attribute && !CONSTRAINT_ATTRIBUTE.test(attribute)) {
-      ctx.report([...at, String(i)], `unknown constraint attribute "${attribute}"`, 'Swarm knows node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.NAME and engine.labels.NAME');
+      ctx.report(
+        [...at, String(i)],
+        `unknown constraint attribute "${attribute}"`,
+        'Swarm knows node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.NAME and engine.labels.NAME',
+      );
     }
   });
 }
@@ -141,7 +164,15 @@ function checkImageReferences(ctx: LintContext, step: Record<string, unknown>, a
   const rest = step.image.replace(MATRIX_REFERENCE, (whole, axis: string) => {
     if (!axes.includes(axis)) {
       const near = closest(axis, axes);
-      ctx.report([...at, 'image'], `the image refers to "matrix.${axis}", which is not an axis of this step's matrix`, near ? `did you mean "matrix.${near}"?` : axes.length > 0 ? `the axes are ${axes.join(', ')}` : 'add a matrix with that axis');
+      ctx.report(
+        [...at, 'image'],
+        `the image refers to "matrix.${axis}", which is not an axis of this step's matrix`,
+        near
+          ? `did you mean "matrix.${near}"?`
+          : axes.length > 0
+            ? `the axes are ${axes.join(', ')}`
+            : 'add a matrix with that axis',
+      );
     }
     return '';
   });

@@ -15,7 +15,10 @@ export interface AliasUse {
  * every use of an alias, so that an alias bomb can be refused before anything walks the
  * value (js-yaml shares an aliased node, it does not copy it; walking it expands it).
  */
-export function loadWithPositions(text: string, options: yaml.LoadOptions): { value: unknown; index: PositionIndex; aliases: AliasUse[] } {
+export function loadWithPositions(
+  text: string,
+  options: yaml.LoadOptions,
+): { value: unknown; index: PositionIndex; aliases: AliasUse[] } {
   const index: PositionIndex = new WeakMap();
   const starts: number[] = [];
   const aliases: AliasUse[] = [];
@@ -190,8 +193,7 @@ function findFlowItem(text: string, i: number, open: number): number | undefined
     else if (ch === '#' && /\s/.test(text[at - 1] ?? '')) {
       const end = text.indexOf('\n', at);
       at = end === -1 ? text.length : end;
-    }
-    else if (ch === '[' || ch === '{') depth++;
+    } else if (ch === '[' || ch === '{') depth++;
     else if (ch === ']' || ch === '}') {
       depth--;
       if (depth === 0) return undefined;

@@ -57,7 +57,13 @@ export function createSpecParser(schema: object, defaultPolicy: SpecPolicy = {})
     const bomb = aliasIssue(text, value, aliases);
     if (bomb) return fail(bomb);
     if (value === undefined || value === null) {
-      return fail({ path: '', line: 1, column: 1, message: 'the file is empty', hint: `add at least one of the stages ${STAGES.join(', ')}` });
+      return fail({
+        path: '',
+        line: 1,
+        column: 1,
+        message: 'the file is empty',
+        hint: `add at least one of the stages ${STAGES.join(', ')}`,
+      });
     }
     const locate: Locate = (segments) => locatePath(text, value, index, segments);
     const issues = validate(value) ? [] : schemaIssues(validate.errors ?? [], schema, locate);
@@ -75,7 +81,10 @@ function sizeIssue(text: string): SpecIssue | undefined {
   if (text.length <= MAX_SPEC_BYTES / 3) return undefined;
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= MAX_SPEC_BYTES) return undefined;
-  const offset = bytes.subarray(0, MAX_SPEC_BYTES).toString('utf8').replace(/\uFFFD$/, '').length;
+  const offset = bytes
+    .subarray(0, MAX_SPEC_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '').length;
   return {
     path: '',
     ...lineColumn(text, offset),

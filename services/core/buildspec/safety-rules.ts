@@ -50,17 +50,30 @@ export function safetyProblems(node: Record<string, unknown>, policy: SpecPolicy
       const segments = ['volumes', String(i)];
       if (isDockerSocket(volume)) {
         if (!policy.allowDockerSocket) {
-          problems.push({ segments, message: `the Docker socket is not allowed: it gives the step root on the node, ${NOT_ALLOWED}`, hint: 'build images with a rootless builder instead (BuildKit rootless, kaniko, buildah)' });
+          problems.push({
+            segments,
+            message: `the Docker socket is not allowed: it gives the step root on the node, ${NOT_ALLOWED}`,
+            hint: 'build images with a rootless builder instead (BuildKit rootless, kaniko, buildah)',
+          });
           return;
         }
       } else if (!policy.allowHostMounts) {
-        problems.push({ segments, message: `host bind mounts are not allowed: a step sees only its workspace, ${NOT_ALLOWED.replace('it', 'them')}`, hint: 'keep files in the workspace (/workspace); use artifacts to keep them for later stages' });
+        problems.push({
+          segments,
+          message: `host bind mounts are not allowed: a step sees only its workspace, ${NOT_ALLOWED.replace('it', 'them')}`,
+          hint: 'keep files in the workspace (/workspace); use artifacts to keep them for later stages',
+        });
         return;
       }
       const mount = parseMount(volume);
-      if (!mount) problems.push({ segments, message: 'must be /host/path:/container/path, optionally followed by :ro or :rw' });
+      if (!mount)
+        problems.push({ segments, message: 'must be /host/path:/container/path, optionally followed by :ro or :rw' });
       else if (mount.target === '/workspace' || mount.target.startsWith('/workspace/')) {
-        problems.push({ segments, message: 'cannot mount over the workspace (/workspace)', hint: 'mount somewhere else, e.g. /mnt/data' });
+        problems.push({
+          segments,
+          message: 'cannot mount over the workspace (/workspace)',
+          hint: 'mount somewhere else, e.g. /mnt/data',
+        });
       }
     });
   }

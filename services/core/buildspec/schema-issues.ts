@@ -10,7 +10,8 @@ const BY_DEFINITION: Record<string, string> = {
   duration: 'must be a duration such as "90s", "10m" or "1h30m", or a number of seconds',
   memory: 'must be a size such as "512M" or "2G" (powers of 1024), or a number of bytes',
   image: 'must be an image reference such as "node:20" or "registry.example/app:1", without spaces',
-  sidecarName: 'must be a host name: lower-case letters, digits and dashes, starting with a letter, at most 32 characters',
+  sidecarName:
+    'must be a host name: lower-case letters, digits and dashes, starting with a letter, at most 32 characters',
   stageObject: 'must be a list of steps, or a mapping with "steps" (and "services" in e2e)',
   deployObject: 'must be a list of steps, or a mapping with "steps" or "environments"',
 };
@@ -19,7 +20,10 @@ const BY_DEFINITION: Record<string, string> = {
 const NAME_RULES: Record<string, { what: string; hint: string }> = {
   envName: { what: 'an environment variable name', hint: 'letters, digits and _, not starting with a digit' },
   lockName: { what: 'a lock name', hint: 'letters, digits, ".", "_" and "-", at most 63 characters' },
-  axisName: { what: 'a matrix axis name', hint: 'letters, digits and _, starting with a letter, at most 32 characters' },
+  axisName: {
+    what: 'a matrix axis name',
+    hint: 'letters, digits and _, starting with a letter, at most 32 characters',
+  },
   environments: { what: 'an environment name', hint: 'letters, digits, ".", "_" and "-", at most 63 characters' },
   node_labels: { what: 'a node label name', hint: 'letters, digits, ".", "_" and "-"' },
 };
@@ -77,7 +81,10 @@ function schemaIssue(error: ErrorObject, definitions: Record<string, unknown>, l
     message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   } else if (definition && BY_DEFINITION[definition]) {
     message = BY_DEFINITION[definition];
-  } else if ((error.keyword === 'minItems' || error.keyword === 'minLength') && (error.params as { limit: number }).limit === 1) {
+  } else if (
+    (error.keyword === 'minItems' || error.keyword === 'minLength') &&
+    (error.params as { limit: number }).limit === 1
+  ) {
     message = 'must not be empty';
   } else if (error.keyword === 'uniqueItems') {
     const { i, j } = error.params as { i: number; j: number };

@@ -21,7 +21,11 @@ const HINT = 'repeat the values, or put what steps share under defaults:';
 export function aliasIssue(text: string, root: unknown, aliases: readonly AliasUse[]): SpecIssue | undefined {
   if (aliases.length === 0) return undefined;
   if (aliases.length > MAX_ALIASES) {
-    return at(text, aliases[MAX_ALIASES]!.offset, `more than ${MAX_ALIASES} YAML aliases (*name); ${aliases.length} found`);
+    return at(
+      text,
+      aliases[MAX_ALIASES]!.offset,
+      `more than ${MAX_ALIASES} YAML aliases (*name); ${aliases.length} found`,
+    );
   }
   const sizes = new Map<object, number>();
   const open = new Set<object>();
@@ -48,7 +52,11 @@ export function aliasIssue(text: string, root: unknown, aliases: readonly AliasU
   }
   if (total > MAX_EXPANDED_VALUES) {
     const biggest = aliases.reduce((a, b) => (size(b.target) > size(a.target) ? b : a));
-    return at(text, biggest.offset, `YAML aliases expand the document to ${total.toLocaleString('en')} values; at most ${MAX_EXPANDED_VALUES.toLocaleString('en')} are allowed`);
+    return at(
+      text,
+      biggest.offset,
+      `YAML aliases expand the document to ${total.toLocaleString('en')} values; at most ${MAX_EXPANDED_VALUES.toLocaleString('en')} are allowed`,
+    );
   }
   return undefined;
 }

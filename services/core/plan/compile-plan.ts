@@ -3,7 +3,14 @@ import { branchOf, environmentsOf, servicesOf, stepsOf } from '../buildspec/spec
 import { parseDuration } from '../buildspec/parse-duration.js';
 import type { BuildSpec, SpecEnvironment, SpecStep, StageName } from '../buildspec/types.js';
 import { STAGES } from '../buildspec/types.js';
-import { commandScript, compileSidecar, compileStep, lockClaims, shellQuote, type StepContext } from './compile-step.js';
+import {
+  commandScript,
+  compileSidecar,
+  compileStep,
+  lockClaims,
+  shellQuote,
+  type StepContext,
+} from './compile-step.js';
 import { matchesWhen } from './match-when.js';
 import { buildIdFor, buildObjectNames } from './naming.js';
 import type { Plan, PlanEnvironment, PlanStage, PlanStep } from './types.js';
@@ -35,7 +42,17 @@ const DEPLOYING_EVENTS = new Set(['push', 'manual']);
 
 /** The fields every step has, before the spec's own settings. */
 export function stepDefaults(timeoutMs: number): Omit<PlanStep, 'key' | 'name' | 'stage' | 'image' | 'script'> {
-  return { env: {}, secrets: [], timeoutMs, retries: 0, allowFailure: false, resources: {}, placement: [], locks: [], artifacts: [] };
+  return {
+    env: {},
+    secrets: [],
+    timeoutMs,
+    retries: 0,
+    allowFailure: false,
+    resources: {},
+    placement: [],
+    locks: [],
+    artifacts: [],
+  };
 }
 
 /**
@@ -55,7 +72,8 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     timeoutMs: options.stepTimeoutMs ?? HOUR,
     ...(env ? { env } : {}),
   });
-  const compileSteps = (steps: SpecStep[], ctx: StepContext) => steps.filter((s) => matchesWhen(s.when, request)).flatMap((s) => compileStep(s, ctx));
+  const compileSteps = (steps: SpecStep[], ctx: StepContext) =>
+    steps.filter((s) => matchesWhen(s.when, request)).flatMap((s) => compileStep(s, ctx));
 
   const stages: PlanStage[] = [];
   let notDeployed: Plan['notDeployed'];
@@ -72,7 +90,8 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
         continue;
       }
       const steps = compileSteps(env.steps ?? [], context(name, environmentEnv(envName, env)));
-      if (steps.length > 0) stages.push({ name, steps, sidecars: [], environment: planEnvironment(envName, env, spec) });
+      if (steps.length > 0)
+        stages.push({ name, steps, sidecars: [], environment: planEnvironment(envName, env, spec) });
       continue;
     }
     if (name === 'deploy' && !deploys(request)) {
@@ -80,7 +99,8 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
       continue;
     }
     const steps = compileSteps(stepsOf(stage), context(name));
-    if (steps.length > 0) stages.push({ name, steps, sidecars: name === 'e2e' ? servicesOf(spec.e2e).map(compileSidecar) : [] });
+    if (steps.length > 0)
+      stages.push({ name, steps, sidecars: name === 'e2e' ? servicesOf(spec.e2e).map(compileSidecar) : [] });
   }
   if (request.params) {
     // A manual run's parameters win over the spec's env: passing them is the point of the run.
@@ -114,7 +134,10 @@ function deploys(request: BuildRequest): boolean {
 }
 
 /** The environment whose branch is the branch built, for a push or a manual build. */
-function chooseEnvironment(environments: Record<string, SpecEnvironment>, request: BuildRequest): [string, SpecEnvironment] | undefined {
+function chooseEnvironment(
+  environments: Record<string, SpecEnvironment>,
+  request: BuildRequest,
+): [string, SpecEnvironment] | undefined {
   if (!DEPLOYING_EVENTS.has(request.event) || request.fork) return undefined;
   const branch = branchOf(request.ref);
   return Object.entries(environments).find(([, env]) => branch !== undefined && env.branch === branch);

@@ -3,7 +3,15 @@ import { normaliseArtifact } from '../buildspec/lint-step.js';
 import { parseDuration } from '../buildspec/parse-duration.js';
 import { parseMemory } from '../buildspec/parse-memory.js';
 import { parseMount } from '../buildspec/safety-rules.js';
-import type { SpecDefaults, SpecEnv, SpecHostAccess, SpecLock, SpecSidecar, SpecStep, StageName } from '../buildspec/types.js';
+import type {
+  SpecDefaults,
+  SpecEnv,
+  SpecHostAccess,
+  SpecLock,
+  SpecSidecar,
+  SpecStep,
+  StageName,
+} from '../buildspec/types.js';
 import { uniqueKey } from './naming.js';
 import type { LockClaim, PlanHostAccess, PlanSidecar, PlanStep } from './types.js';
 
@@ -33,7 +41,8 @@ const READY_TIMEOUT_MS = 60_000;
 export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
   const { defaults } = ctx;
   const image = step.image ?? defaults.image;
-  if (image === undefined) throw new Error(`compilePlan: step "${step.name}" has no image (the parser refuses such a spec)`);
+  if (image === undefined)
+    throw new Error(`compilePlan: step "${step.name}" has no image (the parser refuses such a spec)`);
   const memory = parseMemory(step.resources?.memory ?? defaults.resources?.memory);
   const cpus = step.resources?.cpus ?? defaults.resources?.cpus;
   const host = hostAccess(step);
@@ -112,7 +121,8 @@ function placement(step: SpecStep): string[] {
 function hostAccess(node: SpecHostAccess & { network_mode?: 'host'; pid?: 'host' }): PlanHostAccess | undefined {
   const mounts = (node.volumes ?? []).map((volume) => {
     const mount = parseMount(volume);
-    if (!mount) throw new Error(`compilePlan: volume "${volume}" is not /host:/container (the parser refuses such a spec)`);
+    if (!mount)
+      throw new Error(`compilePlan: volume "${volume}" is not /host:/container (the parser refuses such a spec)`);
     return mount;
   });
   const host: PlanHostAccess = {

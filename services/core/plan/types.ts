@@ -70,7 +70,14 @@ export interface PlanSidecar {
 export interface PlanEnvironment {
   name: string;
   url?: string;
-  approval?: { required: boolean; users: string[]; teams: string[]; count: number; expiresMs: number; allowSelfApproval: boolean };
+  approval?: {
+    required: boolean;
+    users: string[];
+    teams: string[];
+    count: number;
+    expiresMs: number;
+    allowSelfApproval: boolean;
+  };
   locks: LockClaim[];
 }
 

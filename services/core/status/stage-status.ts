@@ -49,12 +49,17 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
     case 'check':
       return status(event.result, event.reason);
     case 'success':
-      return status('success', `${event.steps} step${event.steps === 1 ? '' : 's'} passed in ${seconds(event.durationMs)}`);
+      return status(
+        'success',
+        `${event.steps} step${event.steps === 1 ? '' : 's'} passed in ${seconds(event.durationMs)}`,
+      );
     case 'failure':
       if ('summary' in event) return status('failure', event.summary);
       return status(
         'failure',
-        event.reason ? `Step "${event.step}" ${event.reason}` : `Step "${event.step}" failed with exit code ${event.exitCode}`,
+        event.reason
+          ? `Step "${event.step}" ${event.reason}`
+          : `Step "${event.step}" failed with exit code ${event.exitCode}`,
         links.stepLog(event.stepKey),
       );
     case 'error':
@@ -65,7 +70,10 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
         event.stepKey ? links.stepLog(event.stepKey) : links.build,
       );
     case 'skipped':
-      return status(event.blockedState, `Not run: ${event.blockedBy} ${event.blockedState === 'failure' ? 'failed' : 'had an error'}`);
+      return status(
+        event.blockedState,
+        `Not run: ${event.blockedBy} ${event.blockedState === 'failure' ? 'failed' : 'had an error'}`,
+      );
   }
 }
 

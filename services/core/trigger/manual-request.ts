@@ -17,15 +17,23 @@ const RESERVED = /^(PATH|HOME|HOSTNAME|PWD|SHELL|USER|SLIPWAY_.*|MATRIX_.*)$/;
  * ref (default `refs/heads/manual`); a run on an environment's branch deploys like a push.
  * Parameters become environment variables of every step. Pure.
  */
-export function manualRequest(id: string, run: ManualRun, gitBaseUrl: string, rewrite: CloneUrlRewrite): { ok: true; request: BuildRequest } | { ok: false; error: string } {
+export function manualRequest(
+  id: string,
+  run: ManualRun,
+  gitBaseUrl: string,
+  rewrite: CloneUrlRewrite,
+): { ok: true; request: BuildRequest } | { ok: false; error: string } {
   const [owner, name, extra] = String(run.repo ?? '').split('/');
   if (!owner || !name || extra !== undefined) return { ok: false, error: '"repo" must be "owner/name"' };
-  if (!/^[0-9a-f]{40}$/.test(String(run.sha ?? ''))) return { ok: false, error: '"sha" must be a full 40-character commit sha' };
+  if (!/^[0-9a-f]{40}$/.test(String(run.sha ?? '')))
+    return { ok: false, error: '"sha" must be a full 40-character commit sha' };
   const params: Record<string, string> = {};
   for (const [key, value] of Object.entries(run.params ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return { ok: false, error: `parameter "${key}" is not a valid environment variable name` };
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      return { ok: false, error: `parameter "${key}" is not a valid environment variable name` };
     if (RESERVED.test(key)) return { ok: false, error: `parameter "${key}" is reserved` };
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return { ok: false, error: `parameter "${key}" must be a string, number or boolean` };
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+      return { ok: false, error: `parameter "${key}" must be a string, number or boolean` };
     params[key] = String(value);
   }
   const ref = !run.ref ? 'refs/heads/manual' : run.ref.startsWith('refs/') ? run.ref : `refs/heads/${run.ref}`;

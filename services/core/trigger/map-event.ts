@@ -4,7 +4,13 @@ import type { BuildRequest } from '../builds/types.js';
 export type TriggerDecision =
   | { action: 'build'; request: BuildRequest }
   | { action: 'cancel'; repo: BuildRequest['repo']; ref: string; reason: string }
-  | { action: 'approval'; repo: BuildRequest['repo']; pullRequest: number; user: string; decision: 'approve' | 'reject' }
+  | {
+      action: 'approval';
+      repo: BuildRequest['repo'];
+      pullRequest: number;
+      user: string;
+      decision: 'approve' | 'reject';
+    }
   | { action: 'ignore'; reason: string };
 
 const ZERO_SHA = /^0{40}$/;

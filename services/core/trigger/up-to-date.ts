@@ -6,7 +6,12 @@ import type { StageEvent } from '../status/types.js';
  */
 export function upToDateEvent(baseRef: string, behindBy: number): StageEvent {
   return behindBy === 0
-    ? { stage: 'up-to-date', state: 'check', result: 'success', reason: `${baseRef} is in this branch: it can be merged as a fast-forward` }
+    ? {
+        stage: 'up-to-date',
+        state: 'check',
+        result: 'success',
+        reason: `${baseRef} is in this branch: it can be merged as a fast-forward`,
+      }
     : {
         stage: 'up-to-date',
         state: 'check',

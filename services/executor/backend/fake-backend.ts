@@ -28,10 +28,13 @@ export class FakeBackend implements Backend {
   /** Every step started, in order, for tests that count runs. */
   readonly started: string[] = [];
 
-  constructor(private readonly images: ReadonlySet<string> = new Set(['slipway/busybox:1', 'slipway/git:1', 'slipway/redis:1'])) {}
+  constructor(
+    private readonly images: ReadonlySet<string> = new Set(['slipway/busybox:1', 'slipway/git:1', 'slipway/redis:1']),
+  ) {}
 
   async setupBuild(build: BuildResources): Promise<void> {
-    if (!this.builds.has(build.buildId)) this.builds.set(build.buildId, mkdtempSync(join(tmpdir(), `slipway-fake-${build.buildId}-`)));
+    if (!this.builds.has(build.buildId))
+      this.builds.set(build.buildId, mkdtempSync(join(tmpdir(), `slipway-fake-${build.buildId}-`)));
   }
 
   async seedWorkspace(build: BuildResources, openTar: () => NodeJS.ReadableStream): Promise<void> {
@@ -46,34 +49,59 @@ export class FakeBackend implements Backend {
     if (existing) return { ...existing.handle, reattached: true };
     const handle: StepHandle = { name: step.name, id: step.name, reattached: false };
     this.started.push(step.name);
-    const fake: FakeStep = { handle, buildId: step.build.buildId, lines: [], listeners: new Set(), outcome: Promise.resolve({ kind: 'success' }) };
+    const fake: FakeStep = {
+      handle,
+      buildId: step.build.buildId,
+      lines: [],
+      listeners: new Set(),
+      outcome: Promise.resolve({ kind: 'success' }),
+    };
     this.steps.set(step.name, fake);
     if (!this.images.has(step.image)) {
-      fake.outcome = Promise.resolve({ kind: 'error', reason: `No such image: ${step.image} is not on the node and could not be pulled; check the image name or push it to a registry the swarm can reach` });
+      fake.outcome = Promise.resolve({
+        kind: 'error',
+        reason: `No such image: ${step.image} is not on the node and could not be pulled; check the image name or push it to a registry the swarm can reach`,
+      });
       return handle;
     }
     const child = spawn('/bin/sh', ['-c', step.script], {
       cwd: this.workspace(step.build.buildId),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...step.env, SLIPWAY_WORKSPACE: this.workspace(step.build.buildId) },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...step.env,
+        SLIPWAY_WORKSPACE: this.workspace(step.build.buildId),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so a kill stops the script's children too (as a container's end would).
       detached: true,
     });
     fake.child = child;
     const partial: Record<LogLine['stream'], string> = { stdout: '', stderr: '' };
-    const line = (stream: LogLine['stream'], text: string): LogLine => ({ time: new Date().toISOString(), stream, text });
+    const line = (stream: LogLine['stream'], text: string): LogLine => ({
+      time: new Date().toISOString(),
+      stream,
+      text,
+    });
     const collect = (stream: LogLine['stream']) => (chunk: Buffer) => {
       const parts = (partial[stream] + chunk.toString('utf8')).split('\n');
       partial[stream] = parts.pop() ?? '';
-      this.emit(fake, parts.map((text) => line(stream, text)));
+      this.emit(
+        fake,
+        parts.map((text) => line(stream, text)),
+      );
     };
     child.stdout!.on('data', collect('stdout'));
     child.stderr!.on('data', collect('stderr'));
     fake.outcome = new Promise((resolve) => {
       child.on('close', (code, signal) => {
         // A last line without a newline is still a line.
-        this.emit(fake, (['stdout', 'stderr'] as const).filter((s) => partial[s]).map((s) => line(s, partial[s])));
-        resolve(code === 0 ? { kind: 'success' } : { kind: 'failure', exitCode: code ?? (signal === 'SIGKILL' ? 137 : 1) });
+        this.emit(
+          fake,
+          (['stdout', 'stderr'] as const).filter((s) => partial[s]).map((s) => line(s, partial[s])),
+        );
+        resolve(
+          code === 0 ? { kind: 'success' } : { kind: 'failure', exitCode: code ?? (signal === 'SIGKILL' ? 137 : 1) },
+        );
       });
     });
     return handle;
@@ -90,11 +118,23 @@ export class FakeBackend implements Backend {
     if (!step) return { kind: 'error', reason: `the step ${handle.name} is gone` };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<StepOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'failure', exitCode: 124, reason: `timed out after ${Math.round(options.timeoutMs / 1000)}s` }), options.timeoutMs);
+      timer = setTimeout(
+        () =>
+          resolve({
+            kind: 'failure',
+            exitCode: 124,
+            reason: `timed out after ${Math.round(options.timeoutMs / 1000)}s`,
+          }),
+        options.timeoutMs,
+      );
     });
     const cancelled = new Promise<StepOutcome>((resolve) => {
       if (options.signal?.aborted) resolve({ kind: 'cancelled', reason: String(options.signal.reason) });
-      options.signal?.addEventListener('abort', () => resolve({ kind: 'cancelled', reason: String(options.signal!.reason) }), { once: true });
+      options.signal?.addEventListener(
+        'abort',
+        () => resolve({ kind: 'cancelled', reason: String(options.signal!.reason) }),
+        { once: true },
+      );
     });
     const outcome = await Promise.race([step.outcome, timedOut, cancelled]);
     clearTimeout(timer);

@@ -6,7 +6,13 @@ import { describeTaskError } from './task-errors.js';
 import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
 
 /** Labels on every Swarm object Slipway makes; the reaper and teardown find them by these. */
-export const LABEL = { managed: 'slipway', instance: 'slipway.instance', build: 'slipway.build', step: 'slipway.step', attempt: 'slipway.attempt' } as const;
+export const LABEL = {
+  managed: 'slipway',
+  instance: 'slipway.instance',
+  build: 'slipway.build',
+  step: 'slipway.step',
+  attempt: 'slipway.attempt',
+} as const;
 
 const WORKSPACE = '/workspace';
 const POLL_MS = 200;
@@ -50,7 +56,10 @@ export class SwarmBackend implements Backend {
   readonly workspacePerNode: boolean;
   private readonly seedImage: string;
 
-  constructor(private readonly docker: Docker = new Docker(), options: SwarmOptions = {}) {
+  constructor(
+    private readonly docker: Docker = new Docker(),
+    options: SwarmOptions = {},
+  ) {
     this.volumeDriver = options.volumeDriver ?? 'local';
     this.instance = options.instance ?? 'default';
     this.seedImage = options.seedImage ?? 'slipway/git:1';
@@ -60,12 +69,22 @@ export class SwarmBackend implements Backend {
   async setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void> {
     const labels = this.labels(build.buildId);
     await ignoreConflict(() =>
-      this.docker.createNetwork({ Name: build.network, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: labels }),
+      this.docker.createNetwork({
+        Name: build.network,
+        Driver: 'overlay',
+        Attachable: true,
+        CheckDuplicate: true,
+        Labels: labels,
+      }),
     );
     await this.docker.createVolume({ Name: build.volume, Driver: this.volumeDriver, Labels: labels });
     for (const [name, value] of Object.entries(secrets)) {
       await ignoreConflict(() =>
-        this.docker.createSecret({ Name: secretObjectName(build.buildId, name), Labels: labels, Data: Buffer.from(value).toString('base64') }),
+        this.docker.createSecret({
+          Name: secretObjectName(build.buildId, name),
+          Labels: labels,
+          Data: Buffer.from(value).toString('base64'),
+        }),
       );
     }
   }
@@ -86,7 +105,11 @@ export class SwarmBackend implements Backend {
   }
 
   async startStep(step: StepSpec): Promise<StepHandle> {
-    const labels = { ...this.labels(step.build.buildId), [LABEL.step]: step.key, [LABEL.attempt]: String(step.attempt) };
+    const labels = {
+      ...this.labels(step.build.buildId),
+      [LABEL.step]: step.key,
+      [LABEL.attempt]: String(step.attempt),
+    };
     const secretRefs = await this.secretRefs(step.build.buildId, step.secrets);
     const spec = {
       Name: step.name,
@@ -100,15 +123,26 @@ export class SwarmBackend implements Backend {
           Dir: WORKSPACE,
           Labels: labels,
           Mounts: [
-            { Type: 'volume', Source: step.build.volume, Target: WORKSPACE, VolumeOptions: { Labels: this.labels(step.build.buildId) } },
-            ...(step.host?.mounts ?? []).map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+            {
+              Type: 'volume',
+              Source: step.build.volume,
+              Target: WORKSPACE,
+              VolumeOptions: { Labels: this.labels(step.build.buildId) },
+            },
+            ...(step.host?.mounts ?? []).map((m) => ({
+              Type: 'bind',
+              Source: m.source,
+              Target: m.target,
+              ReadOnly: m.readOnly,
+            })),
           ],
           Secrets: secretRefs,
         },
         Resources: limits(step.resources),
         RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
         Placement: { Constraints: step.placement.length > 0 ? step.placement : await this.pin() },
-        Networks: step.host?.network === 'host' ? [{ Target: 'host' }] : [{ Target: step.build.network, Aliases: [step.key] }],
+        Networks:
+          step.host?.network === 'host' ? [{ Target: 'host' }] : [{ Target: step.build.network, Aliases: [step.key] }],
       },
       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     };
@@ -159,11 +193,19 @@ export class SwarmBackend implements Backend {
       if (state === 'running') return { kind: 'success' };
       if (TERMINAL.has(state)) {
         const outcome = outcomeOf(task!);
-        const why = outcome.kind === 'failure' ? `exited with code ${outcome.exitCode}` : outcome.kind === 'error' ? outcome.reason : 'stopped';
+        const why =
+          outcome.kind === 'failure'
+            ? `exited with code ${outcome.exitCode}`
+            : outcome.kind === 'error'
+              ? outcome.reason
+              : 'stopped';
         return { kind: 'error', reason: `sidecar ${handle.name} did not become ready: ${why}` };
       }
       if (Date.now() - started > options.timeoutMs) {
-        return { kind: 'error', reason: `sidecar ${handle.name} was not ready within ${Math.round(options.timeoutMs / 1000)}s (${task?.Status?.Message ?? state})` };
+        return {
+          kind: 'error',
+          reason: `sidecar ${handle.name} was not ready within ${Math.round(options.timeoutMs / 1000)}s (${task?.Status?.Message ?? state})`,
+        };
       }
       await sleep(POLL_MS);
     }
@@ -219,7 +261,10 @@ export class SwarmBackend implements Backend {
       if (UNSCHEDULED.has(state) && waited > options.schedulingTimeoutMs) {
         const why = task?.Status?.Err || task?.Status?.Message || 'no node could take it';
         await this.stop(handle);
-        return { kind: 'error', reason: `not scheduled within ${Math.round(options.schedulingTimeoutMs / 1000)}s: ${describeTaskError(why)}` };
+        return {
+          kind: 'error',
+          reason: `not scheduled within ${Math.round(options.schedulingTimeoutMs / 1000)}s: ${describeTaskError(why)}`,
+        };
       }
       if (waited > options.timeoutMs) {
         await this.stop(handle);
@@ -231,7 +276,9 @@ export class SwarmBackend implements Backend {
 
   async readLog(handle: StepHandle): Promise<LogLine[]> {
     try {
-      const raw = (await this.docker.getService(handle.id).logs({ follow: false, stdout: true, stderr: true, timestamps: true })) as unknown;
+      const raw = (await this.docker
+        .getService(handle.id)
+        .logs({ follow: false, stdout: true, stderr: true, timestamps: true })) as unknown;
       return decodeDockerLog(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
     } catch (err) {
       if (statusOf(err) === 404) return [];
@@ -250,7 +297,9 @@ export class SwarmBackend implements Backend {
     // Swarm keeps the exited containers of a removed job service for a long while; they hold
     // the workspace volume, so they go too.
     const containers = await this.docker.listContainers({ all: true, filters });
-    await Promise.all(containers.map((c) => ignoreMissing(() => this.docker.getContainer(c.Id).remove({ force: true, v: false }))));
+    await Promise.all(
+      containers.map((c) => ignoreMissing(() => this.docker.getContainer(c.Id).remove({ force: true, v: false }))),
+    );
     // Networks are released asynchronously once their tasks are gone: retry while "in use".
     const networks = await this.docker.listNetworks({ filters });
     await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
@@ -271,7 +320,9 @@ export class SwarmBackend implements Backend {
       ...(await this.docker.listContainers({ all: true, filters })),
       ...(await this.docker.listSecrets({ filters })),
     ];
-    const ids = labelled.map((o) => (o.Spec?.Labels ?? o.Labels ?? {})[LABEL.build]).filter((id): id is string => Boolean(id));
+    const ids = labelled
+      .map((o) => (o.Spec?.Labels ?? o.Labels ?? {})[LABEL.build])
+      .filter((id): id is string => Boolean(id));
     return [...new Set(ids)];
   }
 
@@ -281,7 +332,10 @@ export class SwarmBackend implements Backend {
 
   private async createOrAttach(name: string, spec: object): Promise<StepHandle> {
     try {
-      const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as { id?: string; ID?: string };
+      const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as {
+        id?: string;
+        ID?: string;
+      };
       return { name, id: created.id ?? created.ID ?? name, reattached: false };
     } catch (err) {
       if (statusOf(err) !== 409) throw err;
@@ -301,10 +355,16 @@ export class SwarmBackend implements Backend {
   private async secretRefs(buildId: string, names: readonly string[]): Promise<object[]> {
     if (names.length === 0) return [];
     const wanted = new Map(names.map((n) => [secretObjectName(buildId, n), n]));
-    const secrets = await this.docker.listSecrets({ filters: JSON.stringify({ label: [`${LABEL.build}=${buildId}`] }) });
+    const secrets = await this.docker.listSecrets({
+      filters: JSON.stringify({ label: [`${LABEL.build}=${buildId}`] }),
+    });
     return secrets
       .filter((s) => wanted.has(s.Spec?.Name ?? ''))
-      .map((s) => ({ SecretID: s.ID, SecretName: s.Spec!.Name, File: { Name: wanted.get(s.Spec!.Name!)!, UID: '0', GID: '0', Mode: 0o444 } }));
+      .map((s) => ({
+        SecretID: s.ID,
+        SecretName: s.Spec!.Name,
+        File: { Name: wanted.get(s.Spec!.Name!)!, UID: '0', GID: '0', Mode: 0o444 },
+      }));
   }
 
   /** With a local volume, every step runs on the node holding the workspace: this executor's. */
@@ -331,15 +391,20 @@ class NodeWatch {
   private downSince: number | undefined;
   private why = '';
 
-  constructor(private readonly docker: Docker, private readonly graceMs: number) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly graceMs: number,
+  ) {}
 
   /** Why the node counts as lost, once it has been down longer than the grace period. */
   async lost(nodeId: string): Promise<string | undefined> {
     if (Date.now() - this.checkedAt >= 1_000) {
       this.checkedAt = Date.now();
-      const node = (await this.docker.getNode(nodeId).inspect().catch(() => undefined)) as
-        | { Description?: { Hostname?: string }; Status?: { State?: string; Message?: string } }
-        | undefined;
+      const node = (await this.docker
+        .getNode(nodeId)
+        .inspect()
+        .catch(() => undefined)) as
+        { Description?: { Hostname?: string }; Status?: { State?: string; Message?: string } } | undefined;
       const down = !node || node.Status?.State === 'down' || node.Status?.State === 'disconnected';
       this.downSince = down ? (this.downSince ?? Date.now()) : undefined;
       this.why = `the node running this step (${node?.Description?.Hostname ?? nodeId}) was lost: ${node ? `${node.Status?.State}, ${node.Status?.Message ?? 'no message'}` : 'it left the swarm'}`;
@@ -369,7 +434,10 @@ function outcomeOf(task: Task): StepOutcome {
     case 'rejected':
       return { kind: 'error', reason: describeTaskError(status.Err ?? 'the task was rejected') };
     default:
-      return { kind: 'error', reason: `the step was stopped by Swarm (task ${status.State}${status.Err ? `: ${status.Err}` : ''}); its node may have been lost` };
+      return {
+        kind: 'error',
+        reason: `the step was stopped by Swarm (task ${status.State}${status.Err ? `: ${status.Err}` : ''}); its node may have been lost`,
+      };
   }
 }
 
@@ -413,7 +481,8 @@ async function retryInUse(fn: () => Promise<unknown>, deadlineMs = 30_000): Prom
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > until) throw new Error(`Docker did not finish removing a build's objects within ${timeoutMs / 1000}s`);
+    if (Date.now() > until)
+      throw new Error(`Docker did not finish removing a build's objects within ${timeoutMs / 1000}s`);
     await sleep(POLL_MS);
   }
 }

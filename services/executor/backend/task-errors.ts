@@ -8,6 +8,7 @@ export function describeTaskError(err: string): string {
     return `No such image: ${noImage[1]} is not on the node and could not be pulled; check the image name or push it to a registry the swarm can reach`;
   }
   if (/invalid mount config|mount/i.test(err)) return `could not mount the workspace or a volume (${err})`;
-  if (/non-zero exit \(137\)/.test(err)) return `the step was killed (exit 137), most often for using more memory than its limit (${err})`;
+  if (/non-zero exit \(137\)/.test(err))
+    return `the step was killed (exit 137), most often for using more memory than its limit (${err})`;
   return err;
 }

@@ -13,5 +13,19 @@ export const createInstallationAccessToken: RouteHandler = async (request, conte
   const installation = Number(request.params.installation_id);
   if (!context.apps.hasInstallation(verdict.appId, installation)) return githubError(404, 'Not Found', context.docsUrl);
   const { token, expiresAt } = context.apps.issue(Date.now());
-  return { status: 201, body: { token, expires_at: expiresAt, permissions: { contents: 'read', statuses: 'write', deployments: 'write', pull_requests: 'read', members: 'read' }, repository_selection: 'all' } };
+  return {
+    status: 201,
+    body: {
+      token,
+      expires_at: expiresAt,
+      permissions: {
+        contents: 'read',
+        statuses: 'write',
+        deployments: 'write',
+        pull_requests: 'read',
+        members: 'read',
+      },
+      repository_selection: 'all',
+    },
+  };
 };

@@ -29,10 +29,20 @@ export class AppStore {
     }
     const app = this.apps.get(String(claims.iss));
     if (!app) return { error: `Integration not found` };
-    const signed = verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), app.publicKey, Buffer.from(signature, 'base64url'));
+    const signed = verify(
+      'RSA-SHA256',
+      Buffer.from(`${header}.${payload}`),
+      app.publicKey,
+      Buffer.from(signature, 'base64url'),
+    );
     if (!signed) return { error: 'A JSON web token could not be decoded' };
-    if (!claims.exp || claims.exp < nowSeconds) return { error: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires" };
-    if (!claims.iat || claims.exp - claims.iat > 600) return { error: "'Expiration time' claim ('exp') is too far in the future" };
+    if (!claims.exp || claims.exp < nowSeconds)
+      return {
+        error:
+          "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      };
+    if (!claims.iat || claims.exp - claims.iat > 600)
+      return { error: "'Expiration time' claim ('exp') is too far in the future" };
     return { appId: String(claims.iss) };
   }
 

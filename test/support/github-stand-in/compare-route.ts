@@ -41,7 +41,8 @@ export const compareCommits: RouteHandler = async (request, context) => {
   const headSha = await context.repos.resolveCommit(owner, repo, head);
   if (baseSha === undefined || headSha === undefined) return notFound(context);
   const mergeBaseSha = await context.repos.mergeBase(owner, repo, baseSha, headSha);
-  if (mergeBaseSha === undefined) return githubError(404, `No common ancestor between ${base} and ${head}.`, context.docsUrl);
+  if (mergeBaseSha === undefined)
+    return githubError(404, `No common ancestor between ${base} and ${head}.`, context.docsUrl);
 
   const { ahead, behind } = await context.repos.aheadBehind(owner, repo, baseSha, headSha);
   const status: Comparison['status'] =
@@ -101,7 +102,11 @@ function commitObject(context: RouteContext, owner: string, repo: string, info: 
     },
     author: null,
     committer: null,
-    parents: info.parents.map((sha) => ({ sha, url: `${repoUrl}/commits/${sha}`, html_url: `${htmlRepoUrl}/commit/${sha}` })),
+    parents: info.parents.map((sha) => ({
+      sha,
+      url: `${repoUrl}/commits/${sha}`,
+      html_url: `${htmlRepoUrl}/commit/${sha}`,
+    })),
   };
 }
 

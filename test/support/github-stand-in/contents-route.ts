@@ -62,7 +62,9 @@ function describe(entry: TreeEntry, at: Location, context: RouteContext): Record
   const isDir = entry.type === 'dir';
   const gitUrl = `${repoApi}/git/${isDir ? 'trees' : 'blobs'}/${entry.sha}`;
   const htmlUrl = `${context.apiUrl}/${at.owner}/${at.repo}/${isDir ? 'tree' : 'blob'}/${encodeURIComponent(at.ref)}/${encodedPath}`;
-  const downloadUrl = isDir ? null : `${context.apiUrl}/raw/${at.owner}/${at.repo}/${encodeURIComponent(at.ref)}/${encodedPath}`;
+  const downloadUrl = isDir
+    ? null
+    : `${context.apiUrl}/raw/${at.owner}/${at.repo}/${encodeURIComponent(at.ref)}/${encodedPath}`;
   return {
     type: entry.type,
     size: entry.size,

@@ -7,7 +7,15 @@ export type Deployment = RestEndpointMethodTypes['repos']['getDeployment']['resp
 export type DeploymentStatus = RestEndpointMethodTypes['repos']['getDeploymentStatus']['response']['data'];
 
 /** The states GitHub accepts for a deployment status. */
-export const DEPLOYMENT_STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'] as const;
+export const DEPLOYMENT_STATES = [
+  'error',
+  'failure',
+  'inactive',
+  'in_progress',
+  'queued',
+  'pending',
+  'success',
+] as const;
 
 /** One of {@link DEPLOYMENT_STATES}. */
 export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];

@@ -159,7 +159,14 @@ export const createDeploymentStatus: RouteHandler = async (request, context) => 
       if (d.transient_environment === true || d.production_environment === true) continue;
       if (earlier.statuses.at(-1)?.state !== 'success') continue;
       earlier.deployment = { ...d, updated_at: now };
-      addStatus(context, earlier, { state: 'inactive', description: '', environment, environment_url: '', log_url: '', now });
+      addStatus(context, earlier, {
+        state: 'inactive',
+        description: '',
+        environment,
+        environment_url: '',
+        log_url: '',
+        now,
+      });
     }
   }
   return { status: 201, headers: { location: status.url }, body: status };
@@ -208,7 +215,10 @@ function addStatus(context: RouteContext, stored: StoredDeployment, fields: NewS
   return status;
 }
 
-async function findDeployment(params: Record<string, string>, context: RouteContext): Promise<StoredDeployment | undefined> {
+async function findDeployment(
+  params: Record<string, string>,
+  context: RouteContext,
+): Promise<StoredDeployment | undefined> {
   const { owner = '', repo = '', deployment_id: rawId = '' } = params;
   if (!(await context.repos.exists(owner, repo))) return undefined;
   if (!/^\d+$/.test(rawId)) return undefined;
@@ -226,9 +236,9 @@ function contextStates(
   sha: string,
   required: string[] | null,
 ): Array<{ context: string; state: string }> {
-  const names =
-    required ??
-    [...new Map(context.statuses.list(owner, repo, sha).map((s) => [s.context.toLowerCase(), s.context])).values()];
+  const names = required ?? [
+    ...new Map(context.statuses.list(owner, repo, sha).map((s) => [s.context.toLowerCase(), s.context])).values(),
+  ];
   return names.map((name) => ({
     context: name,
     state: context.statuses.listForContext(owner, repo, sha, name).at(-1)?.state ?? 'missing',
@@ -241,7 +251,8 @@ function normalizePayload(value: unknown): Deployment['payload'] {
   if (typeof value !== 'string') return value as Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(value);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // Not JSON: kept as the text it is.
   }
@@ -257,7 +268,8 @@ function invalidDeploymentField(body: Body): string | undefined {
   }
   const required = body.required_contexts;
   if (required !== undefined) {
-    if (!Array.isArray(required)) return `For 'properties/required_contexts', ${JSON.stringify(required)} is not an array.`;
+    if (!Array.isArray(required))
+      return `For 'properties/required_contexts', ${JSON.stringify(required)} is not an array.`;
     const item: unknown = required.find((c: unknown) => typeof c !== 'string');
     if (item !== undefined) return `For 'items', ${JSON.stringify(item)} is not a string.`;
   }

@@ -2,7 +2,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createInstallationAccessToken } from './app-routes.js';
 import { compareCommits } from './compare-route.js';
 import { getContent } from './contents-route.js';
-import { createDeployment, createDeploymentStatus, listDeploymentStatuses, listDeployments } from './deployments-routes.js';
+import {
+  createDeployment,
+  createDeploymentStatus,
+  listDeploymentStatuses,
+  listDeployments,
+} from './deployments-routes.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
@@ -103,7 +108,11 @@ export class Dispatcher {
     let response: RouteResponse;
     if (handler === undefined) {
       note('operation not implemented by the GitHub stand-in');
-      return exchange(githubError(501, `GitHub stand-in does not implement ${operationId}`, context.docsUrl), operationId, violations);
+      return exchange(
+        githubError(501, `GitHub stand-in does not implement ${operationId}`, context.docsUrl),
+        operationId,
+        violations,
+      );
     }
     const denied = JWT_OPERATIONS.has(operationId) ? undefined : this.authorize(request.headers.authorization, context);
     if (denied !== undefined) response = denied;
@@ -112,7 +121,10 @@ export class Dispatcher {
       response = githubError(this.injected.status, 'Server Error', context.docsUrl);
     } else {
       try {
-        response = await handler({ params: match.pathParams, query: request.url.searchParams, body, headers: request.headers }, context);
+        response = await handler(
+          { params: match.pathParams, query: request.url.searchParams, body, headers: request.headers },
+          context,
+        );
       } catch (error) {
         note(`stand-in handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         response = githubError(500, 'Server Error', context.docsUrl);
@@ -128,12 +140,14 @@ export class Dispatcher {
     if (expected === undefined) return undefined;
     if (header === undefined) return githubError(401, 'Requires authentication', context.docsUrl);
     const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
-    if (presented !== expected && !(presented && context.apps.isValidToken(presented, Date.now()))) return githubError(401, 'Bad credentials', context.docsUrl);
+    if (presented !== expected && !(presented && context.apps.isValidToken(presented, Date.now())))
+      return githubError(401, 'Bad credentials', context.docsUrl);
     return undefined;
   }
 
   private validateResponse(match: MatchedOperation, response: RouteResponse): string[] {
-    if (response.raw !== undefined) return this.validator.validateResponse(match, response.status, response.raw.data, false);
+    if (response.raw !== undefined)
+      return this.validator.validateResponse(match, response.status, response.raw.data, false);
     return this.validator.validateResponse(match, response.status, response.body, true);
   }
 }

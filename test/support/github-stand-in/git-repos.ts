@@ -129,7 +129,8 @@ export class GitRepos {
       let parent = await this.revParse(dir, ref);
       if (parent === undefined && from !== undefined) {
         parent = await this.resolveCommit(owner, repo, from);
-        if (parent === undefined) throw new Error(`cannot start ${branch} from ${JSON.stringify(from)}: no such commit`);
+        if (parent === undefined)
+          throw new Error(`cannot start ${branch} from ${JSON.stringify(from)}: no such commit`);
       }
       await runGit(['--git-dir', dir, 'fast-import', '--quiet'], {
         input: fastImportStream(ref, parent, files, message),
@@ -175,8 +176,20 @@ export class GitRepos {
    * from `head` but not `base`, `behind` those reachable from `base` but not `head`
    * (`git rev-list --left-right --count base...head`).
    */
-  async aheadBehind(owner: string, repo: string, base: string, head: string): Promise<{ ahead: number; behind: number }> {
-    const out = await runGit(['--git-dir', this.repoDir(owner, repo), 'rev-list', '--left-right', '--count', `${base}...${head}`]);
+  async aheadBehind(
+    owner: string,
+    repo: string,
+    base: string,
+    head: string,
+  ): Promise<{ ahead: number; behind: number }> {
+    const out = await runGit([
+      '--git-dir',
+      this.repoDir(owner, repo),
+      'rev-list',
+      '--left-right',
+      '--count',
+      `${base}...${head}`,
+    ]);
     const [behind = 0, ahead = 0] = out.toString('utf8').trim().split(/\s+/).map(Number);
     return { ahead, behind };
   }
@@ -207,7 +220,10 @@ export class GitRepos {
       const match = /^(-|\d+)\t(-|\d+)\t([\s\S]*)$/.exec(line);
       if (match === null) continue;
       const [, added = '-', deleted = '-', filePath = ''] = match;
-      counts.set(filePath, { additions: added === '-' ? 0 : Number(added), deletions: deleted === '-' ? 0 : Number(deleted) });
+      counts.set(filePath, {
+        additions: added === '-' ? 0 : Number(added),
+        deletions: deleted === '-' ? 0 : Number(deleted),
+      });
     }
     const files: ChangedFile[] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -257,7 +273,16 @@ export class GitRepos {
   }
 
   private async log(dir: string, revisions: string[]): Promise<CommitInfo[]> {
-    const out = await runGit(['--git-dir', dir, 'log', '--no-color', '--no-decorate', `--format=${LOG_FORMAT}`, ...revisions, '--']);
+    const out = await runGit([
+      '--git-dir',
+      dir,
+      'log',
+      '--no-color',
+      '--no-decorate',
+      `--format=${LOG_FORMAT}`,
+      ...revisions,
+      '--',
+    ]);
     return out
       .toString('utf8')
       .split('\x1e')
@@ -279,7 +304,10 @@ export class GitRepos {
   private serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(key) ?? Promise.resolve();
     const run = previous.then(task, task);
-    this.locks.set(key, run.catch(() => undefined));
+    this.locks.set(
+      key,
+      run.catch(() => undefined),
+    );
     return run;
   }
 }
@@ -287,8 +315,18 @@ export class GitRepos {
 function parseLogRecord(record: string): CommitInfo {
   const fields = record.split('\x1f');
   if (fields.length !== 10) throw new Error(`unexpected git log output: ${JSON.stringify(record)}`);
-  const [sha, tree, parents, authorName, authorEmail, authorDate, committerName, committerEmail, committerDate, message] =
-    fields as [string, string, string, string, string, string, string, string, string, string];
+  const [
+    sha,
+    tree,
+    parents,
+    authorName,
+    authorEmail,
+    authorDate,
+    committerName,
+    committerEmail,
+    committerDate,
+    message,
+  ] = fields as [string, string, string, string, string, string, string, string, string, string];
   return {
     sha,
     tree,
@@ -315,7 +353,12 @@ function parseLsTreeLine(line: string, prefix: string): TreeEntry {
 }
 
 /** A `git fast-import` stream for one commit of `files` onto `ref` (after `parent`, if any). */
-function fastImportStream(ref: string, parent: string | undefined, files: Record<string, string>, message: string): Buffer {
+function fastImportStream(
+  ref: string,
+  parent: string | undefined,
+  files: Record<string, string>,
+  message: string,
+): Buffer {
   const chunks: Buffer[] = [];
   const line = (text: string): void => void chunks.push(Buffer.from(`${text}\n`, 'utf8'));
   const data = (content: string): void => {

@@ -167,13 +167,16 @@ function compileRoute(method: string, template: string, operation: OpenApiOperat
     .map((segment) => {
       if (!segment.includes('{')) return segment;
       const names: string[] = [];
-      const source = segment.replace(/\{([^}]+)\}|([^{]+)/g, (_all, name: string | undefined, literal: string | undefined) => {
-        if (name !== undefined) {
-          names.push(name);
-          return '(.+?)';
-        }
-        return escapeRegExp(literal ?? '');
-      });
+      const source = segment.replace(
+        /\{([^}]+)\}|([^{]+)/g,
+        (_all, name: string | undefined, literal: string | undefined) => {
+          if (name !== undefined) {
+            names.push(name);
+            return '(.+?)';
+          }
+          return escapeRegExp(literal ?? '');
+        },
+      );
       return { regex: new RegExp(`^${source}$`, 's'), names };
     });
   const last = template.split('/').at(-1) ?? '';

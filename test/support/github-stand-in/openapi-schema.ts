@@ -41,7 +41,8 @@ export function toJsonSchema(schema: SchemaObject, formats: Set<string>): Schema
   if (schema.nullable !== true) return out;
   if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...(out.enum as unknown[]), null];
   if (typeof out.type === 'string') return { ...out, type: [out.type, 'null'] };
-  if (Array.isArray(out.type)) return out.type.includes('null') ? out : { ...out, type: [...(out.type as unknown[]), 'null'] };
+  if (Array.isArray(out.type))
+    return out.type.includes('null') ? out : { ...out, type: [...(out.type as unknown[]), 'null'] };
   return { anyOf: [{ type: 'null' }, out] };
 }
 

@@ -33,8 +33,18 @@ export class OpenApiValidator {
   validateRequest(match: MatchedOperation, query: URLSearchParams, body: unknown): string[] {
     const problems: string[] = [];
     const parameters = match.operation.parameters ?? [];
-    problems.push(...this.check(match, 'path parameters', () => parametersSchema(parameters, 'path', false), { ...match.pathParams }, true));
-    problems.push(...this.check(match, 'query', () => parametersSchema(parameters, 'query', true), queryObject(query), true));
+    problems.push(
+      ...this.check(
+        match,
+        'path parameters',
+        () => parametersSchema(parameters, 'path', false),
+        { ...match.pathParams },
+        true,
+      ),
+    );
+    problems.push(
+      ...this.check(match, 'query', () => parametersSchema(parameters, 'query', true), queryObject(query), true),
+    );
     const requestBody = match.operation.requestBody;
     if (requestBody === undefined) {
       if (body !== undefined) problems.push('request body: the operation takes no body');
@@ -61,7 +71,8 @@ export class OpenApiValidator {
     const responses = match.operation.responses;
     const documented = responses[String(status)] ?? responses[`${Math.floor(status / 100)}XX`] ?? responses.default;
     if (documented === undefined) {
-      if (status < 400) return [`response status ${status} is not documented (documented: ${Object.keys(responses).join(', ')})`];
+      if (status < 400)
+        return [`response status ${status} is not documented (documented: ${Object.keys(responses).join(', ')})`];
       return isErrorBody(body) ? [] : [`response ${status}: not a GitHub error body ({message, documentation_url})`];
     }
     if (documented.content === undefined) {
@@ -134,7 +145,8 @@ function queryObject(query: URLSearchParams): Record<string, string | string[]> 
 
 function jsonSchemaOf(content: OpenApiContent | undefined): SchemaObject | undefined {
   if (content === undefined) return undefined;
-  const type = Object.keys(content).find((t) => t === 'application/json') ?? Object.keys(content).find((t) => t.includes('json'));
+  const type =
+    Object.keys(content).find((t) => t === 'application/json') ?? Object.keys(content).find((t) => t.includes('json'));
   return type === undefined ? undefined : content[type]?.schema;
 }
 

@@ -4,7 +4,8 @@ import { githubError, notFound, type RouteHandler } from './route-types.js';
 import { simpleUser } from './stand-in-user.js';
 
 /** GitHub's answer to `GET /repos/{owner}/{repo}/collaborators/{username}/permission`. */
-export type CollaboratorPermission = RestEndpointMethodTypes['repos']['getCollaboratorPermissionLevel']['response']['data'];
+export type CollaboratorPermission =
+  RestEndpointMethodTypes['repos']['getCollaboratorPermissionLevel']['response']['data'];
 
 /** GitHub's answer to `GET /orgs/{org}/teams/{team_slug}/memberships/{username}`. */
 export type TeamMembership = RestEndpointMethodTypes['teams']['getMembershipForUserInOrg']['response']['data'];
@@ -60,7 +61,9 @@ export const getMembershipForUserInOrg: RouteHandler = async (request, context) 
 };
 
 /** The `permissions` flags of a Collaborator with `role` (each role includes the weaker ones). */
-function permissionFlags(role: RepositoryRole | undefined): NonNullable<NonNullable<CollaboratorPermission['user']>['permissions']> {
+function permissionFlags(
+  role: RepositoryRole | undefined,
+): NonNullable<NonNullable<CollaboratorPermission['user']>['permissions']> {
   const rank = role === undefined ? 0 : { read: 1, triage: 2, write: 3, maintain: 4, admin: 5 }[role];
   return { pull: rank >= 1, triage: rank >= 2, push: rank >= 3, maintain: rank >= 4, admin: rank >= 5 };
 }

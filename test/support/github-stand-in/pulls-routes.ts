@@ -107,8 +107,11 @@ async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): 
   const user = simpleUser(apiUrl, author.login, author.id);
   const baseRepo = repositoryObject(context, pr.owner, pr.repo, defaultBranch, false, pr.created_at);
   const [headOwner = pr.owner, headName = pr.repo] = pr.headRepoFullName.split('/');
-  const sameRepo = headOwner.toLowerCase() === pr.owner.toLowerCase() && headName.toLowerCase() === pr.repo.toLowerCase();
-  const headRepo = sameRepo ? baseRepo : repositoryObject(context, headOwner, headName, defaultBranch, true, pr.created_at);
+  const sameRepo =
+    headOwner.toLowerCase() === pr.owner.toLowerCase() && headName.toLowerCase() === pr.repo.toLowerCase();
+  const headRepo = sameRepo
+    ? baseRepo
+    : repositoryObject(context, headOwner, headName, defaultBranch, true, pr.created_at);
   const closed = pr.state === 'closed';
   return {
     url,

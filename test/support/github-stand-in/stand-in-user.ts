@@ -1,7 +1,9 @@
 import type { RestEndpointMethodTypes } from '@octokit/rest';
 
 /** A "Simple User" object as GitHub embeds it (e.g. a status's `creator`). */
-export type SimpleUser = NonNullable<RestEndpointMethodTypes['repos']['createCommitStatus']['response']['data']['creator']>;
+export type SimpleUser = NonNullable<
+  RestEndpointMethodTypes['repos']['createCommitStatus']['response']['data']['creator']
+>;
 
 /** The login the stand-in reports as the user behind every token. */
 export const STAND_IN_LOGIN = 'slipway-stand-in';
@@ -18,7 +20,12 @@ export function standInUser(apiUrl: string): SimpleUser {
  * A "Simple User" for any account, shaped as GitHub embeds it, with URLs on the stand-in's
  * host and GitHub's node id encoding (`04:User<id>`, or `012:Organization<id>`, in base64).
  */
-export function simpleUser(apiUrl: string, login: string, id: number, type: 'User' | 'Organization' = 'User'): SimpleUser {
+export function simpleUser(
+  apiUrl: string,
+  login: string,
+  id: number,
+  type: 'User' | 'Organization' = 'User',
+): SimpleUser {
   const url = `${apiUrl}/users/${login}`;
   const nodeId = type === 'User' ? `04:User${id}` : `012:Organization${id}`;
   return {

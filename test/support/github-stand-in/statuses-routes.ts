@@ -14,7 +14,10 @@ const MAX_DESCRIPTION = 140;
 export const createCommitStatus: RouteHandler = async (request, context) => {
   const { owner = '', repo = '', sha = '' } = request.params;
   if (!(await context.repos.exists(owner, repo))) return notFound(context);
-  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+    string,
+    unknown
+  >;
   const invalid = invalidField(body);
   if (invalid !== undefined) return githubError(422, `Invalid request.\n\n${invalid}`, context.docsUrl);
 
@@ -23,7 +26,11 @@ export const createCommitStatus: RouteHandler = async (request, context) => {
   const description = (body.description as string | null | undefined) ?? null;
   const statusContext = (body.context as string | undefined) ?? 'default';
   if (description !== null && description.length > MAX_DESCRIPTION) {
-    return validationFailed(context, 'description', `description is too long (maximum is ${MAX_DESCRIPTION} characters)`);
+    return validationFailed(
+      context,
+      'description',
+      `description is too long (maximum is ${MAX_DESCRIPTION} characters)`,
+    );
   }
   if (context.statuses.listForContext(owner, repo, commit, statusContext).length >= MAX_STATUSES_PER_CONTEXT) {
     return validationFailed(context, undefined, 'This SHA and context has reached the maximum number of statuses.');

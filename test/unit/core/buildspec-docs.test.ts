@@ -6,12 +6,17 @@ const schema = JSON.parse(readFileSync(`${ROOT}schemas/buildspec.schema.json`, '
 const docs = readFileSync(`${ROOT}docs/buildspec.md`, 'utf8');
 
 /** Every property of every object in the schema, with the path where it is defined. */
-function properties(node: unknown, at: string, out: Array<{ name: string; at: string; schema: Record<string, unknown> }> = []) {
+function properties(
+  node: unknown,
+  at: string,
+  out: Array<{ name: string; at: string; schema: Record<string, unknown> }> = [],
+) {
   if (Array.isArray(node)) node.forEach((item, i) => properties(item, `${at}/${i}`, out));
   else if (node !== null && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) {
       if (key === 'properties' && value && typeof value === 'object') {
-        for (const [name, sub] of Object.entries(value)) out.push({ name, at: `${at}/properties/${name}`, schema: sub as Record<string, unknown> });
+        for (const [name, sub] of Object.entries(value))
+          out.push({ name, at: `${at}/properties/${name}`, schema: sub as Record<string, unknown> });
       }
       properties(value, `${at}/${key}`, out);
     }
@@ -24,16 +29,29 @@ const all = properties(schema, '#');
 describe('docs/buildspec.md and the schema', () => {
   it('finds the properties of the schema', () => {
     expect(all.length).toBeGreaterThan(50);
-    expect(all.map((p) => p.name)).toEqual(expect.arrayContaining(['matrix', 'axes', 'environments', 'approval', 'allow_self_approval', 'ready', 'capacity']));
+    expect(all.map((p) => p.name)).toEqual(
+      expect.arrayContaining([
+        'matrix',
+        'axes',
+        'environments',
+        'approval',
+        'allow_self_approval',
+        'ready',
+        'capacity',
+      ]),
+    );
   });
 
   it.each(all.map((p) => [p.name, p.at]))('names the property `%s` (%s) in the reference', (name) => {
     expect(docs).toContain(`\`${name}\``);
   });
 
-  it.each(all.map((p) => [p.name, p.at, p.schema]))('describes `%s` (%s) in the schema, for editors', (_name, _at, sub) => {
-    expect(typeof (sub as { description?: unknown }).description).toBe('string');
-  });
+  it.each(all.map((p) => [p.name, p.at, p.schema]))(
+    'describes `%s` (%s) in the schema, for editors',
+    (_name, _at, sub) => {
+      expect(typeof (sub as { description?: unknown }).description).toBe('string');
+    },
+  );
 
   it('has an $id and closes every fixed-shape object with additionalProperties: false', () => {
     expect(schema.$id).toMatch(/^https:\/\//);

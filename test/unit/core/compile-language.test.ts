@@ -120,13 +120,25 @@ describe('defaults and step settings', () => {
   it('uses the compile options for a step timeout nobody set', () => {
     const result = specParser()(lines('test:', '  - {name: x, image: a, commands: [x]}'));
     if (!result.ok) throw new Error('refused');
-    expect(compilePlan(result.spec, REQUEST, { ...OPTIONS, stepTimeoutMs: 5_000 }).stages[0]?.steps[0]?.timeoutMs).toBe(5_000);
+    expect(compilePlan(result.spec, REQUEST, { ...OPTIONS, stepTimeoutMs: 5_000 }).stages[0]?.steps[0]?.timeoutMs).toBe(
+      5_000,
+    );
   });
 });
 
 describe('script', () => {
   it('runs a script with /bin/sh under set -e, as written', () => {
-    const plan = compile(lines('test:', '  - name: x', '    image: a', '    script: |', '      echo one', '      false', '      echo never'));
+    const plan = compile(
+      lines(
+        'test:',
+        '  - name: x',
+        '    image: a',
+        '    script: |',
+        '      echo one',
+        '      false',
+        '      echo never',
+      ),
+    );
     const script = plan.stages[0]!.steps[0]!.script;
     expect(script).toBe('set -e\necho one\nfalse\necho never\n');
     const run = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
@@ -149,8 +161,20 @@ describe('matrix steps in the plan', () => {
   it('expands into named steps with their combination, env and image, and unique keys', () => {
     const plan = compile(text);
     expect(steps(plan).map((s) => [s.key, s.name, s.image, s.env, s.matrix])).toEqual([
-      ['unit-node-18-os-alpine', 'unit (node: 18, os: alpine)', 'node:18-alpine', { MATRIX_NODE: '18', MATRIX_OS: 'alpine', KEEP: 'me' }, { node: '18', os: 'alpine' }],
-      ['unit-node-20-os-alpine', 'unit (node: 20, os: alpine)', 'node:20-alpine', { MATRIX_NODE: '20', MATRIX_OS: 'alpine', KEEP: 'me' }, { node: '20', os: 'alpine' }],
+      [
+        'unit-node-18-os-alpine',
+        'unit (node: 18, os: alpine)',
+        'node:18-alpine',
+        { MATRIX_NODE: '18', MATRIX_OS: 'alpine', KEEP: 'me' },
+        { node: '18', os: 'alpine' },
+      ],
+      [
+        'unit-node-20-os-alpine',
+        'unit (node: 20, os: alpine)',
+        'node:20-alpine',
+        { MATRIX_NODE: '20', MATRIX_OS: 'alpine', KEEP: 'me' },
+        { node: '20', os: 'alpine' },
+      ],
       ['unit-node-18-os-alpine-2', 'Unit (node: 18, os: alpine)!', 'a', {}, undefined],
     ]);
   });
@@ -169,15 +193,29 @@ describe('sidecars', () => {
       ),
     );
     expect(plan.stages[0]?.sidecars).toEqual([
-      { key: 'db', name: 'db', image: 'redis:7', env: {}, ready: { command: 'redis-cli ping', intervalMs: 1_000, timeoutMs: 60_000 } },
+      {
+        key: 'db',
+        name: 'db',
+        image: 'redis:7',
+        env: {},
+        ready: { command: 'redis-cli ping', intervalMs: 1_000, timeoutMs: 60_000 },
+      },
       { key: 'web', name: 'web', image: 'nginx', env: { PORT: '80' }, command: ['nginx', '-g', 'daemon off;'] },
     ]);
   });
 
   it('leaves the sidecars out with the stage when no e2e step runs', () => {
-    const plan = compile(lines('e2e:', '  services: [{name: db, image: redis}]', '  steps:', '    - {name: e2e, image: a, commands: [x], when: {branches: [main]}}'), {
-      ref: 'refs/heads/dev',
-    });
+    const plan = compile(
+      lines(
+        'e2e:',
+        '  services: [{name: db, image: redis}]',
+        '  steps:',
+        '    - {name: e2e, image: a, commands: [x], when: {branches: [main]}}',
+      ),
+      {
+        ref: 'refs/heads/dev',
+      },
+    );
     expect(plan.stages).toEqual([]);
   });
 });
@@ -217,7 +255,10 @@ describe('deploy environments', () => {
       approval: { required: true, users: [], teams: [], count: 1, expiresMs: 86_400_000, allowSelfApproval: false },
       locks: [{ name: 'prod', capacity: 1 }],
     });
-    expect(plan.stages[0]?.steps[0]?.env).toEqual({ SLIPWAY_ENVIRONMENT: 'production', SLIPWAY_ENVIRONMENT_URL: 'https://example.com' });
+    expect(plan.stages[0]?.steps[0]?.env).toEqual({
+      SLIPWAY_ENVIRONMENT: 'production',
+      SLIPWAY_ENVIRONMENT_URL: 'https://example.com',
+    });
   });
 
   it('leaves out an approval that is not required', () => {
@@ -235,12 +276,22 @@ describe('deploy environments', () => {
 describe('host access in the plan', () => {
   it('carries what the operator allowed, and nothing for a step that asks for nothing', () => {
     const plan = compile(
-      lines('test:', '  - {name: a, image: a, privileged: true, volumes: ["/a:/b:rw", "/c:/d"], commands: [x]}', '  - {name: b, image: a, privileged: false, commands: [x]}'),
+      lines(
+        'test:',
+        '  - {name: a, image: a, privileged: true, volumes: ["/a:/b:rw", "/c:/d"], commands: [x]}',
+        '  - {name: b, image: a, privileged: false, commands: [x]}',
+      ),
       {},
       { allowPrivileged: true, allowHostMounts: true },
     );
     expect(steps(plan).map((s) => s.host)).toEqual([
-      { privileged: true, mounts: [{ source: '/a', target: '/b', readOnly: false }, { source: '/c', target: '/d', readOnly: false }] },
+      {
+        privileged: true,
+        mounts: [
+          { source: '/a', target: '/b', readOnly: false },
+          { source: '/c', target: '/d', readOnly: false },
+        ],
+      },
       undefined,
     ]);
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);

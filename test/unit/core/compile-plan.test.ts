@@ -10,10 +10,18 @@ import type { BuildSpec, SpecStep } from '../../../services/core/buildspec/types
 import { lines, REQUEST, specParser } from './support.js';
 
 const OPTIONS = { gitImage: 'slipway/git:1' };
-const step = (name: string, extra: Partial<SpecStep> = {}): SpecStep => ({ name, image: 'alpine:3.20', commands: ['true'], ...extra });
+const step = (name: string, extra: Partial<SpecStep> = {}): SpecStep => ({
+  name,
+  image: 'alpine:3.20',
+  commands: ['true'],
+  ...extra,
+});
 
 /** Runs a script the way a step's container does: `/bin/sh -c SCRIPT`. */
-function runScript(script: string, env: NodeJS.ProcessEnv = process.env): { stdout: string; stderr: string; status: number | null } {
+function runScript(
+  script: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { stdout: string; stderr: string; status: number | null } {
   const result = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', env, timeout: 5_000 });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
@@ -42,12 +50,25 @@ describe('compilePlan: stages', () => {
   });
 
   it('leaves out stages the spec does not define', () => {
-    const plan = compileText(lines('deploy:', '  - {name: prod, image: alpine, commands: [x]}', 'test:', '  - {name: unit, image: alpine, commands: [y]}'));
+    const plan = compileText(
+      lines(
+        'deploy:',
+        '  - {name: prod, image: alpine, commands: [x]}',
+        'test:',
+        '  - {name: unit, image: alpine, commands: [y]}',
+      ),
+    );
     expect(plan.stages.map((s) => s.name)).toEqual(['test', 'deploy']);
   });
 
   it('keeps the steps of a stage in the order written, with their images', () => {
-    const spec: BuildSpec = { test: [step('lint', { image: 'node:20' }), step('unit', { image: 'node:22' }), step('types', { image: 'node:18' })] };
+    const spec: BuildSpec = {
+      test: [
+        step('lint', { image: 'node:20' }),
+        step('unit', { image: 'node:22' }),
+        step('types', { image: 'node:18' }),
+      ],
+    };
     const plan = compilePlan(spec, REQUEST, OPTIONS);
     expect(plan.stages[0]?.steps.map((s) => [s.key, s.image])).toEqual([
       ['lint', 'node:20'],
@@ -66,7 +87,9 @@ describe('compilePlan: stages', () => {
   });
 
   it('is plain JSON data: it survives a round trip through JSON unchanged', () => {
-    const plan = compileText(lines('test:', '  - {name: unit, image: node:20, commands: [npm test], env: {CI: true, N: 3}}'));
+    const plan = compileText(
+      lines('test:', '  - {name: unit, image: node:20, commands: [npm test], env: {CI: true, N: 3}}'),
+    );
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
 });
@@ -88,7 +111,14 @@ describe('compilePlan: env', () => {
         '      EMPTY: ""',
       ),
     );
-    expect(plan.stages[0]?.steps[0]?.env).toEqual({ CI: 'true', RETRIES: '3', RATIO: '0.5', QUOTED: 'true', NAME: 'widget', EMPTY: '' });
+    expect(plan.stages[0]?.steps[0]?.env).toEqual({
+      CI: 'true',
+      RETRIES: '3',
+      RATIO: '0.5',
+      QUOTED: 'true',
+      NAME: 'widget',
+      EMPTY: '',
+    });
   });
 
   it('gives a step without env an empty env', () => {
@@ -114,7 +144,11 @@ describe('compilePlan: step keys', () => {
   });
 
   it('gives a key made of letters, digits and dashes even to a name made of punctuation or other scripts', () => {
-    const plan = compilePlan({ test: [step('!!!'), step('ユニット'), step('Run unit tests (Node 20)')] }, REQUEST, OPTIONS);
+    const plan = compilePlan(
+      { test: [step('!!!'), step('ユニット'), step('Run unit tests (Node 20)')] },
+      REQUEST,
+      OPTIONS,
+    );
     const keys = plan.stages[0]?.steps.map((s) => s.key) ?? [];
     expect(keys).toEqual(['step', 'step-2', 'run-unit-tests-node-20']);
     for (const key of keys) expect(key).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
@@ -159,17 +193,13 @@ describe('commandScript', () => {
 });
 
 describe('shellQuote', () => {
-  it.each([
-    ['plain'],
-    ["it's"],
-    ["''"],
-    ['$HOME `id` "quoted" \\ ; rm -rf /'],
-    ['two\nlines'],
-    [''],
-  ])('quotes %j so that /bin/sh gives back exactly the same string', (text) => {
-    const result = runScript(`printf '%s' ${shellQuote(text)}`);
-    expect(result.stdout).toBe(text);
-  });
+  it.each([['plain'], ["it's"], ["''"], ['$HOME `id` "quoted" \\ ; rm -rf /'], ['two\nlines'], ['']])(
+    'quotes %j so that /bin/sh gives back exactly the same string',
+    (text) => {
+      const result = runScript(`printf '%s' ${shellQuote(text)}`);
+      expect(result.stdout).toBe(text);
+    },
+  );
 
   it('wraps in single quotes and escapes embedded single quotes', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
@@ -193,7 +223,13 @@ describe('checkout step', () => {
 
   it('runs in the git image, before any stage, under the reserved key "checkout"', () => {
     const plan = compilePlan({ test: [step('unit')] }, REQUEST, OPTIONS);
-    expect(plan.checkout).toMatchObject({ key: 'checkout', name: 'checkout', stage: 'checkout', image: 'slipway/git:1', env: {} });
+    expect(plan.checkout).toMatchObject({
+      key: 'checkout',
+      name: 'checkout',
+      stage: 'checkout',
+      image: 'slipway/git:1',
+      env: {},
+    });
   });
 
   it("clones the request's clone URL into the workspace and checks out the request's sha", () => {
@@ -274,7 +310,11 @@ describe('serviceName', () => {
 
   it('keeps long names that share a long prefix apart', () => {
     const prefix = 'integration-tests-for-the-payment-service-with-a-long-name-';
-    const plan = compilePlan({ e2e: [step(`${prefix}postgres`), step(`${prefix}mysql`), step(`${prefix}sqlite`)] }, REQUEST, OPTIONS);
+    const plan = compilePlan(
+      { e2e: [step(`${prefix}postgres`), step(`${prefix}mysql`), step(`${prefix}sqlite`)] },
+      REQUEST,
+      OPTIONS,
+    );
     const services = plan.stages[0]!.steps.map((s) => serviceName(plan.buildId, s.key, 1));
     expect(new Set(services).size).toBe(3);
     for (const service of services) {

@@ -71,14 +71,16 @@ describe('decodeDockerLog', () => {
   });
 
   it('drops the carriage return of CRLF lines and keeps empty lines', () => {
-    expect(decodeDockerLog(frame(1, `${T3} progress 50%\r\n${T3} \n`)).map((l) => l.text)).toEqual(['progress 50%', '']);
+    expect(decodeDockerLog(frame(1, `${T3} progress 50%\r\n${T3} \n`)).map((l) => l.text)).toEqual([
+      'progress 50%',
+      '',
+    ]);
   });
 
   it('returns a last line that has no newline', () => {
-    expect(decodeDockerLog(Buffer.concat([frame(1, `${T1} first\n${T3} last without newline`)])).map((l) => l.text)).toEqual([
-      'first',
-      'last without newline',
-    ]);
+    expect(
+      decodeDockerLog(Buffer.concat([frame(1, `${T1} first\n${T3} last without newline`)])).map((l) => l.text),
+    ).toEqual(['first', 'last without newline']);
   });
 
   it('prefixes daemon errors (type 3 frames) with [docker] on stderr', () => {
@@ -89,7 +91,9 @@ describe('decodeDockerLog', () => {
   });
 
   it('keeps a daemon error apart from the step output around it', () => {
-    const lines = decodeDockerLog(Buffer.concat([frame(1, `${T1} building\n`), frame(3, 'context canceled\n'), frame(2, `${T2} oops\n`)]));
+    const lines = decodeDockerLog(
+      Buffer.concat([frame(1, `${T1} building\n`), frame(3, 'context canceled\n'), frame(2, `${T2} oops\n`)]),
+    );
     expect(lines.map((l) => [l.stream, l.text])).toEqual([
       ['stdout', 'building'],
       ['stderr', '[docker] context canceled'],
@@ -126,7 +130,9 @@ describe('DockerLogDecoder fed chunk by chunk', () => {
     const first = frame(1, `${T1} one\n`);
     const second = frame(2, `${T1} two\n`);
     expect(decoder.push(Buffer.concat([first, second.subarray(0, 5)])).map((l) => l.text)).toEqual(['one']);
-    expect(decoder.push(second.subarray(5))).toEqual([{ time: '2026-11-23T18:00:00.123Z', stream: 'stderr', text: 'two' }]);
+    expect(decoder.push(second.subarray(5))).toEqual([
+      { time: '2026-11-23T18:00:00.123Z', stream: 'stderr', text: 'two' },
+    ]);
     expect(decoder.end()).toEqual([]);
   });
 

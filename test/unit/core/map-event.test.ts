@@ -7,7 +7,14 @@ const BEFORE = '1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c';
 const DELIVERY = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
 
 const branchPush = () =>
-  pushPayload({ owner: 'octo-org', repo: 'widget', cloneUrl: 'https://github.com/octo-org/widget.git', branch: 'feature/login', before: BEFORE, after: SHA });
+  pushPayload({
+    owner: 'octo-org',
+    repo: 'widget',
+    cloneUrl: 'https://github.com/octo-org/widget.git',
+    branch: 'feature/login',
+    before: BEFORE,
+    after: SHA,
+  });
 
 describe('mapEvent: push to a branch', () => {
   it('asks for a build of the pushed commit, with repository, ref and sender from the payload', () => {
@@ -69,7 +76,9 @@ describe('mapEvent: clone URL rewriting', () => {
 
   it('rewrites the clone URL with the first rule whose prefix matches', () => {
     const decision = mapEvent('push', DELIVERY, branchPush(), rules);
-    expect(decision.action === 'build' && decision.request.cloneUrl).toBe('git://mirror.internal:9418/octo-org/widget.git');
+    expect(decision.action === 'build' && decision.request.cloneUrl).toBe(
+      'git://mirror.internal:9418/octo-org/widget.git',
+    );
   });
 
   it('keeps the clone URL when no rule matches', () => {
@@ -78,9 +87,11 @@ describe('mapEvent: clone URL rewriting', () => {
   });
 
   it('matches a prefix only at the start of the URL', () => {
-    expect(rewriteCloneUrl('https://proxy.example/https://github.com/a/b.git', [{ from: 'https://github.com/', to: 'git://m/' }])).toBe(
-      'https://proxy.example/https://github.com/a/b.git',
-    );
+    expect(
+      rewriteCloneUrl('https://proxy.example/https://github.com/a/b.git', [
+        { from: 'https://github.com/', to: 'git://m/' },
+      ]),
+    ).toBe('https://proxy.example/https://github.com/a/b.git');
     expect(rewriteCloneUrl('https://github.com/a/b.git', [])).toBe('https://github.com/a/b.git');
   });
 });
@@ -95,19 +106,28 @@ describe('mapEvent: pushes that start no build', () => {
   it('ignores the deletion of a branch', () => {
     const payload = examplePayload('push', (p) => p.deleted === true);
     payload.ref = 'refs/heads/feature/login';
-    expect(mapEvent('push', DELIVERY, payload)).toEqual({ action: 'ignore', reason: 'refs/heads/feature/login was deleted' });
+    expect(mapEvent('push', DELIVERY, payload)).toEqual({
+      action: 'ignore',
+      reason: 'refs/heads/feature/login was deleted',
+    });
   });
 
   it('ignores a push whose after is all zeros even when deleted is missing', () => {
     const payload = branchPush();
     delete payload.deleted;
     payload.after = '0'.repeat(40);
-    expect(mapEvent('push', DELIVERY, payload)).toEqual({ action: 'ignore', reason: 'refs/heads/feature/login was deleted' });
+    expect(mapEvent('push', DELIVERY, payload)).toEqual({
+      action: 'ignore',
+      reason: 'refs/heads/feature/login was deleted',
+    });
   });
 
   it("ignores GitHub's example of a tag push", () => {
     const payload = examplePayload('push', (p) => p.ref.startsWith('refs/tags/') && p.deleted === false);
-    expect(mapEvent('push', DELIVERY, payload)).toEqual({ action: 'ignore', reason: 'refs/tags/simple-tag is not a branch' });
+    expect(mapEvent('push', DELIVERY, payload)).toEqual({
+      action: 'ignore',
+      reason: 'refs/tags/simple-tag is not a branch',
+    });
   });
 });
 

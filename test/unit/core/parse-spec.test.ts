@@ -23,7 +23,12 @@ describe('parsing a valid spec', () => {
     const result = parse(readFileSync(`${ROOT}.buildspec.example.yml`, 'utf8'));
     if (!result.ok) throw new Error(formatIssues(result.issues));
     expect(result.spec.version).toBe(1);
-    expect(Array.isArray(result.spec.test) && result.spec.test.map((s) => s.name)).toEqual(['unit', 'compat', 'lint', 'release notes']);
+    expect(Array.isArray(result.spec.test) && result.spec.test.map((s) => s.name)).toEqual([
+      'unit',
+      'compat',
+      'lint',
+      'release notes',
+    ]);
     expect(result.spec.defaults?.image).toBe('slipway/busybox:1');
     expect(Object.keys(result.spec.locks ?? {})).toEqual(['demo-board', 'staging-env']);
   });
@@ -64,7 +69,9 @@ describe('YAML syntax errors', () => {
       '    image: node:22', //    4: "image" starts in column 5
       '    commands: [npm test]',
     );
-    expect(issuesOf(text)).toEqual([{ path: '', line: 4, column: 5, message: 'YAML syntax error: duplicated mapping key' }]);
+    expect(issuesOf(text)).toEqual([
+      { path: '', line: 4, column: 5, message: 'YAML syntax error: duplicated mapping key' },
+    ]);
   });
 
   it('gives the same position when the file has Windows line endings', () => {
@@ -126,7 +133,13 @@ describe('schema errors', () => {
     // Both consequences of the typo, in the order they appear in the file.
     expect(issues).toEqual([
       { path: '/test/0', line: 2, column: 5, message: 'missing required key "commands" or "script"' },
-      { path: '/test/0/comands', line: 4, column: 5, message: 'unknown key "comands"', hint: 'did you mean "commands"?' },
+      {
+        path: '/test/0/comands',
+        line: 4,
+        column: 5,
+        message: 'unknown key "comands"',
+        hint: 'did you mean "commands"?',
+      },
     ]);
   });
 
@@ -137,7 +150,13 @@ describe('schema errors', () => {
       '    commands: [npm test]',
     );
     expect(issuesOf(text)).toEqual([
-      { path: '/test/0', line: 2, column: 5, message: 'missing required key "image"', hint: 'or set defaults.image for every step' },
+      {
+        path: '/test/0',
+        line: 2,
+        column: 5,
+        message: 'missing required key "image"',
+        hint: 'or set defaults.image for every step',
+      },
     ]);
   });
 
@@ -146,7 +165,11 @@ describe('schema errors', () => {
       'e2e:', //                  1
       '  - name: smoke', //       2
     );
-    expect(issuesOf(text).map((i) => i.message).sort()).toEqual(['missing required key "commands" or "script"', 'missing required key "image"']);
+    expect(
+      issuesOf(text)
+        .map((i) => i.message)
+        .sort(),
+    ).toEqual(['missing required key "commands" or "script"', 'missing required key "image"']);
   });
 
   it('refuses an unknown stage with the list of allowed keys when nothing is close', () => {
@@ -158,7 +181,13 @@ describe('schema errors', () => {
       '    commands: [make]',
     );
     expect(issuesOf(text)).toEqual([
-      { path: '/build', line: 2, column: 1, message: 'unknown key "build"', hint: 'allowed keys: version, defaults, locks, test, e2e, deploy' },
+      {
+        path: '/build',
+        line: 2,
+        column: 1,
+        message: 'unknown key "build"',
+        hint: 'allowed keys: version, defaults, locks, test, e2e, deploy',
+      },
     ]);
   });
 
@@ -182,7 +211,9 @@ describe('schema errors', () => {
   });
 
   it('refuses a version other than 1', () => {
-    const issues = issuesOf(lines('version: 2', 'test:', '  - name: unit', '    image: node:20', '    commands: [make]'));
+    const issues = issuesOf(
+      lines('version: 2', 'test:', '  - name: unit', '    image: node:20', '    commands: [make]'),
+    );
     expect(issues).toEqual([{ path: '/version', line: 1, column: 1, message: 'must be one of 1' }]);
   });
 
@@ -312,7 +343,11 @@ describe('checks beyond the schema', () => {
   });
 
   it('treats names that differ only in case as different steps', () => {
-    const text = lines('test:', '  - {name: Unit, image: a, commands: [x]}', '  - {name: unit, image: a, commands: [x]}');
+    const text = lines(
+      'test:',
+      '  - {name: Unit, image: a, commands: [x]}',
+      '  - {name: unit, image: a, commands: [x]}',
+    );
     expect(parse(text).ok).toBe(true);
   });
 
@@ -346,7 +381,13 @@ describe('checks beyond the schema', () => {
     ['an explicit empty document', '---\n'],
   ])('refuses %s as empty, at line 1', (_label, text) => {
     expect(issuesOf(text)).toEqual([
-      { path: '', line: 1, column: 1, message: 'the file is empty', hint: 'add at least one of the stages test, e2e, deploy' },
+      {
+        path: '',
+        line: 1,
+        column: 1,
+        message: 'the file is empty',
+        hint: 'add at least one of the stages test, e2e, deploy',
+      },
     ]);
   });
 });
@@ -389,24 +430,29 @@ describe('size limit', () => {
 
 describe('formatIssue', () => {
   it('prints file:line:column, the path, the message and the hint on one line', () => {
-    const issue: SpecIssue = { path: '/test/0/comands', line: 4, column: 5, message: 'unknown key "comands"', hint: 'did you mean "commands"?' };
-    expect(formatIssue(issue)).toBe('.buildspec.yml:4:5 /test/0/comands: unknown key "comands" (did you mean "commands"?)');
+    const issue: SpecIssue = {
+      path: '/test/0/comands',
+      line: 4,
+      column: 5,
+      message: 'unknown key "comands"',
+      hint: 'did you mean "commands"?',
+    };
+    expect(formatIssue(issue)).toBe(
+      '.buildspec.yml:4:5 /test/0/comands: unknown key "comands" (did you mean "commands"?)',
+    );
   });
 
   it('uses the given file name and leaves out what is unknown', () => {
     expect(formatIssue({ path: '', message: 'file is larger than 256 KiB' }, 'ci/.buildspec.yml')).toBe(
       'ci/.buildspec.yml: file is larger than 256 KiB',
     );
-    expect(formatIssue({ path: '/version', line: 1, message: 'must be one of 1' })).toBe('.buildspec.yml:1:1 /version: must be one of 1');
+    expect(formatIssue({ path: '/version', line: 1, message: 'must be one of 1' })).toBe(
+      '.buildspec.yml:1:1 /version: must be one of 1',
+    );
   });
 
   it('formats a parse result as a report, one issue per line, in file order', () => {
-    const text = lines(
-      'test:',
-      '  - name: unit',
-      '    image: 20',
-      '    comands: [make]',
-    );
+    const text = lines('test:', '  - name: unit', '    image: 20', '    comands: [make]');
     expect(formatIssues(issuesOf(text))).toBe(
       [
         '.buildspec.yml:2:5 /test/0: missing required key "commands" or "script"',

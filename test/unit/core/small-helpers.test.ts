@@ -26,7 +26,9 @@ describe('describeTaskError', () => {
   });
 
   it('passes other errors through unchanged', () => {
-    expect(describeTaskError('no suitable node (insufficient resources on 3 nodes)')).toBe('no suitable node (insufficient resources on 3 nodes)');
+    expect(describeTaskError('no suitable node (insufficient resources on 3 nodes)')).toBe(
+      'no suitable node (insufficient resources on 3 nodes)',
+    );
   });
 });
 
@@ -76,16 +78,23 @@ describe('loadConfig', () => {
   });
 
   it('parses SLIPWAY_CLONE_URL_REWRITE into rules, in order, trimming spaces', () => {
-    const config = loadConfig({ SLIPWAY_CLONE_URL_REWRITE: ' https://github.com/=git://mirror/ , https://a/=https://b/?x=1,' });
+    const config = loadConfig({
+      SLIPWAY_CLONE_URL_REWRITE: ' https://github.com/=git://mirror/ , https://a/=https://b/?x=1,',
+    });
     expect(config.cloneUrlRewrite).toEqual([
       { from: 'https://github.com/', to: 'git://mirror/' },
       { from: 'https://a/', to: 'https://b/?x=1' },
     ]);
   });
 
-  it.each(['https://github.com/', '=git://mirror/', 'https://a/=https://b/,nonsense'])('refuses the malformed rewrite %j', (value) => {
-    expect(() => loadConfig({ SLIPWAY_CLONE_URL_REWRITE: value })).toThrow(/SLIPWAY_CLONE_URL_REWRITE: ".*" is not FROM=TO/);
-  });
+  it.each(['https://github.com/', '=git://mirror/', 'https://a/=https://b/,nonsense'])(
+    'refuses the malformed rewrite %j',
+    (value) => {
+      expect(() => loadConfig({ SLIPWAY_CLONE_URL_REWRITE: value })).toThrow(
+        /SLIPWAY_CLONE_URL_REWRITE: ".*" is not FROM=TO/,
+      );
+    },
+  );
 
   it.each([
     ['SLIPWAY_PORT', '0'],
@@ -98,12 +107,24 @@ describe('loadConfig', () => {
   });
 
   it('reads numbers', () => {
-    const config = loadConfig({ SLIPWAY_PORT: '8080', SLIPWAY_EXECUTOR_CONCURRENCY: '2', SLIPWAY_STEP_TIMEOUT_MS: '60000' });
-    expect(config).toMatchObject({ port: 8080, executorConcurrency: 2, stepTimeoutMs: 60_000, publicUrl: 'http://localhost:8080' });
+    const config = loadConfig({
+      SLIPWAY_PORT: '8080',
+      SLIPWAY_EXECUTOR_CONCURRENCY: '2',
+      SLIPWAY_STEP_TIMEOUT_MS: '60000',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      executorConcurrency: 2,
+      stepTimeoutMs: 60_000,
+      publicUrl: 'http://localhost:8080',
+    });
   });
 
   it('trims trailing slashes of URLs, so links and API paths have no //', () => {
-    const config = loadConfig({ SLIPWAY_PUBLIC_URL: 'https://ci.example.com//', SLIPWAY_GITHUB_API_URL: 'https://ghe.example.com/api/v3/' });
+    const config = loadConfig({
+      SLIPWAY_PUBLIC_URL: 'https://ci.example.com//',
+      SLIPWAY_GITHUB_API_URL: 'https://ghe.example.com/api/v3/',
+    });
     expect(config.publicUrl).toBe('https://ci.example.com');
     expect(config.githubApiUrl).toBe('https://ghe.example.com/api/v3');
   });

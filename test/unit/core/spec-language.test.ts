@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { combinationName, matrixCombinations, matrixEnvName, matrixProblems } from '../../../services/core/buildspec/expand-matrix.js';
+import {
+  combinationName,
+  matrixCombinations,
+  matrixEnvName,
+  matrixProblems,
+} from '../../../services/core/buildspec/expand-matrix.js';
 import { createSpecParser } from '../../../services/core/buildspec/parse-spec.js';
 import { parseDuration } from '../../../services/core/buildspec/parse-duration.js';
 import { parseMemory } from '../../../services/core/buildspec/parse-memory.js';
@@ -31,7 +36,21 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each([['0s'], ['0'], [0], [-5], ['10'], ['1m1h'], ['10 minutes'], ['1d'], ['h'], [''], [null], [true], [Number.NaN]])('refuses %j', (value) => {
+  it.each([
+    ['0s'],
+    ['0'],
+    [0],
+    [-5],
+    ['10'],
+    ['1m1h'],
+    ['10 minutes'],
+    ['1d'],
+    ['h'],
+    [''],
+    [null],
+    [true],
+    [Number.NaN],
+  ])('refuses %j', (value) => {
     expect(parseDuration(value)).toBeUndefined();
   });
 });
@@ -82,7 +101,14 @@ describe('matrix expansion', () => {
   });
 
   it('excludes by every combination that has all the values of an entry, comparing values as text', () => {
-    expect(matrixCombinations({ axes: { node: [18, 20], db: ['pg', 'mysql'] }, exclude: [{ db: 'mysql' }, { node: '18' }] })).toEqual([[['node', '20'], ['db', 'pg']]]);
+    expect(
+      matrixCombinations({ axes: { node: [18, 20], db: ['pg', 'mysql'] }, exclude: [{ db: 'mysql' }, { node: '18' }] }),
+    ).toEqual([
+      [
+        ['node', '20'],
+        ['db', 'pg'],
+      ],
+    ]);
   });
 
   it('names the environment variable of an axis MATRIX_ and the axis in upper case', () => {
@@ -93,7 +119,11 @@ describe('matrix expansion', () => {
   it('counts the combinations and refuses more than the cap, saying how many', () => {
     expect(matrixProblems(matrix, 32)).toEqual({ problems: [], count: 5 });
     expect(matrixProblems(matrix, 4).problems).toEqual([
-      { segments: [], message: 'the matrix expands to 5 combinations; at most 4 are allowed', hint: 'remove values, exclude combinations, or split the step' },
+      {
+        segments: [],
+        message: 'the matrix expands to 5 combinations; at most 4 are allowed',
+        hint: 'remove values, exclude combinations, or split the step',
+      },
     ]);
   });
 
@@ -103,7 +133,9 @@ describe('matrix expansion', () => {
     const started = Date.now();
     const { problems } = matrixProblems(huge, 32);
     expect(Date.now() - started).toBeLessThan(100);
-    expect(problems[0]?.message).toBe('the matrix has 281,474,976,710,656 combinations before exclusions; at most 32 are allowed');
+    expect(problems[0]?.message).toBe(
+      'the matrix has 281,474,976,710,656 combinations before exclusions; at most 32 are allowed',
+    );
   });
 });
 
@@ -111,7 +143,10 @@ describe('alias bombs and other limits', () => {
   const laughs = (levels: number, width: number) =>
     lines(
       `l0: &l0 [${Array.from({ length: width }, () => '"lol"').join(', ')}]`,
-      ...Array.from({ length: levels - 1 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array.from({ length: width }, () => `*l${i}`).join(', ')}]`),
+      ...Array.from(
+        { length: levels - 1 },
+        (_, i) => `l${i + 1}: &l${i + 1} [${Array.from({ length: width }, () => `*l${i}`).join(', ')}]`,
+      ),
     );
 
   it('refuses a billion laughs at once, at the first alias over the limit, without expanding it', () => {
@@ -136,18 +171,33 @@ describe('alias bombs and other limits', () => {
     const issues = issuesOf(text);
     expect(Date.now() - started).toBeLessThan(200);
     expect(issues).toHaveLength(1);
-    expect(issues[0]?.message).toMatch(/^YAML aliases expand the document to 76,\d{3},\d{3} values; at most 200,000 are allowed$/);
+    expect(issues[0]?.message).toMatch(
+      /^YAML aliases expand the document to 76,\d{3},\d{3} values; at most 200,000 are allowed$/,
+    );
     expect(where(issues)).toEqual([['', 11, 12]]); // the first alias of the largest node: *l9, after "l10: &l10 ["
   });
 
   it('accepts a few aliases that expand to little', () => {
-    const result = parse(lines('test:', '  - name: a', '    image: alpine', '    env: &env {CI: true}', '    commands: [x]', '  - {name: b, image: alpine, env: *env, commands: [y]}'));
+    const result = parse(
+      lines(
+        'test:',
+        '  - name: a',
+        '    image: alpine',
+        '    env: &env {CI: true}',
+        '    commands: [x]',
+        '  - {name: b, image: alpine, env: *env, commands: [y]}',
+      ),
+    );
     expect(result.ok).toBe(true);
   });
 
   it('refuses a document that contains itself', () => {
     expect(issuesOf(lines('test: &t', '  - *t'))).toEqual([
-      expect.objectContaining({ line: 2, column: 5, message: 'a YAML alias refers to a node that contains it (a recursive document)' }),
+      expect.objectContaining({
+        line: 2,
+        column: 5,
+        message: 'a YAML alias refers to a node that contains it (a recursive document)',
+      }),
     ]);
   });
 
@@ -176,7 +226,14 @@ describe('alias bombs and other limits', () => {
   });
 
   it('refuses more steps than the policy allows, counting matrix steps', () => {
-    const text = lines('test:', '  - name: unit', '    image: alpine', '    matrix: {axes: {n: [1, 2, 3]}}', '    commands: [x]', '  - {name: lint, image: alpine, commands: [y]}');
+    const text = lines(
+      'test:',
+      '  - name: unit',
+      '    image: alpine',
+      '    matrix: {axes: {n: [1, 2, 3]}}',
+      '    commands: [x]',
+      '  - {name: lint, image: alpine, commands: [y]}',
+    );
     expect(parse(text, { maxSteps: 4 }).ok).toBe(true);
     expect(issuesOf(text, { maxSteps: 3 })).toEqual([
       {
@@ -190,7 +247,8 @@ describe('alias bombs and other limits', () => {
   });
 
   it('allows 100 steps by default, and refuses the 101st', () => {
-    const steps = (n: number) => lines('test:', ...Array.from({ length: n }, (_, i) => `  - {name: s${i}, image: alpine, commands: [x]}`));
+    const steps = (n: number) =>
+      lines('test:', ...Array.from({ length: n }, (_, i) => `  - {name: s${i}, image: alpine, commands: [x]}`));
     expect(parse(steps(100)).ok).toBe(true);
     expect(where(issuesOf(steps(101)))).toEqual([['/test/100', 102, 5]]);
   });
@@ -226,7 +284,13 @@ describe('the operator policy', () => {
   });
 
   it('allows what the operator allows, each setting separately', () => {
-    const all: SpecPolicy = { allowPrivileged: true, allowHostNetwork: true, allowHostPid: true, allowDockerSocket: true, allowHostMounts: true };
+    const all: SpecPolicy = {
+      allowPrivileged: true,
+      allowHostNetwork: true,
+      allowHostPid: true,
+      allowDockerSocket: true,
+      allowHostMounts: true,
+    };
     expect(parse(text, all).ok).toBe(true);
     expect(where(issuesOf(text, { ...all, allowDockerSocket: false }))).toEqual([['/test/0/volumes/0', 8, 9]]);
     expect(where(issuesOf(text, { ...all, allowHostMounts: false }))).toEqual([['/test/0/volumes/1', 9, 9]]);
@@ -234,7 +298,13 @@ describe('the operator policy', () => {
   });
 
   it('still checks the form of an allowed mount', () => {
-    const spec = lines('test:', '  - name: x', '    image: alpine', '    volumes: [cache:/cache, "/srv:/workspace"]', '    commands: [ls]');
+    const spec = lines(
+      'test:',
+      '  - name: x',
+      '    image: alpine',
+      '    volumes: [cache:/cache, "/srv:/workspace"]',
+      '    commands: [ls]',
+    );
     expect(issuesOf(spec, { allowHostMounts: true }).map((i) => [i.path, i.message])).toEqual([
       ['/test/0/volumes/0', 'must be /host/path:/container/path, optionally followed by :ro or :rw'],
       ['/test/0/volumes/1', 'cannot mount over the workspace (/workspace)'],
@@ -242,12 +312,27 @@ describe('the operator policy', () => {
   });
 
   it('checks secret names only when the operator lists them', () => {
-    expect(parse(text, { allowPrivileged: true, allowHostNetwork: true, allowHostPid: true, allowDockerSocket: true, allowHostMounts: true, knownSecrets: [] }).ok).toBe(false);
+    expect(
+      parse(text, {
+        allowPrivileged: true,
+        allowHostNetwork: true,
+        allowHostPid: true,
+        allowDockerSocket: true,
+        allowHostMounts: true,
+        knownSecrets: [],
+      }).ok,
+    ).toBe(false);
     const secrets = lines('test:', '  - {name: x, image: alpine, secrets: [demo-token, npm], commands: [ls]}');
     expect(parse(secrets).ok).toBe(true);
     expect(parse(secrets, { knownSecrets: ['demo-token', 'npm'] }).ok).toBe(true);
     expect(issuesOf(secrets, { knownSecrets: ['demo-token'] })).toEqual([
-      { path: '/test/0/secrets/1', line: 2, column: 52, message: 'unknown secret "npm"', hint: 'the operator provides: demo-token' },
+      {
+        path: '/test/0/secrets/1',
+        line: 2,
+        column: 52,
+        message: 'unknown secret "npm"',
+        hint: 'the operator provides: demo-token',
+      },
     ]);
     expect(issuesOf(secrets, { knownSecrets: [] }).map((i) => i.hint)).toEqual([
       'the operator provides no secrets to this repository',
@@ -257,13 +342,26 @@ describe('the operator policy', () => {
 
   it('takes a default policy when the parser is made, and a policy per parse over it', () => {
     const schema = JSON.parse(readFileSync(`${ROOT}schemas/buildspec.schema.json`, 'utf8')) as object;
-    const lenient = createSpecParser(schema, { allowPrivileged: true, allowHostNetwork: true, allowHostPid: true, allowDockerSocket: true, allowHostMounts: true });
+    const lenient = createSpecParser(schema, {
+      allowPrivileged: true,
+      allowHostNetwork: true,
+      allowHostPid: true,
+      allowDockerSocket: true,
+      allowHostMounts: true,
+    });
     expect(lenient(text).ok).toBe(true);
     expect(lenient(text, {}).ok).toBe(false);
   });
 
   it('caps matrices at 32 combinations by default, and at the policy maxMatrix', () => {
-    const spec = (n: number) => lines('test:', '  - name: x', '    image: alpine', `    matrix: {axes: {n: [${Array.from({ length: n }, (_, i) => i).join(', ')}]}}`, '    commands: [ls]');
+    const spec = (n: number) =>
+      lines(
+        'test:',
+        '  - name: x',
+        '    image: alpine',
+        `    matrix: {axes: {n: [${Array.from({ length: n }, (_, i) => i).join(', ')}]}}`,
+        '    commands: [ls]',
+      );
     expect(parse(spec(32)).ok).toBe(true);
     expect(issuesOf(spec(33))).toEqual([
       {
@@ -297,9 +395,16 @@ describe('checks that run even when the schema refused the spec', () => {
 
   it('gives one clear message for a stage that is neither a list nor a mapping', () => {
     expect(issuesOf(lines('test: make test'))).toEqual([
-      { path: '/test', line: 1, column: 1, message: 'must be a list of steps, or a mapping with "steps" (and "services" in e2e)' },
+      {
+        path: '/test',
+        line: 1,
+        column: 1,
+        message: 'must be a list of steps, or a mapping with "steps" (and "services" in e2e)',
+      },
     ]);
-    expect(issuesOf(lines('deploy: 3'))[0]?.message).toBe('must be a list of steps, or a mapping with "steps" or "environments"');
+    expect(issuesOf(lines('deploy: 3'))[0]?.message).toBe(
+      'must be a list of steps, or a mapping with "steps" or "environments"',
+    );
   });
 
   it('suggests the key meant in the long form of a stage', () => {
@@ -310,7 +415,15 @@ describe('checks that run even when the schema refused the spec', () => {
   });
 
   it('does not take a short word for a typo of another short word', () => {
-    const issues = issuesOf(lines('test:', '  - name: x', '    image: alpine', '    matrix: {axes: {db: [pg]}, include: [{os: linux}]}', '    commands: [ls]'));
+    const issues = issuesOf(
+      lines(
+        'test:',
+        '  - name: x',
+        '    image: alpine',
+        '    matrix: {axes: {db: [pg]}, include: [{os: linux}]}',
+        '    commands: [ls]',
+      ),
+    );
     expect(issues.map((i) => i.hint)).toEqual(['the axes are db']);
   });
 });
@@ -340,7 +453,10 @@ describe('positions of list items', () => {
       ['/test/0/artifacts/2', 2, 72],
       ['/test/0/artifacts/3', 2, 77],
     ]);
-    expect(issues.map((i) => i.message)).toEqual(['must be string', 'artifact path "/abs" must be relative to the workspace']);
+    expect(issues.map((i) => i.message)).toEqual([
+      'must be string',
+      'artifact path "/abs" must be relative to the workspace',
+    ]);
   });
 });
 
@@ -357,7 +473,9 @@ describe('the shipped example', () => {
     };
     walk(schema);
     const refused = ['privileged', 'volumes', 'network_mode', 'pid'];
-    const missing = [...names].filter((name) => !refused.includes(name) && !new RegExp(`(^|[\\s{,-])${name}:`, 'm').test(text));
+    const missing = [...names].filter(
+      (name) => !refused.includes(name) && !new RegExp(`(^|[\\s{,-])${name}:`, 'm').test(text),
+    );
     expect(missing).toEqual([]);
     expect(parse(text, { knownSecrets: ['demo-token'] }).ok).toBe(true);
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { contextFor, MAX_DESCRIPTION, stageStatus, truncate, type StatusLinks } from '../../../services/core/status/stage-status.js';
+import {
+  contextFor,
+  MAX_DESCRIPTION,
+  stageStatus,
+  truncate,
+  type StatusLinks,
+} from '../../../services/core/status/stage-status.js';
 
 const BUILD_URL = 'https://ci.example.com/builds/b9514e6751b7';
 const links: StatusLinks = {
@@ -33,23 +39,31 @@ describe('stageStatus', () => {
   });
 
   it('uses the singular for one step and minutes for long stages', () => {
-    expect(stageStatus({ stage: 'deploy', state: 'success', steps: 1, durationMs: 800 }, links).description).toBe('1 step passed in 0.8s');
-    expect(stageStatus({ stage: 'e2e', state: 'success', steps: 2, durationMs: 125_000 }, links).description).toBe('2 steps passed in 2m 5s');
+    expect(stageStatus({ stage: 'deploy', state: 'success', steps: 1, durationMs: 800 }, links).description).toBe(
+      '1 step passed in 0.8s',
+    );
+    expect(stageStatus({ stage: 'e2e', state: 'success', steps: 2, durationMs: 125_000 }, links).description).toBe(
+      '2 steps passed in 2m 5s',
+    );
   });
 
   // Bug: seconds() in services/core/status/stage-status.ts:54 rounds the remainder of the minute
   // separately, so 119.6 s prints as "1m 60s" instead of "2m 0s".
   it('never shows 60 seconds in a duration', () => {
-    expect(stageStatus({ stage: 'e2e', state: 'success', steps: 2, durationMs: 119_600 }, links).description).toBe('2 steps passed in 2m 0s');
+    expect(stageStatus({ stage: 'e2e', state: 'success', steps: 2, durationMs: 119_600 }, links).description).toBe(
+      '2 steps passed in 2m 0s',
+    );
   });
 
   it("a failed step's status names the step and exit code and links to that step's log", () => {
-    expect(stageStatus({ stage: 'test', state: 'failure', step: 'Unit', stepKey: 'unit', exitCode: 2 }, links)).toEqual({
-      context: 'slipway/test',
-      state: 'failure',
-      description: 'Step "Unit" failed with exit code 2',
-      target_url: `${BUILD_URL}/steps/unit/log`,
-    });
+    expect(stageStatus({ stage: 'test', state: 'failure', step: 'Unit', stepKey: 'unit', exitCode: 2 }, links)).toEqual(
+      {
+        context: 'slipway/test',
+        state: 'failure',
+        description: 'Step "Unit" failed with exit code 2',
+        target_url: `${BUILD_URL}/steps/unit/log`,
+      },
+    );
   });
 
   it('an infrastructure error on a step names the step and the reason and links to its log', () => {
@@ -75,26 +89,37 @@ describe('stageStatus', () => {
   });
 
   it('a stage skipped because an earlier one failed says which and keeps its state', () => {
-    expect(stageStatus({ stage: 'deploy', state: 'skipped', blockedBy: 'e2e', blockedState: 'failure' }, links)).toEqual({
+    expect(
+      stageStatus({ stage: 'deploy', state: 'skipped', blockedBy: 'e2e', blockedState: 'failure' }, links),
+    ).toEqual({
       context: 'slipway/deploy',
       state: 'failure',
       description: 'Not run: e2e failed',
       target_url: BUILD_URL,
     });
-    expect(stageStatus({ stage: 'deploy', state: 'skipped', blockedBy: 'test', blockedState: 'error' }, links)).toMatchObject({
+    expect(
+      stageStatus({ stage: 'deploy', state: 'skipped', blockedBy: 'test', blockedState: 'error' }, links),
+    ).toMatchObject({
       state: 'error',
       description: 'Not run: test had an error',
     });
   });
 
   it('a spec problem is reported under slipway/spec with its summary', () => {
-    expect(stageStatus({ stage: 'spec', state: 'failure', summary: '.buildspec.yml:4:5 /test/0/image: must be string' }, links)).toEqual({
+    expect(
+      stageStatus(
+        { stage: 'spec', state: 'failure', summary: '.buildspec.yml:4:5 /test/0/image: must be string' },
+        links,
+      ),
+    ).toEqual({
       context: 'slipway/spec',
       state: 'failure',
       description: '.buildspec.yml:4:5 /test/0/image: must be string',
       target_url: BUILD_URL,
     });
-    expect(stageStatus({ stage: 'spec', state: 'error', summary: 'could not fetch .buildspec.yml' }, links).state).toBe('error');
+    expect(stageStatus({ stage: 'spec', state: 'error', summary: 'could not fetch .buildspec.yml' }, links).state).toBe(
+      'error',
+    );
   });
 
   it('truncates the description of a very long step name to 140 characters, ending with …', () => {
@@ -107,7 +132,10 @@ describe('stageStatus', () => {
   });
 
   it('puts a multi-line reason on one line', () => {
-    const status = stageStatus({ stage: 'test', state: 'error', reason: 'task rejected:\n  no suitable node\t(2 nodes)' }, links);
+    const status = stageStatus(
+      { stage: 'test', state: 'error', reason: 'task rejected:\n  no suitable node\t(2 nodes)' },
+      links,
+    );
     expect(status.description).toBe('task rejected: no suitable node (2 nodes)');
   });
 

@@ -31,9 +31,19 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
     });
   });
 
-  it('asks for slipway/staging-verified only on pull requests into a non-staging environment\'s branch', async () => {
+  it("asks for slipway/staging-verified only on pull requests into a non-staging environment's branch", async () => {
     const { needsStagingCheck } = await import('../../../services/core/plan/staging-check.js');
-    const pr = (baseRef: string) => ({ id: 'd', event: 'pull_request', repo: { owner: 'a', name: 'b' }, sha: 's', ref: 'refs/pull/1/head', cloneUrl: 'c', sender: 'u', pullRequest: 1, baseRef });
+    const pr = (baseRef: string) => ({
+      id: 'd',
+      event: 'pull_request',
+      repo: { owner: 'a', name: 'b' },
+      sha: 's',
+      ref: 'refs/pull/1/head',
+      cloneUrl: 'c',
+      sender: 'u',
+      pullRequest: 1,
+      baseRef,
+    });
     expect(needsStagingCheck(example.spec, pr('production'))).toBe(true);
     expect(needsStagingCheck(example.spec, pr('master'))).toBe(false);
     expect(needsStagingCheck(example.spec, pr('feature'))).toBe(false);
@@ -42,9 +52,21 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
 
   it('builds synchronize and reopened too, but not labels or assignments', () => {
     for (const action of ['synchronize', 'reopened']) {
-      expect(mapEvent('pull_request', 'd', examplePayload('pull_request', (p) => p.action === action)).action).toBe('build');
+      expect(
+        mapEvent(
+          'pull_request',
+          'd',
+          examplePayload('pull_request', (p) => p.action === action),
+        ).action,
+      ).toBe('build');
     }
-    expect(mapEvent('pull_request', 'd', examplePayload('pull_request', (p) => p.action === 'labeled'))).toEqual({ action: 'ignore', reason: 'pull_request "labeled" starts no build' });
+    expect(
+      mapEvent(
+        'pull_request',
+        'd',
+        examplePayload('pull_request', (p) => p.action === 'labeled'),
+      ),
+    ).toEqual({ action: 'ignore', reason: 'pull_request "labeled" starts no build' });
   });
 
   it('cancels the build of a pull request that is closed', () => {
@@ -62,7 +84,11 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
     payload.pull_request.head.repo.full_name = 'mallory/Hello-World';
     payload.pull_request.head.repo.clone_url = 'https://github.com/mallory/Hello-World.git';
     const decision = mapEvent('pull_request', 'd', payload);
-    expect(decision.action === 'build' && decision.request).toMatchObject({ fork: true, cloneUrl: 'https://github.com/mallory/Hello-World.git', repo: { owner: 'Codertocat' } });
+    expect(decision.action === 'build' && decision.request).toMatchObject({
+      fork: true,
+      cloneUrl: 'https://github.com/mallory/Hello-World.git',
+      repo: { owner: 'Codertocat' },
+    });
     payload.pull_request.head.repo = null;
     const gone = mapEvent('pull_request', 'd', payload);
     expect(gone.action === 'build' && gone.request.fork).toBe(true);
@@ -70,7 +96,19 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
 
   it('deploys a fast-forward push to master to staging, and never a forced one, saying why', () => {
     const push = (forced: boolean) => {
-      const decision = mapEvent('push', 'd', pushPayload({ owner: 'acme', repo: 'shop', cloneUrl: 'c', branch: 'master', before: '1'.repeat(40), after: '2'.repeat(40), forced }));
+      const decision = mapEvent(
+        'push',
+        'd',
+        pushPayload({
+          owner: 'acme',
+          repo: 'shop',
+          cloneUrl: 'c',
+          branch: 'master',
+          before: '1'.repeat(40),
+          after: '2'.repeat(40),
+          forced,
+        }),
+      );
       if (decision.action !== 'build') throw new Error('a push to master builds');
       return compilePlan(example.spec, decision.request, { gitImage: 'g' });
     };
@@ -80,8 +118,16 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
     const forced = push(true);
     expect(forced.request.forced).toBe(true);
     expect(forced.stages.map((s) => s.name)).toEqual(['test', 'e2e']);
-    expect(forced.notDeployed).toEqual({ stage: 'deploy/staging', reason: 'a forced push is not a fast-forward: tested, not deployed' });
-    expect(stageStatus({ stage: forced.notDeployed!.stage, state: 'refused', reason: `Not deployed: ${forced.notDeployed!.reason}` }, links)).toEqual({
+    expect(forced.notDeployed).toEqual({
+      stage: 'deploy/staging',
+      reason: 'a forced push is not a fast-forward: tested, not deployed',
+    });
+    expect(
+      stageStatus(
+        { stage: forced.notDeployed!.stage, state: 'refused', reason: `Not deployed: ${forced.notDeployed!.reason}` },
+        links,
+      ),
+    ).toEqual({
       context: 'slipway/deploy/staging',
       state: 'failure',
       description: 'Not deployed: a forced push is not a fast-forward: tested, not deployed',
@@ -89,7 +135,7 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
     });
   });
 
-  it('never deploys from a pull request, a fork\'s least of all, even one whose head is named like an environment branch', () => {
+  it("never deploys from a pull request, a fork's least of all, even one whose head is named like an environment branch", () => {
     const payload = examplePayload('pull_request', (p) => p.action === 'opened');
     payload.pull_request.head.repo.full_name = 'mallory/Hello-World';
     const decision = mapEvent('pull_request', 'd', payload);
@@ -103,13 +149,38 @@ describe('manual runs', () => {
   it('turn repo, sha, ref and parameters into a request, and refuse what is malformed', async () => {
     const { manualRequest } = await import('../../../services/core/trigger/manual-request.js');
     const sha = 'a'.repeat(40);
-    expect(manualRequest('m1', { repo: 'acme/shop', sha, ref: 'master', params: { N: 3 } }, 'https://github.com/', [{ from: 'https://github.com/', to: 'git://mirror/' }])).toEqual({
+    expect(
+      manualRequest('m1', { repo: 'acme/shop', sha, ref: 'master', params: { N: 3 } }, 'https://github.com/', [
+        { from: 'https://github.com/', to: 'git://mirror/' },
+      ]),
+    ).toEqual({
       ok: true,
-      request: { id: 'm1', event: 'manual', repo: { owner: 'acme', name: 'shop' }, sha, ref: 'refs/heads/master', cloneUrl: 'git://mirror/acme/shop.git', sender: 'api', params: { N: '3' } },
+      request: {
+        id: 'm1',
+        event: 'manual',
+        repo: { owner: 'acme', name: 'shop' },
+        sha,
+        ref: 'refs/heads/master',
+        cloneUrl: 'git://mirror/acme/shop.git',
+        sender: 'api',
+        params: { N: '3' },
+      },
     });
-    expect(manualRequest('m', { repo: 'acme', sha }, 'x', [])).toEqual({ ok: false, error: '"repo" must be "owner/name"' });
-    expect(manualRequest('m', { repo: 'a/b', sha: 'abc' }, 'x', [])).toEqual({ ok: false, error: '"sha" must be a full 40-character commit sha' });
-    expect(manualRequest('m', { repo: 'a/b', sha, params: { PATH: '/evil' } }, 'x', [])).toEqual({ ok: false, error: 'parameter "PATH" is reserved' });
-    expect(manualRequest('m', { repo: 'a/b', sha, params: { 'bad-name': 1 } }, 'x', [])).toEqual({ ok: false, error: 'parameter "bad-name" is not a valid environment variable name' });
+    expect(manualRequest('m', { repo: 'acme', sha }, 'x', [])).toEqual({
+      ok: false,
+      error: '"repo" must be "owner/name"',
+    });
+    expect(manualRequest('m', { repo: 'a/b', sha: 'abc' }, 'x', [])).toEqual({
+      ok: false,
+      error: '"sha" must be a full 40-character commit sha',
+    });
+    expect(manualRequest('m', { repo: 'a/b', sha, params: { PATH: '/evil' } }, 'x', [])).toEqual({
+      ok: false,
+      error: 'parameter "PATH" is reserved',
+    });
+    expect(manualRequest('m', { repo: 'a/b', sha, params: { 'bad-name': 1 } }, 'x', [])).toEqual({
+      ok: false,
+      error: 'parameter "bad-name" is not a valid environment variable name',
+    });
   });
 });

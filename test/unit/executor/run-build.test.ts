@@ -13,14 +13,22 @@ function setup(plan: Plan) {
   const backend = new FakeBackend();
   const store = new MemoryBuildStore();
   const events: StageEvent[] = [];
-  const deps = { backend, store, report: async (e: StageEvent) => void events.push(e), secretsFor: () => ({}), schedulingTimeoutMs: 5_000, logger: createLogger('test', true) };
+  const deps = {
+    backend,
+    store,
+    report: async (e: StageEvent) => void events.push(e),
+    secretsFor: () => ({}),
+    schedulingTimeoutMs: 5_000,
+    logger: createLogger('test', true),
+  };
   plan.checkout = { ...plan.checkout, script: 'echo checked out' };
   return { backend, store, events, deps };
 }
 
 /** Waits until the fake backend has started a step whose service name contains `part`. */
 async function startedStep(backend: FakeBackend, part: string): Promise<void> {
-  for (let i = 0; i < 200 && !backend.started.some((name) => name.includes(part)); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !backend.started.some((name) => name.includes(part)); i++)
+    await new Promise((r) => setTimeout(r, 25));
   if (!backend.started.some((name) => name.includes(part))) throw new Error(`step ${part} never started`);
 }
 
@@ -73,7 +81,10 @@ describe('runBuild', () => {
     expect(await running).toBe('success');
     expect(summary(events)).toEqual(['deploy:running', 'deploy:success']);
 
-    const later = planOf('x', 'y', [{ name: 'test', steps: [step('t', ['sleep 5'])] }, { name: 'deploy', steps: [step('ship', ['echo shipped'])] }]);
+    const later = planOf('x', 'y', [
+      { name: 'test', steps: [step('t', ['sleep 5'])] },
+      { name: 'deploy', steps: [step('ship', ['echo shipped'])] },
+    ]);
     const second = setup(later);
     await second.store.create(recordForPlan(later, 'now'));
     const stop = new AbortController();
