@@ -74,7 +74,11 @@ async function serviceBench(): Promise<void> {
 
     // Live log latency and a one-step build's wall time, through the real swarm.
     const spec =
-      'test:\n  - name: ticker\n    image: slipway/busybox:1\n    commands:\n      - for i in $(seq 1 40); do echo "tick $i"; sleep 0.1; done\n';
+      'test:\n' +
+      '  - name: ticker\n' +
+      '    image: slipway/busybox:1\n' +
+      '    commands:\n' +
+      '      - for i in $(seq 1 40); do echo "tick $i"; sleep 0.1; done\n';
     const sha = await standIn.commit('bench', 'app', 'master', { '.buildspec.yml': spec });
     const push = JSON.stringify(
       pushPayload({

@@ -9,7 +9,7 @@ bash scripts/infra.sh
 echo "[test] type check" >&2
 npx tsc -p tsconfig.json --noEmit
 echo "[test] lint" >&2
-npx eslint .
+npm run lint --silent
 jest() { node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js "$@"; }
 echo "[test] unit" >&2
 jest --selectProjects unit

@@ -98,7 +98,10 @@ function gitHead(dir: string): string {
   }
 }
 
-/** The working tree as a tar stream: what git tracks or would track (ignored files left out), or everything outside a git repository. */
+/**
+ * The working tree as a tar stream: what git tracks or would track (ignored files left out),
+ * or everything outside a git repository.
+ */
 function workingTreeTar(dir: string): NodeJS.ReadableStream {
   let files: string | undefined;
   try {

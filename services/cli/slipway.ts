@@ -76,9 +76,8 @@ async function main(argv: string[]): Promise<number> {
         cloneUrl: '.',
         sender: 'local',
       };
-      process.stdout.write(
-        `${JSON.stringify(compilePlan(result.spec, request, { gitImage: loadConfig(process.env).gitImage }), null, 2)}\n`,
-      );
+      const plan = compilePlan(result.spec, request, { gitImage: loadConfig(process.env).gitImage });
+      process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
       return 0;
     }
     default:

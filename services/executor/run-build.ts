@@ -161,7 +161,9 @@ async function runStage(
       return {
         stage: label,
         state: 'error',
-        reason: `deploying to ${stage.environment.name} needs an approval, and this executor has no way to collect one: not deployed`,
+        reason:
+          `deploying to ${stage.environment.name} needs an approval, ` +
+          'and this executor has no way to collect one: not deployed',
       };
     const gate = await deps.approvals.check(plan, stage.environment);
     if (gate.state === 'pending') return { stage: label, state: 'waiting', reason: gate.reason };

@@ -36,7 +36,9 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
     missing.length > 0
       ? {
           kind: 'error',
-          reason: `secret ${missing.map((m) => `"${m}"`).join(', ')} is not provided to this build (operators set secrets in SLIPWAY_SECRETS_FILE; fork pull requests get none)`,
+          reason:
+            `secret ${missing.map((m) => `"${m}"`).join(', ')} is not provided to this build ` +
+            '(operators set secrets in SLIPWAY_SECRETS_FILE; fork pull requests get none)',
         }
       : { kind: 'error', reason: 'did not run' };
   if (missing.length > 0) return finish(rec, outcome, ctx);
@@ -192,7 +194,10 @@ export function envName(secret: string): string {
 /** Host access the operator allowed but Swarm cannot give: refused, never run without it. */
 function refusedHostAccess(step: PlanStep): string | undefined {
   if (step.host?.privileged)
-    return 'privileged mode cannot be given: Swarm services cannot run privileged (allowed by the operator, but not possible)';
+    return (
+      'privileged mode cannot be given: Swarm services cannot run privileged ' +
+      '(allowed by the operator, but not possible)'
+    );
   if (step.host?.pid === 'host')
     return 'the host PID namespace cannot be given to a Swarm service (allowed by the operator, but not possible)';
   return undefined;

@@ -49,11 +49,13 @@ export function approvalGate(
       const { request } = parked;
       const state = approvalState(request, now());
       const last = request.decisions.filter((d) => d.counted).at(-1);
+      const approvers = request.decisions.filter((d) => d.counted && d.decision === 'approve').map((d) => d.user);
       const reason =
         state === 'pending'
-          ? `for approval by ${describeApprovers(rules)} (/approve on the pull request, or the API) until ${request.expiresAt.slice(0, 16).replace('T', ' ')} UTC`
+          ? `for approval by ${describeApprovers(rules)} (/approve on the pull request, or the API) ` +
+            `until ${request.expiresAt.slice(0, 16).replace('T', ' ')} UTC`
           : state === 'approved'
-            ? `approved by ${[...new Set(request.decisions.filter((d) => d.counted && d.decision === 'approve').map((d) => d.user))].join(', ')}`
+            ? `approved by ${[...new Set(approvers)].join(', ')}`
             : state === 'rejected'
               ? `rejected by ${last?.user ?? 'an approver'}`
               : `the approval expired: nobody approved within ${formatDuration(rules.expiresMs)}`;

@@ -41,7 +41,10 @@ export interface GitHubPeople {
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 /** A GitHub client on `@octokit/rest`; `baseUrl` may be GitHub Enterprise's `/api/v3`. */
-/** How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted and refreshed by @octokit/auth-app). */
+/**
+ * How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted
+ * and refreshed by @octokit/auth-app).
+ */
 export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
 
 export function githubAuthOf(config: {

@@ -95,57 +95,62 @@ describe('approvals of production deploys', () => {
       90_000,
     );
 
-  it('waits for approval; a /approve from someone not allowed changes nothing; one from an allowed user deploys', async () => {
-    const { sha, build } = await pushToProduction('24h');
-    standIn.addPullRequest(OWNER, REPO, {
-      number: 12,
-      headSha: sha,
-      headRef: 'master',
-      baseRef: 'production',
-      user: 'octocat',
-    });
-    const status = await waiting(sha);
-    expect(status).toMatchObject({ state: 'pending' });
-    expect(status.description).toContain('octocat, team acme/release-managers');
-    expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/test')).toMatchObject({ state: 'success' });
-    expect((await slipway.store.get(build))?.state).toBe('waiting');
-    // The dashboard lists it, and its page (what the status links to, in a browser) offers the decision.
-    const html = { headers: { accept: 'text/html,application/xhtml+xml' } };
-    expect(await (await fetch(`${slipway.url}/`, html)).text()).toContain(`<a href="/builds/${build}">${build}</a>`);
-    const page = await (await fetch(`${slipway.url}/builds/${build}`, html)).text();
-    expect(page).toContain('<span class="waiting">waiting</span>');
-    expect(page).toContain(`onclick="decide('approve')"`);
+  it(
+    'waits for approval; ' +
+      'a /approve from someone not allowed changes nothing; ' +
+      'one from an allowed user deploys',
+    async () => {
+      const { sha, build } = await pushToProduction('24h');
+      standIn.addPullRequest(OWNER, REPO, {
+        number: 12,
+        headSha: sha,
+        headRef: 'master',
+        baseRef: 'production',
+        user: 'octocat',
+      });
+      const status = await waiting(sha);
+      expect(status).toMatchObject({ state: 'pending' });
+      expect(status.description).toContain('octocat, team acme/release-managers');
+      expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/test')).toMatchObject({ state: 'success' });
+      expect((await slipway.store.get(build))?.state).toBe('waiting');
+      // The dashboard lists it, and its page (what the status links to, in a browser) offers the decision.
+      const html = { headers: { accept: 'text/html,application/xhtml+xml' } };
+      expect(await (await fetch(`${slipway.url}/`, html)).text()).toContain(`<a href="/builds/${build}">${build}</a>`);
+      const page = await (await fetch(`${slipway.url}/builds/${build}`, html)).text();
+      expect(page).toContain('<span class="waiting">waiting</span>');
+      expect(page).toContain(`onclick="decide('approve')"`);
 
-    expect((await comment(12, 'mallory', '/approve')).status).toBe(202);
-    await eventually(
-      'the decision to be recorded',
-      async () => ((await slipway.store.get(build))?.approval?.decisions.length === 1 ? true : undefined),
-      30_000,
-    );
-    expect((await slipway.store.get(build))?.approval?.decisions[0]).toMatchObject({
-      user: 'mallory',
-      decision: 'approve',
-      via: 'comment',
-      counted: false,
-      why: 'mallory is not among the approvers (octocat, team acme/release-managers)',
-    });
-    expect(production(sha)?.state).toBe('pending');
+      expect((await comment(12, 'mallory', '/approve')).status).toBe(202);
+      await eventually(
+        'the decision to be recorded',
+        async () => ((await slipway.store.get(build))?.approval?.decisions.length === 1 ? true : undefined),
+        30_000,
+      );
+      expect((await slipway.store.get(build))?.approval?.decisions[0]).toMatchObject({
+        user: 'mallory',
+        decision: 'approve',
+        via: 'comment',
+        counted: false,
+        why: 'mallory is not among the approvers (octocat, team acme/release-managers)',
+      });
+      expect(production(sha)?.state).toBe('pending');
 
-    await comment(12, 'octocat', '/approve');
-    const done = await eventually(
-      'the deploy to finish',
-      () => (production(sha)?.state === 'success' ? production(sha) : undefined),
-      90_000,
-    );
-    expect(done.description).toMatch(/^1 step passed/);
-    expect((await slipway.store.get(build))?.approval?.decisions.map((d) => [d.user, d.counted])).toEqual([
-      ['mallory', false],
-      ['octocat', true],
-    ]);
-    const deployment = standIn.deployments(OWNER, REPO).find((d) => d.sha === sha);
-    expect(deployment).toMatchObject({ environment: 'production', production_environment: true, auto_merge: false });
-    expect((await slipway.store.log(build, 'ship')).map((l) => l.text)).toContain('shipping to production');
-  });
+      await comment(12, 'octocat', '/approve');
+      const done = await eventually(
+        'the deploy to finish',
+        () => (production(sha)?.state === 'success' ? production(sha) : undefined),
+        90_000,
+      );
+      expect(done.description).toMatch(/^1 step passed/);
+      expect((await slipway.store.get(build))?.approval?.decisions.map((d) => [d.user, d.counted])).toEqual([
+        ['mallory', false],
+        ['octocat', true],
+      ]);
+      const deployment = standIn.deployments(OWNER, REPO).find((d) => d.sha === sha);
+      expect(deployment).toMatchObject({ environment: 'production', production_environment: true, auto_merge: false });
+      expect((await slipway.store.log(build, 'ship')).map((l) => l.text)).toContain('shipping to production');
+    },
+  );
 
   it("takes a team member's rejection through the API, and does not deploy", async () => {
     const { sha, build } = await pushToProduction('24h');

@@ -45,26 +45,31 @@ describe.each(backends)('the %s backend', (_name, make) => {
     return { outcome, log };
   }
 
-  it('reports exit 0 as success and a non-zero exit as failure with its code, and keeps stdout and stderr apart', async () => {
-    const b = build();
-    await backend.setupBuild(b, {});
-    try {
-      const ok = await runToEnd(b, spec(b, 'ok', ['echo out', 'echo err >&2', 'printf "no newline"']));
-      expect(ok.outcome).toEqual({ kind: 'success' });
-      expect(ok.log.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual([
-        '$ echo out',
-        'out',
-        '$ echo err >&2',
-        '$ printf "no newline"',
-        'no newline',
-      ]);
-      expect(ok.log.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['err']);
-      const bad = await runToEnd(b, spec(b, 'bad', ['exit 3']));
-      expect(bad.outcome).toEqual({ kind: 'failure', exitCode: 3 });
-    } finally {
-      await backend.teardownBuild(b.buildId);
-    }
-  });
+  it(
+    'reports exit 0 as success ' +
+      'and a non-zero exit as failure with its code, ' +
+      'and keeps stdout and stderr apart',
+    async () => {
+      const b = build();
+      await backend.setupBuild(b, {});
+      try {
+        const ok = await runToEnd(b, spec(b, 'ok', ['echo out', 'echo err >&2', 'printf "no newline"']));
+        expect(ok.outcome).toEqual({ kind: 'success' });
+        expect(ok.log.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual([
+          '$ echo out',
+          'out',
+          '$ echo err >&2',
+          '$ printf "no newline"',
+          'no newline',
+        ]);
+        expect(ok.log.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual(['err']);
+        const bad = await runToEnd(b, spec(b, 'bad', ['exit 3']));
+        expect(bad.outcome).toEqual({ kind: 'failure', exitCode: 3 });
+      } finally {
+        await backend.teardownBuild(b.buildId);
+      }
+    },
+  );
 
   it('refuses an image it does not have as an error, not a failure', async () => {
     const b = build();

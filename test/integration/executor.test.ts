@@ -89,41 +89,45 @@ describe('the executor on the real swarm', () => {
     expect(await leftovers(plan.buildId)).toEqual([]);
   });
 
-  it('gives a step its secret as a file and an env variable, and its value appears in no log, service spec or record', async () => {
-    const plan = planOf(cloneUrl, sha, [
-      {
-        name: 'deploy',
-        steps: [
-          step(
-            'ship',
-            ['test "$DEPLOY_KEY" = "$(cat /run/secrets/deploy-key)"', 'echo "key is $DEPLOY_KEY"', 'sleep 2'],
-            { secrets: ['deploy-key'] },
-          ),
-        ],
-      },
-    ]);
-    const inspected: string[] = [];
-    const watcher = (async () => {
-      const until = Date.now() + 30_000;
-      while (inspected.length === 0 && Date.now() < until) {
-        const services = await docker.listServices({
-          filters: JSON.stringify({ label: [`${LABEL.build}=${plan.buildId}`, `${LABEL.step}=ship`] }),
-        });
-        for (const s of services) inspected.push(JSON.stringify(await docker.getService(s.ID!).inspect()));
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    const { state } = await run(plan);
-    await watcher;
-    expect(state).toBe('success');
-    expect(inspected.length).toBeGreaterThan(0);
-    expect(inspected.join('')).not.toContain(SECRET_VALUE);
-    const log = (await store.log(plan.buildId, 'ship')).map((l) => l.text);
-    expect(log).toContain('key is ***');
-    expect(JSON.stringify(log)).not.toContain(SECRET_VALUE);
-    expect(JSON.stringify(await store.get(plan.buildId))).not.toContain(SECRET_VALUE);
-    expect(await leftovers(plan.buildId)).toEqual([]);
-  });
+  it(
+    'gives a step its secret as a file and an env variable, ' +
+      'and its value appears in no log, service spec or record',
+    async () => {
+      const plan = planOf(cloneUrl, sha, [
+        {
+          name: 'deploy',
+          steps: [
+            step(
+              'ship',
+              ['test "$DEPLOY_KEY" = "$(cat /run/secrets/deploy-key)"', 'echo "key is $DEPLOY_KEY"', 'sleep 2'],
+              { secrets: ['deploy-key'] },
+            ),
+          ],
+        },
+      ]);
+      const inspected: string[] = [];
+      const watcher = (async () => {
+        const until = Date.now() + 30_000;
+        while (inspected.length === 0 && Date.now() < until) {
+          const services = await docker.listServices({
+            filters: JSON.stringify({ label: [`${LABEL.build}=${plan.buildId}`, `${LABEL.step}=ship`] }),
+          });
+          for (const s of services) inspected.push(JSON.stringify(await docker.getService(s.ID!).inspect()));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      const { state } = await run(plan);
+      await watcher;
+      expect(state).toBe('success');
+      expect(inspected.length).toBeGreaterThan(0);
+      expect(inspected.join('')).not.toContain(SECRET_VALUE);
+      const log = (await store.log(plan.buildId, 'ship')).map((l) => l.text);
+      expect(log).toContain('key is ***');
+      expect(JSON.stringify(log)).not.toContain(SECRET_VALUE);
+      expect(JSON.stringify(await store.get(plan.buildId))).not.toContain(SECRET_VALUE);
+      expect(await leftovers(plan.buildId)).toEqual([]);
+    },
+  );
 
   it('fails a step that runs past its timeout, saying so, and removes it', async () => {
     const plan = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('slow', ['sleep 60'], { timeoutMs: 2_000 })] }]);

@@ -79,7 +79,11 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
     it('streams each line of a running step as Server-Sent Events, then ends', async () => {
       const { build } = await push(
         'live-logs',
-        'test:\n  - name: ticker\n    image: slipway/busybox:1\n    commands:\n      - for i in $(seq 1 30); do echo "tick $i"; sleep 0.1; done\n',
+        'test:\n' +
+          '  - name: ticker\n' +
+          '    image: slipway/busybox:1\n' +
+          '    commands:\n' +
+          '      - for i in $(seq 1 30); do echo "tick $i"; sleep 0.1; done\n',
       );
       await eventually(
         'the build to be planned',
@@ -112,7 +116,14 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
     it('cancels a build through the API (with the token only), and its statuses say so', async () => {
       const { sha, build } = await push(
         'cancel-me',
-        'test:\n  - name: long\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ndeploy:\n  - name: ship\n    image: slipway/busybox:1\n    commands: ["true"]\n',
+        'test:\n' +
+          '  - name: long\n' +
+          '    image: slipway/busybox:1\n' +
+          '    commands: [echo started, sleep 120]\n' +
+          'deploy:\n' +
+          '  - name: ship\n' +
+          '    image: slipway/busybox:1\n' +
+          '    commands: ["true"]\n',
       );
       await eventually(
         'the step to start',
@@ -142,7 +153,14 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
 
     it('supersedes the build of a pull request when it is pushed to (synchronize)', async () => {
       const slow =
-        'test:\n  - name: slow\n    image: slipway/busybox:1\n    commands: [echo started, sleep 120]\ne2e:\n  - name: after\n    image: slipway/busybox:1\n    commands: ["true"]\n';
+        'test:\n' +
+        '  - name: slow\n' +
+        '    image: slipway/busybox:1\n' +
+        '    commands: [echo started, sleep 120]\n' +
+        'e2e:\n' +
+        '  - name: after\n' +
+        '    image: slipway/busybox:1\n' +
+        '    commands: ["true"]\n';
       const pr = async (action: string, sha: string) => {
         const body = JSON.stringify(
           pullRequestPayload({ owner: OWNER, repo: REPO, action, number: 77, headSha: sha, baseRef: 'master' }),
@@ -242,7 +260,13 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
     try {
       const { sha, build } = await push(
         'recovery',
-        'test:\n  - name: survivor\n    image: slipway/busybox:1\n    commands:\n      - echo begin\n      - sleep 6\n      - echo done\n',
+        'test:\n' +
+          '  - name: survivor\n' +
+          '    image: slipway/busybox:1\n' +
+          '    commands:\n' +
+          '      - echo begin\n' +
+          '      - sleep 6\n' +
+          '      - echo done\n',
       );
       await eventually(
         'the step to start',

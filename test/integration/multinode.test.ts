@@ -100,22 +100,26 @@ describe('a two-node swarm in network namespaces', () => {
       .join('\n');
   }
 
-  it('places a job constrained to node.labels.slipway.pool==board on the worker and reads its log through the manager', async () => {
-    const id = await startJob('mn-place', 'hostname; echo on-worker');
-    const task = await waitForTask(id, (t) => TERMINAL.has(t.Status.State), 60_000);
-    expect(task.NodeID).toBe(workerId);
-    expect(task.Status.State).toBe('complete');
-    expect(task.Status.ContainerStatus?.ExitCode).toBe(0);
+  it(
+    'places a job constrained to node.labels.slipway.pool==board on the worker ' +
+      'and reads its log through the manager',
+    async () => {
+      const id = await startJob('mn-place', 'hostname; echo on-worker');
+      const task = await waitForTask(id, (t) => TERMINAL.has(t.Status.State), 60_000);
+      expect(task.NodeID).toBe(workerId);
+      expect(task.Status.State).toBe('complete');
+      expect(task.Status.ContainerStatus?.ExitCode).toBe(0);
 
-    // The worker streams the log to the manager on request; give it a moment if it is empty.
-    let log = '';
-    for (let i = 0; i < 20 && !log.includes('on-worker'); i++) {
-      log = await serviceLog(id);
-      if (!log.includes('on-worker')) await sleep(250);
-    }
-    expect(log).toContain('on-worker');
-    expect(log).toContain(swarm.workerHostname); // Hostname {{.Node.Hostname}}: it ran on slwmn-w1
-  });
+      // The worker streams the log to the manager on request; give it a moment if it is empty.
+      let log = '';
+      for (let i = 0; i < 20 && !log.includes('on-worker'); i++) {
+        log = await serviceLog(id);
+        if (!log.includes('on-worker')) await sleep(250);
+      }
+      expect(log).toContain('on-worker');
+      expect(log).toContain(swarm.workerHostname); // Hostname {{.Node.Hostname}}: it ran on slwmn-w1
+    },
+  );
 
   it('shows what the manager reports when the worker running a task is lost', async () => {
     const id = await startJob('mn-lost', 'sleep 300');
@@ -136,7 +140,9 @@ describe('a two-node swarm in network namespaces', () => {
             `${n.Status?.State ?? '?'}${n.Status?.Message ? ` (${n.Status.Message})` : ''}`,
         )
         .catch((err: Error) => `gone (${err.message.split('\n')[0]})`);
-      const now = `task ${task?.Status.State}/${task?.DesiredState} msg=${JSON.stringify(task?.Status.Message ?? '')} err=${JSON.stringify(task?.Status.Err ?? '')} | node ${node}`;
+      const now =
+        `task ${task?.Status.State}/${task?.DesiredState} msg=${JSON.stringify(task?.Status.Message ?? '')} ` +
+        `err=${JSON.stringify(task?.Status.Err ?? '')} | node ${node}`;
       if (now !== last) timeline.push(`+${((Date.now() - started) / 1000).toFixed(1)}s ${now}`);
       last = now;
       return { task, node };

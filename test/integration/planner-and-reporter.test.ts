@@ -123,7 +123,10 @@ describe('planning a pushed commit and reporting its statuses', () => {
     standIn.failNext(2, 502);
     const { sha, build } = await push({
       '.buildspec.yml':
-        'test:\n  - {name: unit, image: slipway/busybox:1, commands: [echo ok]}\ndeploy:\n  - {name: ship, image: slipway/busybox:1, commands: [echo ok]}\n',
+        'test:\n' +
+        '  - {name: unit, image: slipway/busybox:1, commands: [echo ok]}\n' +
+        'deploy:\n' +
+        '  - {name: ship, image: slipway/busybox:1, commands: [echo ok]}\n',
     });
     const job = await eventually('the build job', async () => (await builds.getJob(build)) ?? undefined, 15_000);
     expect(job.data.plan.stages.map((s) => s.name)).toEqual(['test', 'deploy']);

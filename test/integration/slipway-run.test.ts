@@ -27,24 +27,38 @@ describe('slipway run', () => {
     }
   };
 
-  it("shows each step's output with the working tree as workspace, and exits non-zero naming the failing step and its code", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
-    writeFileSync(join(dir, 'data.txt'), 'from the working tree\n');
-    writeFileSync(
-      join(dir, '.buildspec.yml'),
-      'test:\n  - name: reads\n    image: slipway/busybox:1\n    commands: [cat data.txt]\n  - name: seven\n    image: slipway/busybox:1\n    commands: [echo about to exit, exit 7]\ne2e:\n  - name: never\n    image: slipway/busybox:1\n    commands: [echo never]\n',
-    );
-    const { code, stdout } = await slipway(dir, []);
-    expect(code).toBe(1);
-    expect(stdout).toMatch(/^reads +│ from the working tree$/m);
-    expect(stdout).toMatch(/^seven +│ about to exit$/m);
-    expect(stdout).toContain('── test: FAILURE  Step "seven" failed with exit code 7');
-    expect(stdout).toContain('── e2e: FAILURE  Not run: test failed');
-    expect(stdout).not.toMatch(/never$/m);
-    expect(await docker.listServices({ filters: JSON.stringify({ label: ['slipway.instance=test-run'] }) })).toEqual(
-      [],
-    );
-  });
+  it(
+    "shows each step's output with the working tree as workspace, " +
+      'and exits non-zero naming the failing step and its code',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
+      writeFileSync(join(dir, 'data.txt'), 'from the working tree\n');
+      writeFileSync(
+        join(dir, '.buildspec.yml'),
+        'test:\n' +
+          '  - name: reads\n' +
+          '    image: slipway/busybox:1\n' +
+          '    commands: [cat data.txt]\n' +
+          '  - name: seven\n' +
+          '    image: slipway/busybox:1\n' +
+          '    commands: [echo about to exit, exit 7]\n' +
+          'e2e:\n' +
+          '  - name: never\n' +
+          '    image: slipway/busybox:1\n' +
+          '    commands: [echo never]\n',
+      );
+      const { code, stdout } = await slipway(dir, []);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/^reads +│ from the working tree$/m);
+      expect(stdout).toMatch(/^seven +│ about to exit$/m);
+      expect(stdout).toContain('── test: FAILURE  Step "seven" failed with exit code 7');
+      expect(stdout).toContain('── e2e: FAILURE  Not run: test failed');
+      expect(stdout).not.toMatch(/never$/m);
+      expect(await docker.listServices({ filters: JSON.stringify({ label: ['slipway.instance=test-run'] }) })).toEqual(
+        [],
+      );
+    },
+  );
 
   it("succeeds on the example spec from the project's own checkout", async () => {
     const { code, stdout } = await slipway(projectRoot(), ['.buildspec.example.yml']);

@@ -222,8 +222,13 @@ deploy:
     expect(standIn.violations).toEqual([]);
   });
 
-  it('shows slipway/staging-verified success on a PR into production only for a commit that passed staging', async () => {
-    const spec = `test:
+  it(
+    'shows slipway/staging-verified success ' +
+      'on a PR into production ' +
+      'only for a commit ' +
+      'that passed staging',
+    async () => {
+      const spec = `test:
   - {name: unit, image: slipway/busybox:1, commands: ["true"]}
 deploy:
   environments:
@@ -237,31 +242,32 @@ deploy:
       steps:
         - {name: ship, image: slipway/busybox:1, commands: [echo live]}
 `;
-    const pullRequest = (number: number, sha: string) => {
-      return deliver(
-        'pull_request',
-        pullRequestPayload({ owner: OWNER, repo: REPO, number, headSha: sha, baseRef: 'production' }),
-      );
-    };
-    const verified = (sha: string) => standIn.latestStatus(OWNER, REPO, sha, 'slipway/staging-verified');
+      const pullRequest = (number: number, sha: string) => {
+        return deliver(
+          'pull_request',
+          pullRequestPayload({ owner: OWNER, repo: REPO, number, headSha: sha, baseRef: 'production' }),
+        );
+      };
+      const verified = (sha: string) => standIn.latestStatus(OWNER, REPO, sha, 'slipway/staging-verified');
 
-    const staged = await push('master', spec);
-    expect(await final(staged.sha, 'slipway/deploy/staging')).toMatchObject({ state: 'success' });
-    await pullRequest(30, staged.sha);
-    expect(await eventually('staging-verified', () => verified(staged.sha), 30_000)).toMatchObject({
-      state: 'success',
-      description: `Passed e2e and deployed to staging in build ${staged.build}`,
-    });
+      const staged = await push('master', spec);
+      expect(await final(staged.sha, 'slipway/deploy/staging')).toMatchObject({ state: 'success' });
+      await pullRequest(30, staged.sha);
+      expect(await eventually('staging-verified', () => verified(staged.sha), 30_000)).toMatchObject({
+        state: 'success',
+        description: `Passed e2e and deployed to staging in build ${staged.build}`,
+      });
 
-    const unstaged = await standIn.commit(OWNER, REPO, 'hotfix', { '.buildspec.yml': spec, 'hotfix.txt': 'x' });
-    await pullRequest(31, unstaged);
-    expect(await eventually('staging-verified', () => verified(unstaged), 30_000)).toMatchObject({
-      state: 'pending',
-      description: 'Not yet deployed to staging: merge into master first',
-    });
-    await final(unstaged, 'slipway/test');
-    expect(verified(unstaged)?.state).toBe('pending');
-  });
+      const unstaged = await standIn.commit(OWNER, REPO, 'hotfix', { '.buildspec.yml': spec, 'hotfix.txt': 'x' });
+      await pullRequest(31, unstaged);
+      expect(await eventually('staging-verified', () => verified(unstaged), 30_000)).toMatchObject({
+        state: 'pending',
+        description: 'Not yet deployed to staging: merge into master first',
+      });
+      await final(unstaged, 'slipway/test');
+      expect(verified(unstaged)?.state).toBe('pending');
+    },
+  );
 
   it('shows slipway/up-to-date on a PR, and refreshes it when the base branch moves', async () => {
     const spec = 'test:\n  - {name: unit, image: slipway/busybox:1, commands: ["true"]}\n';
@@ -351,7 +357,10 @@ deploy:
     expect(waiting).toMatchObject({
       state: 'pending',
       description: expect.stringMatching(
-        /^Waiting: a pull request from a fork runs once a maintainer approves it: for approval by anyone with maintain permission/,
+        new RegExp(
+          '^Waiting: a pull request from a fork runs once a maintainer approves it: ' +
+            'for approval by anyone with maintain permission',
+        ),
       ),
     });
     expect((await slipway.store.get(build))?.state).toBe('waiting');

@@ -62,7 +62,10 @@ export function mayDecide(
   return { ok: true };
 }
 
-/** Where a request stands after its decisions, at `now`. A counted rejection ends it; enough distinct approvals pass it. */
+/**
+ * Where a request stands after its decisions, at `now`. A counted rejection ends it; enough
+ * distinct approvals pass it.
+ */
 export function approvalState(request: ApprovalRequest, now: Date): ApprovalState {
   if (request.state === 'rejected' || request.state === 'approved' || request.state === 'expired') return request.state;
   const counted = request.decisions.filter((d) => d.counted);

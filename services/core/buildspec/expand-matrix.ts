@@ -89,7 +89,9 @@ export function matrixProblems(matrix: unknown, max: number): { problems: Matrix
   if (product > ENUMERATION_LIMIT) {
     problems.push({
       segments: [],
-      message: `the matrix has ${product.toLocaleString('en')} combinations before exclusions; at most ${max} are allowed`,
+      message:
+        `the matrix has ${product.toLocaleString('en')} combinations before exclusions; ` +
+        `at most ${max} are allowed`,
       hint: 'remove values or split the step',
     });
     return { problems, count: product };

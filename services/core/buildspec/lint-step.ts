@@ -151,7 +151,8 @@ function checkConstraints(ctx: LintContext, placement: unknown, at: string[]): v
       ctx.report(
         [...at, String(i)],
         `unknown constraint attribute "${attribute}"`,
-        'Swarm knows node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.NAME and engine.labels.NAME',
+        'Swarm knows node.id, node.hostname, node.role, node.platform.os, node.platform.arch, ' +
+          'node.labels.NAME and engine.labels.NAME',
       );
     }
   });

@@ -89,7 +89,9 @@ function sizeIssue(text: string): SpecIssue | undefined {
     path: '',
     ...lineColumn(text, offset),
     message: `file is larger than ${MAX_SPEC_BYTES / 1024} KiB`,
-    hint: `it is ${formatSize(bytes.length)}; the limit is passed here. Keep long scripts in files in the repository and run them from the spec`,
+    hint:
+      `it is ${formatSize(bytes.length)}; the limit is passed here. ` +
+      'Keep long scripts in files in the repository and run them from the spec',
   };
 }
 

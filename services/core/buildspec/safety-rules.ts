@@ -60,7 +60,8 @@ export function safetyProblems(node: Record<string, unknown>, policy: SpecPolicy
       } else if (!policy.allowHostMounts) {
         problems.push({
           segments,
-          message: `host bind mounts are not allowed: a step sees only its workspace, ${NOT_ALLOWED.replace('it', 'them')}`,
+          message:
+            'host bind mounts are not allowed: a step sees only its workspace, ' + NOT_ALLOWED.replace('it', 'them'),
           hint: 'keep files in the workspace (/workspace); use artifacts to keep them for later stages',
         });
         return;
@@ -80,14 +81,17 @@ export function safetyProblems(node: Record<string, unknown>, policy: SpecPolicy
   if (node.network_mode === 'host' && !policy.allowHostNetwork) {
     problems.push({
       segments: ['network_mode'],
-      message: `the host network is not allowed: steps run on the build's own network, where sidecars are reachable by name, ${NOT_ALLOWED}`,
+      message:
+        "the host network is not allowed: steps run on the build's own network, " +
+        `where sidecars are reachable by name, ${NOT_ALLOWED}`,
       hint: 'remove "network_mode: host"',
     });
   }
   if (node.pid === 'host' && !policy.allowHostPid) {
     problems.push({
       segments: ['pid'],
-      message: `the host PID namespace is not allowed: a step would see and signal every process on the node, ${NOT_ALLOWED}`,
+      message:
+        'the host PID namespace is not allowed: a step would see and signal every process on the node, ' + NOT_ALLOWED,
       hint: 'remove "pid: host"',
     });
   }

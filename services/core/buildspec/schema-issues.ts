@@ -78,7 +78,8 @@ function schemaIssue(error: ErrorObject, definitions: Record<string, unknown>, l
   } else if (error.keyword === 'required') {
     message = `missing required key "${(error.params as { missingProperty: string }).missingProperty}"`;
   } else if (error.keyword === 'enum') {
-    message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+    message = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
   } else if (definition && BY_DEFINITION[definition]) {
     message = BY_DEFINITION[definition];
   } else if (

@@ -55,7 +55,8 @@ export function aliasIssue(text: string, root: unknown, aliases: readonly AliasU
     return at(
       text,
       biggest.offset,
-      `YAML aliases expand the document to ${total.toLocaleString('en')} values; at most ${MAX_EXPANDED_VALUES.toLocaleString('en')} are allowed`,
+      `YAML aliases expand the document to ${total.toLocaleString('en')} values; ` +
+        `at most ${MAX_EXPANDED_VALUES.toLocaleString('en')} are allowed`,
     );
   }
   return undefined;

@@ -175,9 +175,8 @@ function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): P
  * the environment of the service, or the log.
  */
 function checkoutScript(cloneUrl: string, sha: string, credentials: boolean): string {
-  const helper = credentials
-    ? `-c credential.helper=${shellQuote(`!f() { echo username=x-access-token; echo "password=$(cat /run/secrets/${GIT_TOKEN_SECRET})"; }; f`)} `
-    : '';
+  const helperFn = `!f() { echo username=x-access-token; echo "password=$(cat /run/secrets/${GIT_TOKEN_SECRET})"; }; f`;
+  const helper = credentials ? `-c credential.helper=${shellQuote(helperFn)} ` : '';
   return commandScript([
     `git ${helper}clone --quiet --no-checkout ${shellQuote(cloneUrl)} ${WORKSPACE}`,
     `git -C ${WORKSPACE} -c advice.detachedHead=false checkout --quiet ${shellQuote(sha)}`,

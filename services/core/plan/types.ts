@@ -32,7 +32,10 @@ export interface PlanStep {
   /** The script run by `/bin/sh -c` in the workspace. */
   script: string;
   env: Record<string, string>;
-  /** Names of operator-provided secrets, delivered as Docker secrets (files under /run/secrets/), never as env in the service spec. */
+  /**
+   * Names of operator-provided secrets, delivered as Docker secrets (files under /run/secrets/),
+   * never as env in the service spec.
+   */
   secrets: string[];
   /** Time limit for one attempt. */
   timeoutMs: number;

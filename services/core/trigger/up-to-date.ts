@@ -16,6 +16,8 @@ export function upToDateEvent(baseRef: string, behindBy: number): StageEvent {
         stage: 'up-to-date',
         state: 'check',
         result: 'failure',
-        reason: `${baseRef} has ${behindBy} commit${behindBy === 1 ? '' : 's'} this branch lacks: rebase it on ${baseRef} to merge as a fast-forward`,
+        reason:
+          `${baseRef} has ${behindBy} commit${behindBy === 1 ? '' : 's'} this branch lacks: ` +
+          `rebase it on ${baseRef} to merge as a fast-forward`,
       };
 }

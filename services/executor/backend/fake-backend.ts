@@ -60,7 +60,9 @@ export class FakeBackend implements Backend {
     if (!this.images.has(step.image)) {
       fake.outcome = Promise.resolve({
         kind: 'error',
-        reason: `No such image: ${step.image} is not on the node and could not be pulled; check the image name or push it to a registry the swarm can reach`,
+        reason:
+          `No such image: ${step.image} is not on the node and could not be pulled; ` +
+          'check the image name or push it to a registry the swarm can reach',
       });
       return handle;
     }

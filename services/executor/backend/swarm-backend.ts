@@ -204,7 +204,9 @@ export class SwarmBackend implements Backend {
       if (Date.now() - started > options.timeoutMs) {
         return {
           kind: 'error',
-          reason: `sidecar ${handle.name} was not ready within ${Math.round(options.timeoutMs / 1000)}s (${task?.Status?.Message ?? state})`,
+          reason:
+            `sidecar ${handle.name} was not ready within ${Math.round(options.timeoutMs / 1000)}s ` +
+            `(${task?.Status?.Message ?? state})`,
         };
       }
       await sleep(POLL_MS);
@@ -407,7 +409,9 @@ class NodeWatch {
         { Description?: { Hostname?: string }; Status?: { State?: string; Message?: string } } | undefined;
       const down = !node || node.Status?.State === 'down' || node.Status?.State === 'disconnected';
       this.downSince = down ? (this.downSince ?? Date.now()) : undefined;
-      this.why = `the node running this step (${node?.Description?.Hostname ?? nodeId}) was lost: ${node ? `${node.Status?.State}, ${node.Status?.Message ?? 'no message'}` : 'it left the swarm'}`;
+      this.why =
+        `the node running this step (${node?.Description?.Hostname ?? nodeId}) was lost: ` +
+        (node ? `${node.Status?.State}, ${node.Status?.Message ?? 'no message'}` : 'it left the swarm');
     }
     return this.downSince !== undefined && Date.now() - this.downSince >= this.graceMs ? this.why : undefined;
   }
@@ -436,7 +440,9 @@ function outcomeOf(task: Task): StepOutcome {
     default:
       return {
         kind: 'error',
-        reason: `the step was stopped by Swarm (task ${status.State}${status.Err ? `: ${status.Err}` : ''}); its node may have been lost`,
+        reason:
+          `the step was stopped by Swarm (task ${status.State}${status.Err ? `: ${status.Err}` : ''}); ` +
+          'its node may have been lost',
       };
   }
 }

@@ -5,7 +5,10 @@
 export function describeTaskError(err: string): string {
   const noImage = /No such image: ([^\s]+)/i.exec(err);
   if (noImage) {
-    return `No such image: ${noImage[1]} is not on the node and could not be pulled; check the image name or push it to a registry the swarm can reach`;
+    return (
+      `No such image: ${noImage[1]} is not on the node and could not be pulled; ` +
+      'check the image name or push it to a registry the swarm can reach'
+    );
   }
   if (/invalid mount config|mount/i.test(err)) return `could not mount the workspace or a volume (${err})`;
   if (/non-zero exit \(137\)/.test(err))

@@ -1,7 +1,10 @@
 import type { PlanHostAccess, PlanSidecar } from '../../core/plan/types.js';
 import type { LogLine } from '../../shared/build-store.js';
 
-/** Per-build objects: the network the steps share, the workspace volume holding the source, and the secrets its steps use. */
+/**
+ * Per-build objects: the network the steps share, the workspace volume holding the source,
+ * and the secrets its steps use.
+ */
 export interface BuildResources {
   buildId: string;
   network: string;
@@ -30,7 +33,10 @@ export interface StepSpec {
   host?: Pick<PlanHostAccess, 'mounts' | 'network'>;
 }
 
-/** A service beside the steps of a stage (a database), reachable by `key` on the build's network; `name` is its Swarm service name. */
+/**
+ * A service beside the steps of a stage (a database), reachable by `key` on the build's
+ * network; `name` is its Swarm service name.
+ */
 export interface SidecarSpec extends Omit<PlanSidecar, 'name'> {
   build: BuildResources;
   name: string;

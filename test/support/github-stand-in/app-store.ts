@@ -39,7 +39,8 @@ export class AppStore {
     if (!claims.exp || claims.exp < nowSeconds)
       return {
         error:
-          "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+          "'Expiration time' claim ('exp') must be a numeric value " +
+          'representing the future time at which the assertion expires',
       };
     if (!claims.iat || claims.exp - claims.iat > 600)
       return { error: "'Expiration time' claim ('exp') is too far in the future" };

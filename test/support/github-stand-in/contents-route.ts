@@ -61,7 +61,9 @@ function describe(entry: TreeEntry, at: Location, context: RouteContext): Record
   const url = `${repoApi}/contents/${encodedPath}?ref=${encodeURIComponent(at.ref)}`;
   const isDir = entry.type === 'dir';
   const gitUrl = `${repoApi}/git/${isDir ? 'trees' : 'blobs'}/${entry.sha}`;
-  const htmlUrl = `${context.apiUrl}/${at.owner}/${at.repo}/${isDir ? 'tree' : 'blob'}/${encodeURIComponent(at.ref)}/${encodedPath}`;
+  const htmlUrl =
+    `${context.apiUrl}/${at.owner}/${at.repo}/${isDir ? 'tree' : 'blob'}/` +
+    `${encodeURIComponent(at.ref)}/${encodedPath}`;
   const downloadUrl = isDir
     ? null
     : `${context.apiUrl}/raw/${at.owner}/${at.repo}/${encodeURIComponent(at.ref)}/${encodedPath}`;

@@ -284,7 +284,10 @@ function invalidDeploymentField(body: Body): string | undefined {
 function invalidStatusField(body: Body): string | undefined {
   if (body.state === undefined) return '"state" wasn\'t supplied.';
   if (typeof body.state !== 'string' || !(DEPLOYMENT_STATES as readonly string[]).includes(body.state)) {
-    return `For 'properties/state', ${JSON.stringify(body.state)} is not a member of ${JSON.stringify(DEPLOYMENT_STATES)}.`;
+    return (
+      `For 'properties/state', ${JSON.stringify(body.state)} ` +
+      `is not a member of ${JSON.stringify(DEPLOYMENT_STATES)}.`
+    );
   }
   return (
     typeProblem(body, ['target_url', 'log_url', 'description', 'environment', 'environment_url'], 'string') ??

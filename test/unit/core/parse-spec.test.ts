@@ -415,7 +415,9 @@ describe('size limit', () => {
         line: 6,
         column: 1,
         message: 'file is larger than 256 KiB',
-        hint: 'it is 257 KiB; the limit is passed here. Keep long scripts in files in the repository and run them from the spec',
+        hint:
+          'it is 257 KiB; the limit is passed here. ' +
+          'Keep long scripts in files in the repository and run them from the spec',
       },
     ]);
   });

@@ -215,7 +215,9 @@ describe('alias bombs and other limits', () => {
         line: 258,
         column: 969,
         message: 'file is larger than 256 KiB',
-        hint: 'it is 2.0 MiB; the limit is passed here. Keep long scripts in files in the repository and run them from the spec',
+        hint:
+          'it is 2.0 MiB; the limit is passed here. ' +
+          'Keep long scripts in files in the repository and run them from the spec',
       },
     ]);
   });
@@ -279,7 +281,8 @@ describe('the operator policy', () => {
       ['/test/0/volumes/1', 9, 9],
     ]);
     expect(issues[0]?.message).toBe(
-      'privileged mode is not allowed: Swarm services cannot run privileged, and the operator has not allowed it for this repository',
+      'privileged mode is not allowed: Swarm services cannot run privileged, ' +
+        'and the operator has not allowed it for this repository',
     );
   });
 

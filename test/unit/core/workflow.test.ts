@@ -135,14 +135,18 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
     });
   });
 
-  it("never deploys from a pull request, a fork's least of all, even one whose head is named like an environment branch", () => {
-    const payload = examplePayload('pull_request', (p) => p.action === 'opened');
-    payload.pull_request.head.repo.full_name = 'mallory/Hello-World';
-    const decision = mapEvent('pull_request', 'd', payload);
-    if (decision.action !== 'build') throw new Error('builds');
-    const plan = compilePlan(example.spec, { ...decision.request, ref: 'refs/heads/master' }, { gitImage: 'g' });
-    expect(plan.stages.map((s) => s.name)).toEqual(['test', 'e2e']);
-  });
+  it(
+    "never deploys from a pull request, a fork's least of all, " +
+      'even one whose head is named like an environment branch',
+    () => {
+      const payload = examplePayload('pull_request', (p) => p.action === 'opened');
+      payload.pull_request.head.repo.full_name = 'mallory/Hello-World';
+      const decision = mapEvent('pull_request', 'd', payload);
+      if (decision.action !== 'build') throw new Error('builds');
+      const plan = compilePlan(example.spec, { ...decision.request, ref: 'refs/heads/master' }, { gitImage: 'g' });
+      expect(plan.stages.map((s) => s.name)).toEqual(['test', 'e2e']);
+    },
+  );
 });
 
 describe('manual runs', () => {

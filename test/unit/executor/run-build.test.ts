@@ -70,31 +70,37 @@ describe('runBuild', () => {
     expect(backend.started.filter((name) => name.includes('-once-'))).toHaveLength(1);
   });
 
-  it('lets a deploy under way finish when a newer push supersedes the build, and skips one not yet started', async () => {
-    const plan = planOf('x', 'y', [{ name: 'deploy', steps: [step('ship', ['sleep 1', 'echo shipped'])] }]);
-    const { store, events, deps, backend } = setup(plan);
-    await store.create(recordForPlan(plan, 'now'));
-    const supersede = new AbortController();
-    const running = runBuild(plan, deps, { supersede: supersede.signal });
-    await startedStep(backend, '-ship-');
-    supersede.abort('superseded by abc1234');
-    expect(await running).toBe('success');
-    expect(summary(events)).toEqual(['deploy:running', 'deploy:success']);
+  it(
+    'lets a deploy under way finish ' +
+      'when a newer push supersedes the build, ' +
+      'and skips one ' +
+      'not yet started',
+    async () => {
+      const plan = planOf('x', 'y', [{ name: 'deploy', steps: [step('ship', ['sleep 1', 'echo shipped'])] }]);
+      const { store, events, deps, backend } = setup(plan);
+      await store.create(recordForPlan(plan, 'now'));
+      const supersede = new AbortController();
+      const running = runBuild(plan, deps, { supersede: supersede.signal });
+      await startedStep(backend, '-ship-');
+      supersede.abort('superseded by abc1234');
+      expect(await running).toBe('success');
+      expect(summary(events)).toEqual(['deploy:running', 'deploy:success']);
 
-    const later = planOf('x', 'y', [
-      { name: 'test', steps: [step('t', ['sleep 5'])] },
-      { name: 'deploy', steps: [step('ship', ['echo shipped'])] },
-    ]);
-    const second = setup(later);
-    await second.store.create(recordForPlan(later, 'now'));
-    const stop = new AbortController();
-    const run2 = runBuild(later, second.deps, { supersede: stop.signal });
-    await startedStep(second.backend, '-t-');
-    stop.abort('superseded by abc1234');
-    expect(await run2).toBe('cancelled');
-    expect(second.events.filter((e) => e.state === 'cancelled')).toEqual([
-      { stage: 'test', state: 'cancelled', reason: 'superseded by abc1234' },
-      { stage: 'deploy', state: 'cancelled', reason: 'superseded by abc1234' },
-    ]);
-  });
+      const later = planOf('x', 'y', [
+        { name: 'test', steps: [step('t', ['sleep 5'])] },
+        { name: 'deploy', steps: [step('ship', ['echo shipped'])] },
+      ]);
+      const second = setup(later);
+      await second.store.create(recordForPlan(later, 'now'));
+      const stop = new AbortController();
+      const run2 = runBuild(later, second.deps, { supersede: stop.signal });
+      await startedStep(second.backend, '-t-');
+      stop.abort('superseded by abc1234');
+      expect(await run2).toBe('cancelled');
+      expect(second.events.filter((e) => e.state === 'cancelled')).toEqual([
+        { stage: 'test', state: 'cancelled', reason: 'superseded by abc1234' },
+        { stage: 'deploy', state: 'cancelled', reason: 'superseded by abc1234' },
+      ]);
+    },
+  );
 });
