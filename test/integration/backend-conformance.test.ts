@@ -5,6 +5,7 @@ import { buildObjectNames, serviceName } from '../../services/core/plan/naming.j
 import { FakeBackend } from '../../services/executor/backend/fake-backend.js';
 import { SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
 import type { Backend, BuildResources, StepSpec } from '../../services/executor/backend/types.js';
+import { testInstance } from '../support/slipway-harness.js';
 
 /**
  * One contract, every backend: what `services/executor/backend/types.ts` promises, checked
@@ -12,7 +13,7 @@ import type { Backend, BuildResources, StepSpec } from '../../services/executor/
  */
 const backends: Array<[string, () => Backend]> = [
   ['fake', () => new FakeBackend()],
-  ['swarm', () => new SwarmBackend(new Docker(), { instance: 'test-conformance' })],
+  ['swarm', () => new SwarmBackend(new Docker(), { instance: testInstance('conformance') })],
 ];
 
 describe.each(backends)('the %s backend', (_name, make) => {

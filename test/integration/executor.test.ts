@@ -12,9 +12,9 @@ import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { planOf, step } from '../support/plan-fixtures.js';
-import { eventually, freshRedisUrl } from '../support/slipway-harness.js';
+import { eventually, freshRedisUrl, testInstance } from '../support/slipway-harness.js';
 
-const INSTANCE = 'test-executor';
+const INSTANCE = testInstance('executor');
 const SECRET_VALUE = 's3cr3t-value-that-must-not-leak';
 const docker = new Docker();
 

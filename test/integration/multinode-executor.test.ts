@@ -16,7 +16,7 @@ import {
   type MultiNodeSwarm,
 } from '../support/multinode.js';
 import { planOf, step } from '../support/plan-fixtures.js';
-import { eventually, freshRedisUrl } from '../support/slipway-harness.js';
+import { eventually, freshRedisUrl, testInstance } from '../support/slipway-harness.js';
 
 /** Slipway's executor on a two-node swarm (scripts/multinode.sh): placement by node label, and a node lost mid-step. */
 describe('the executor on a two-node swarm', () => {
@@ -50,7 +50,7 @@ describe('the executor on a two-node swarm', () => {
     const events: StageEvent[] = [];
     await store.create(recordForPlan(plan, new Date().toISOString()));
     const state = await runBuild(plan, {
-      backend: new SwarmBackend(docker, { instance: 'test-multinode' }),
+      backend: new SwarmBackend(docker, { instance: testInstance('multinode') }),
       store,
       report: async (e) => void events.push(e),
       secretsFor: () => ({}),

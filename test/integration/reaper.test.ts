@@ -7,7 +7,7 @@ import { reap } from '../../services/executor/reap.js';
 import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { planOf } from '../support/plan-fixtures.js';
-import { freshRedisUrl } from '../support/slipway-harness.js';
+import { freshRedisUrl, testInstance } from '../support/slipway-harness.js';
 
 const docker = new Docker();
 
@@ -15,7 +15,7 @@ describe('the reaper', () => {
   it('removes what a dead executor left of finished or unknown builds, and leaves running builds alone', async () => {
     const redis = new Redis(await freshRedisUrl(8));
     const store = new RedisBuildStore(redis);
-    const backend = new SwarmBackend(docker, { instance: 'test-reaper' });
+    const backend = new SwarmBackend(docker, { instance: testInstance('reaper') });
     const finished = planOf('x', 'y', []);
     const running = planOf('x', 'y', []);
     const unknown = planOf('x', 'y', []);

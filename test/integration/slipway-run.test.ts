@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
 import { projectRoot } from '../../services/shared/project-root.js';
+import { testInstance } from '../support/slipway-harness.js';
 
 const run = promisify(execFile);
 const cli = join(projectRoot(), 'dist', 'services', 'cli', 'slipway.js');
@@ -18,7 +19,7 @@ describe('slipway run', () => {
     try {
       const { stdout } = await run(process.execPath, [cli, 'run', ...args], {
         cwd,
-        env: { ...process.env, SLIPWAY_INSTANCE: 'test-run', SLIPWAY_LOG: 'silent' },
+        env: { ...process.env, SLIPWAY_INSTANCE: testInstance('run'), SLIPWAY_LOG: 'silent' },
       });
       return { code: 0, stdout };
     } catch (err) {
@@ -54,9 +55,9 @@ describe('slipway run', () => {
       expect(stdout).toContain('── test: FAILURE  Step "seven" failed with exit code 7');
       expect(stdout).toContain('── e2e: FAILURE  Not run: test failed');
       expect(stdout).not.toMatch(/never$/m);
-      expect(await docker.listServices({ filters: JSON.stringify({ label: ['slipway.instance=test-run'] }) })).toEqual(
-        [],
-      );
+      expect(
+        await docker.listServices({ filters: JSON.stringify({ label: [`slipway.instance=${testInstance('run')}`] }) }),
+      ).toEqual([]);
     },
   );
 

@@ -15,9 +15,18 @@ import type { GitHubStandIn } from './github-stand-in.js';
 
 export const REDIS_URL = process.env.SLIPWAY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * The installation name of one test's Swarm objects. `SLIPWAY_TEST_TAG` sets several checkouts' tests apart on
+ * one swarm: a reaper only touches its own installation's objects.
+ */
+export function testInstance(name: string): string {
+  const tag = process.env.SLIPWAY_TEST_TAG;
+  return tag ? `test-${tag}-${name}` : `test-${name}`;
+}
+
 /** A Redis database of its own for one test file, emptied first, so test files never share queues. */
 export async function freshRedisUrl(db: number): Promise<string> {
-  process.env.SLIPWAY_TEST_INSTANCE = `test-db${db}`;
+  process.env.SLIPWAY_TEST_INSTANCE = testInstance(`db${db}`);
   const url = `${REDIS_URL}/${db}`;
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
