@@ -1,4 +1,4 @@
-import type { LogLine } from '../shared/build-store.js';
+import type { LogLine } from '../core/builds/log-line.js';
 
 /**
  * Replaces every secret value in log lines with `***`. Values shorter than 3 characters are

@@ -2,7 +2,7 @@ import { isFinal } from '../core/builds/types.js';
 import type { StepRecord } from '../core/builds/record.js';
 import { serviceName } from '../core/plan/naming.js';
 import type { PlanStep } from '../core/plan/types.js';
-import type { LogLine } from '../shared/build-store.js';
+import type { LogLine } from '../core/builds/log-line.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 

@@ -2,7 +2,8 @@ import { isFinal } from '../core/builds/types.js';
 import { PassThrough } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { Context } from 'koa';
-import { logChannel, type BuildStore, type LiveLog, type LogLine } from '../shared/build-store.js';
+import type { LogLine } from '../core/builds/log-line.js';
+import { logChannel, type BuildStore, type LiveLog } from '../shared/build-store.js';
 
 type Listener = (message: LiveLog) => void;
 

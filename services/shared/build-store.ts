@@ -1,13 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BuildRecord } from '../core/builds/record.js';
-
-/** One line of a step's output. */
-export interface LogLine {
-  /** ISO time Docker stamped the line with. */
-  time: string;
-  stream: 'stdout' | 'stderr';
-  text: string;
-}
+import type { LogLine } from '../core/builds/log-line.js';
 
 /** A message on a step's live channel: `lines` end at index `end` of the stored log. */
 export interface LiveLog {

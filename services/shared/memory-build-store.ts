@@ -1,5 +1,6 @@
 import type { BuildRecord } from '../core/builds/record.js';
-import type { BuildStore, LogLine } from './build-store.js';
+import type { LogLine } from '../core/builds/log-line.js';
+import type { BuildStore } from './build-store.js';
 
 /** A build store in memory, for `slipway run`: no Redis, and every appended line handed to `onLines`. */
 export class MemoryBuildStore implements BuildStore {

@@ -1,4 +1,4 @@
-import type { LogLine } from '../../shared/build-store.js';
+import type { LogLine } from '../../core/builds/log-line.js';
 
 /**
  * Splits Docker's multiplexed log stream (8-byte frame headers: stream type, 3 zero bytes,

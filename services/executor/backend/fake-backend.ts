@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogLine } from '../../shared/build-store.js';
+import type { LogLine } from '../../core/builds/log-line.js';
 import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
 
 interface FakeStep {

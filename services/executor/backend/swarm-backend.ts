@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { slug } from '../../core/plan/naming.js';
-import type { LogLine } from '../../shared/build-store.js';
+import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
 import { describeTaskError } from './task-errors.js';
 import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';

@@ -1,5 +1,5 @@
 import type { PlanHostAccess, PlanSidecar } from '../../core/plan/types.js';
-import type { LogLine } from '../../shared/build-store.js';
+import type { LogLine } from '../../core/builds/log-line.js';
 
 /**
  * Per-build objects: the network the steps share, the workspace volume holding the source,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { decodeDockerLog, DockerLogDecoder } from '../../../services/executor/backend/docker-log.js';
-import type { LogLine } from '../../../services/shared/build-store.js';
+import type { LogLine } from '../../../services/core/builds/log-line.js';
 
 /** One frame of Docker's multiplexed stream: [type, 0, 0, 0, uint32 BE length] then the bytes. */
 function frame(type: 1 | 2 | 3, text: string): Buffer {
