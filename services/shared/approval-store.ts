@@ -1,16 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { ApprovalRequest } from '../core/approval/approval.js';
-import type { Plan } from '../core/plan/types.js';
+import type { ParkedDeploy } from '../core/approval/approval.js';
 
 const TTL = 90 * 24 * 3600;
 const key = (buildId: string) => `slipway:approval:${buildId}`;
 const waitingKey = (repo: string, sha: string) => `slipway:approval-for:${repo}:${sha}`;
 
-/** A parked deploy: the approval it waits for and the plan to run when it is given. */
-export interface ParkedDeploy {
-  request: ApprovalRequest;
-  plan: Plan;
-}
+export type { ParkedDeploy } from '../core/approval/approval.js';
 
 /** Approvals in Redis: written by the executor when a deploy parks, then by the approver. */
 export class ApprovalStore {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { BuildRequest } from '../core/builds/types.js';
 import type { Plan } from '../core/plan/types.js';
 import type { CommitStatus } from '../core/status/types.js';
-import type { JobsOptions } from 'bullmq';
 
 /**
  * The queue contracts, in one place: names, payloads, job ids and default options.
@@ -75,6 +74,18 @@ export type ApprovalJob =
     }
   | { kind: 'expire'; buildId: string };
 
+/** A queue's key in QUEUES: `requests`, `builds`, `statuses`, `deployments`, `approvals`. */
+export type QueueName = keyof typeof QUEUES;
+
+/** The payload of each queue's jobs. */
+export interface QueuePayloads {
+  requests: RequestJob;
+  builds: BuildJob;
+  statuses: StatusJob;
+  deployments: DeploymentJob;
+  approvals: ApprovalJob;
+}
+
 /**
  * BullMQ job ids must not contain `:` and must not be all digits. Delivery ids are GUIDs;
  * anything else is made safe here rather than refused.
@@ -85,10 +96,18 @@ export function safeJobId(id: string): string {
   return `h${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
 }
 
+/** A queue's default job options (BullMQ's names): attempts, backoff, and how long finished jobs are kept. */
+export interface JobOptions {
+  attempts: number;
+  backoff: { type: 'exponential'; delay: number };
+  removeOnComplete: { age: number; count: number };
+  removeOnFail: { age: number };
+}
+
 /** Keep finished jobs long enough that a redelivery of the same id is recognised. */
 const keep = { removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
 
-export const JOB_OPTIONS: Record<keyof typeof QUEUES, JobsOptions> = {
+export const JOB_OPTIONS: Record<QueueName, JobOptions> = {
   // Fetching the spec talks to GitHub: retry on trouble; a bad spec is final (UnrecoverableError).
   requests: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   // A build is run once; a crashed executor's job is picked up again as a stalled job.

@@ -13,6 +13,8 @@ import { QUEUES } from '../../services/shared/queues.js';
 import type { Running } from '../../services/shared/service.js';
 import type { GitHubStandIn } from './github-stand-in.js';
 
+export { eventually } from './eventually.js';
+
 export const REDIS_URL = process.env.SLIPWAY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
@@ -115,20 +117,5 @@ export async function requestJobCount(redisUrl: string): Promise<number> {
   } finally {
     await queue.close();
     connection.disconnect();
-  }
-}
-
-/** Polls until `check` returns a value, or fails with `what` after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

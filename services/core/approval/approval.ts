@@ -1,4 +1,4 @@
-import type { PlanEnvironment } from '../plan/types.js';
+import type { Plan, PlanEnvironment } from '../plan/types.js';
 
 export type ApprovalRules = NonNullable<PlanEnvironment['approval']>;
 
@@ -26,6 +26,12 @@ export interface ApprovalRequest {
   expiresAt: string;
   decisions: ApprovalDecision[];
   state: ApprovalState;
+}
+
+/** A parked deploy (or fork build): the approval it waits for and the plan to run when it is given. */
+export interface ParkedDeploy {
+  request: ApprovalRequest;
+  plan: Plan;
 }
 
 /** What GitHub says of a person, looked up by an adapter. */

@@ -1,0 +1,38 @@
+import type { LogLine } from '../../core/builds/log-line.js';
+import type { State } from '../ports/state.js';
+import { MemoryApprovals } from './memory-approvals.js';
+import { MemoryAuditLog } from './memory-audit-log.js';
+import { MemoryBuildStore } from './memory-build-store.js';
+import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
+import { MemoryLocks } from './memory-locks.js';
+import { MemoryLogStore } from './memory-log-store.js';
+import { MemoryQueues } from './memory-queues.js';
+import { MemoryStagingRecords } from './memory-staging-records.js';
+import { MemoryStatusLedger } from './memory-status-ledger.js';
+import { MemoryStops } from './memory-stops.js';
+
+/** Every port in this process's memory, with the concrete types tests read from. */
+export interface MemoryState extends State {
+  builds: MemoryBuildStore;
+  logs: MemoryLogStore;
+  stops: MemoryStops;
+  queues: MemoryQueues;
+}
+
+/** Slipway's state in memory: unit tests and `slipway run`. `onLines` sees every step's lines as they come. */
+export function memoryState(
+  options: { onLines?: (step: string, lines: readonly LogLine[]) => void } = {},
+): MemoryState {
+  return {
+    builds: new MemoryBuildStore(),
+    logs: new MemoryLogStore(options.onLines),
+    stops: new MemoryStops(),
+    statusLedger: new MemoryStatusLedger(),
+    deploymentLedger: new MemoryDeploymentLedger(),
+    staging: new MemoryStagingRecords(),
+    approvals: new MemoryApprovals(),
+    audit: new MemoryAuditLog(),
+    locks: new MemoryLocks(),
+    queues: new MemoryQueues(),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Approvals } from './approvals.js';
+import type { AuditLog } from './audit-log.js';
+import type { BuildStore } from './build-store.js';
+import type { DeploymentLedger } from './deployment-ledger.js';
+import type { Locks } from './locks.js';
+import type { LogStore } from './log-store.js';
+import type { Queues } from './queues.js';
+import type { StagingRecords } from './staging-records.js';
+import type { StatusLedger } from './status-ledger.js';
+import type { Stops } from './stops.js';
+
+/**
+ * Every port for Slipway's state, as one value: `redisState` (shared/redis/) for the
+ * services, `memoryState` (shared/memory/) for unit tests and `slipway run`. Handlers are
+ * given the ports they use, never the bundle's implementation.
+ */
+export interface State {
+  builds: BuildStore;
+  logs: LogStore;
+  stops: Stops;
+  statusLedger: StatusLedger;
+  deploymentLedger: DeploymentLedger;
+  staging: StagingRecords;
+  approvals: Approvals;
+  audit: AuditLog;
+  locks: Locks;
+  queues: Queues;
+}

@@ -1,0 +1,50 @@
+import { MemoryApprovals } from '../../../services/shared/memory/memory-approvals.js';
+import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
+import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
+import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
+import { MemoryLocks } from '../../../services/shared/memory/memory-locks.js';
+import { MemoryLogStore } from '../../../services/shared/memory/memory-log-store.js';
+import { MemoryQueues } from '../../../services/shared/memory/memory-queues.js';
+import { MemoryStagingRecords } from '../../../services/shared/memory/memory-staging-records.js';
+import { MemoryStatusLedger } from '../../../services/shared/memory/memory-status-ledger.js';
+import { MemoryStops } from '../../../services/shared/memory/memory-stops.js';
+import { describeApprovalsConformance } from '../../support/port-conformance/approvals.js';
+import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
+import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
+import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
+import { describeLocksConformance } from '../../support/port-conformance/locks.js';
+import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
+import { describeQueuesConformance } from '../../support/port-conformance/queues.js';
+import { describeStagingRecordsConformance } from '../../support/port-conformance/staging-records.js';
+import { describeStatusLedgerConformance } from '../../support/port-conformance/status-ledger.js';
+import { describeStopsConformance } from '../../support/port-conformance/stops.js';
+
+/** Every port's conformance suite on the in-memory implementations (the same suites run on Redis in ports-redis). */
+const memory = 'memory';
+describeBuildStoreConformance(memory, async () => new MemoryBuildStore());
+describeLogStoreConformance(memory, async () => {
+  const store = new MemoryLogStore();
+  return { writer: store, reader: store };
+});
+describeStopsConformance(memory, async () => {
+  const stops = new MemoryStops();
+  return { stopper: stops, executor: stops };
+});
+describeStatusLedgerConformance(memory, async () => new MemoryStatusLedger());
+describeDeploymentLedgerConformance(memory, async () => new MemoryDeploymentLedger());
+describeStagingRecordsConformance(memory, async () => new MemoryStagingRecords());
+describeApprovalsConformance(memory, async () => new MemoryApprovals());
+describeAuditLogConformance(memory, async () => new MemoryAuditLog());
+// One process's locks: every executor of the test is this process.
+const locks = new MemoryLocks();
+describeLocksConformance(memory, async () => locks);
+describeQueuesConformance(memory, async () => {
+  const queues = new MemoryQueues();
+  return {
+    queues,
+    read: async (queue, jobId) => {
+      const job = queues.job(queue, jobId);
+      return job && { payload: job.payload, delayMs: job.delayMs ?? 0 };
+    },
+  };
+});
