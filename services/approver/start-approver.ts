@@ -4,9 +4,9 @@ import { RedisBuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type ApprovalJob, type BuildJob } from '../shared/queues.js';
-import { workerConnection } from '../shared/redis.js';
-import { startWorker } from '../shared/start-worker.js';
+import { QUEUES, type BuildJob } from '../shared/queues.js';
+import { workerConnection } from '../shared/redis/connections.js';
+import { startWorker } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { processApproval } from './process-approval.js';
 
@@ -21,7 +21,7 @@ export function startApprover(config: Config, logger: Logger): Running {
     builds,
     logger,
   };
-  const worker = startWorker<ApprovalJob>(QUEUES.approvals, config.redisUrl, (job) => processApproval(job.data, deps), {
+  const worker = startWorker('approvals', config.redisUrl, (job) => processApproval(job, deps), {
     logger,
     failure: 'approval not processed, will retry',
     concurrency: 1,

@@ -1,5 +1,5 @@
 import type { StageEvent } from '../core/status/types.js';
-import type { LockClaim } from '../core/plan/types.js';
+import type { Locks } from '../shared/ports/locks.js';
 import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { ApprovalGate } from '../shared/approval-gate.js';
@@ -14,20 +14,6 @@ export interface DeploymentEvent {
   description: string;
   /** Key of the step whose log tells most about it. */
   stepKey: string;
-}
-
-/** Grants named locks and pool slots, oldest waiter first. */
-export interface Locks {
-  /**
-   * Waits until every claim is held by `owner`; `onWaiting` is called once if it must wait,
-   * with who holds what. Returns the release function.
-   */
-  acquire(
-    claims: readonly LockClaim[],
-    owner: string,
-    onWaiting: (why: string) => Promise<void>,
-    signal: AbortSignal,
-  ): Promise<() => Promise<void>>;
 }
 
 /** What the executor's runtime is given: the backend and the adapters around it. */

@@ -1,5 +1,5 @@
 import { isFinal } from '../core/builds/types.js';
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
 import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
@@ -16,8 +16,8 @@ import {
 import { ApprovalStore } from '../shared/approval-store.js';
 import { gitTokenSource, githubAuthOf } from '../shared/github.js';
 import { approvalGate } from '../shared/approval-gate.js';
-import { workerConnection } from '../shared/redis.js';
-import { startWorker } from '../shared/start-worker.js';
+import { workerConnection } from '../shared/redis/connections.js';
+import { startWorker } from '../shared/redis/start-worker.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';
 import { queueStatus, statusLinks } from '../shared/status-queue.js';
@@ -26,7 +26,7 @@ import { STAGING } from '../core/plan/staging-check.js';
 import { markStagingVerified } from '../shared/staging-verified.js';
 import { SwarmBackend } from './backend/swarm-backend.js';
 import type { Backend } from './backend/types.js';
-import { RedisLocks } from './redis-locks.js';
+import { RedisLocks } from '../shared/redis/redis-locks.js';
 import { reap } from './reap.js';
 import { runBuild, type RuntimeDeps } from './run-build.js';
 
@@ -110,11 +110,11 @@ export async function startExecutor(
     };
     return (event) => queueStatus(statuses, target, event);
   };
-  const worker = startWorker<BuildJob>(
-    QUEUES.builds,
+  const worker = startWorker(
+    'builds',
     config.redisUrl,
     async (job) => {
-      const { plan } = job.data;
+      const { plan } = job;
       const controllers = { cancel: new AbortController(), supersede: new AbortController() };
       running.set(plan.buildId, controllers);
       try {
@@ -122,8 +122,8 @@ export async function startExecutor(
         const deps: RuntimeDeps = {
           backend,
           store,
-          report: reporterFor(job.data),
-          deployment: deploymentReporterFor(job.data),
+          report: reporterFor(job),
+          deployment: deploymentReporterFor(job),
           secretsFor,
           locks,
           approvals,
@@ -144,15 +144,12 @@ export async function startExecutor(
       logger,
       failure: 'build run failed',
       concurrency: config.executorConcurrency,
-      lockDuration: config.buildLockMs,
-      stalledInterval: Math.max(1_000, Math.floor(config.buildLockMs / 2)),
+      lockDurationMs: config.buildLockMs,
+      stalledIntervalMs: Math.max(1_000, Math.floor(config.buildLockMs / 2)),
       maxStalledCount: 5,
+      onGiveUp: (job, err) => giveUp(job, err, store, reporterFor(job), logger),
     },
   );
-  worker.worker.on('failed', (job, err) => {
-    if (!job) return;
-    if (job.attemptsMade >= (job.opts.attempts ?? 1)) void giveUp(job, err, store, reporterFor(job.data), logger);
-  });
   const reaper = setInterval(
     () => void reap(backend, store, logger).catch((err: unknown) => logger.warn('reaper failed', { err })),
     5 * 60_000,
@@ -172,13 +169,13 @@ export async function startExecutor(
 
 /** Retries are spent: every stage that did not finish ends in `error`, with the reason. */
 async function giveUp(
-  job: Job<BuildJob>,
+  job: BuildJob,
   err: Error,
   store: BuildStore,
   report: RuntimeDeps['report'],
   logger: Logger,
 ): Promise<void> {
-  const { plan } = job.data;
+  const { plan } = job;
   const record = await store.get(plan.buildId);
   const reason = `Slipway could not run the build: ${err.message}`;
   try {

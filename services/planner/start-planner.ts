@@ -1,13 +1,13 @@
-import { Queue, UnrecoverableError } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { RedisBuildStore } from '../shared/build-store.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type ApprovalJob, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
+import { QUEUES, type ApprovalJob, type BuildJob, type StatusJob } from '../shared/queues.js';
 import { approvalGate } from '../shared/approval-gate.js';
 import { ApprovalStore } from '../shared/approval-store.js';
-import { workerConnection } from '../shared/redis.js';
-import { startWorker } from '../shared/start-worker.js';
+import { workerConnection } from '../shared/redis/connections.js';
+import { startWorker, UnrecoverableError } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
 import { loadPolicy } from '../shared/repo-policy.js';
@@ -36,12 +36,12 @@ export function startPlanner(config: Config, logger: Logger): Running {
     publicUrl: config.publicUrl,
     logger,
   };
-  const worker = startWorker<RequestJob>(
-    QUEUES.requests,
+  const worker = startWorker(
+    'requests',
     config.redisUrl,
     async (job) => {
       try {
-        return await processRequest(job.data, deps);
+        return await processRequest(job, deps);
       } catch (err) {
         const status = (err as { status?: number }).status;
         // 401/403: Slipway's token cannot read the repository; retrying will not help.

@@ -4,7 +4,7 @@ import { RedisBuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { QUEUES, type ApprovalJob, type RequestJob } from '../shared/queues.js';
-import { clientConnection, workerConnection } from '../shared/redis.js';
+import { clientConnection, workerConnection } from '../shared/redis/connections.js';
 import type { Running } from '../shared/service.js';
 import { createApp } from './create-app.js';
 import { LiveLogHub } from './live-logs.js';

@@ -1,9 +1,8 @@
 import type { Config } from '../shared/config.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type DeploymentJob, type StatusJob } from '../shared/queues.js';
-import { clientConnection } from '../shared/redis.js';
-import { startWorker } from '../shared/start-worker.js';
+import { clientConnection } from '../shared/redis/connections.js';
+import { startWorker } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { processDeployment } from './process-deployment.js';
 import { processStatus } from './process-status.js';
@@ -12,26 +11,26 @@ import { processStatus } from './process-status.js';
 export function startReporter(config: Config, logger: Logger): Running {
   const redis = clientConnection(config.redisUrl);
   const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger);
-  const statuses = startWorker<StatusJob>(
-    QUEUES.statuses,
+  const statuses = startWorker(
+    'statuses',
     config.redisUrl,
     async (job) => {
-      const result = await processStatus(job.data, { github, redis });
-      if (result === 'posted') logger.info('status posted', { sha: job.data.sha, ...job.data.status });
+      const result = await processStatus(job, { github, redis });
+      if (result === 'posted') logger.info('status posted', { sha: job.sha, ...job.status });
       return result;
     },
     { logger, failure: 'status not posted, will retry', concurrency: 1 },
   );
-  const deployments = startWorker<DeploymentJob>(
-    QUEUES.deployments,
+  const deployments = startWorker(
+    'deployments',
     config.redisUrl,
     async (job) => {
-      const result = await processDeployment(job.data, { github, redis });
+      const result = await processDeployment(job, { github, redis });
       if (result === 'posted')
         logger.info('deployment status posted', {
-          environment: job.data.environment,
-          state: job.data.state,
-          sha: job.data.sha,
+          environment: job.environment,
+          state: job.state,
+          sha: job.sha,
         });
       return result;
     },

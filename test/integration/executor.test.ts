@@ -5,7 +5,7 @@ import { recordForPlan } from '../../services/core/builds/record-for-plan.js';
 import type { Plan } from '../../services/core/plan/types.js';
 import type { StageEvent } from '../../services/core/status/types.js';
 import { LABEL, SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
-import { RedisLocks } from '../../services/executor/redis-locks.js';
+import { RedisLocks } from '../../services/shared/redis/redis-locks.js';
 import { runBuild } from '../../services/executor/run-build.js';
 import type { RuntimeDeps } from '../../services/executor/runtime-deps.js';
 import { RedisBuildStore } from '../../services/shared/build-store.js';

@@ -4,7 +4,7 @@ import { createApp } from '../../services/receiver/create-app.js';
 import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { QUEUES, type ApprovalJob, type RequestJob } from '../../services/shared/queues.js';
-import { clientConnection, workerConnection } from '../../services/shared/redis.js';
+import { clientConnection, workerConnection } from '../../services/shared/redis/connections.js';
 import { LiveLogHub } from '../../services/receiver/live-logs.js';
 import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 import { freshRedisUrl } from '../support/slipway-harness.js';

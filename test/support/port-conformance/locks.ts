@@ -130,6 +130,7 @@ export function describeLocksConformance(name: string, make: () => Promise<Locks
       expect([first.granted, again.granted, again.told]).toEqual([true, true, []]);
       const other = attempt(await make(), [{ name: x, capacity: 1 }], uniqueId('other'));
       await waiting(other);
+      await again.release();
       await first.release();
       await other.done;
       expect(other.granted).toBe(true);

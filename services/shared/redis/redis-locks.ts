@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { LockClaim } from '../core/plan/types.js';
-import type { Locks } from './runtime-deps.js';
+import type { LockClaim } from '../../core/plan/types.js';
+import { uniqueClaims, waitingFor } from '../ports/lock-claims.js';
+import type { Locks } from '../ports/locks.js';
+import { KEYS } from './keys.js';
 
 const LEASE_MS = 60_000;
-const POLL_MS = 500;
 
 /**
  * Grants a waiter when it is among the first (capacity - holders) in line. Holders whose
@@ -31,9 +32,23 @@ end
 return redis.call('HKEYS', holders)
 `;
 
-/** Named locks and pools in Redis, shared by every executor: oldest waiter first, leases renewed while held. */
+/**
+ * Extends a hold that still exists: a hold dropped for an expired lease (its lock may be
+ * someone else's now) is not brought back. KEYS: holders hash. ARGV: owner, expiry.
+ */
+const RENEW = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+`;
+
+/**
+ * Named locks and pools in Redis, shared by every executor: oldest waiter first (by arrival),
+ * leases renewed while held, so a dead executor's locks expire. Waiters poll every `pollMs`.
+ */
 export class RedisLocks implements Locks {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { pollMs?: number } = {},
+  ) {}
 
   async acquire(
     claims: readonly LockClaim[],
@@ -41,23 +56,28 @@ export class RedisLocks implements Locks {
     onWaiting: (why: string) => Promise<void>,
     signal: AbortSignal,
   ): Promise<() => Promise<void>> {
-    const unique = [...new Map(claims.map((c) => [c.name, c])).values()].sort((a, b) => a.name.localeCompare(b.name));
+    const unique = uniqueClaims(claims);
     const held: LockClaim[] = [];
     let told = false;
     const renew = setInterval(() => {
       for (const claim of held)
-        void this.redis.hset(holdersKey(claim.name), owner, String(Date.now() + LEASE_MS)).catch(() => undefined);
+        void this.redis
+          .eval(RENEW, 1, KEYS.lockHolders(claim.name), owner, Date.now() + LEASE_MS)
+          .catch(() => undefined);
     }, LEASE_MS / 3);
     const release = async () => {
       clearInterval(renew);
       for (const claim of unique) {
-        await this.redis.multi().hdel(holdersKey(claim.name), owner).zrem(queueKey(claim.name), owner).exec();
+        await this.redis
+          .multi()
+          .hdel(KEYS.lockHolders(claim.name), owner)
+          .zrem(KEYS.lockQueue(claim.name), owner)
+          .exec();
       }
     };
     try {
-      // In name order, so two builds that need the same locks never hold one each and wait forever.
       for (const claim of unique) {
-        await this.redis.zadd(queueKey(claim.name), 'NX', Date.now(), owner);
+        await this.redis.zadd(KEYS.lockQueue(claim.name), 'NX', Date.now(), owner);
         for (;;) {
           if (signal.aborted) {
             await release();
@@ -66,8 +86,8 @@ export class RedisLocks implements Locks {
           const result = (await this.redis.eval(
             GRANT,
             2,
-            holdersKey(claim.name),
-            queueKey(claim.name),
+            KEYS.lockHolders(claim.name),
+            KEYS.lockQueue(claim.name),
             owner,
             claim.capacity,
             Date.now(),
@@ -76,11 +96,9 @@ export class RedisLocks implements Locks {
           if (result === 1) break;
           if (!told) {
             told = true;
-            const kind =
-              claim.capacity > 1 ? `a slot of pool "${claim.name}" (${claim.capacity} slots)` : `lock "${claim.name}"`;
-            await onWaiting(`for ${kind}, held by ${(result as string[]).join(', ') || 'another build'}`);
+            await onWaiting(waitingFor(claim, result as string[]));
           }
-          await new Promise((r) => setTimeout(r, POLL_MS));
+          await abortable(this.options.pollMs ?? 500, signal);
         }
         held.push(claim);
       }
@@ -92,5 +110,15 @@ export class RedisLocks implements Locks {
   }
 }
 
-const holdersKey = (name: string) => `slipway:lock:${name}:holders`;
-const queueKey = (name: string) => `slipway:lock:${name}:queue`;
+/** Sleeps `ms`, or less when `signal` aborts. */
+function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,54 @@
+/**
+ * Every Redis key and channel of Slipway's own state, and how long each lives. (BullMQ keeps
+ * its queues under `bull:slipway-*`.) Repositories are `owner/name`; refs are full refs.
+ */
+export const KEYS = {
+  /** String: a build record (JSON). */
+  build: (buildId: string) => `slipway:build:${buildId}`,
+  /** Sorted set: build ids by creation time, for `recent`. */
+  recentBuilds: 'slipway:builds',
+  /** List: a step's log lines (JSON each). */
+  log: (buildId: string, step: string) => `slipway:log:${buildId}:${step}`,
+  /** Channel: a step's new lines (`{end, lines, done?}`). */
+  logChannel: (buildId: string, step: string) => `slipway:log-live:${buildId}:${step}`,
+  /** Channel: a build id, when a stop was recorded for it. */
+  stopChannel: 'slipway:cancel',
+  /** String: why a build was cancelled. */
+  cancelled: (buildId: string) => `slipway:cancel:${buildId}`,
+  /** String: why a build was superseded. */
+  superseded: (buildId: string) => `slipway:superseded:${buildId}`,
+  /** String: the newest build of a branch or pull request ref. */
+  latest: (repo: string, ref: string) => `slipway:latest:${repo}:${ref}`,
+  /** String: the status the reporter last posted on a context of a commit (JSON). */
+  posted: (repo: string, sha: string, context: string) => `slipway:posted:${repo}:${sha}:${context}`,
+  /** Hash: a build's GitHub deployment to an environment: `id`, `seq`. */
+  deployment: (buildId: string, environment: string) => `slipway:deployment:${buildId}:${environment}`,
+  /** String: the build that deployed a commit to staging. */
+  stagingVerified: (repo: string, sha: string) => `slipway:staging-verified:${repo}:${sha}`,
+  /** String: a parked deploy (JSON). */
+  approval: (buildId: string) => `slipway:approval:${buildId}`,
+  /** String: the build whose deploy of a commit waits for an approval. */
+  approvalFor: (repo: string, sha: string) => `slipway:approval-for:${repo}:${sha}`,
+  /** Hash: a lock's holders (owner → lease expiry, ms). */
+  lockHolders: (name: string) => `slipway:lock:${name}:holders`,
+  /** Sorted set: a lock's waiters by arrival. */
+  lockQueue: (name: string) => `slipway:lock:${name}:queue`,
+  /** Stream: every audit entry; the two below index it by build and repository with the same ids. */
+  audit: 'slipway:audit',
+  auditOfBuild: (buildId: string) => `slipway:audit:build:${buildId}`,
+  auditOfRepo: (repo: string) => `slipway:audit:repo:${repo}`,
+  /** Set: ids of audit entries appended, so an entry is appended once. */
+  auditIds: 'slipway:audit-ids',
+} as const;
+
+const DAY = 24 * 3600;
+
+/** Seconds each kind of key lives; the audit trail never expires. */
+export const TTL = {
+  build: 30 * DAY,
+  stop: 7 * DAY,
+  posted: 90 * DAY,
+  deployment: 90 * DAY,
+  stagingVerified: 180 * DAY,
+  approval: 90 * DAY,
+} as const;

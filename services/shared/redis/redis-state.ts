@@ -1,0 +1,57 @@
+import type { Logger } from '../logger.js';
+import type { State } from '../ports/state.js';
+import type { Running } from '../service.js';
+import { clientConnection, workerConnection } from './connections.js';
+import { RedisApprovals } from './redis-approvals.js';
+import { RedisAuditLog } from './redis-audit-log.js';
+import { RedisBuildStore } from './redis-build-store.js';
+import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
+import { RedisLocks } from './redis-locks.js';
+import { RedisLogStore } from './redis-log-store.js';
+import { RedisQueues } from './redis-queues.js';
+import { RedisStagingRecords } from './redis-staging-records.js';
+import { RedisStatusLedger } from './redis-status-ledger.js';
+import { RedisStops } from './redis-stops.js';
+import { Subscriptions } from './subscriptions.js';
+
+/** Every port on one Redis, and what it holds open. */
+export interface RedisState extends State, Running {
+  /** Resolves once Redis answers; rejects, saying where, when it does not. */
+  ready(): Promise<void>;
+}
+
+/**
+ * Slipway's state in Redis, for the services. One command connection: `failFast` for what
+ * answers people (the receiver: a webhook that cannot be queued gets an error answer at
+ * once), else one that waits for Redis to come back (workers). A subscriber connection is
+ * opened when something first listens (live logs, stops).
+ */
+export function redisState(url: string, options: { logger: Logger; failFast?: boolean; role?: string }): RedisState {
+  const role = options.role ?? 'state';
+  const redis = options.failFast ? clientConnection(url, role) : workerConnection(url, role);
+  const subscriptions = new Subscriptions(() => workerConnection(url, `${role}-subscriber`), options.logger);
+  const queues = new RedisQueues(redis, options.logger);
+  return {
+    builds: new RedisBuildStore(redis),
+    logs: new RedisLogStore(redis, subscriptions, options.logger),
+    stops: new RedisStops(redis, subscriptions),
+    statusLedger: new RedisStatusLedger(redis),
+    deploymentLedger: new RedisDeploymentLedger(redis),
+    staging: new RedisStagingRecords(redis),
+    approvals: new RedisApprovals(redis),
+    audit: new RedisAuditLog(redis),
+    locks: new RedisLocks(redis),
+    queues,
+    ready: () =>
+      new Promise<void>((resolve, reject) => {
+        if (redis.status === 'ready') return resolve();
+        redis.once('ready', resolve);
+        redis.once('error', (err: Error) => reject(new Error(`Redis at ${url} did not answer: ${err.message}`)));
+      }),
+    async close() {
+      await queues.close();
+      subscriptions.close();
+      redis.disconnect();
+    },
+  };
+}
