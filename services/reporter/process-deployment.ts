@@ -1,9 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { GitHub } from '../shared/github.js';
+import type { DeploymentLedger } from '../shared/ports/deployment-ledger.js';
 import type { DeploymentJob } from '../shared/queues.js';
-
-const TTL = 90 * 24 * 3600;
-const key = (job: DeploymentJob) => `slipway:deployment:${job.buildId}:${job.environment}`;
 
 /**
  * Records one step of a deploy on GitHub: the first creates the deployment (once per build
@@ -12,18 +9,18 @@ const key = (job: DeploymentJob) => `slipway:deployment:${job.buildId}:${job.env
  */
 export async function processDeployment(
   job: DeploymentJob,
-  deps: { github: GitHub; redis: Redis },
+  deps: { github: GitHub; ledger: DeploymentLedger },
 ): Promise<'posted' | 'stale'> {
   const repo = { owner: job.owner, name: job.repo };
-  const known = await deps.redis.hgetall(key(job));
-  if (known.seq !== undefined && Number(known.seq) > job.seq) return 'stale';
-  let id = known.id ? Number(known.id) : undefined;
+  const known = await deps.ledger.get(job.buildId, job.environment);
+  if (known.seq !== undefined && known.seq > job.seq) return 'stale';
+  let id = known.id;
   if (id === undefined) {
-    id = await deps.github.createDeployment(repo, job.sha, job.environment, {
+    const created = await deps.github.createDeployment(repo, job.sha, job.environment, {
       production: job.production,
       description: `Slipway build ${job.buildId}`,
     });
-    await deps.redis.multi().hset(key(job), 'id', String(id)).expire(key(job), TTL).exec();
+    id = await deps.ledger.saveId(job.buildId, job.environment, created);
   }
   await deps.github.createDeploymentStatus(repo, id, {
     state: job.state,
@@ -31,6 +28,6 @@ export async function processDeployment(
     logUrl: job.logUrl,
     ...(job.environmentUrl ? { environmentUrl: job.environmentUrl } : {}),
   });
-  await deps.redis.hset(key(job), 'seq', String(job.seq));
+  await deps.ledger.saveSeq(job.buildId, job.environment, job.seq);
   return 'posted';
 }

@@ -1,21 +1,11 @@
-import type { Redis } from 'ioredis';
 import type { GitHub } from '../shared/github.js';
+import type { StatusLedger } from '../shared/ports/status-ledger.js';
 import type { StatusJob } from '../shared/queues.js';
 
 export interface ReporterDeps {
   github: GitHub;
-  redis: Redis;
+  ledger: StatusLedger;
 }
-
-interface Posted {
-  buildId: string;
-  seq: number;
-  state: string;
-  description: string;
-  target_url?: string;
-}
-
-const postedKey = (job: StatusJob) => `slipway:posted:${job.owner}/${job.repo}:${job.sha}:${job.status.context}`;
 
 /**
  * Posts one commit status, only when it changes what GitHub shows, and never going
@@ -23,11 +13,10 @@ const postedKey = (job: StatusJob) => `slipway:posted:${job.owner}/${job.repo}:$
  * are thrown, so BullMQ retries this job alone; the build is never run again for them.
  */
 export async function processStatus(job: StatusJob, deps: ReporterDeps): Promise<'posted' | 'unchanged' | 'stale'> {
-  const key = postedKey(job);
-  const lastText = await deps.redis.get(key);
-  const last = lastText ? (JSON.parse(lastText) as Posted) : undefined;
-  if (last && last.buildId === job.buildId && last.seq > job.seq) return 'stale';
+  const repo = { owner: job.owner, name: job.repo };
   const { status } = job;
+  const last = await deps.ledger.last(repo, job.sha, status.context);
+  if (last && last.buildId === job.buildId && last.seq > job.seq) return 'stale';
   if (
     last &&
     last.state === status.state &&
@@ -36,14 +25,13 @@ export async function processStatus(job: StatusJob, deps: ReporterDeps): Promise
   ) {
     return 'unchanged';
   }
-  await deps.github.createStatus({ owner: job.owner, name: job.repo }, job.sha, status);
-  const posted: Posted = {
+  await deps.github.createStatus(repo, job.sha, status);
+  await deps.ledger.record(repo, job.sha, status.context, {
     buildId: job.buildId,
     seq: job.seq,
     state: status.state,
     description: status.description,
-    target_url: status.target_url,
-  };
-  await deps.redis.set(key, JSON.stringify(posted), 'EX', 90 * 24 * 3600);
+    ...(status.target_url !== undefined ? { target_url: status.target_url } : {}),
+  });
   return 'posted';
 }

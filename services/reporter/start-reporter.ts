@@ -1,7 +1,7 @@
 import type { Config } from '../shared/config.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { clientConnection } from '../shared/redis/connections.js';
+import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { processDeployment } from './process-deployment.js';
@@ -9,13 +9,13 @@ import { processStatus } from './process-status.js';
 
 /** Starts the reporter's BullMQ workers: statuses and deployments are posted one at a time, in queue order. */
 export function startReporter(config: Config, logger: Logger): Running {
-  const redis = clientConnection(config.redisUrl);
+  const state = redisState(config.redisUrl, { logger, failFast: true, role: 'reporter' });
   const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger);
   const statuses = startWorker(
     'statuses',
     config.redisUrl,
     async (job) => {
-      const result = await processStatus(job, { github, redis });
+      const result = await processStatus(job, { github, ledger: state.statusLedger });
       if (result === 'posted') logger.info('status posted', { sha: job.sha, ...job.status });
       return result;
     },
@@ -25,7 +25,7 @@ export function startReporter(config: Config, logger: Logger): Running {
     'deployments',
     config.redisUrl,
     async (job) => {
-      const result = await processDeployment(job, { github, redis });
+      const result = await processDeployment(job, { github, ledger: state.deploymentLedger });
       if (result === 'posted')
         logger.info('deployment status posted', {
           environment: job.environment,
@@ -40,7 +40,7 @@ export function startReporter(config: Config, logger: Logger): Running {
     async close() {
       await deployments.close();
       await statuses.close();
-      redis.disconnect();
+      await state.close();
     },
   };
 }
