@@ -1,27 +1,30 @@
-import type { Queue } from 'bullmq';
-import { approvalState, mayDecide, type ApprovalDecision } from '../core/approval/approval.js';
-import type { ApprovalStore, ParkedDeploy } from '../shared/approval-store.js';
-import type { BuildStore } from '../shared/build-store.js';
+import { approvalState, mayDecide, type ApprovalDecision, type ParkedDeploy } from '../core/approval/approval.js';
 import type { GitHubPeople } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { JOB_OPTIONS, type ApprovalJob, type BuildJob } from '../shared/queues.js';
+import type { Approvals } from '../shared/ports/approvals.js';
+import type { AuditLog } from '../shared/ports/audit-log.js';
+import type { BuildStore } from '../shared/ports/build-store.js';
+import type { Queues } from '../shared/ports/queues.js';
+import type { ApprovalJob } from '../shared/queues.js';
 
 export interface ApproverDeps {
   github: GitHubPeople;
-  approvals: ApprovalStore;
-  store: BuildStore;
-  builds: Queue<BuildJob>;
+  approvals: Approvals;
+  builds: BuildStore;
+  audit: AuditLog;
+  queues: Queues;
   logger: Logger;
   now?: () => Date;
 }
 
 /**
  * Takes a decision (or an expiry) on a parked deploy. Who decided, when and whether it
- * counted is recorded on the approval and shown on the build; once the approval is settled
- * (approved, rejected or expired) the build is queued again and the executor finishes it.
- * A decision that does not count changes nothing else.
+ * counted is recorded on the approval, shown on the build and kept in the audit log; once the
+ * approval is settled (approved, rejected or expired) the build is queued again and the
+ * executor finishes it. A decision that does not count changes nothing else. `jobId` names
+ * the job in the audit log, so a job run twice records its decision once.
  */
-export async function processApproval(job: ApprovalJob, deps: ApproverDeps): Promise<string> {
+export async function processApproval(job: ApprovalJob, deps: ApproverDeps, jobId?: string): Promise<string> {
   const now = (deps.now ?? (() => new Date()))();
   const buildId = job.kind === 'expire' ? job.buildId : await findBuild(job, deps);
   if (!buildId) return 'no deploy of that commit waits for an approval';
@@ -30,12 +33,13 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps): Pro
   // What was settled before; an approval whose time ran out but was not yet marked is settled now.
   if (parked.request.state !== 'pending') return `the approval of build ${buildId} is already ${parked.request.state}`;
 
+  let decided: ApprovalDecision | undefined;
   if (job.kind === 'decision' && approvalState(parked.request, now) === 'pending') {
     const repo = parked.plan.request.repo;
     const teams = [];
     for (const team of parked.request.rules.teams) if (await deps.github.inTeam(team, job.user)) teams.push(team);
     const verdict = mayDecide(parked.request, job.user, { role: await deps.github.roleOf(repo, job.user), teams });
-    const decision: ApprovalDecision = {
+    decided = {
       user: job.user,
       decision: job.decision,
       at: now.toISOString(),
@@ -43,18 +47,16 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps): Pro
       counted: verdict.ok,
       ...(verdict.ok ? {} : { why: verdict.why }),
     };
-    parked.request.decisions.push(decision);
-    deps.logger.info('approval decision', { buildId, ...decision });
+    parked.request.decisions.push(decided);
+    deps.logger.info('approval decision', { buildId, ...decided });
   }
   const after = approvalState(parked.request, now);
   parked.request.state = after;
   await deps.approvals.put(parked);
+  await audit(parked, decided, now, deps, jobId);
   await showOnBuild(parked, deps);
-  if (after === 'pending')
-    return job.kind === 'decision' && !parked.request.decisions.at(-1)!.counted
-      ? `not counted: ${parked.request.decisions.at(-1)!.why}`
-      : 'pending';
-  await deps.builds.add('build', { plan: parked.plan }, { ...JOB_OPTIONS.builds, jobId: `${buildId}-${after}` });
+  if (after === 'pending') return decided && !decided.counted ? `not counted: ${decided.why}` : 'pending';
+  await deps.queues.add('builds', { plan: parked.plan }, { jobId: `${buildId}-${after}` });
   return after;
 }
 
@@ -68,9 +70,47 @@ async function findBuild(
   return deps.approvals.buildFor(`${job.owner}/${job.repo}`, sha);
 }
 
+/** The decision, counted or not, and how the approval was settled, for good. */
+async function audit(
+  parked: ParkedDeploy,
+  decided: ApprovalDecision | undefined,
+  now: Date,
+  deps: ApproverDeps,
+  jobId: string | undefined,
+): Promise<void> {
+  const { repo } = parked.plan.request;
+  const base = {
+    at: now.toISOString(),
+    buildId: parked.request.buildId,
+    repo: `${repo.owner}/${repo.name}`,
+    environment: parked.request.environment,
+  };
+  if (decided) {
+    await deps.audit.append({
+      ...(jobId ? { id: `${jobId}-decision` } : {}),
+      ...base,
+      kind: 'approval-decision',
+      actor: decided.user,
+      decision: decided.decision,
+      via: decided.via,
+      counted: decided.counted,
+      ...(decided.why ? { why: decided.why } : {}),
+    });
+  }
+  const { state } = parked.request;
+  if (state === 'pending') return;
+  await deps.audit.append({
+    id: `${parked.request.buildId}-${parked.request.environment}-settled`,
+    ...base,
+    kind: 'approval-settled',
+    actor: decided?.counted ? decided.user : 'slipway',
+    state,
+  });
+}
+
 /** The decisions, on the build record the API serves. */
 async function showOnBuild(parked: ParkedDeploy, deps: ApproverDeps): Promise<void> {
-  const record = await deps.store.get(parked.request.buildId);
+  const record = await deps.builds.get(parked.request.buildId);
   if (!record) return;
-  await deps.store.put({ ...record, approval: parked.request });
+  await deps.builds.put({ ...record, approval: parked.request });
 }

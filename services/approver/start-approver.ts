@@ -1,27 +1,23 @@
-import { Queue } from 'bullmq';
-import { ApprovalStore } from '../shared/approval-store.js';
-import { RedisBuildStore } from '../shared/build-store.js';
 import type { Config } from '../shared/config.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type BuildJob } from '../shared/queues.js';
-import { workerConnection } from '../shared/redis/connections.js';
+import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { processApproval } from './process-approval.js';
 
 /** Starts the approver's BullMQ worker: decisions and expiries of parked deploys, one at a time. */
 export function startApprover(config: Config, logger: Logger): Running {
-  const redis = workerConnection(config.redisUrl);
-  const builds = new Queue<BuildJob>(QUEUES.builds, { connection: redis });
+  const state = redisState(config.redisUrl, { logger, role: 'approver' });
   const deps = {
     github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
-    approvals: new ApprovalStore(redis),
-    store: new RedisBuildStore(redis),
-    builds,
+    approvals: state.approvals,
+    builds: state.builds,
+    audit: state.audit,
+    queues: state.queues,
     logger,
   };
-  const worker = startWorker('approvals', config.redisUrl, (job) => processApproval(job, deps), {
+  const worker = startWorker('approvals', config.redisUrl, (job, { id }) => processApproval(job, deps, id), {
     logger,
     failure: 'approval not processed, will retry',
     concurrency: 1,
@@ -29,8 +25,7 @@ export function startApprover(config: Config, logger: Logger): Running {
   return {
     async close() {
       await worker.close();
-      await builds.close();
-      redis.disconnect();
+      await state.close();
     },
   };
 }
