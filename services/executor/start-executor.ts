@@ -5,15 +5,8 @@ import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
 import { CANCEL_CHANNEL, cancelReason, supersededReason } from '../shared/cancel.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import {
-  JOB_OPTIONS,
-  QUEUES,
-  type ApprovalJob,
-  type BuildJob,
-  type DeploymentJob,
-  type StatusJob,
-} from '../shared/queues.js';
-import { ApprovalStore } from '../shared/approval-store.js';
+import { JOB_OPTIONS, QUEUES, type BuildJob, type DeploymentJob } from '../shared/queues.js';
+import { redisState } from '../shared/redis/redis-state.js';
 import { gitTokenSource, githubAuthOf } from '../shared/github.js';
 import { approvalGate } from '../shared/approval-gate.js';
 import { workerConnection } from '../shared/redis/connections.js';
@@ -43,7 +36,7 @@ export async function startExecutor(
   const redis = workerConnection(config.redisUrl);
   const subscriber = workerConnection(config.redisUrl);
   const store = new RedisBuildStore(redis);
-  const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
+  const state = redisState(config.redisUrl, { logger, role: 'executor' });
   const deployments = new Queue<DeploymentJob>(QUEUES.deployments, { connection: redis });
   const deploymentReporterFor = (job: BuildJob): RuntimeDeps['deployment'] => {
     const { plan } = job;
@@ -80,8 +73,7 @@ export async function startExecutor(
   const secretsFor = loadSecrets(config.secretsFile);
   const locks = new RedisLocks(redis);
   const gitToken = gitTokenSource(config.githubApiUrl, githubAuthOf(config), config.gitToken);
-  const approvalJobs = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
-  const approvals = approvalGate(new ApprovalStore(redis), approvalJobs);
+  const approvals = approvalGate(state.approvals, state.queues);
   const running = new Map<string, { cancel: AbortController; supersede: AbortController }>();
   /** Aborts what was asked: a cancellation stops everything, a supersession all but a running deploy. */
   const applyStops = async (buildId: string) => {
@@ -108,7 +100,7 @@ export async function startExecutor(
       sha: plan.request.sha,
       publicUrl: config.publicUrl,
     };
-    return (event) => queueStatus(statuses, target, event);
+    return (event) => queueStatus(state.queues, target, event);
   };
   const worker = startWorker(
     'builds',
@@ -158,9 +150,8 @@ export async function startExecutor(
     async close() {
       clearInterval(reaper);
       await worker.close();
-      await statuses.close();
+      await state.close();
       await deployments.close();
-      await approvalJobs.close();
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -1,37 +1,36 @@
-import type { Queue } from 'bullmq';
 import type { BuildRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import { compilePlan } from '../core/plan/compile-plan.js';
 import { buildIdFor } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { needsStagingCheck } from '../core/plan/staging-check.js';
-import { stagingVerifiedBy } from '../shared/staging-verified.js';
 import type { ApprovalGate } from '../shared/approval-gate.js';
 import { FORK_RUN } from '../core/plan/types.js';
 import { formatIssue } from '../core/buildspec/format-issues.js';
 import type { SpecParser } from '../core/buildspec/parse-spec.js';
-import type { Redis } from 'ioredis';
-import type { BuildStore } from '../shared/build-store.js';
-import { supersedeOlder } from '../shared/cancel.js';
+import type { BuildStore } from '../shared/ports/build-store.js';
+import type { Queues } from '../shared/ports/queues.js';
+import type { StagingRecords } from '../shared/ports/staging-records.js';
+import type { Stops } from '../shared/ports/stops.js';
 import type { GitHub, GitHubPeople } from '../shared/github.js';
 import { upToDateEvent } from '../core/trigger/up-to-date.js';
 import type { Logger } from '../shared/logger.js';
 import type { PolicyFor } from '../shared/repo-policy.js';
 import type { SecretsFor } from '../shared/secret-store.js';
-import { JOB_OPTIONS, type BuildJob, type RequestJob, type StatusJob } from '../shared/queues.js';
+import type { RequestJob } from '../shared/queues.js';
 import { queueStatus } from '../shared/status-queue.js';
 
 export const SPEC_FILE = '.buildspec.yml';
 
 export interface PlannerDeps {
   github: GitHub & Pick<GitHubPeople, 'behindBy' | 'openPullsInto'>;
-  store: BuildStore;
-  redis: Redis;
+  builds: BuildStore;
+  stops: Stops;
+  staging: StagingRecords;
+  queues: Queues;
   parse: SpecParser;
   policyFor: PolicyFor;
   secretsFor: SecretsFor;
-  builds: Queue<BuildJob>;
-  statuses: Queue<StatusJob>;
   gitImage: string;
   stepTimeoutMs: number;
   /** Whether the checkout authenticates (the operator set a git or GitHub token). */
@@ -61,7 +60,7 @@ export async function processRequest(
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const buildId = buildIdFor(request.id);
   const target = { buildId, repo: request.repo, sha: request.sha, publicUrl: deps.publicUrl };
-  const existing = await deps.store.get(buildId);
+  const existing = await deps.builds.get(buildId);
   if (existing?.specIssues || existing?.specError) return { buildId, outcome: 'invalid spec (already recorded)' };
 
   const text = await deps.github.fileAt(request.repo, SPEC_FILE, request.sha);
@@ -69,8 +68,8 @@ export async function processRequest(
 
   if (text === undefined) {
     const specError = `No ${SPEC_FILE} at the root of the repository at ${request.sha.slice(0, 7)}`;
-    await deps.store.create({ ...base, state: 'failure', finishedAt: now, specError });
-    await queueStatus(deps.statuses, target, { stage: 'spec', state: 'failure', summary: specError });
+    await deps.builds.create({ ...base, state: 'failure', finishedAt: now, specError });
+    await queueStatus(deps.queues, target, { stage: 'spec', state: 'failure', summary: specError });
     return { buildId, outcome: 'no spec' };
   }
 
@@ -84,8 +83,8 @@ export async function processRequest(
   if (!parsed.ok) {
     const first = formatIssue(parsed.issues[0]!);
     const more = parsed.issues.length > 1 ? ` (+${parsed.issues.length - 1} more)` : '';
-    await deps.store.create({ ...base, state: 'failure', finishedAt: now, specIssues: parsed.issues });
-    await queueStatus(deps.statuses, target, { stage: 'spec', state: 'failure', summary: `${first}${more}` });
+    await deps.builds.create({ ...base, state: 'failure', finishedAt: now, specIssues: parsed.issues });
+    await queueStatus(deps.queues, target, { stage: 'spec', state: 'failure', summary: `${first}${more}` });
     deps.logger.info('spec invalid', { buildId, issues: parsed.issues.length });
     return { buildId, outcome: 'invalid spec' };
   }
@@ -105,14 +104,14 @@ export async function processRequest(
       allowSelfApproval: false,
     };
   }
-  if (!existing) await deps.store.create(recordForPlan(plan, now));
+  if (!existing) await deps.builds.create(recordForPlan(plan, now));
   if (plan.runApproval) {
     // Someone else's code: nothing runs until a maintainer says so. The approver queues the build then.
     const gate = await deps.gate.check(plan, { name: FORK_RUN, approval: plan.runApproval, locks: [] });
-    const record = await deps.store.get(buildId);
-    if (record) await deps.store.put({ ...record, state: 'waiting' });
+    const record = await deps.builds.get(buildId);
+    if (record) await deps.builds.put({ ...record, state: 'waiting' });
     for (const stage of plan.stages) {
-      await queueStatus(deps.statuses, target, {
+      await queueStatus(deps.queues, target, {
         stage: stageLabel(stage),
         state: 'waiting',
         reason: `a pull request from a fork runs once a maintainer approves it: ${gate.reason}`,
@@ -121,12 +120,12 @@ export async function processRequest(
     return { buildId, outcome: 'waiting for a maintainer' };
   }
   for (const stage of plan.stages)
-    await queueStatus(deps.statuses, target, { stage: stageLabel(stage), state: 'queued' });
+    await queueStatus(deps.queues, target, { stage: stageLabel(stage), state: 'queued' });
   if (needsStagingCheck(parsed.spec, request)) {
     // A promotion (a PR into production) shows whether its commit already passed staging; the
     // executor posts success on the commit when a staging deploy of it succeeds.
-    const by = await stagingVerifiedBy(deps.redis, `${request.repo.owner}/${request.repo.name}`, request.sha);
-    await queueStatus(deps.statuses, target, {
+    const by = await deps.staging.verifiedBy(request.repo, request.sha);
+    await queueStatus(deps.queues, target, {
       stage: 'staging-verified',
       state: 'verified',
       verified: by !== undefined,
@@ -136,19 +135,13 @@ export async function processRequest(
     });
   }
   if (plan.notDeployed)
-    await queueStatus(deps.statuses, target, {
+    await queueStatus(deps.queues, target, {
       stage: plan.notDeployed.stage,
       state: 'refused',
       reason: `Not deployed: ${plan.notDeployed.reason}`,
     });
-  await deps.builds.add('build', { plan }, { ...JOB_OPTIONS.builds, jobId: buildId });
-  const superseded = await supersedeOlder(
-    deps.redis,
-    `${request.repo.owner}/${request.repo.name}`,
-    request.ref,
-    buildId,
-    request.sha,
-  );
+  await deps.queues.add('builds', { plan }, { jobId: buildId });
+  const superseded = await deps.stops.supersedeOlder(request.repo, request.ref, buildId, request.sha);
   if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
   deps.logger.info('build queued', { buildId, repo: `${request.repo.owner}/${request.repo.name}`, sha: request.sha });
   return { buildId, outcome: 'queued' };
@@ -172,7 +165,7 @@ async function refreshUpToDate(request: RequestJob['request'], deps: PlannerDeps
     const behind = await deps.github.behindBy(request.repo, pull.base, pull.headSha);
     // Linked to the build that caused the check: the PR's own, or the push that moved its base.
     await queueStatus(
-      deps.statuses,
+      deps.queues,
       { buildId: buildIdFor(request.id), repo: request.repo, sha: pull.headSha, publicUrl: deps.publicUrl },
       upToDateEvent(pull.base, behind),
     );

@@ -1,12 +1,8 @@
-import { Queue } from 'bullmq';
 import type { Config } from '../shared/config.js';
-import { RedisBuildStore } from '../shared/build-store.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
-import { QUEUES, type ApprovalJob, type BuildJob, type StatusJob } from '../shared/queues.js';
 import { approvalGate } from '../shared/approval-gate.js';
-import { ApprovalStore } from '../shared/approval-store.js';
-import { workerConnection } from '../shared/redis/connections.js';
+import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker, UnrecoverableError } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
@@ -16,22 +12,19 @@ import { processRequest } from './process-request.js';
 
 /** Starts the planner's BullMQ worker on the requests queue. */
 export function startPlanner(config: Config, logger: Logger): Running {
-  const redis = workerConnection(config.redisUrl);
-  const builds = new Queue<BuildJob>(QUEUES.builds, { connection: redis });
-  const statuses = new Queue<StatusJob>(QUEUES.statuses, { connection: redis });
-  const approvals = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
+  const state = redisState(config.redisUrl, { logger, role: 'planner' });
   const deps = {
     github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
-    store: new RedisBuildStore(redis),
-    redis,
+    builds: state.builds,
+    stops: state.stops,
+    staging: state.staging,
+    queues: state.queues,
     parse: specParser(),
     policyFor: loadPolicy(config.policyFile),
     secretsFor: loadSecrets(config.secretsFile),
     stepTimeoutMs: config.stepTimeoutMs,
     gitCredentials: Boolean(config.gitToken || config.githubApp),
-    gate: approvalGate(new ApprovalStore(redis), approvals),
-    builds,
-    statuses,
+    gate: approvalGate(state.approvals, state.queues),
     gitImage: config.gitImage,
     publicUrl: config.publicUrl,
     logger,
@@ -55,10 +48,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
   return {
     async close() {
       await worker.close();
-      await builds.close();
-      await statuses.close();
-      await approvals.close();
-      redis.disconnect();
+      await state.close();
     },
   };
 }

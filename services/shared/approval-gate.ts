@@ -1,9 +1,8 @@
-import type { Queue } from 'bullmq';
 import { approvalState, describeApprovers, type ApprovalState } from '../core/approval/approval.js';
 import type { Plan, PlanEnvironment } from '../core/plan/types.js';
 import { formatDuration } from '../core/buildspec/parse-duration.js';
-import type { ApprovalStore } from './approval-store.js';
-import { JOB_OPTIONS, type ApprovalJob } from './queues.js';
+import type { Approvals } from './ports/approvals.js';
+import type { Queues } from './ports/queues.js';
 
 /** Where a deploy's approval stands, and what a person should read about it. */
 export interface ApprovalGate {
@@ -15,15 +14,11 @@ export interface ApprovalGate {
   check(plan: Plan, environment: PlanEnvironment): Promise<{ state: ApprovalState; reason: string }>;
 }
 
-export function approvalGate(
-  store: ApprovalStore,
-  approvals: Queue<ApprovalJob>,
-  now: () => Date = () => new Date(),
-): ApprovalGate {
+export function approvalGate(approvals: Approvals, queues: Queues, now: () => Date = () => new Date()): ApprovalGate {
   return {
     async check(plan, environment) {
       const rules = environment.approval!;
-      let parked = await store.get(plan.buildId);
+      let parked = await approvals.get(plan.buildId);
       if (!parked) {
         const at = now();
         parked = {
@@ -39,11 +34,11 @@ export function approvalGate(
             state: 'pending',
           },
         };
-        await store.park(parked);
-        await approvals.add(
-          'expire',
+        await approvals.park(parked);
+        await queues.add(
+          'approvals',
           { kind: 'expire', buildId: plan.buildId },
-          { ...JOB_OPTIONS.approvals, jobId: `${plan.buildId}-expire`, delay: rules.expiresMs },
+          { jobId: `${plan.buildId}-expire`, delayMs: rules.expiresMs },
         );
       }
       const { request } = parked;

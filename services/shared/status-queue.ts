@@ -1,9 +1,9 @@
-import type { Queue } from 'bullmq';
 import type { RepoRef } from '../core/builds/types.js';
 import { slug } from '../core/plan/naming.js';
 import { stageStatus, type StatusLinks } from '../core/status/stage-status.js';
 import type { SpecEvent, StageEvent } from '../core/status/types.js';
-import { JOB_OPTIONS, type StatusJob } from './queues.js';
+import type { Queues } from './ports/queues.js';
+import type { StatusJob } from './queues.js';
 
 /** Events of one stage happen in this order; a status of a lower rank never replaces a higher one. */
 export function rankOf(event: StageEvent | SpecEvent): number {
@@ -22,7 +22,7 @@ export function statusLinks(publicUrl: string, buildId: string): StatusLinks {
  * commit and the event's rank, so the same event reported twice (a re-run job) is posted once.
  */
 export async function queueStatus(
-  queue: Queue<StatusJob>,
+  queues: Queues,
   target: { buildId: string; repo: RepoRef; sha: string; publicUrl: string },
   event: StageEvent | SpecEvent,
 ): Promise<void> {
@@ -37,8 +37,7 @@ export async function queueStatus(
     seq,
   };
   // The sha too: one build may post the same context on several commits (slipway/up-to-date on each open PR).
-  await queue.add('status', job, {
-    ...JOB_OPTIONS.statuses,
+  await queues.add('statuses', job, {
     jobId: `${target.buildId}-${slug(status.context)}-${target.sha.slice(0, 12)}-${seq}`,
   });
 }
