@@ -1,36 +1,35 @@
 import { isFinal } from '../core/builds/types.js';
 import Router from '@koa/router';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Context, Next } from 'koa';
 import type { BuildRecord, StepRecord } from '../core/builds/record.js';
 import type { LogLine } from '../core/builds/log-line.js';
-import type { BuildStore } from '../shared/build-store.js';
-import { requestCancel } from '../shared/cancel.js';
+import type { BuildStore } from '../shared/ports/build-store.js';
+import type { LogStore } from '../shared/ports/log-store.js';
+import type { Queues } from '../shared/ports/queues.js';
+import type { Stops } from '../shared/ports/stops.js';
 import { randomUUID } from 'node:crypto';
 import { buildIdFor } from '../core/plan/naming.js';
 import { manualRequest, type ManualRun } from '../core/trigger/manual-request.js';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
-import { JOB_OPTIONS, safeJobId, type ApprovalJob, type RequestJob } from '../shared/queues.js';
+import { safeJobId, type ApprovalJob } from '../shared/queues.js';
 import { buildPage, dashboardPage } from './dashboard.js';
-import { streamLog, type LiveLogHub } from './live-logs.js';
+import { streamLog } from './live-logs.js';
 import { readBody } from './read-body.js';
 
 export interface ApiDeps {
-  store: BuildStore;
-  redis: Redis;
-  live: LiveLogHub;
+  builds: BuildStore;
+  logs: LogStore;
+  stops: Stops;
+  queues: Queues;
   /** Bearer token for requests that change something; without one they are refused. */
   apiToken: string;
-  approvals: Queue<ApprovalJob>;
-  requests: Queue<RequestJob>;
   gitBaseUrl: string;
   cloneUrlRewrite: CloneUrlRewrite;
 }
 
 /** Slipway's API: builds and their logs (what statuses link to), live logs, cancellation. */
 export function apiRouter(deps: ApiDeps): Router {
-  const { store } = deps;
+  const { builds: store, logs } = deps;
   const router = new Router();
 
   router.get('/healthz', (ctx) => {
@@ -55,7 +54,7 @@ export function apiRouter(deps: ApiDeps): Router {
   router.get('/builds/:id/steps/:step/log', async (ctx) => {
     const { id, step } = ctx.params as { id: string; step: string };
     if (!stepOf(await store.get(id), step)) return notFound(ctx, `no step ${step} in build ${id}`);
-    const lines = await store.log(id, step);
+    const lines = await logs.read(id, step);
     if (ctx.query.format === 'json') ctx.body = { build: id, step, lines };
     else {
       ctx.type = 'text/plain; charset=utf-8';
@@ -66,7 +65,7 @@ export function apiRouter(deps: ApiDeps): Router {
   router.get('/builds/:id/steps/:step/log/stream', async (ctx) => {
     const { id, step } = ctx.params as { id: string; step: string };
     if (!stepOf(await store.get(id), step)) return notFound(ctx, `no step ${step} in build ${id}`);
-    await streamLog(ctx, store, deps.live, id, step, async () => stepOf(await store.get(id), step)?.state);
+    await streamLog(ctx, logs, id, step, async () => stepOf(await store.get(id), step)?.state);
   });
 
   router.post('/builds/:id/cancel', authorized(deps.apiToken), async (ctx) => {
@@ -78,7 +77,7 @@ export function apiRouter(deps: ApiDeps): Router {
       ctx.body = { error: `build ${id} is already over (${build.state})` };
       return;
     }
-    await requestCancel(deps.redis, id, 'cancelled through the API');
+    await deps.stops.cancel(id, 'cancelled through the API');
     ctx.status = 202;
     ctx.body = { cancelling: id };
   });
@@ -97,11 +96,7 @@ export function apiRouter(deps: ApiDeps): Router {
       ctx.body = { error: made.error };
       return;
     }
-    await deps.requests.add(
-      'request',
-      { request: made.request, receivedAt: new Date().toISOString() },
-      { ...JOB_OPTIONS.requests, jobId: id },
-    );
+    await deps.queues.add('requests', { request: made.request, receivedAt: new Date().toISOString() }, { jobId: id });
     ctx.status = 202;
     ctx.body = { accepted: true, build: buildIdFor(id) };
   });
@@ -128,8 +123,7 @@ export function apiRouter(deps: ApiDeps): Router {
         decision,
         via: 'api',
       };
-      await deps.approvals.add('decision', job, {
-        ...JOB_OPTIONS.approvals,
+      await deps.queues.add('approvals', job, {
         jobId: safeJobId(`approval-${id}-${user}-${decision}-${Date.now()}`),
       });
       ctx.status = 202;

@@ -1,24 +1,23 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
-import type { BuildStore } from '../shared/build-store.js';
 import type { Logger } from '../shared/logger.js';
-import type { ApprovalJob, RequestJob } from '../shared/queues.js';
+import type { BuildStore } from '../shared/ports/build-store.js';
+import type { LogStore } from '../shared/ports/log-store.js';
+import type { Queues } from '../shared/ports/queues.js';
+import type { Stops } from '../shared/ports/stops.js';
 import { apiRouter } from './api-routes.js';
-import type { LiveLogHub } from './live-logs.js';
 import { webhookHandler } from './webhook-route.js';
 
 export interface AppDeps {
   webhookSecret: string;
-  requests: Queue<RequestJob>;
-  approvals: Queue<ApprovalJob>;
-  store: BuildStore;
+  /** Where requests and approval decisions are queued. */
+  queues: Queues;
+  builds: BuildStore;
+  logs: LogStore;
+  stops: Stops;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
-  redis: Redis;
-  live: LiveLogHub;
   apiToken: string;
   /** Where manual runs clone from, before the rewrite rules. */
   gitBaseUrl: string;
@@ -42,20 +41,18 @@ export function createApp(deps: AppDeps): Koa {
     '/webhooks',
     webhookHandler({
       secret: deps.webhookSecret,
-      requests: deps.requests,
-      approvals: deps.approvals,
+      queues: deps.queues,
+      stops: deps.stops,
       cloneUrlRewrite: deps.cloneUrlRewrite,
       logger: deps.logger,
-      redis: deps.redis,
     }),
   );
   const api = apiRouter({
-    store: deps.store,
-    redis: deps.redis,
-    live: deps.live,
+    builds: deps.builds,
+    logs: deps.logs,
+    stops: deps.stops,
+    queues: deps.queues,
     apiToken: deps.apiToken,
-    approvals: deps.approvals,
-    requests: deps.requests,
     gitBaseUrl: deps.gitBaseUrl,
     cloneUrlRewrite: deps.cloneUrlRewrite,
   });

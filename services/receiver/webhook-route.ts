@@ -1,24 +1,22 @@
 import { Webhooks } from '@octokit/webhooks';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { cancelLatest } from '../shared/cancel.js';
 import { readBody } from './read-body.js';
 import type { Context } from 'koa';
 import { buildIdFor } from '../core/plan/naming.js';
 import { mapEvent, type CloneUrlRewrite } from '../core/trigger/map-event.js';
 import type { Logger } from '../shared/logger.js';
-import { JOB_OPTIONS, safeJobId, type ApprovalJob, type RequestJob } from '../shared/queues.js';
+import type { Queues } from '../shared/ports/queues.js';
+import type { Stops } from '../shared/ports/stops.js';
+import { safeJobId, type ApprovalJob } from '../shared/queues.js';
 
 /** GitHub never sends more than 25 MB. */
 const MAX_BODY = 25 * 1024 * 1024;
 
 export interface WebhookDeps {
   secret: string;
-  requests: Queue<RequestJob>;
-  approvals: Queue<ApprovalJob>;
+  queues: Queues;
+  stops: Stops;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
-  redis: Redis;
 }
 
 /**
@@ -54,12 +52,7 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
       return reply(ctx, 400, { error: `payload of "${event}" is not what GitHub sends: ${(err as Error).message}` });
     }
     if (decision.action === 'cancel') {
-      const cancelled = await cancelLatest(
-        deps.redis,
-        `${decision.repo.owner}/${decision.repo.name}`,
-        decision.ref,
-        decision.reason,
-      );
+      const cancelled = await deps.stops.cancelLatest(decision.repo, decision.ref, decision.reason);
       deps.logger.info('webhook cancels a build', { delivery, event, build: cancelled, reason: decision.reason });
       return reply(ctx, 202, { cancelled: cancelled ?? null, reason: decision.reason });
     }
@@ -74,10 +67,7 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
         via: 'comment',
       };
       try {
-        await deps.approvals.add('decision', job, {
-          ...JOB_OPTIONS.approvals,
-          jobId: safeJobId(`approval-${delivery}`),
-        });
+        await deps.queues.add('approvals', job, { jobId: safeJobId(`approval-${delivery}`) });
       } catch (err) {
         deps.logger.error('approval not queued', { delivery, err });
         return reply(ctx, 503, { error: 'could not queue the decision; redeliver later' });
@@ -90,11 +80,7 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
     }
     const jobId = safeJobId(delivery);
     try {
-      await deps.requests.add(
-        'request',
-        { request: decision.request, receivedAt: new Date().toISOString() },
-        { ...JOB_OPTIONS.requests, jobId },
-      );
+      await deps.queues.add('requests', { request: decision.request, receivedAt: new Date().toISOString() }, { jobId });
     } catch (err) {
       // Not accepted, so GitHub marks the delivery failed and it can be redelivered.
       deps.logger.error('webhook not queued', { delivery, err });

@@ -1,45 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Server } from 'node:http';
 import { createApp } from '../../services/receiver/create-app.js';
-import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
-import { QUEUES, type ApprovalJob, type RequestJob } from '../../services/shared/queues.js';
-import { clientConnection, workerConnection } from '../../services/shared/redis/connections.js';
-import { LiveLogHub } from '../../services/receiver/live-logs.js';
+import { QUEUES, type RequestJob } from '../../services/shared/queues.js';
+import { redisState, type RedisState } from '../../services/shared/redis/redis-state.js';
 import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 import { freshRedisUrl } from '../support/slipway-harness.js';
-import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
 
 const SECRET = 'receiver-secret';
 
 describe('POST /webhooks against real Redis', () => {
+  let state: RedisState;
   let redis: Redis;
   let requests: Queue<RequestJob>;
   let server: Server;
   let url: string;
-  let subscriber: Redis;
-  let approvals: Queue<ApprovalJob>;
   const deps = (webhookSecret: string) => ({
     webhookSecret,
-    requests,
-    approvals,
-    store: new RedisBuildStore(redis),
+    queues: state.queues,
+    builds: state.builds,
+    logs: state.logs,
+    stops: state.stops,
     cloneUrlRewrite: [],
     logger: createLogger('test', true),
-    redis,
-    live: new LiveLogHub(subscriber),
     apiToken: '',
     gitBaseUrl: 'https://github.com/',
   });
 
   beforeAll(async () => {
     const redisUrl = await freshRedisUrl(2);
-    redis = clientConnection(redisUrl);
-    await new Promise((resolve) => redis.once('ready', resolve));
+    state = redisState(redisUrl, { logger: createLogger('test', true), failFast: true });
+    await state.ready();
+    // To read back what was queued.
+    redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     requests = new Queue<RequestJob>(QUEUES.requests, { connection: redis });
-    subscriber = workerConnection(redisUrl);
-    approvals = new Queue<ApprovalJob>(QUEUES.approvals, { connection: redis });
     const app = createApp(deps(SECRET));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -51,8 +47,7 @@ describe('POST /webhooks against real Redis', () => {
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
     await requests.close();
-    await approvals.close();
-    subscriber.disconnect();
+    await state.close();
     redis.disconnect();
   });
 
