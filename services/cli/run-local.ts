@@ -10,7 +10,7 @@ import { SwarmBackend } from '../executor/backend/swarm-backend.js';
 import { runBuild } from '../executor/run-build.js';
 import type { Config } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
-import { MemoryBuildStore } from '../shared/memory-build-store.js';
+import { memoryState } from '../shared/memory/memory-state.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import { specParser } from '../shared/spec-parser.js';
 
@@ -50,10 +50,12 @@ export async function runLocal(
   };
 
   const width = Math.max(...plan.stages.flatMap((s) => s.steps.map((st) => st.key.length)), 8);
-  const store = new MemoryBuildStore((step, lines) => {
-    for (const line of lines) out.write(`${step.padEnd(width)} │ ${line.text}\n`);
+  const { builds, logs, locks } = memoryState({
+    onLines: (step, lines) => {
+      for (const line of lines) out.write(`${step.padEnd(width)} │ ${line.text}\n`);
+    },
   });
-  await store.create(recordForPlan(plan, new Date().toISOString()));
+  await builds.create(recordForPlan(plan, new Date().toISOString()));
   const backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance });
   const links = { build: `build ${plan.buildId}`, stepLog: (key: string) => `step ${key}` };
   const cancel = new AbortController();
@@ -66,7 +68,9 @@ export async function runLocal(
       plan,
       {
         backend,
-        store,
+        builds,
+        logs,
+        locks,
         secretsFor: loadSecrets(config.secretsFile),
         schedulingTimeoutMs: config.schedulingTimeoutMs,
         logger: createLogger('run', true),

@@ -1,5 +1,5 @@
 import { isFinal } from '../core/builds/types.js';
-import type { BuildStore } from '../shared/build-store.js';
+import type { BuildStore } from '../shared/ports/build-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { Backend } from './backend/types.js';
 

@@ -29,10 +29,10 @@ export async function runBuild(
   stops: { cancel?: AbortSignal; supersede?: AbortSignal } = {},
 ): Promise<RunState> {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
-  const record = (await deps.store.get(plan.buildId)) ?? recordForPlan(plan, now());
+  const record = (await deps.builds.get(plan.buildId)) ?? recordForPlan(plan, now());
   if (isFinal(record.state)) return record.state;
   const build: BuildResources = { buildId: plan.buildId, network: plan.network, volume: plan.volume };
-  const save = () => deps.store.put(record);
+  const save = () => deps.builds.put(record);
   const timeout = AbortSignal.timeout(plan.timeoutMs);
   const never = new AbortController().signal;
   const hard = AbortSignal.any([stops.cancel ?? never, timeout]);

@@ -103,9 +103,7 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
   let appending = Promise.resolve();
   const follower = deps.backend.followLog(handle, (lines) => {
-    appending = appending
-      .then(() => deps.store.appendLog(build.buildId, step.key, ctx.mask(lines)))
-      .catch(() => undefined);
+    appending = appending.then(() => deps.logs.append(build.buildId, step.key, ctx.mask(lines))).catch(() => undefined);
   });
   let outcome: StepOutcome;
   try {
@@ -120,7 +118,7 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
   }
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
-  await deps.store.replaceLog(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
+  await deps.logs.replace(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
   await deps.backend.removeStep(handle);
   return outcome;
 }
@@ -163,7 +161,7 @@ async function checkoutOn(placement: string[], key: string, ctx: StepContext): P
     nodeLossGraceMs: deps.nodeLossGraceMs,
   });
   const node = await deps.backend.nodeOf(handle);
-  await deps.store.replaceLog(build.buildId, key, ctx.mask(await deps.backend.readLog(handle)));
+  await deps.logs.replace(build.buildId, key, ctx.mask(await deps.backend.readLog(handle)));
   await deps.backend.removeStep(handle);
   if (outcome.kind !== 'success' || !node) {
     const why =

@@ -1,6 +1,7 @@
 import type { StageEvent } from '../core/status/types.js';
 import type { Locks } from '../shared/ports/locks.js';
-import type { BuildStore } from '../shared/build-store.js';
+import type { BuildStore } from '../shared/ports/build-store.js';
+import type { LogStore } from '../shared/ports/log-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { ApprovalGate } from '../shared/approval-gate.js';
 import type { Backend } from './backend/types.js';
@@ -19,7 +20,10 @@ export interface DeploymentEvent {
 /** What the executor's runtime is given: the backend and the adapters around it. */
 export interface RuntimeDeps {
   backend: Backend;
-  store: BuildStore;
+  /** The build's record: read when the build starts, written after every change. */
+  builds: BuildStore;
+  /** Each step's log: appended while it runs, replaced by the complete one after it ends. */
+  logs: LogStore;
   /** Reports a stage event (the reporter turns it into a commit status). */
   report: (event: StageEvent) => Promise<void>;
   /** Reports the progress of a deploy to an environment (the reporter makes it a GitHub deployment). */

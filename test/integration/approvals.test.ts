@@ -112,7 +112,7 @@ describe('approvals of production deploys', () => {
       expect(status).toMatchObject({ state: 'pending' });
       expect(status.description).toContain('octocat, team acme/release-managers');
       expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/test')).toMatchObject({ state: 'success' });
-      expect((await slipway.store.get(build))?.state).toBe('waiting');
+      expect((await slipway.builds.get(build))?.state).toBe('waiting');
       // The dashboard lists it, and its page (what the status links to, in a browser) offers the decision.
       const html = { headers: { accept: 'text/html,application/xhtml+xml' } };
       expect(await (await fetch(`${slipway.url}/`, html)).text()).toContain(`<a href="/builds/${build}">${build}</a>`);
@@ -123,10 +123,10 @@ describe('approvals of production deploys', () => {
       expect((await comment(12, 'mallory', '/approve')).status).toBe(202);
       await eventually(
         'the decision to be recorded',
-        async () => ((await slipway.store.get(build))?.approval?.decisions.length === 1 ? true : undefined),
+        async () => ((await slipway.builds.get(build))?.approval?.decisions.length === 1 ? true : undefined),
         30_000,
       );
-      expect((await slipway.store.get(build))?.approval?.decisions[0]).toMatchObject({
+      expect((await slipway.builds.get(build))?.approval?.decisions[0]).toMatchObject({
         user: 'mallory',
         decision: 'approve',
         via: 'comment',
@@ -142,13 +142,13 @@ describe('approvals of production deploys', () => {
         90_000,
       );
       expect(done.description).toMatch(/^1 step passed/);
-      expect((await slipway.store.get(build))?.approval?.decisions.map((d) => [d.user, d.counted])).toEqual([
+      expect((await slipway.builds.get(build))?.approval?.decisions.map((d) => [d.user, d.counted])).toEqual([
         ['mallory', false],
         ['octocat', true],
       ]);
       const deployment = standIn.deployments(OWNER, REPO).find((d) => d.sha === sha);
       expect(deployment).toMatchObject({ environment: 'production', production_environment: true, auto_merge: false });
-      expect((await slipway.store.log(build, 'ship')).map((l) => l.text)).toContain('shipping to production');
+      expect((await slipway.logs.read(build, 'ship')).map((l) => l.text)).toContain('shipping to production');
     },
   );
 
@@ -174,7 +174,7 @@ describe('approvals of production deploys', () => {
     expect(status.description).toBe('Not deployed: rejected by hubot');
     await eventually(
       'the build to end',
-      async () => ((await slipway.store.get(build))?.state === 'failure' ? true : undefined),
+      async () => ((await slipway.builds.get(build))?.state === 'failure' ? true : undefined),
       30_000,
     );
   });

@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
-import { Redis } from 'ioredis';
 import { recordForPlan } from '../../services/core/builds/record-for-plan.js';
 import type { Plan } from '../../services/core/plan/types.js';
 import type { StageEvent } from '../../services/core/status/types.js';
 import { LABEL, SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
-import { RedisLocks } from '../../services/shared/redis/redis-locks.js';
 import { runBuild } from '../../services/executor/run-build.js';
 import type { RuntimeDeps } from '../../services/executor/runtime-deps.js';
-import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
+import { redisState, type RedisState } from '../../services/shared/redis/redis-state.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { planOf, step } from '../support/plan-fixtures.js';
 import { eventually, freshRedisUrl, testInstance } from '../support/slipway-harness.js';
@@ -21,15 +19,13 @@ const docker = new Docker();
 /** The executor's runtime on the real swarm and real Redis, with hand-built plans. */
 describe('the executor on the real swarm', () => {
   let standIn: GitHubStandIn;
-  let redis: Redis;
-  let store: RedisBuildStore;
+  let ports: RedisState;
   let cloneUrl: string;
   let sha: string;
   const backend = new SwarmBackend(docker, { instance: INSTANCE });
 
   beforeAll(async () => {
-    redis = new Redis(await freshRedisUrl(4));
-    store = new RedisBuildStore(redis);
+    ports = redisState(await freshRedisUrl(4), { logger: createLogger('test', true) });
     standIn = await GitHubStandIn.start();
     await standIn.createRepo('acme', 'exec');
     sha = await standIn.commit('acme', 'exec', 'master', { 'hello.txt': 'hello from the repository\n' });
@@ -37,7 +33,7 @@ describe('the executor on the real swarm', () => {
   });
 
   afterAll(async () => {
-    redis?.disconnect();
+    await ports?.close();
     await standIn?.stop();
   });
 
@@ -47,12 +43,13 @@ describe('the executor on the real swarm', () => {
     stops = {},
   ): Promise<{ state: string; events: StageEvent[] }> {
     const events: StageEvent[] = [];
-    await store.create(recordForPlan(plan, new Date().toISOString()));
+    await ports.builds.create(recordForPlan(plan, new Date().toISOString()));
     const state = await runBuild(
       plan,
       {
         backend,
-        store,
+        builds: ports.builds,
+        logs: ports.logs,
         report: async (e) => void events.push(e),
         secretsFor: () => ({ 'deploy-key': SECRET_VALUE }),
         schedulingTimeoutMs: 20_000,
@@ -121,10 +118,10 @@ describe('the executor on the real swarm', () => {
       expect(state).toBe('success');
       expect(inspected.length).toBeGreaterThan(0);
       expect(inspected.join('')).not.toContain(SECRET_VALUE);
-      const log = (await store.log(plan.buildId, 'ship')).map((l) => l.text);
+      const log = (await ports.logs.read(plan.buildId, 'ship')).map((l) => l.text);
       expect(log).toContain('key is ***');
       expect(JSON.stringify(log)).not.toContain(SECRET_VALUE);
-      expect(JSON.stringify(await store.get(plan.buildId))).not.toContain(SECRET_VALUE);
+      expect(JSON.stringify(await ports.builds.get(plan.buildId))).not.toContain(SECRET_VALUE);
       expect(await leftovers(plan.buildId)).toEqual([]);
     },
   );
@@ -143,7 +140,7 @@ describe('the executor on the real swarm', () => {
     ]);
     const { state } = await run(plan);
     expect(state).toBe('error');
-    expect((await store.get(plan.buildId))?.stages[0]?.steps[0]).toMatchObject({
+    expect((await ports.builds.get(plan.buildId))?.stages[0]?.steps[0]).toMatchObject({
       attempt: 2,
       service: `slw-${plan.buildId}-flaky-2`,
     });
@@ -155,7 +152,7 @@ describe('the executor on the real swarm', () => {
     ]);
     const { state } = await run(plan);
     expect(state).toBe('success');
-    expect((await store.get(plan.buildId))?.stages[0]?.steps.map((s) => [s.key, s.state, s.exitCode])).toEqual([
+    expect((await ports.builds.get(plan.buildId))?.stages[0]?.steps.map((s) => [s.key, s.state, s.exitCode])).toEqual([
       ['optional', 'failure', 4],
       ['main', 'success', undefined],
     ]);
@@ -198,7 +195,8 @@ describe('the executor on the real swarm', () => {
     const running = run(plan, {}, { cancel: controller.signal });
     await eventually(
       'the step to print',
-      async () => ((await store.log(plan.buildId, 'forever')).some((l) => l.text === 'started') ? true : undefined),
+      async () =>
+        (await ports.logs.read(plan.buildId, 'forever')).some((l) => l.text === 'started') ? true : undefined,
       30_000,
     );
     controller.abort('cancelled through the API');
@@ -209,7 +207,7 @@ describe('the executor on the real swarm', () => {
   });
 
   it('never lets two builds hold the same lock at once; the second waits and says so', async () => {
-    const locks = new RedisLocks(redis);
+    const { locks } = ports;
     const claim = { name: `board-${Date.now()}`, capacity: 1 };
     const stamp = (who: string) => [`echo "${who} start"`, 'sleep 2', `echo "${who} end"`];
     const a = planOf(cloneUrl, sha, [{ name: 'test', steps: [step('first', stamp('first'), { locks: [claim] })] }]);
@@ -217,7 +215,7 @@ describe('the executor on the real swarm', () => {
     const first = run(a, { locks });
     await eventually(
       'the first build to hold the lock',
-      async () => ((await store.get(a.buildId))?.stages[0]?.state === 'running' ? true : undefined),
+      async () => ((await ports.builds.get(a.buildId))?.stages[0]?.state === 'running' ? true : undefined),
       30_000,
     );
     const second = run(b, { locks });
@@ -230,7 +228,7 @@ describe('the executor on the real swarm', () => {
     });
     // Docker's own timestamps of the lines the steps printed.
     const time = async (build: Plan, key: string, what: string) =>
-      Date.parse((await store.log(build.buildId, key)).find((l) => l.text === `${key} ${what}`)!.time);
+      Date.parse((await ports.logs.read(build.buildId, key)).find((l) => l.text === `${key} ${what}`)!.time);
     expect(await time(b, 'second', 'start')).toBeGreaterThan(await time(a, 'first', 'end'));
   });
 });

@@ -127,7 +127,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       );
       await eventually(
         'the step to start',
-        async () => ((await slipway.store.log(build, 'long')).length > 0 ? true : undefined),
+        async () => ((await slipway.logs.read(build, 'long')).length > 0 ? true : undefined),
         60_000,
       );
       expect((await fetch(`${slipway.url}/builds/${build}/cancel`, { method: 'POST' })).status).toBe(401);
@@ -146,7 +146,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       });
       await eventually(
         'the build to end cancelled',
-        async () => ((await slipway.store.get(build))?.state === 'cancelled' ? true : undefined),
+        async () => ((await slipway.builds.get(build))?.state === 'cancelled' ? true : undefined),
         30_000,
       );
     });
@@ -176,7 +176,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       const firstBuild = await pr('opened', first);
       await eventually(
         'the first build to start',
-        async () => ((await slipway.store.log(firstBuild, 'slow')).length > 0 ? true : undefined),
+        async () => ((await slipway.logs.read(firstBuild, 'slow')).length > 0 ? true : undefined),
         60_000,
       );
       const second = await standIn.commit(OWNER, REPO, 'pr-77', {
@@ -208,7 +208,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       const { build } = (await (await deliver('opened')).json()) as { build: string };
       await eventually(
         'the build to start',
-        async () => ((await slipway.store.log(build, 'slow')).length > 0 ? true : undefined),
+        async () => ((await slipway.logs.read(build, 'slow')).length > 0 ? true : undefined),
         60_000,
       );
       const closed = await deliver('closed');
@@ -224,7 +224,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       const older = await push('feature', slow);
       await eventually(
         'the older build to start',
-        async () => ((await slipway.store.log(older.build, 'slow')).length > 0 ? true : undefined),
+        async () => ((await slipway.logs.read(older.build, 'slow')).length > 0 ? true : undefined),
         60_000,
       );
       const newer = await push(
@@ -270,7 +270,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       );
       await eventually(
         'the step to start',
-        async () => ((await slipway.store.log(build, 'survivor')).length > 0 ? true : undefined),
+        async () => ((await slipway.logs.read(build, 'survivor')).length > 0 ? true : undefined),
         60_000,
       );
       first.kill('SIGKILL');
@@ -278,7 +278,7 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       expect(await finalStatus(sha, 'slipway/test')).toMatchObject({ state: 'success' });
       const created = (await createdServices(docker, since)).filter((n) => n.startsWith(`slw-${build}-survivor`));
       expect(created).toEqual([`slw-${build}-survivor-1`]);
-      expect((await slipway.store.log(build, 'survivor')).map((l) => l.text)).toEqual([
+      expect((await slipway.logs.read(build, 'survivor')).map((l) => l.text)).toEqual([
         '$ echo begin',
         'begin',
         '$ sleep 6',

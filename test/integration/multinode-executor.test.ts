@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
-import { Redis } from 'ioredis';
 import { recordForPlan } from '../../services/core/builds/record-for-plan.js';
 import type { StageEvent } from '../../services/core/status/types.js';
 import { LABEL, SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
 import { runBuild } from '../../services/executor/run-build.js';
-import { RedisBuildStore } from '../../services/shared/build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
+import { redisState, type RedisState } from '../../services/shared/redis/redis-state.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import {
   BOARD_CONSTRAINT,
@@ -23,16 +22,14 @@ describe('the executor on a two-node swarm', () => {
   let swarm: MultiNodeSwarm;
   let docker: Docker;
   let standIn: GitHubStandIn;
-  let redis: Redis;
-  let store: RedisBuildStore;
+  let ports: RedisState;
   let cloneUrl: string;
   let sha: string;
 
   beforeAll(async () => {
     swarm = await multiNodeSwarm();
     docker = new Docker({ socketPath: swarm.managerSocket });
-    redis = new Redis(await freshRedisUrl(6));
-    store = new RedisBuildStore(redis);
+    ports = redisState(await freshRedisUrl(6), { logger: createLogger('test', true) });
     // The nodes reach the host on the namespaces' bridge.
     standIn = await GitHubStandIn.start({ gitHost: '10.231.0.1' });
     await standIn.createRepo('acme', 'boards');
@@ -41,17 +38,18 @@ describe('the executor on a two-node swarm', () => {
   }, 150_000);
 
   afterAll(async () => {
-    redis?.disconnect();
+    await ports?.close();
     await standIn?.stop();
     await multiNodeDown();
   }, 150_000);
 
   const run = async (plan: ReturnType<typeof planOf>) => {
     const events: StageEvent[] = [];
-    await store.create(recordForPlan(plan, new Date().toISOString()));
+    await ports.builds.create(recordForPlan(plan, new Date().toISOString()));
     const state = await runBuild(plan, {
       backend: new SwarmBackend(docker, { instance: testInstance('multinode') }),
-      store,
+      builds: ports.builds,
+      logs: ports.logs,
       report: async (e) => void events.push(e),
       secretsFor: () => ({}),
       schedulingTimeoutMs: 30_000,
@@ -76,7 +74,7 @@ describe('the executor on a two-node swarm', () => {
       state: 'success',
       events: ['test:running', 'test:success'],
     });
-    const log = (key: string) => store.log(plan.buildId, key).then((lines) => lines.map((l) => l.text));
+    const log = (key: string) => ports.logs.read(plan.buildId, key).then((lines) => lines.map((l) => l.text));
     expect(await log('on-board')).toEqual(expect.arrayContaining(['firmware v1', `node=${swarm.workerHostname}`]));
     expect(await log('anywhere')).toContain('node=slwmn-mgr');
     const filters = JSON.stringify({ label: [`${LABEL.build}=${plan.buildId}`] });
@@ -90,7 +88,8 @@ describe('the executor on a two-node swarm', () => {
     const running = run(plan);
     await eventually(
       'the step to start on the worker',
-      async () => ((await store.log(plan.buildId, 'doomed')).some((l) => l.text === 'started') ? true : undefined),
+      async () =>
+        (await ports.logs.read(plan.buildId, 'doomed')).some((l) => l.text === 'started') ? true : undefined,
       60_000,
     );
     await killWorker();
@@ -98,6 +97,6 @@ describe('the executor on a two-node swarm', () => {
     expect(state).toBe('error');
     const end = events.find((e) => e.state === 'error') as { reason: string } | undefined;
     expect(end?.reason).toMatch(new RegExp(`^the node running this step \\(${swarm.workerHostname}\\) was lost: down`));
-    expect((await store.get(plan.buildId))?.state).toBe('error');
+    expect((await ports.builds.get(plan.buildId))?.state).toBe('error');
   }, 150_000);
 });

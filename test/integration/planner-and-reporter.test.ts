@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue } from 'bullmq';
-import { QUEUES, type BuildJob } from '../../services/shared/queues.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import {
   eventually,
   freshRedisUrl,
+  queuedJob,
   startSlipway,
   WEBHOOK_SECRET,
   type RunningSlipway,
@@ -18,18 +17,16 @@ const REPO = 'billing';
 describe('planning a pushed commit and reporting its statuses', () => {
   let standIn: GitHubStandIn;
   let slipway: RunningSlipway;
-  let builds: Queue<BuildJob>;
+  let redisUrl: string;
 
   beforeAll(async () => {
-    const redisUrl = await freshRedisUrl(3);
+    redisUrl = await freshRedisUrl(3);
     standIn = await GitHubStandIn.start({ token: 'test-token' });
     await standIn.createRepo(OWNER, REPO);
     slipway = await startSlipway({ standIn, redisUrl, executor: false });
-    builds = new Queue<BuildJob>(QUEUES.builds, { connection: slipway.redis });
   });
 
   afterAll(async () => {
-    await builds?.close();
     await slipway?.close();
     await standIn?.stop();
   });
@@ -82,7 +79,7 @@ describe('planning a pushed commit and reporting its statuses', () => {
         hint: 'did you mean "commands"?',
       }),
     );
-    expect(await builds.getJob(build)).toBeUndefined();
+    expect(await queuedJob(redisUrl, 'builds', build)).toBeUndefined();
   });
 
   it('a YAML syntax error gives its line and column', async () => {
@@ -128,8 +125,8 @@ describe('planning a pushed commit and reporting its statuses', () => {
         'deploy:\n' +
         '  - {name: ship, image: slipway/busybox:1, commands: [echo ok]}\n',
     });
-    const job = await eventually('the build job', async () => (await builds.getJob(build)) ?? undefined, 15_000);
-    expect(job.data.plan.stages.map((s) => s.name)).toEqual(['test', 'deploy']);
+    const job = await eventually('the build job', () => queuedJob(redisUrl, 'builds', build), 15_000);
+    expect(job.plan.stages.map((s) => s.name)).toEqual(['test', 'deploy']);
     await eventually(
       'pending on both stages',
       () =>

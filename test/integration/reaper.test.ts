@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { recordForPlan } from '../../services/core/builds/record-for-plan.js';
 import { LABEL, SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
 import { reap } from '../../services/executor/reap.js';
-import { RedisBuildStore } from '../../services/shared/build-store.js';
+import { RedisBuildStore } from '../../services/shared/redis/redis-build-store.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { planOf } from '../support/plan-fixtures.js';
 import { freshRedisUrl, testInstance } from '../support/slipway-harness.js';

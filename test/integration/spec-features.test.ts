@@ -105,7 +105,7 @@ describe('.buildspec.yml features on the real swarm', () => {
       state: 'success',
       description: expect.stringMatching(/^5 steps passed in /),
     });
-    const record = (await slipway.store.get(build))!;
+    const record = (await slipway.builds.get(build))!;
     const steps = record.stages[0]!.steps;
     expect(steps.map((s) => s.name)).toEqual([
       'unit (node: 18, db: pg)',
@@ -163,8 +163,8 @@ test:
     await final(second.sha, 'slipway/test');
     const descriptions = standIn.statuses(OWNER, REPO, second.sha).map((s) => s.description);
     expect(descriptions).toContain(`Waiting: for lock "board", held by ${first.build}`);
-    const a = (await slipway.store.get(first.build))!.stages[0]!.steps[0]!;
-    const b = (await slipway.store.get(second.build))!.stages[0]!.steps[0]!;
+    const a = (await slipway.builds.get(first.build))!.stages[0]!.steps[0]!;
+    const b = (await slipway.builds.get(second.build))!.stages[0]!.steps[0]!;
     expect(Date.parse(b.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.finishedAt!));
   });
 
@@ -184,7 +184,7 @@ deploy:
       state: 'failure',
       description: 'Not deployed: a forced push is not a fast-forward: tested, not deployed',
     });
-    expect((await slipway.store.get(build))!.stages.map((s) => s.name)).toEqual(['test']);
+    expect((await slipway.builds.get(build))!.stages.map((s) => s.name)).toEqual(['test']);
   });
 
   it('deploys a fast-forward push to master to staging as a GitHub deployment with statuses', async () => {
@@ -328,8 +328,8 @@ deploy:
     expect(stdout).toMatch(/^202 /);
     const { build } = JSON.parse(stdout.slice(4)) as { build: string };
     expect(await final(sha, 'slipway/test')).toMatchObject({ state: 'success' });
-    expect((await slipway.store.log(build, 'greet')).map((l) => l.text)).toContain('greeting=hello there');
-    expect((await slipway.store.get(build))?.request).toMatchObject({
+    expect((await slipway.logs.read(build, 'greet')).map((l) => l.text)).toContain('greeting=hello there');
+    expect((await slipway.builds.get(build))?.request).toMatchObject({
       event: 'manual',
       sender: 'octocat',
       ref: 'refs/heads/manual',
@@ -363,7 +363,7 @@ deploy:
         ),
       ),
     });
-    expect((await slipway.store.get(build))?.state).toBe('waiting');
+    expect((await slipway.builds.get(build))?.state).toBe('waiting');
 
     const approve = await fetch(`${slipway.url}/builds/${build}/approve`, {
       method: 'POST',
@@ -376,6 +376,6 @@ deploy:
       state: 'error',
       description: expect.stringContaining('secret "deploy-token" is not provided to this build'),
     });
-    expect(JSON.stringify(await slipway.store.get(build))).not.toContain('tok-3141592653');
+    expect(JSON.stringify(await slipway.builds.get(build))).not.toContain('tok-3141592653');
   });
 });

@@ -6,10 +6,12 @@ import { startExecutor } from '../../services/executor/start-executor.js';
 import { startPlanner } from '../../services/planner/start-planner.js';
 import { startReceiver } from '../../services/receiver/start-receiver.js';
 import { startReporter } from '../../services/reporter/start-reporter.js';
-import { RedisBuildStore, type BuildStore } from '../../services/shared/build-store.js';
 import { loadConfig, type Config } from '../../services/shared/config.js';
 import { createLogger } from '../../services/shared/logger.js';
-import { QUEUES } from '../../services/shared/queues.js';
+import type { BuildStore } from '../../services/shared/ports/build-store.js';
+import type { LogStore } from '../../services/shared/ports/log-store.js';
+import { QUEUES, type QueueName, type QueuePayloads } from '../../services/shared/queues.js';
+import { redisState } from '../../services/shared/redis/redis-state.js';
 import type { Running } from '../../services/shared/service.js';
 import type { GitHubStandIn } from './github-stand-in.js';
 
@@ -57,8 +59,9 @@ export async function freePort(): Promise<number> {
 export interface RunningSlipway {
   url: string;
   config: Config;
-  store: BuildStore;
-  redis: Redis;
+  /** The build records and logs Slipway keeps, read through its own Redis adapters. */
+  builds: BuildStore;
+  logs: LogStore;
   close(): Promise<void>;
 }
 
@@ -94,17 +97,33 @@ export async function startSlipway(options: {
   const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger)];
   if (options.executor !== false) parts.push(await startExecutor(config, logger));
   parts.push(await startReceiver(config, logger));
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+  const state = redisState(options.redisUrl, { logger, role: 'test' });
   return {
     url: `http://127.0.0.1:${port}`,
     config,
-    store: new RedisBuildStore(redis),
-    redis,
+    builds: state.builds,
+    logs: state.logs,
     async close() {
       for (const part of parts.reverse()) await part.close();
-      redis.disconnect();
+      await state.close();
     },
   };
+}
+
+/** A job of one queue, as BullMQ holds it (its payload), or undefined when there is none. */
+export async function queuedJob<Q extends QueueName>(
+  redisUrl: string,
+  queue: Q,
+  jobId: string,
+): Promise<QueuePayloads[Q] | undefined> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const bull = new Queue<QueuePayloads[Q]>(QUEUES[queue], { connection });
+  try {
+    return ((await bull.getJob(jobId))?.data as QueuePayloads[Q] | undefined) ?? undefined;
+  } finally {
+    await bull.close();
+    connection.disconnect();
+  }
 }
 
 /** Counts of jobs in the requests queue, to prove what a webhook did or did not enqueue. */
