@@ -28,8 +28,11 @@ export function classifyGitHubFailure(failure: GitHubFailure): SlipwayError {
   const status = failure.status ?? 0;
   const said = failure.message ?? '';
   const options = { status };
-  if (status === 0)
-    return new TransientError('github-unreachable', `GitHub could not be reached: ${said || failure.code}`);
+  if (status === 0) {
+    const code = failure.code && !said.includes(failure.code) ? failure.code : '';
+    const why = [said, code && (said ? `(${code})` : code)].filter(Boolean).join(' ');
+    return new TransientError('github-unreachable', `GitHub could not be reached${why ? `: ${why}` : ''}`);
+  }
   const text = `GitHub answered ${status}${said ? `: ${said}` : ''}`;
   if (status === 403 || status === 429) {
     const limited = header(failure.headers, 'x-ratelimit-remaining') === '0';

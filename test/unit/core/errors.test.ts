@@ -123,6 +123,14 @@ describe('classifyGitHubFailure', () => {
     expect(err).toMatchObject({ code: 'github-unreachable', retryable: true });
     expect(err.message).toBe('GitHub could not be reached: connect ECONNREFUSED 127.0.0.1:1');
   });
+
+  it('names the system code when the message does not', () => {
+    const err = classifyGitHubFailure({ message: 'fetch failed', code: 'ECONNRESET', nowMs: NOW });
+    expect(err.message).toBe('GitHub could not be reached: fetch failed (ECONNRESET)');
+    expect(classifyGitHubFailure({ code: 'EAI_AGAIN', nowMs: NOW }).message).toBe(
+      'GitHub could not be reached: EAI_AGAIN',
+    );
+  });
 });
 
 describe('classifyDockerFailure', () => {
