@@ -1,4 +1,5 @@
 import { isFinal } from '../core/builds/types.js';
+import type { SlipwayError } from '../core/errors/slipway-error.js';
 import { Queue, type Job } from 'bullmq';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
@@ -147,12 +148,9 @@ export async function startExecutor(
       lockDuration: config.buildLockMs,
       stalledInterval: Math.max(1_000, Math.floor(config.buildLockMs / 2)),
       maxStalledCount: 5,
+      onGiveUp: (job, err) => giveUp(job, err, store, reporterFor(job.data), logger),
     },
   );
-  worker.worker.on('failed', (job, err) => {
-    if (!job) return;
-    if (job.attemptsMade >= (job.opts.attempts ?? 1)) void giveUp(job, err, store, reporterFor(job.data), logger);
-  });
   const reaper = setInterval(
     () => void reap(backend, store, logger).catch((err: unknown) => logger.warn('reaper failed', { err })),
     5 * 60_000,
@@ -173,7 +171,7 @@ export async function startExecutor(
 /** Retries are spent: every stage that did not finish ends in `error`, with the reason. */
 async function giveUp(
   job: Job<BuildJob>,
-  err: Error,
+  err: SlipwayError,
   store: BuildStore,
   report: RuntimeDeps['report'],
   logger: Logger,

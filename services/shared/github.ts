@@ -186,11 +186,17 @@ function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefine
  */
 export function fromOctokit(err: unknown, nowMs = Date.now()): SlipwayError {
   if (!(err instanceof Error) || typeof (err as { status?: unknown }).status !== 'number') return toSlipwayError(err);
-  const { status, response } = err as Error & { status: number; response?: { headers?: Record<string, string> } };
+  const { status, response } = err as Error & {
+    status: number;
+    response?: { headers?: Record<string, string>; data?: { documentation_url?: unknown } };
+  };
   const code = systemCodeOf(err.cause);
+  // Octokit appends " - <documentation_url>": noise in a 140-character status description.
+  const docs = response?.data?.documentation_url;
+  const message = typeof docs === 'string' ? err.message.replace(` - ${docs}`, '') : err.message;
   const typed = classifyGitHubFailure({
     ...(response ? { status, headers: response.headers ?? {} } : { status: 0 }),
-    message: err.message,
+    message,
     ...(code ? { code } : {}),
     nowMs,
   });
