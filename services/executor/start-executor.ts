@@ -30,6 +30,7 @@ import type { Backend } from './backend/types.js';
 import { RedisLocks } from './redis-locks.js';
 import { reap } from './reap.js';
 import { runBuild, type RuntimeDeps } from './run-build.js';
+import { typedBackend } from './typed-backend.js';
 
 /**
  * Starts the executor: first the reaper (removes what a dead executor left of finished
@@ -39,8 +40,9 @@ import { runBuild, type RuntimeDeps } from './run-build.js';
 export async function startExecutor(
   config: Config,
   logger: Logger,
-  backend: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
+  engine: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
 ): Promise<Running> {
+  const backend = typedBackend(engine);
   const redis = workerConnection(config.redisUrl);
   const subscriber = workerConnection(config.redisUrl);
   const store = new RedisBuildStore(redis);
