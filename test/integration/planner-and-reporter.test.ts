@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { createLogger, type Logger } from '../../services/shared/logger.js';
-import { QUEUES, type BuildJob, type StatusJob } from '../../services/shared/queues.js';
+import { QUEUES, type BuildJob, type RequestJob, type StatusJob } from '../../services/shared/queues.js';
 import { GitHubStandIn, rateLimitExceeded } from '../support/github-stand-in.js';
 import {
   eventually,
@@ -21,6 +21,7 @@ describe('planning a pushed commit and reporting its statuses', () => {
   let slipway: RunningSlipway;
   let builds: Queue<BuildJob>;
   let statusJobs: Queue<StatusJob>;
+  let requestJobs: Queue<RequestJob>;
   /** What the services logged, for the lines a person would read when something failed. */
   const logged: Array<{ level: string; msg: string; fields: Record<string, unknown> }> = [];
   const echo = createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
@@ -37,9 +38,11 @@ describe('planning a pushed commit and reporting its statuses', () => {
     slipway = await startSlipway({ standIn, redisUrl, executor: false, logger });
     builds = new Queue<BuildJob>(QUEUES.builds, { connection: slipway.redis });
     statusJobs = new Queue<StatusJob>(QUEUES.statuses, { connection: slipway.redis });
+    requestJobs = new Queue<RequestJob>(QUEUES.requests, { connection: slipway.redis });
   });
 
   afterAll(async () => {
+    await requestJobs?.close();
     await statusJobs?.close();
     await builds?.close();
     await slipway?.close();
@@ -166,6 +169,9 @@ describe('planning a pushed commit and reporting its statuses', () => {
     await action();
     return standIn.requests.slice(before).map((r) => `${r.status} ${r.operationId}`);
   }
+  /** A line the services logged, with at least these fields. */
+  const line = (level: string, msg: string, fields: Record<string, unknown>) =>
+    expect.objectContaining({ level, msg, fields: expect.objectContaining(fields) });
   const pendingOn = (sha: string, context: string) =>
     eventually(`pending on ${context}`, () => standIn.latestStatus(OWNER, REPO, sha, context), 30_000);
 
@@ -206,24 +212,15 @@ describe('planning a pushed commit and reporting its statuses', () => {
     const { sha, build } = await push(ONE_STAGE);
     await eventually('the build job', async () => (await builds.getJob(build)) ?? undefined, 60_000);
     await pendingOn(sha, 'slipway/test');
-    const requests = new Queue(QUEUES.requests, { connection: slipway.redis });
-    try {
-      const job = await eventually(
-        'the completed request job',
-        async () => (await requests.getCompleted()).find((j) => j.data.request.sha === sha),
-        10_000,
-      );
-      expect(job.attemptsMade).toBe(2);
-      expect(logged).toContainEqual(
-        expect.objectContaining({
-          level: 'warn',
-          msg: 'planning failed; will retry',
-          fields: expect.objectContaining({ job: job.id, code: 'github-rate-limited' }),
-        }),
-      );
-    } finally {
-      await requests.close();
-    }
+    const job = await eventually(
+      'the completed request job',
+      async () => (await requestJobs.getCompleted()).find((j) => j.data.request.sha === sha),
+      10_000,
+    );
+    expect(job.attemptsMade).toBe(2);
+    expect(logged).toContainEqual(
+      line('warn', 'planning failed; will retry', { job: job.id, code: 'github-rate-limited' }),
+    );
     expect(standIn.violations).toEqual([]);
   });
 
@@ -244,11 +241,7 @@ describe('planning a pushed commit and reporting its statuses', () => {
     expect(record.state).toBe('error');
     expect(await builds.getJob(pushed.build)).toBeUndefined();
     expect(logged).toContainEqual(
-      expect.objectContaining({
-        level: 'error',
-        msg: 'planning failed; giving up',
-        fields: expect.objectContaining({ code: 'github-forbidden', retryable: false }),
-      }),
+      line('error', 'planning failed; giving up', { code: 'github-forbidden', retryable: false }),
     );
     expect(standIn.violations).toEqual([]);
   });
@@ -272,14 +265,10 @@ describe('planning a pushed commit and reporting its statuses', () => {
     expect(await failed.getState()).toBe('failed');
     expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/test')).toBeUndefined();
     expect(logged).toContainEqual(
-      expect.objectContaining({
-        level: 'error',
-        msg: 'status not posted; giving up',
-        fields: expect.objectContaining({
-          job: failed.id,
-          code: 'github-validation',
-          reason: 'GitHub answered 422: Validation Failed',
-        }),
+      line('error', 'status not posted; giving up', {
+        job: failed.id,
+        code: 'github-validation',
+        reason: 'GitHub answered 422: Validation Failed',
       }),
     );
   });
@@ -297,11 +286,7 @@ describe('planning a pushed commit and reporting its statuses', () => {
     );
     expect(job.attemptsMade).toBe(2);
     expect(logged).toContainEqual(
-      expect.objectContaining({
-        level: 'warn',
-        msg: 'status not posted; will retry',
-        fields: expect.objectContaining({ job: job.id, code: 'github-unavailable' }),
-      }),
+      line('warn', 'status not posted; will retry', { job: job.id, code: 'github-unavailable' }),
     );
     expect(standIn.violations).toEqual([]);
   });
