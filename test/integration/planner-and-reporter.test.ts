@@ -25,11 +25,14 @@ describe('planning a pushed commit and reporting its statuses', () => {
   /** What the services logged, for the lines a person would read when something failed. */
   const logged: Array<{ level: string; msg: string; fields: Record<string, unknown> }> = [];
   const echo = createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
-  const logger: Logger = {
-    info: (msg, fields = {}) => (logged.push({ level: 'info', msg, fields }), echo.info(msg, fields)),
-    warn: (msg, fields = {}) => (logged.push({ level: 'warn', msg, fields }), echo.warn(msg, fields)),
-    error: (msg, fields = {}) => (logged.push({ level: 'error', msg, fields }), echo.error(msg, fields)),
-  };
+  const record =
+    (level: 'info' | 'warn' | 'error') =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      logged.push({ level, msg, fields });
+      echo[level](msg, fields);
+    };
+  // Child loggers record into the same list (their bindings are not needed here).
+  const logger = { info: record('info'), warn: record('warn'), error: record('error'), child: () => logger } as Logger;
 
   beforeAll(async () => {
     const redisUrl = await freshRedisUrl(3);
