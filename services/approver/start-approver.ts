@@ -23,7 +23,7 @@ export function startApprover(config: Config, logger: Logger): Running {
   };
   const worker = startWorker<ApprovalJob>(QUEUES.approvals, config.redisUrl, (job) => processApproval(job.data, deps), {
     logger,
-    failure: 'approval not processed, will retry',
+    failure: 'approval not processed',
     concurrency: 1,
   });
   return {

@@ -1,4 +1,5 @@
 import { isFinal } from '../core/builds/types.js';
+import type { SlipwayError } from '../core/errors/slipway-error.js';
 import { Queue, type Job } from 'bullmq';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { RedisBuildStore, type BuildStore } from '../shared/build-store.js';
@@ -29,6 +30,7 @@ import type { Backend } from './backend/types.js';
 import { RedisLocks } from './redis-locks.js';
 import { reap } from './reap.js';
 import { runBuild, type RuntimeDeps } from './run-build.js';
+import { typedBackend } from './typed-backend.js';
 
 /**
  * Starts the executor: first the reaper (removes what a dead executor left of finished
@@ -38,8 +40,9 @@ import { runBuild, type RuntimeDeps } from './run-build.js';
 export async function startExecutor(
   config: Config,
   logger: Logger,
-  backend: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
+  engine: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
 ): Promise<Running> {
+  const backend = typedBackend(engine);
   const redis = workerConnection(config.redisUrl);
   const subscriber = workerConnection(config.redisUrl);
   const store = new RedisBuildStore(redis);
@@ -147,12 +150,9 @@ export async function startExecutor(
       lockDuration: config.buildLockMs,
       stalledInterval: Math.max(1_000, Math.floor(config.buildLockMs / 2)),
       maxStalledCount: 5,
+      onGiveUp: (job, err) => giveUp(job, err, store, reporterFor(job.data), logger),
     },
   );
-  worker.worker.on('failed', (job, err) => {
-    if (!job) return;
-    if (job.attemptsMade >= (job.opts.attempts ?? 1)) void giveUp(job, err, store, reporterFor(job.data), logger);
-  });
   const reaper = setInterval(
     () => void reap(backend, store, logger).catch((err: unknown) => logger.warn('reaper failed', { err })),
     5 * 60_000,
@@ -173,7 +173,7 @@ export async function startExecutor(
 /** Retries are spent: every stage that did not finish ends in `error`, with the reason. */
 async function giveUp(
   job: Job<BuildJob>,
-  err: Error,
+  err: SlipwayError,
   store: BuildStore,
   report: RuntimeDeps['report'],
   logger: Logger,

@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { RedisBuildStore } from '../shared/build-store.js';
 import { createGitHub, githubAuthOf } from '../shared/github.js';
@@ -13,6 +13,7 @@ import { specParser } from '../shared/spec-parser.js';
 import { loadPolicy } from '../shared/repo-policy.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import { processRequest } from './process-request.js';
+import { reportUnreadableSpec } from './spec-unreadable.js';
 
 /** Starts the planner's BullMQ worker on the requests queue. */
 export function startPlanner(config: Config, logger: Logger): Running {
@@ -36,22 +37,16 @@ export function startPlanner(config: Config, logger: Logger): Running {
     publicUrl: config.publicUrl,
     logger,
   };
-  const worker = startWorker<RequestJob>(
-    QUEUES.requests,
-    config.redisUrl,
-    async (job) => {
-      try {
-        return await processRequest(job.data, deps);
-      } catch (err) {
-        const status = (err as { status?: number }).status;
-        // 401/403: Slipway's token cannot read the repository; retrying will not help.
-        if (status === 401 || status === 403)
-          throw new UnrecoverableError(`GitHub refused to read the spec (${status})`);
-        throw err;
-      }
+  const worker = startWorker<RequestJob>(QUEUES.requests, config.redisUrl, (job) => processRequest(job.data, deps), {
+    logger,
+    failure: 'planning failed',
+    concurrency: 4,
+    // GitHub refused the spec for good, or for longer than the retries: an `error` status says so.
+    onGiveUp: async (job, err) => {
+      const outcome = await reportUnreadableSpec(job.data, err, deps);
+      if (outcome === 'reported') logger.info('spec unreadable, error status queued', { request: job.id });
     },
-    { logger, failure: 'planning failed', concurrency: 4 },
-  );
+  });
   return {
     async close() {
       await worker.close();

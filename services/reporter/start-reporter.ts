@@ -20,7 +20,7 @@ export function startReporter(config: Config, logger: Logger): Running {
       if (result === 'posted') logger.info('status posted', { sha: job.data.sha, ...job.data.status });
       return result;
     },
-    { logger, failure: 'status not posted, will retry', concurrency: 1 },
+    { logger, failure: 'status not posted', concurrency: 1 },
   );
   const deployments = startWorker<DeploymentJob>(
     QUEUES.deployments,
@@ -35,7 +35,7 @@ export function startReporter(config: Config, logger: Logger): Running {
         });
       return result;
     },
-    { logger, failure: 'deployment not posted, will retry', concurrency: 1 },
+    { logger, failure: 'deployment not posted', concurrency: 1 },
   );
   return {
     async close() {
