@@ -16,11 +16,12 @@ const VENDOR: Readonly<Record<string, { url: string; file: () => string }>> = {
 /**
  * The `<script type="importmap">` a page puts before its first module script, so that
  * `import { AnsiUp } from 'ansi_up'` in the browser code (the same specifier tsc resolves to
- * the npm package's types) loads the file this middleware serves.
+ * the npm package's types) loads the file this middleware serves. `extra` adds entries (a
+ * page has one import map).
  */
-export function importMapScript(): string {
+export function importMapScript(extra: Record<string, string> = {}): string {
   const imports = Object.fromEntries(Object.entries(VENDOR).map(([name, v]) => [name, STATIC_PREFIX + v.url]));
-  return `<script type="importmap">${JSON.stringify({ imports })}</script>`;
+  return `<script type="importmap">${JSON.stringify({ imports: { ...imports, ...extra } })}</script>`;
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -50,7 +51,7 @@ async function manifest(root: string): Promise<Map<string, string>> {
 }
 
 /**
- * Serves the browser code under `/static/`: the files of `root` (default
+ * Serves the browser code under `prefix` (default `/static/`): the files of `root` (default
  * `services/receiver/static/`) with the extensions above, and the npm modules the import map
  * names. Mount it before the routers; it answers every path under the prefix itself and
  * passes anything else on.
@@ -64,10 +65,11 @@ async function manifest(root: string): Promise<Map<string, string>> {
  * strong ETag of the content: after a deploy the new code is used at once, and an unchanged
  * file costs a 304 without a body. Files are read on each request (they are a few kB each).
  */
-export function staticFiles(options: { root?: string } = {}): Middleware {
+export function staticFiles(options: { root?: string; prefix?: string } = {}): Middleware {
+  const prefix = options.prefix ?? STATIC_PREFIX;
   let files: Promise<Map<string, string>> | undefined;
   return async (ctx, next) => {
-    if (!ctx.path.startsWith(STATIC_PREFIX)) return next();
+    if (!ctx.path.startsWith(prefix)) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('allow', 'GET, HEAD');
@@ -75,7 +77,7 @@ export function staticFiles(options: { root?: string } = {}): Middleware {
     }
     let name: string;
     try {
-      name = decodeURIComponent(ctx.path.slice(STATIC_PREFIX.length));
+      name = decodeURIComponent(ctx.path.slice(prefix.length));
     } catch {
       ctx.status = 400;
       ctx.body = 'malformed path';

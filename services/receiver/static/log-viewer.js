@@ -23,6 +23,7 @@ import { lineAnchor, toolbarHtml } from './log-toolbar.js';
  * @property {(line: number) => void} goToLine 1-based, as the anchors number lines
  * @property {(on: boolean) => void} setFollowing
  * @property {() => boolean} following
+ * @property {() => number} lineCount
  * @property {() => void} destroy
  */
 
@@ -278,6 +279,7 @@ export function mountLogViewer(container, options = {}) {
     goToLine,
     setFollowing,
     following: () => following,
+    lineCount: () => log.length,
     destroy() {
       unsubscribe?.();
       resized.disconnect();
