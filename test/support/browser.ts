@@ -33,16 +33,16 @@ export interface BrowserSession {
 }
 
 /**
- * Launches Chromium through playwright-core with a fresh `--user-data-dir` (a temporary
- * folder, removed by `close`). Without Chromium it throws, saying why and what installs it:
- * a browser test never skips.
+ * Launches Chromium (`executable`, default {@link CHROMIUM}) through playwright-core with a
+ * fresh `--user-data-dir` (a temporary folder, removed by `close`). Without Chromium it
+ * throws, saying why and what installs it: a browser test never skips.
  */
-export async function launchChromium(): Promise<BrowserSession> {
+export async function launchChromium(executable = CHROMIUM): Promise<BrowserSession> {
   try {
-    accessSync(CHROMIUM, constants.X_OK);
+    accessSync(executable, constants.X_OK);
   } catch {
     throw new Error(
-      `the browser tests need Chromium at ${CHROMIUM}, and it is missing: run scripts/infra.sh ` +
+      `the browser tests need Chromium at ${executable}, and it is missing: run scripts/infra.sh ` +
         "(it installs Debian's chromium package); browser tests are never skipped",
     );
   }
@@ -51,7 +51,7 @@ export async function launchChromium(): Promise<BrowserSession> {
   try {
     // Playwright refuses --user-data-dir in args; this is how it takes one.
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: executable,
       args: CHROMIUM_FLAGS,
       headless: true,
       viewport: { width: 1280, height: 800 },
@@ -59,7 +59,7 @@ export async function launchChromium(): Promise<BrowserSession> {
     });
   } catch (err) {
     await rm(userDataDir, { recursive: true, force: true });
-    throw new Error(`Chromium at ${CHROMIUM} did not start: ${(err as Error).message}`);
+    throw new Error(`Chromium at ${executable} did not start: ${(err as Error).message}`);
   }
   return {
     context,
