@@ -209,6 +209,13 @@ describe('the log viewer in Chromium', () => {
       await page.locator('.lv-row', { hasText: 'finished' }).waitFor();
       expect(await page.evaluate(() => probe.inView(probe.lineCount()))).toBe(true);
       await page.close();
+
+      // An anchor to a line that only the stream brings is kept until that line arrives.
+      const later = await open({ stream: { build: 'blive', step: 'test' }, label: 'test: live' }, '#L125');
+      await later.locator('.lv-status', { hasText: 'ended: success' }).waitFor();
+      await later.waitForFunction(() => probe.inView(125));
+      expect(await later.evaluate(() => [probe.selected(), probe.following()])).toEqual([[125], false]);
+      await later.close();
     } finally {
       follower.stop();
       await backend.teardownBuild('blive');

@@ -1,7 +1,7 @@
 // @ts-check
-import { escapeHtml, LogLines, shortTime } from './log-lines.js';
+import { LogLines } from './log-lines.js';
+import { lineAnchor, rowHtml, toolbarHtml } from './log-markup.js';
 import { forgetMatches, LogSearch, paintMatches } from './log-search.js';
-import { lineAnchor, toolbarHtml } from './log-toolbar.js';
 
 /** @typedef {import('./log-lines.js').LogLine} LogLine */
 /** @typedef {import('./log-feed.js').LogFeed} LogFeed */
@@ -17,16 +17,6 @@ import { lineAnchor, toolbarHtml } from './log-toolbar.js';
  * @property {boolean} [follow] start at the newest line and stay there (default true)
  */
 
-/**
- * @typedef {object} LogViewer
- * @property {(lines: readonly LogLine[]) => void} append
- * @property {(line: number) => void} goToLine 1-based, as the anchors number lines
- * @property {(on: boolean) => void} setFollowing
- * @property {() => boolean} following
- * @property {() => number} lineCount
- * @property {() => void} destroy
- */
-
 /** Lines rendered above and below the visible ones, so a fast scroll shows no gap. */
 const OVERSCAN = 20;
 
@@ -37,258 +27,294 @@ const OVERSCAN = 20;
  * timestamps and download. Replaces what the container held; its height bounds the log.
  * @param {HTMLElement} container
  * @param {LogViewerOptions} [options]
- * @returns {LogViewer}
  */
 export function mountLogViewer(container, options = {}) {
-  const lh = options.lineHeight ?? 20;
-  const prefix = options.anchorPrefix ?? 'L';
-  const log = new LogLines();
-  const search = new LogSearch(log);
-  const root = document.createElement('section');
-  root.className = 'log-viewer';
-  root.style.setProperty('--lv-line-height', `${lh}px`);
-  root.innerHTML = toolbarHtml(options.label ?? 'Log');
-  container.replaceChildren(root);
-  const q = /** @param {string} s */ (s) => /** @type {HTMLElement} */ (root.querySelector(s));
-  const viewport = q('.lv-viewport');
-  const spacer = q('.lv-spacer');
-  const rows = q('.lv-rows');
-  const followButton = q('.lv-follow');
-  const timesButton = q('.lv-times');
-  const searchInput = /** @type {HTMLInputElement} */ (q('.lv-search input'));
-  const searchCount = q('.lv-count');
-  const status = q('.lv-status');
+  return new LogViewer(container, options);
+}
 
-  let following = options.follow ?? true;
-  let selected = 0;
-  let pendingLine = 0;
-  let shown = { first: -1, last: -1 };
-  let frame = 0;
-  let ended = '';
+/** One mounted viewer. Its page calls `append` (or gives a feed), `goToLine`, `destroy`. */
+export class LogViewer {
+  #log = new LogLines();
+  #search = new LogSearch(this.#log);
+  #following = true;
+  /** The selected line (1-based), 0 for none; `#pending` when it has not arrived yet. */
+  #selected = 0;
+  #pending = 0;
+  #shown = { first: -1, last: -1 };
+  #frame = 0;
+  #ended = '';
   /** The scrollTop this code set last, to tell its own scroll events from the person's. */
-  let expectedTop = -1;
+  #expectedTop = -1;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let searchTimer;
+  #searchTimer;
+  /** @type {(() => void) | undefined} */
+  #unsubscribe;
 
-  const setTop = (/** @type {number} */ top) => {
-    const max = Math.max(0, viewport.scrollHeight - viewport.clientHeight);
-    expectedTop = Math.min(Math.max(0, Math.round(top)), max);
-    viewport.scrollTop = expectedTop;
-  };
+  /**
+   * @param {HTMLElement} container
+   * @param {LogViewerOptions} options
+   */
+  constructor(container, options) {
+    this.options = options;
+    this.lh = options.lineHeight ?? 20;
+    this.prefix = options.anchorPrefix ?? 'L';
+    this.root = document.createElement('section');
+    this.root.className = 'log-viewer';
+    this.root.style.setProperty('--lv-line-height', `${this.lh}px`);
+    this.root.innerHTML = toolbarHtml(options.label ?? 'Log');
+    container.replaceChildren(this.root);
+    const q = /** @param {string} s */ (s) => /** @type {HTMLElement} */ (this.root.querySelector(s));
+    this.viewport = q('.lv-viewport');
+    this.spacer = q('.lv-spacer');
+    this.rows = q('.lv-rows');
+    this.followButton = q('.lv-follow');
+    this.timesButton = q('.lv-times');
+    this.searchInput = /** @type {HTMLInputElement} */ (q('.lv-search input'));
+    this.searchCount = q('.lv-count');
+    this.status = q('.lv-status');
+    this.resized = new ResizeObserver(() => this.#render(true));
+    this.#listen(q('.lv-search'));
 
-  /** Shows line `index` (0-based) in the middle of the view, unless it is already in view. */
-  const reveal = (/** @type {number} */ index) => {
-    spacer.style.height = `${log.length * lh}px`;
+    this.#following = options.follow ?? true;
+    this.#log.push(options.lines ?? []);
+    this.#updateStatus();
+    this.followButton.setAttribute('aria-pressed', String(this.#following));
+    this.#lineFromHash();
+    this.#render(true);
+    this.#unsubscribe = options.feed?.subscribe(
+      (lines) => this.append(lines),
+      (state) => {
+        this.#ended = state;
+        this.#updateStatus();
+      },
+    );
+  }
+
+  following() {
+    return this.#following;
+  }
+
+  lineCount() {
+    return this.#log.length;
+  }
+
+  /** @param {readonly LogLine[]} lines */
+  append(lines) {
+    const from = this.#log.length;
+    this.#log.push(lines);
+    this.#search.extend(from);
+    this.#updateStatus();
+    if (this.#search.query) this.searchCount.textContent = this.#search.summary();
+    if (this.#pending && this.#pending <= this.#log.length) this.goToLine(this.#pending);
+    else if (this.#following || this.#shown.last >= from) {
+      if (this.#frame) cancelAnimationFrame(this.#frame);
+      this.#frame = requestAnimationFrame(() => this.#render(true));
+    } else this.#schedule();
+  }
+
+  /**
+   * Selects line `n` (1-based, as the anchors number lines), shows it, and stops following.
+   * @param {number} n
+   */
+  goToLine(n) {
+    this.#selected = n;
+    this.setFollowing(false);
+    if (n > this.#log.length) {
+      this.#pending = n;
+      return;
+    }
+    this.#pending = 0;
+    this.#reveal(n - 1);
+    this.#render(true);
+  }
+
+  /** @param {boolean} on */
+  setFollowing(on) {
+    this.#following = on;
+    this.followButton.setAttribute('aria-pressed', String(on));
+    if (on) this.#render();
+  }
+
+  destroy() {
+    this.#unsubscribe?.();
+    this.resized.disconnect();
+    removeEventListener('hashchange', this.#lineFromHash);
+    removeEventListener('popstate', this.#lineFromHash);
+    if (this.#frame) cancelAnimationFrame(this.#frame);
+    clearTimeout(this.#searchTimer);
+    forgetMatches(this.root);
+    this.root.remove();
+  }
+
+  /** @param {HTMLElement} form */
+  #listen(form) {
+    this.viewport.addEventListener('scroll', this.#onScroll, { passive: true });
+    this.root.addEventListener('click', this.#onClick);
+    this.searchInput.addEventListener('keydown', this.#onSearchKey);
+    this.searchInput.addEventListener('input', this.#onSearchInput);
+    form.addEventListener('submit', (event) => event.preventDefault());
+    addEventListener('hashchange', this.#lineFromHash);
+    addEventListener('popstate', this.#lineFromHash);
+    this.resized.observe(this.viewport);
+  }
+
+  /** @param {number} top */
+  #setTop(top) {
+    const max = Math.max(0, this.viewport.scrollHeight - this.viewport.clientHeight);
+    this.#expectedTop = Math.min(Math.max(0, Math.round(top)), max);
+    this.viewport.scrollTop = this.#expectedTop;
+  }
+
+  /**
+   * Shows line `index` (0-based) in the middle of the view, unless it is already in view.
+   * @param {number} index
+   */
+  #reveal(index) {
+    const { viewport, lh } = this;
+    this.spacer.style.height = `${this.#log.length * lh}px`;
     const top = index * lh;
     if (top >= viewport.scrollTop && top + lh <= viewport.scrollTop + viewport.clientHeight) return;
-    setTop(top - (viewport.clientHeight - lh) / 2);
-  };
+    this.#setTop(top - (viewport.clientHeight - lh) / 2);
+  }
 
-  const render = (force = false) => {
-    if (frame) cancelAnimationFrame(frame);
-    frame = 0;
-    const total = log.length;
-    spacer.style.height = `${total * lh}px`;
-    if (following) setTop(viewport.scrollHeight);
+  /** Puts the rows on screen in the DOM; `force` redraws rows that are there already. */
+  #render(force = false) {
+    if (this.#frame) cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
+    const { viewport, lh, rows } = this;
+    const total = this.#log.length;
+    this.spacer.style.height = `${total * lh}px`;
+    if (this.#following) this.#setTop(viewport.scrollHeight);
     const top = viewport.scrollTop;
     const first = Math.max(0, Math.floor(top / lh) - OVERSCAN);
     const last = Math.min(total, Math.ceil((top + (viewport.clientHeight || 40 * lh)) / lh) + OVERSCAN);
-    if (!force && first === shown.first && last === shown.last) return;
-    const focused = document.activeElement?.closest?.('[data-line]');
+    if (!force && first === this.#shown.first && last === this.#shown.last) return;
+    const focused = document.activeElement?.closest('[data-line]');
     const focusedLine = focused && rows.contains(focused) ? /** @type {HTMLElement} */ (focused).dataset.line : '';
-    const current = search.currentLine();
     const html = [];
-    for (let i = first; i < last; i++) html.push(rowHtml(i, current));
+    for (let i = first; i < last; i++) html.push(this.#row(i));
     rows.style.transform = `translateY(${first * lh}px)`;
     rows.innerHTML = html.join('');
-    shown = { first, last };
-    paintMatches(root, rows, search, first, last);
+    this.#shown = { first, last };
+    paintMatches(this.root, rows, this.#search, first, last);
     if (focusedLine) {
       const again = rows.querySelector(`[data-line="${focusedLine}"] a`);
       (again instanceof HTMLElement ? again : viewport).focus({ preventScroll: true });
     }
-  };
+  }
 
-  const rowHtml = (/** @type {number} */ i, /** @type {number | undefined} */ current) => {
-    const line = log.line(i);
-    const n = i + 1;
-    const err = line.stream === 'stderr';
-    const classes = ['lv-row'];
-    if (err) classes.push('lv-err');
-    if (n === selected) classes.push('lv-selected');
-    if (search.lines.has(i)) classes.push(i === current ? 'lv-match lv-current' : 'lv-match');
-    return [
-      `<div class="${classes.join(' ')}" id="${prefix}${n}" data-line="${i}">`,
-      `<a class="lv-n" href="#${prefix}${n}" aria-label="Line ${n}">${n}</a>`,
-      `<time class="lv-t" datetime="${escapeHtml(line.time)}">${escapeHtml(shortTime(line.time))}</time>`,
-      err ? '<span class="lv-sr">stderr: </span>' : '',
-      `<span class="lv-x">${log.htmlOf(i)}</span></div>`,
-    ].join('');
-  };
+  /** @param {number} i */
+  #row(i) {
+    const classes = [];
+    if (i + 1 === this.#selected) classes.push('lv-selected');
+    if (this.#search.lines.has(i)) classes.push('lv-match');
+    if (i === this.#search.currentLine()) classes.push('lv-current');
+    const line = this.#log.line(i);
+    return rowHtml({ line, n: i + 1, html: this.#log.htmlOf(i), prefix: this.prefix, classes });
+  }
 
-  const schedule = () => {
-    if (!frame) frame = requestAnimationFrame(() => render());
-  };
+  #schedule() {
+    if (!this.#frame) this.#frame = requestAnimationFrame(() => this.#render());
+  }
 
-  const updateStatus = () => {
-    const count = `${log.length.toLocaleString('en')} ${log.length === 1 ? 'line' : 'lines'}`;
-    status.textContent = ended ? `${count}, ended: ${ended}` : options.feed ? `${count}, live` : count;
-    viewport.setAttribute('aria-label', `${options.label ?? 'Log'}, ${count}`);
-    root.style.setProperty('--lv-digits', String(String(log.length).length));
-  };
+  #updateStatus() {
+    const n = this.#log.length;
+    const count = `${n.toLocaleString('en')} ${n === 1 ? 'line' : 'lines'}`;
+    const state = this.#ended ? `, ended: ${this.#ended}` : this.options.feed ? ', live' : '';
+    this.status.textContent = count + state;
+    this.viewport.setAttribute('aria-label', `${this.options.label ?? 'Log'}, ${count}`);
+    this.root.style.setProperty('--lv-digits', String(String(n).length));
+  }
 
-  const setFollowing = (/** @type {boolean} */ on) => {
-    following = on;
-    followButton.setAttribute('aria-pressed', String(on));
-    if (on) render();
-  };
-
-  /** Selects 1-based line `n`, scrolls it into view, and stops following. */
-  const goToLine = (/** @type {number} */ n) => {
-    selected = n;
-    setFollowing(false);
-    if (n > log.length) {
-      pendingLine = n;
-      return;
-    }
-    pendingLine = 0;
-    reveal(n - 1);
-    render(true);
-  };
-
-  const append = (/** @type {readonly LogLine[]} */ lines) => {
-    const from = log.length;
-    log.push(lines);
-    search.extend(from);
-    updateStatus();
-    if (search.query) searchCount.textContent = search.summary();
-    if (pendingLine && pendingLine <= log.length) goToLine(pendingLine);
-    else if (following || shown.last >= from) {
-      if (frame) cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => render(true));
-    } else schedule();
-  };
-
-  const lineFromHash = () => {
-    const n = lineAnchor(location.hash, prefix);
-    if (n && n !== selected) goToLine(n);
-    else if (!n && selected) {
-      selected = 0;
-      render(true);
+  #lineFromHash = () => {
+    const n = lineAnchor(location.hash, this.prefix);
+    if (n && n !== this.#selected) this.goToLine(n);
+    else if (!n && this.#selected) {
+      this.#selected = 0;
+      this.#render(true);
     }
   };
 
-  const runSearch = () => {
-    search.run(searchInput.value, Math.floor(viewport.scrollTop / lh));
-    searchCount.textContent = search.summary();
-    const line = search.currentLine();
+  #runSearch() {
+    this.#search.run(this.searchInput.value, this.#topLine());
+    this.#showMatch();
+  }
+
+  /** @param {1 | -1} step */
+  #moveMatch(step) {
+    if (this.searchInput.value !== this.#search.query) this.#search.run(this.searchInput.value, this.#topLine());
+    else this.#search.move(step);
+    this.#showMatch();
+  }
+
+  #topLine() {
+    return Math.floor(this.viewport.scrollTop / this.lh);
+  }
+
+  #showMatch() {
+    this.searchCount.textContent = this.#search.summary();
+    const line = this.#search.currentLine();
     if (line !== undefined) {
-      setFollowing(false);
-      reveal(line);
+      this.setFollowing(false);
+      this.#reveal(line);
     }
-    render(true);
-  };
+    this.#render(true);
+  }
 
-  const moveMatch = (/** @type {1 | -1} */ step) => {
-    if (searchInput.value !== search.query) runSearch();
-    else search.move(step);
-    searchCount.textContent = search.summary();
-    const line = search.currentLine();
-    if (line === undefined) return;
-    setFollowing(false);
-    reveal(line);
-    render(true);
-  };
-
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([log.text()], { type: 'text/plain;charset=utf-8' }));
+  #download() {
+    const url = URL.createObjectURL(new Blob([this.#log.text()], { type: 'text/plain;charset=utf-8' }));
     const link = document.createElement('a');
     link.href = url;
-    link.download = options.downloadName ?? 'log.txt';
+    link.download = this.options.downloadName ?? 'log.txt';
     document.body.append(link);
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  };
+  }
 
-  const onScroll = () => {
-    const ours = expectedTop >= 0 && Math.abs(viewport.scrollTop - expectedTop) <= 1;
-    expectedTop = -1;
+  #onScroll = () => {
+    const { viewport } = this;
+    const ours = this.#expectedTop >= 0 && Math.abs(viewport.scrollTop - this.#expectedTop) <= 1;
+    this.#expectedTop = -1;
     if (!ours) {
-      const atBottom = viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - lh / 2;
-      if (atBottom !== following) setFollowing(atBottom);
+      const atBottom = viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - this.lh / 2;
+      if (atBottom !== this.#following) this.setFollowing(atBottom);
     }
-    schedule();
+    this.#schedule();
   };
 
-  const onClick = (/** @type {MouseEvent} */ event) => {
+  /** @param {MouseEvent} event */
+  #onClick = (event) => {
     const target = /** @type {Element} */ (event.target);
     const anchor = target.closest('a.lv-n');
     if (anchor && !(event.ctrlKey || event.metaKey || event.shiftKey || event.button)) {
       event.preventDefault();
       const n = Number(anchor.textContent);
-      history.pushState(null, '', `#${prefix}${n}`);
-      goToLine(n);
+      history.pushState(null, '', `#${this.prefix}${n}`);
+      this.goToLine(n);
       return;
     }
     const button = target.closest('button');
-    if (button === followButton) setFollowing(!following);
-    else if (button === timesButton) {
-      const on = !root.classList.contains('lv-show-times');
-      root.classList.toggle('lv-show-times', on);
-      timesButton.setAttribute('aria-pressed', String(on));
-    } else if (button?.classList.contains('lv-next')) moveMatch(1);
-    else if (button?.classList.contains('lv-prev')) moveMatch(-1);
-    else if (button?.classList.contains('lv-download')) download();
+    if (button === this.followButton) this.setFollowing(!this.#following);
+    else if (button === this.timesButton) {
+      const on = !this.root.classList.contains('lv-show-times');
+      this.root.classList.toggle('lv-show-times', on);
+      this.timesButton.setAttribute('aria-pressed', String(on));
+    } else if (button?.classList.contains('lv-next')) this.#moveMatch(1);
+    else if (button?.classList.contains('lv-prev')) this.#moveMatch(-1);
+    else if (button?.classList.contains('lv-download')) this.#download();
   };
 
-  const onSearchKey = (/** @type {KeyboardEvent} */ event) => {
+  /** @param {KeyboardEvent} event */
+  #onSearchKey = (event) => {
     if (event.key !== 'Enter') return;
     event.preventDefault();
-    clearTimeout(searchTimer);
-    moveMatch(event.shiftKey ? -1 : 1);
+    clearTimeout(this.#searchTimer);
+    this.#moveMatch(event.shiftKey ? -1 : 1);
   };
 
-  const onSearchInput = () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(runSearch, 120);
-  };
-
-  const resized = new ResizeObserver(() => render(true));
-  viewport.addEventListener('scroll', onScroll, { passive: true });
-  root.addEventListener('click', onClick);
-  searchInput.addEventListener('keydown', onSearchKey);
-  searchInput.addEventListener('input', onSearchInput);
-  q('.lv-search').addEventListener('submit', (event) => event.preventDefault());
-  addEventListener('hashchange', lineFromHash);
-  addEventListener('popstate', lineFromHash);
-  resized.observe(viewport);
-
-  log.push(options.lines ?? []);
-  updateStatus();
-  followButton.setAttribute('aria-pressed', String(following));
-  lineFromHash();
-  render(true);
-  const unsubscribe = options.feed?.subscribe(append, (state) => {
-    ended = state;
-    updateStatus();
-  });
-
-  return {
-    append,
-    goToLine,
-    setFollowing,
-    following: () => following,
-    lineCount: () => log.length,
-    destroy() {
-      unsubscribe?.();
-      resized.disconnect();
-      removeEventListener('hashchange', lineFromHash);
-      removeEventListener('popstate', lineFromHash);
-      if (frame) cancelAnimationFrame(frame);
-      clearTimeout(searchTimer);
-      forgetMatches(root);
-      root.remove();
-    },
+  #onSearchInput = () => {
+    clearTimeout(this.#searchTimer);
+    this.#searchTimer = setTimeout(() => this.#runSearch(), 120);
   };
 }

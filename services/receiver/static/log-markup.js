@@ -1,5 +1,7 @@
 // @ts-check
-import { escapeHtml } from './log-lines.js';
+import { escapeHtml, shortTime } from './log-lines.js';
+
+/** @typedef {import('./log-lines.js').LogLine} LogLine */
 
 let viewers = 0;
 
@@ -41,4 +43,21 @@ export function lineAnchor(hash, prefix) {
   if (!hash.startsWith(`#${prefix}`)) return 0;
   const rest = hash.slice(prefix.length + 1);
   return /^[1-9][0-9]*$/.test(rest) ? Number(rest) : 0;
+}
+
+/**
+ * One line's row: its number as a link to its anchor, its time (shown on demand), a marker
+ * for screen readers on stderr lines, and its text as HTML (`html`, already escaped).
+ * @param {{ line: LogLine, n: number, html: string, prefix: string, classes: string[] }} row
+ */
+export function rowHtml({ line, n, html, prefix, classes }) {
+  const err = line.stream === 'stderr';
+  const names = ['lv-row', ...(err ? ['lv-err'] : []), ...classes].join(' ');
+  return [
+    `<div class="${names}" id="${prefix}${n}" data-line="${n - 1}">`,
+    `<a class="lv-n" href="#${prefix}${n}" aria-label="Line ${n}">${n}</a>`,
+    `<time class="lv-t" datetime="${escapeHtml(line.time)}">${escapeHtml(shortTime(line.time))}</time>`,
+    err ? '<span class="lv-sr">stderr: </span>' : '',
+    `<span class="lv-x">${html}</span></div>`,
+  ].join('');
 }
