@@ -168,6 +168,7 @@ describe('the log viewer in Chromium', () => {
       expect(await html.locator('.lv-x').innerText()).toBe('<b>not bold</b> & <script>alert(1)</script>');
       expect(await page.locator('.lv-rows b, .lv-rows script').count()).toBe(0);
       expect(await html.getAttribute('class')).toContain('lv-err');
+      await screenshot(page, 'log-viewer-live');
 
       // Following: the newest line stays in view as the step prints more.
       await writeFile(go, '');
@@ -194,7 +195,6 @@ describe('the log viewer in Chromium', () => {
       await page.getByRole('button', { name: 'Follow' }).click();
       expect(await page.evaluate(() => probe.following())).toBe(true);
       await page.waitForFunction(() => probe.inView(probe.lineCount()));
-      await screenshot(page, 'log-viewer-live');
 
       // The step ends: its complete log replaces the live one, and the stream says so.
       await writeFile(stop, '');
