@@ -69,8 +69,11 @@ export async function launchChromium(executable = CHROMIUM): Promise<BrowserSess
       return page;
     },
     async close() {
-      await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
+      try {
+        await context.close();
+      } finally {
+        await rm(userDataDir, { recursive: true, force: true });
+      }
     },
   };
 }
