@@ -97,6 +97,17 @@ export class LogViewerApp {
   }
 }
 
+/** The modules the log page imports, directly or not. */
+const VIEWER_MODULES = [
+  '/test-pages/log-page.js',
+  '/static/log-viewer.js',
+  '/static/log-feed.js',
+  '/static/log-lines.js',
+  '/static/log-markup.js',
+  '/static/log-search.js',
+  '/static/vendor/ansi_up.js',
+];
+
 /** JSON inside a `<script>`: no `<` can close it. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -116,6 +127,9 @@ function logPageHtml(config: LogPageConfig): string {
     `<title>${page.label.replace(/[<&]/g, '')} · Slipway</title>`,
     importMapScript({ '@slipway/static/': '/static/' }),
     '<link rel="stylesheet" href="/static/log-viewer.css">',
+    // Everything the page needs is asked for at once, not import by import: the modules, and the log.
+    ...VIEWER_MODULES.map((m) => `<link rel="modulepreload" href="${m}">`),
+    ...(page.data ? [`<link rel="preload" href="${page.data}" as="fetch" crossorigin="anonymous">`] : []),
     '<style>html,body{margin:0;height:100%}body{display:flex;flex-direction:column;font:14px system-ui,sans-serif}',
     'h1{font-size:1.1em;margin:.6em .8em 0}#log{flex:1;min-height:0;padding:0 .8em .8em}</style>',
     `<script type="application/json" id="config">${scriptJson(page)}</script>`,
