@@ -1,7 +1,8 @@
 /**
- * Two projects: `unit` (pure code and in-process fakes, no infrastructure) and
- * `integration` (real Redis, the real Docker swarm, git). `npm test` runs both, after
- * scripts/infra.sh has brought the infrastructure up.
+ * Three projects: `unit` (pure code and in-process fakes, no infrastructure), `integration`
+ * (real Redis, the real Docker swarm, git) and `browser` (pages in Debian's Chromium through
+ * playwright-core, test/support/browser.ts). `npm test` runs all three, after scripts/infra.sh
+ * has brought the infrastructure up.
  */
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -16,5 +17,6 @@ export default {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+    { ...shared, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up what Slipway needs on this machine, idempotently: Docker Engine in swarm mode,
-# Redis (AOF on, noeviction), git, and the locally built images the tests and the demo use.
+# Redis (AOF on, noeviction), git, Chromium (the browser tests drive it through playwright-core),
+# and the locally built images the tests and the demo use.
 # Safe to run again and again; it only starts what is not already running.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,8 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v git >/dev/null 2>&1 || need+=(git)
+# The browser tests launch exactly this binary; `npx playwright install` cannot download one here.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run as root or install them"
   log "installing ${need[*]} from Debian"
@@ -25,6 +28,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -q "${need[@]}" >>"$state/apt.log" 2>&1 || die "apt-get install failed, see $state/apt.log"
 fi
 command -v docker >/dev/null 2>&1 || die "no docker client on PATH after install"
+# (Debian's launcher script prints a harmless shell warning on stderr here; keep it out of the version.)
+chromium_version=$(/usr/bin/chromium --version 2>"$state/chromium.log") \
+  || die "/usr/bin/chromium --version failed, see $state/chromium.log"
 
 # --- Docker Engine ----------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then
@@ -56,4 +62,4 @@ policy=$(redis-cli -p "$redis_port" config get maxmemory-policy | tail -1)
 
 # --- images -----------------------------------------------------------------------------
 bash "$here/scripts/images.sh"
-log "ready: docker $(docker version --format '{{.Server.Version}}') swarm active, redis :$redis_port"
+log "ready: docker $(docker version --format '{{.Server.Version}}') swarm active, redis :$redis_port, $chromium_version"

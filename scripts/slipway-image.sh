@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds slipway/slipway:dev, the image swarm-stack.yml runs, from this checkout and the
 # machine's own node binary (no registry, no base image): node and its libraries, busybox,
-# dist/ and the production node_modules. Runs as user 65534 unless the stack says otherwise.
+# dist/, the browser code (services/receiver/static) and the production node_modules. Runs as
+# user 65534 unless the stack says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
@@ -18,6 +19,9 @@ for lib in $(ldd "$node_bin" | grep -o '/[^ ]*' | sort -u); do
   cp -L "$lib" "$work/rootfs$lib"
 done
 cp -r dist package.json package-lock.json schemas "$work/app/"
+# The browser code is served as it is in the repository (services/receiver/static-files.ts).
+mkdir -p "$work/app/services/receiver"
+cp -r services/receiver/static "$work/app/services/receiver/static"
 cp -r node_modules "$work/app/node_modules"
 (cd "$work/app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 cat >"$work/Dockerfile" <<DOCKERFILE

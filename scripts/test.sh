@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone on a bare machine: dependencies, the real
-# infrastructure (Docker swarm, Redis, git, images), type checks, lint, unit and
-# integration tests. Nothing is skipped for want of Docker or Redis: infra.sh fails first.
+# infrastructure (Docker swarm, Redis, git, Chromium, images), type checks (the server's and
+# the browser code's), lint, unit, integration and browser tests. Nothing is skipped for want
+# of Docker, Redis or Chromium: infra.sh fails first, and a browser test without Chromium fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/infra.sh
 echo "[test] type check" >&2
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.browser.json
 echo "[test] lint" >&2
 npm run lint --silent
 jest() { node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js "$@"; }
@@ -17,3 +19,5 @@ echo "[test] build (the executor-recovery test runs dist/ as a separate process)
 npx tsc -p tsconfig.build.json
 echo "[test] integration (real Redis, real swarm)" >&2
 jest --selectProjects integration --runInBand
+echo "[test] browser (real Chromium)" >&2
+jest --selectProjects browser --runInBand

@@ -19,7 +19,7 @@ export function startApprover(config: Config, logger: Logger): Running {
   };
   const worker = startWorker('approvals', config.redisUrl, (job, { id }) => processApproval(job, deps, id), {
     logger,
-    failure: 'approval not processed, will retry',
+    failure: 'approval not processed',
     concurrency: 1,
   });
   return {

@@ -1,73 +1,121 @@
-/**
- * The CLI's commands that talk to a running Slipway's API (`SLIPWAY_URL`, default
- * http://localhost:3000, with `SLIPWAY_API_TOKEN`): trigger, approve, reject, cancel.
- */
-export async function apiCommand(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  out: NodeJS.WritableStream,
-): Promise<number> {
-  const base = (env.SLIPWAY_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-  const { positional, options, params } = parseArgs(args);
-  let path: string;
-  let body: object;
-  if (command === 'trigger') {
-    const [repo, sha] = positional;
-    if (!repo || !sha)
-      return usage(out, 'slipway trigger OWNER/REPO SHA [--ref BRANCH] [--param NAME=VALUE]... [--as USER]');
-    path = '/builds';
-    body = {
-      repo,
-      sha,
-      ...(options.ref ? { ref: options.ref } : {}),
-      ...(Object.keys(params).length ? { params } : {}),
-      ...(options.as ? { user: options.as } : {}),
-    };
-  } else {
-    const [build] = positional;
-    if (!build || (command !== 'cancel' && !options.as))
-      return usage(out, `slipway ${command} BUILD${command === 'cancel' ? '' : ' --as GITHUB_LOGIN'}`);
-    path = `/builds/${build}/${command}`;
-    body = command === 'cancel' ? {} : { user: options.as };
-  }
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(env.SLIPWAY_API_TOKEN ? { authorization: `Bearer ${env.SLIPWAY_API_TOKEN}` } : {}),
+import { CliError, defineCommand, UsageError, type CliIo, type Command } from './command.js';
+
+const GROUP = "Builds, through a running Slipway's API";
+
+const API_ENV: Array<[string, string]> = [
+  ['SLIPWAY_URL', 'where Slipway listens (default http://localhost:3000)'],
+  ['SLIPWAY_API_TOKEN', 'the bearer token the server was given as SLIPWAY_API_TOKEN'],
+];
+
+const API_EXIT = '0 the API accepted it · 1 it refused it or could not be reached · 2 usage error';
+
+/** trigger, approve, reject, cancel: each one POST to the API, whose answer is printed as `STATUS BODY`. */
+export const apiCommands: Command[] = [
+  defineCommand({
+    name: 'trigger',
+    group: GROUP,
+    summary: 'start a build of a commit, with parameters, as a manual run',
+    description:
+      'Starts a build of SHA in OWNER/REPO through POST /builds, the way a push would, with the\n' +
+      "repository's .buildspec.yml at that commit. Each parameter reaches every step as an\n" +
+      'environment variable. Prints the status code and the answer, which names the build.',
+    args: [
+      { name: 'OWNER/REPO', help: 'the repository, as on GitHub' },
+      { name: 'SHA', help: 'the commit to build' },
+    ],
+    options: {
+      ref: { type: 'string', value: 'BRANCH', help: 'the branch the build is for (its deploys, its statuses)' },
+      param: {
+        type: 'string',
+        short: 'p',
+        multiple: true,
+        value: 'NAME=VALUE',
+        help: 'a parameter, passed to every step as env NAME; repeat for more',
+      },
+      as: { type: 'string', value: 'LOGIN', help: 'the GitHub user the run is made for' },
     },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  out.write(`${res.status} ${text}\n`);
-  return res.ok ? 0 : 1;
-}
+    env: API_ENV,
+    examples: [
+      'slipway trigger octo-org/widget 6113728f27ae82c7b1a177c8d03f9e96e0adf246 --ref main  # build a commit of main',
+      'slipway trigger octo-org/widget 6113728f --ref=release -p TARGET=eu -p DRY_RUN=1  # with two parameters',
+    ],
+    exit: API_EXIT,
+    async run({ values, positionals: [repo, sha] }, io) {
+      const params = parseParams(values.param ?? []);
+      return post(io, '/builds', {
+        repo,
+        sha,
+        ...(values.ref !== undefined ? { ref: values.ref } : {}),
+        ...(Object.keys(params).length ? { params } : {}),
+        ...(values.as !== undefined ? { user: values.as } : {}),
+      });
+    },
+  }),
+  ...(['approve', 'reject'] as const).map((decision) =>
+    defineCommand({
+      name: decision,
+      group: GROUP,
+      summary: `${decision} a deploy waiting for approval, as a GitHub user`,
+      description:
+        `Records that LOGIN ${decision}s the deploy BUILD waits for, as a /${decision} comment on the\n` +
+        "pull request would: it counts when LOGIN's permission and teams on GitHub are what the\n" +
+        "environment's approval asks for. Prints the status code and the answer.",
+      args: [{ name: 'BUILD', help: 'the build id (b followed by 11 hex digits)' }],
+      options: {
+        as: { type: 'string', value: 'LOGIN', required: true, help: `the GitHub user who ${decision}s` },
+      },
+      env: API_ENV,
+      examples: [`slipway ${decision} b1a2b3c4d5e6 --as octocat  # octocat ${decision}s the deploy of that build`],
+      exit: API_EXIT,
+      run: async ({ values, positionals: [build] }, io) =>
+        post(io, `/builds/${encodeURIComponent(build!)}/${decision}`, { user: values.as }),
+    }),
+  ),
+  defineCommand({
+    name: 'cancel',
+    group: GROUP,
+    summary: 'cancel a build that is queued or running',
+    description:
+      'Asks Slipway to cancel BUILD: steps that run are stopped, the rest never start, and the\n' +
+      'statuses say it was cancelled. A build that is over is refused (409).',
+    args: [{ name: 'BUILD', help: 'the build id' }],
+    options: {},
+    env: API_ENV,
+    examples: ['slipway cancel b1a2b3c4d5e6'],
+    exit: API_EXIT,
+    run: async ({ positionals: [build] }, io) => post(io, `/builds/${encodeURIComponent(build!)}/cancel`, {}),
+  }),
+];
 
-function usage(out: NodeJS.WritableStream, line: string): number {
-  out.write(`usage: ${line}\n`);
-  return 2;
-}
-
-function parseArgs(args: string[]): {
-  positional: string[];
-  options: Record<string, string>;
-  params: Record<string, string>;
-} {
-  const positional: string[] = [];
-  const options: Record<string, string> = {};
+/** `-p NAME=VALUE` options as an object; the value may itself hold `=`. */
+function parseParams(list: string[]): Record<string, string> {
   const params: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const value = args[++i] ?? '';
-    if (arg === '--param') {
-      const eq = value.indexOf('=');
-      params[eq < 0 ? value : value.slice(0, eq)] = eq < 0 ? '' : value.slice(eq + 1);
-    } else options[arg.slice(2)] = value;
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param takes NAME=VALUE, not '${item}'`);
+    params[item.slice(0, eq)] = item.slice(eq + 1);
   }
-  return { positional, options, params };
+  return params;
+}
+
+async function post(io: CliIo, path: string, body: object): Promise<number> {
+  const base = (io.env.SLIPWAY_URL || 'http://localhost:3000').replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(io.env.SLIPWAY_API_TOKEN ? { authorization: `Bearer ${io.env.SLIPWAY_API_TOKEN}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    // fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND) is in its cause.
+    const cause = (err as { cause?: { message?: string; code?: string } }).cause;
+    const why = cause?.message || cause?.code || String(err);
+    throw new CliError(`cannot reach Slipway at ${base} (${why}): is it running, and does SLIPWAY_URL say where?`);
+  }
+  io.stdout.write(`${res.status} ${await res.text()}\n`);
+  return res.ok ? 0 : 1;
 }

@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import type { BuildRequest } from '../core/builds/types.js';
@@ -15,19 +14,19 @@ import { loadSecrets } from '../shared/secret-store.js';
 import { specParser } from '../shared/spec-parser.js';
 
 /**
- * `slipway run [FILE]`: runs a spec on the local swarm with the real executor, no GitHub and
- * no server. The workspace is the working tree of FILE's folder (files git ignores left out),
- * each step's log is printed as it runs, a line per stage says how it ended, and the exit
- * code is 0 only when the build succeeded.
+ * `slipway run [FILE]`: runs a spec (`text`, read from `file`) on the local swarm with the real
+ * executor, no GitHub and no server. The workspace is the working tree of FILE's folder (files
+ * git ignores left out), each step's log is printed as it runs, a line per stage says how it
+ * ended, and the exit code is 0 only when the build succeeded.
  */
 export async function runLocal(
   file: string,
+  text: string,
   config: Config,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
-  const path = resolve(file);
-  const dir = dirname(path);
-  const parsed = specParser()(readFileSync(path, 'utf8'));
+  const dir = dirname(resolve(file));
+  const parsed = specParser()(text);
   if (!parsed.ok) {
     out.write(`${formatIssues(parsed.issues, file)}\n${parsed.issues.length} problem(s) in ${file}; nothing was run\n`);
     return 1;

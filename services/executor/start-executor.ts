@@ -11,6 +11,7 @@ import type { Backend } from './backend/types.js';
 import { giveUp, processBuild, type ExecutorDeps } from './process-build.js';
 import { reap } from './reap.js';
 import { RunningBuilds } from './running-builds.js';
+import { typedBackend } from './typed-backend.js';
 
 /**
  * Starts the executor: first the reaper (removes what a dead executor left of finished
@@ -21,8 +22,10 @@ import { RunningBuilds } from './running-builds.js';
 export async function startExecutor(
   config: Config,
   logger: Logger,
-  backend: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
+  engine: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
 ): Promise<Running> {
+  // Trouble with the engine rejects typed, so it decides the build job's retries.
+  const backend = typedBackend(engine);
   const state = redisState(config.redisUrl, { logger, role: 'executor' });
   const deps: ExecutorDeps = {
     backend,

@@ -3,12 +3,13 @@ import { createGitHub, githubAuthOf } from '../shared/github.js';
 import type { Logger } from '../shared/logger.js';
 import { approvalGate } from '../shared/approval-gate.js';
 import { redisState } from '../shared/redis/redis-state.js';
-import { startWorker, UnrecoverableError } from '../shared/redis/start-worker.js';
+import { startWorker } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
 import { loadPolicy } from '../shared/repo-policy.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import { processRequest } from './process-request.js';
+import { reportUnreadableSpec } from './spec-unreadable.js';
 
 /** Starts the planner's BullMQ worker on the requests queue. */
 export function startPlanner(config: Config, logger: Logger): Running {
@@ -29,22 +30,16 @@ export function startPlanner(config: Config, logger: Logger): Running {
     publicUrl: config.publicUrl,
     logger,
   };
-  const worker = startWorker(
-    'requests',
-    config.redisUrl,
-    async (job) => {
-      try {
-        return await processRequest(job, deps);
-      } catch (err) {
-        const status = (err as { status?: number }).status;
-        // 401/403: Slipway's token cannot read the repository; retrying will not help.
-        if (status === 401 || status === 403)
-          throw new UnrecoverableError(`GitHub refused to read the spec (${status})`);
-        throw err;
-      }
+  const worker = startWorker('requests', config.redisUrl, (job) => processRequest(job, deps), {
+    logger,
+    failure: 'planning failed',
+    concurrency: 4,
+    // GitHub refused the spec for good, or for longer than the retries: an `error` status says so.
+    onGiveUp: async (job, err, { id }) => {
+      const outcome = await reportUnreadableSpec(job, err, deps);
+      if (outcome === 'reported') logger.info('spec unreadable, error status queued', { request: id });
     },
-    { logger, failure: 'planning failed', concurrency: 4 },
-  );
+  });
   return {
     async close() {
       await worker.close();

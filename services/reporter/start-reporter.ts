@@ -19,7 +19,7 @@ export function startReporter(config: Config, logger: Logger): Running {
       if (result === 'posted') logger.info('status posted', { sha: job.sha, ...job.status });
       return result;
     },
-    { logger, failure: 'status not posted, will retry', concurrency: 1 },
+    { logger, failure: 'status not posted', concurrency: 1 },
   );
   const deployments = startWorker(
     'deployments',
@@ -34,7 +34,7 @@ export function startReporter(config: Config, logger: Logger): Running {
         });
       return result;
     },
-    { logger, failure: 'deployment not posted, will retry', concurrency: 1 },
+    { logger, failure: 'deployment not posted', concurrency: 1 },
   );
   return {
     async close() {

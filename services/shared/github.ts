@@ -1,11 +1,18 @@
-import { createAppAuth } from '@octokit/auth-app';
-import { request } from '@octokit/request';
-import { Octokit } from '@octokit/rest';
+import { classifyGitHubFailure } from '../core/errors/classify-github.js';
+import { PermanentError, type SlipwayError } from '../core/errors/slipway-error.js';
+import { systemCodeOf, toSlipwayError } from '../core/errors/to-slipway-error.js';
 import type { RepoRef } from '../core/builds/types.js';
 import type { CommitStatus } from '../core/status/types.js';
 import type { Logger } from './logger.js';
+import { createOctokit, type GitHubAuth, type OctokitOptions } from './octokit.js';
 
-/** The GitHub calls Slipway makes, behind one small interface so tests can point it anywhere. */
+export type { GitHubAuth } from './octokit.js';
+
+/**
+ * The GitHub calls Slipway makes, behind one small interface so tests can point it anywhere.
+ * Every error a call throws is a typed Slipway error (core/errors): permanent when GitHub
+ * refused for good (401, 404, 422 …), transient otherwise, with GitHub's delay when it gave one.
+ */
 export interface GitHub {
   /** The text of a file at a commit, or undefined when it does not exist there. */
   fileAt(repo: RepoRef, path: string, sha: string): Promise<string | undefined>;
@@ -40,13 +47,6 @@ export interface GitHubPeople {
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
-/** A GitHub client on `@octokit/rest`; `baseUrl` may be GitHub Enterprise's `/api/v3`. */
-/**
- * How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted
- * and refreshed by @octokit/auth-app).
- */
-export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
-
 export function githubAuthOf(config: {
   githubToken: string;
   githubApp?: { appId: string; privateKey: string; installationId: number };
@@ -54,111 +54,152 @@ export function githubAuthOf(config: {
   return config.githubApp ?? { token: config.githubToken };
 }
 
-/** A source of the token the checkout clones with: fixed, or a fresh installation token. */
+/**
+ * A source of the token the checkout clones with: fixed, or a fresh installation token from
+ * the App's Octokit (paced and retried like every other call).
+ */
 export function gitTokenSource(baseUrl: string, auth: GitHubAuth, gitToken: string): () => Promise<string> {
   if (!('appId' in auth)) return async () => gitToken;
-  const appAuth = createAppAuth({ ...auth, request: request.defaults({ baseUrl }) });
-  return async () => (await appAuth({ type: 'installation' })).token;
+  const octokit = createOctokit(baseUrl, auth);
+  return () => call(async () => ((await octokit.auth({ type: 'installation' })) as { token: string }).token);
 }
 
-export function createGitHub(baseUrl: string, auth: GitHubAuth, logger?: Logger): GitHub & GitHubPeople {
-  const log = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (msg: string) => logger?.warn(`github: ${msg}`),
-    // Failed requests are thrown and reported by the caller; Octokit's own line is noise.
-    error: () => undefined,
-  };
-  const octokit =
-    'appId' in auth
-      ? new Octokit({ baseUrl, authStrategy: createAppAuth, auth, userAgent: 'slipway', log })
-      : new Octokit({ baseUrl, auth: auth.token || undefined, userAgent: 'slipway', log });
+/**
+ * A GitHub client on the one Octokit factory (`createOctokit`); `baseUrl` may be GitHub
+ * Enterprise's `/api/v3`. `options` tunes the factory's retries (tests make them quick).
+ */
+export function createGitHub(
+  baseUrl: string,
+  auth: GitHubAuth,
+  logger?: Logger,
+  options: Omit<OctokitOptions, 'logger'> = {},
+): GitHub & GitHubPeople {
+  const octokit = createOctokit(baseUrl, auth, { ...options, ...(logger ? { logger } : {}) });
   return {
-    async fileAt(repo, path, sha) {
-      try {
+    fileAt: (repo, path, sha) =>
+      call(async () => {
         const res = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.name, path, ref: sha });
         const data = res.data;
         if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
         return Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8');
-      } catch (err) {
-        if ((err as { status?: number }).status === 404) return undefined;
-        throw err;
-      }
-    },
-    async createStatus(repo, sha, status) {
-      await octokit.rest.repos.createCommitStatus({ owner: repo.owner, repo: repo.name, sha, ...status });
-    },
-    async createDeployment(repo, sha, environment, options) {
-      const res = await octokit.rest.repos.createDeployment({
-        owner: repo.owner,
-        repo: repo.name,
-        ref: sha,
-        environment,
-        auto_merge: false,
-        required_contexts: [],
-        description: options.description,
-        production_environment: options.production,
-        transient_environment: false,
-      });
-      if (res.status !== 201 || !('id' in res.data))
-        throw new Error(`GitHub did not create the deployment: ${JSON.stringify(res.data)}`);
-      return res.data.id;
-    },
-    async roleOf(repo, user) {
-      try {
+      }, ifNotFound(undefined)),
+    createStatus: (repo, sha, status) =>
+      call(async () => {
+        await octokit.rest.repos.createCommitStatus({ owner: repo.owner, repo: repo.name, sha, ...status });
+      }),
+    createDeployment: (repo, sha, environment, options) =>
+      call(async () => {
+        const res = await octokit.rest.repos.createDeployment({
+          owner: repo.owner,
+          repo: repo.name,
+          ref: sha,
+          environment,
+          auto_merge: false,
+          required_contexts: [],
+          description: options.description,
+          production_environment: options.production,
+          transient_environment: false,
+        });
+        if (res.status !== 201 || !('id' in res.data))
+          throw new PermanentError(
+            'github-refused',
+            `GitHub did not create the deployment: ${JSON.stringify(res.data)}`,
+            { status: res.status },
+          );
+        return res.data.id;
+      }),
+    roleOf: (repo, user) =>
+      call(async () => {
         const res = await octokit.rest.repos.getCollaboratorPermissionLevel({
           owner: repo.owner,
           repo: repo.name,
           username: user,
         });
         return res.data.role_name ?? res.data.permission;
-      } catch (err) {
-        if ((err as { status?: number }).status === 404) return 'none';
-        throw err;
-      }
-    },
-    async inTeam(team, user) {
-      const [org = '', slug = ''] = team.split('/');
-      try {
+      }, ifNotFound('none')),
+    inTeam: (team, user) =>
+      call(async () => {
+        const [org = '', slug = ''] = team.split('/');
         const res = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: user });
         return res.data.state === 'active';
-      } catch (err) {
-        if ((err as { status?: number }).status === 404) return false;
-        throw err;
-      }
-    },
-    async behindBy(repo, base, head) {
-      const res = await octokit.rest.repos.compareCommitsWithBasehead({
-        owner: repo.owner,
-        repo: repo.name,
-        basehead: `${base}...${head}`,
-      });
-      return res.data.behind_by;
-    },
-    async openPullsInto(repo, base) {
-      const pulls = await octokit.paginate(octokit.rest.pulls.list, {
-        owner: repo.owner,
-        repo: repo.name,
-        state: 'open',
-        base,
-        per_page: 100,
-      });
-      return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
-    },
-    async pullHead(repo, number) {
-      const res = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });
-      return res.data.head.sha;
-    },
-    async createDeploymentStatus(repo, id, status) {
-      await octokit.rest.repos.createDeploymentStatus({
-        owner: repo.owner,
-        repo: repo.name,
-        deployment_id: id,
-        state: status.state,
-        description: status.description,
-        log_url: status.logUrl,
-        ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
-      });
-    },
+      }, ifNotFound(false)),
+    behindBy: (repo, base, head) =>
+      call(async () => {
+        const res = await octokit.rest.repos.compareCommitsWithBasehead({
+          owner: repo.owner,
+          repo: repo.name,
+          basehead: `${base}...${head}`,
+        });
+        return res.data.behind_by;
+      }),
+    openPullsInto: (repo, base) =>
+      call(async () => {
+        const pulls = await octokit.paginate(octokit.rest.pulls.list, {
+          owner: repo.owner,
+          repo: repo.name,
+          state: 'open',
+          base,
+          per_page: 100,
+        });
+        return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
+      }),
+    pullHead: (repo, number) =>
+      call(async () => {
+        const res = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });
+        return res.data.head.sha;
+      }),
+    createDeploymentStatus: (repo, id, status) =>
+      call(async () => {
+        await octokit.rest.repos.createDeploymentStatus({
+          owner: repo.owner,
+          repo: repo.name,
+          deployment_id: id,
+          state: status.state,
+          description: status.description,
+          log_url: status.logUrl,
+          ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
+        });
+      }),
   };
+}
+
+/** Runs one GitHub call; what it throws leaves as a typed error, or as `recover`'s answer when that takes it. */
+async function call<T>(run: () => Promise<T>, recover?: (err: SlipwayError) => { value: T } | undefined): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const typed = fromOctokit(err);
+    const recovered = recover?.(typed);
+    if (recovered) return recovered.value;
+    throw typed;
+  }
+}
+
+/** GitHub answers 404 for what is not there and for what the caller may not see: for some calls, an answer. */
+function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefined {
+  return (err) => (err.code === 'github-not-found' ? { value } : undefined);
+}
+
+/**
+ * Octokit's RequestError (status, response headers, GitHub's message; no response when the
+ * connection failed, the cause then carrying the system code) as a typed error.
+ */
+export function fromOctokit(err: unknown, nowMs = Date.now()): SlipwayError {
+  if (!(err instanceof Error) || typeof (err as { status?: unknown }).status !== 'number') return toSlipwayError(err);
+  const { status, response } = err as Error & {
+    status: number;
+    response?: { headers?: Record<string, string>; data?: { documentation_url?: unknown } };
+  };
+  const code = systemCodeOf(err.cause);
+  // Octokit appends " - <documentation_url>": noise in a 140-character status description.
+  const docs = response?.data?.documentation_url;
+  const message = typeof docs === 'string' ? err.message.replace(` - ${docs}`, '') : err.message;
+  const typed = classifyGitHubFailure({
+    ...(response ? { status, headers: response.headers ?? {} } : { status: 0 }),
+    message,
+    ...(code ? { code } : {}),
+    nowMs,
+  });
+  Object.defineProperty(typed, 'cause', { value: err, enumerable: false });
+  return typed;
 }

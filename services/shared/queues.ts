@@ -96,10 +96,17 @@ export function safeJobId(id: string): string {
   return `h${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The backoff of every queue's jobs: exponential from `delay`, and never sooner than a
+ * transient error's `retryAfterMs` (GitHub's `Retry-After` or rate-limit reset). Computed by
+ * the strategy every worker is given (redis/start-worker.ts); a permanent error is not retried at all.
+ */
+export const RETRY_BACKOFF = 'exponential-or-retry-after';
+
 /** A queue's default job options (BullMQ's names): attempts, backoff, and how long finished jobs are kept. */
 export interface JobOptions {
   attempts: number;
-  backoff: { type: 'exponential'; delay: number };
+  backoff: { type: typeof RETRY_BACKOFF; delay: number };
   removeOnComplete: { age: number; count: number };
   removeOnFail: { age: number };
 }
@@ -108,12 +115,12 @@ export interface JobOptions {
 const keep = { removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 }, removeOnFail: { age: 30 * 24 * 3600 } };
 
 export const JOB_OPTIONS: Record<QueueName, JobOptions> = {
-  // Fetching the spec talks to GitHub: retry on trouble; a bad spec is final (UnrecoverableError).
-  requests: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  // Fetching the spec talks to GitHub: retry on trouble; a bad spec is a final answer, not an error.
+  requests: { ...keep, attempts: 8, backoff: { type: RETRY_BACKOFF, delay: 2_000 } },
   // A build is run once; a crashed executor's job is picked up again as a stalled job.
-  builds: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
-  // GitHub may be down for a while: keep trying for about an hour, never re-running a build.
-  statuses: { ...keep, attempts: 15, backoff: { type: 'exponential', delay: 1_000 } },
-  deployments: { ...keep, attempts: 15, backoff: { type: 'exponential', delay: 1_000 } },
-  approvals: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  builds: { ...keep, attempts: 3, backoff: { type: RETRY_BACKOFF, delay: 5_000 } },
+  // GitHub may be down for a while: keep trying for hours, never re-running a build; a refusal ends the job.
+  statuses: { ...keep, attempts: 15, backoff: { type: RETRY_BACKOFF, delay: 1_000 } },
+  deployments: { ...keep, attempts: 15, backoff: { type: RETRY_BACKOFF, delay: 1_000 } },
+  approvals: { ...keep, attempts: 8, backoff: { type: RETRY_BACKOFF, delay: 2_000 } },
 };

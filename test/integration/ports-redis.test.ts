@@ -6,7 +6,8 @@ import { createLogger } from '../../services/shared/logger.js';
 import { JOB_OPTIONS, QUEUES, type QueueName } from '../../services/shared/queues.js';
 import { KEYS } from '../../services/shared/redis/keys.js';
 import { redisState, type RedisState } from '../../services/shared/redis/redis-state.js';
-import { startWorker, UnrecoverableError } from '../../services/shared/redis/start-worker.js';
+import { startWorker } from '../../services/shared/redis/start-worker.js';
+import { PermanentError } from '../../services/core/errors/slipway-error.js';
 import { describeApprovalsConformance } from '../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
@@ -26,7 +27,8 @@ function recordingLogger(): Logger & { said: Array<{ level: string; msg: string;
   const said: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
   const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
     void said.push({ level, msg, ...(fields ? { fields } : {}) });
-  return { said, info: at('info'), warn: at('warn'), error: at('error') };
+  const logger = { said, info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return logger;
 }
 
 let url: string;
@@ -141,7 +143,7 @@ describe('the Redis adapters beyond the ports’ contracts', () => {
     });
   });
 
-  it('runs a plain handler per job, and gives up at once on an UnrecoverableError', async () => {
+  it('runs a plain handler per job, and gives up at once on a permanent error', async () => {
     const seen: Array<{ buildId: string; id: string; attempt: number }> = [];
     const gaveUp: string[] = [];
     const worker = startWorker(
@@ -150,20 +152,20 @@ describe('the Redis adapters beyond the ports’ contracts', () => {
       async (payload, job) => {
         if (payload.kind !== 'expire') return 'ignored';
         seen.push({ buildId: payload.buildId, ...job });
-        throw new UnrecoverableError('no retry can help');
+        throw new PermanentError('github-refused', 'no retry can help');
       },
       {
         logger: createLogger('test', true),
         failure: 'failed',
         concurrency: 1,
-        onGiveUp: async (payload, err) => void gaveUp.push(`${payload.kind} ${err.message}`),
+        onGiveUp: async (payload, err) => void gaveUp.push(`${payload.kind} ${err.code} ${err.message}`),
       },
     );
     try {
       await states[0]!.queues.add('approvals', { kind: 'expire', buildId: 'b-final' }, { jobId: uniqueId('j-') });
       await eventually('the give-up', () => (gaveUp.length > 0 ? true : undefined), 15_000);
       expect(seen).toEqual([{ buildId: 'b-final', id: expect.any(String), attempt: 1 }]);
-      expect(gaveUp).toEqual(['expire no retry can help']);
+      expect(gaveUp).toEqual(['expire github-refused no retry can help']);
     } finally {
       await worker.close();
     }

@@ -9,13 +9,47 @@ import { projectRoot } from '../../services/shared/project-root.js';
 import { testInstance } from '../support/slipway-harness.js';
 
 const run = promisify(execFile);
-const cli = join(projectRoot(), 'dist', 'services', 'cli', 'slipway.js');
+// What `npx slipway` runs (package.json's bin): a launcher that runs dist/services/cli/slipway.js.
+const cli = join(projectRoot(), 'bin', 'slipway.js');
+const built = join(projectRoot(), 'dist', 'services', 'cli', 'slipway.js');
 const docker = new Docker();
+
+/** The command as a separate process, the way a user runs it, with its exit code and both streams. */
+async function command(file: string, args: string[], cwd = projectRoot()) {
+  try {
+    const { stdout, stderr } = await run(file, args, { cwd, env: { ...process.env, SLIPWAY_LOG: 'silent' } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the slipway command', () => {
+  it('is what `npx slipway` runs in the checkout, and --help exits 0', async () => {
+    const { code, stdout, stderr } = await command('npx', ['--no-install', 'slipway', '--help']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/^usage: slipway <command>/m);
+    expect(stdout).toMatch(/^ {2}run \[FILE\] /m);
+  });
+
+  it('exits 2 naming an unknown flag, on stderr, and 1 for an invalid spec', async () => {
+    // The messages themselves are unit-tested (test/unit/cli/); here: the process's exit code and streams.
+    expect(await command(process.execPath, [cli, 'validate', '--strict'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: /^slipway validate: unknown option '--strict'\n/,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
+    writeFileSync(join(dir, '.buildspec.yml'), 'test: 1\n');
+    expect(await command(process.execPath, [cli, 'validate'], dir)).toMatchObject({ code: 1, stdout: '' });
+  });
+});
 
 /** `slipway run` as a user runs it: the built CLI, a folder with a spec, the local swarm. */
 describe('slipway run', () => {
   const slipway = async (cwd: string, args: string[]) => {
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (scripts/test.sh does)`);
+    if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first (scripts/test.sh does)`);
     try {
       const { stdout } = await run(process.execPath, [cli, 'run', ...args], {
         cwd,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DeploymentStore, type DeploymentState } from './github-stand-in/deployment-store.js';
 import { Dispatcher } from './github-stand-in/dispatcher.js';
+import type { InjectedFailure } from './github-stand-in/failures.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
 import { AppStore } from './github-stand-in/app-store.js';
@@ -16,6 +17,12 @@ export type { CommitState } from './github-stand-in/status-store.js';
 export type { DeploymentState } from './github-stand-in/deployment-store.js';
 export type { RepositoryRole, TeamRole } from './github-stand-in/people-store.js';
 export type { SimpleUser } from './github-stand-in/stand-in-user.js';
+export {
+  rateLimitExceeded,
+  secondaryRateLimit,
+  serverError,
+  type InjectedFailure,
+} from './github-stand-in/failures.js';
 
 /** Options of {@link GitHubStandIn.start}. */
 export interface GitHubStandInOptions {
@@ -315,11 +322,14 @@ export class GitHubStandIn {
   }
 
   /**
-   * Makes the next `count` API requests that match an operation fail with `status` (default
-   * 502) and a GitHub error body, to exercise retries. They are recorded like any request.
+   * Makes the next `count` API requests that match an operation (only those of `operationId`,
+   * e.g. `repos/get-content`, when given) fail, to exercise retries: with `failure` as a status
+   * (default 502) and GitHub's error body, or as GitHub's whole answer, headers included
+   * (`rateLimitExceeded`, `secondaryRateLimit`, `serverError`). They are recorded like any
+   * request, and the answers are validated like any other. Calls add up: each is used in turn.
    */
-  failNext(count = 1, status = 502): void {
-    this.dispatcher.failNext(count, status);
+  failNext(count = 1, failure: number | InjectedFailure = 502, operationId?: string): void {
+    this.dispatcher.failNext(count, failure, operationId);
   }
 
   /** Stops the API and the git daemon and deletes the repositories. */

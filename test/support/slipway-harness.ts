@@ -7,7 +7,7 @@ import { startPlanner } from '../../services/planner/start-planner.js';
 import { startReceiver } from '../../services/receiver/start-receiver.js';
 import { startReporter } from '../../services/reporter/start-reporter.js';
 import { loadConfig, type Config } from '../../services/shared/config.js';
-import { createLogger } from '../../services/shared/logger.js';
+import { createLogger, type Logger } from '../../services/shared/logger.js';
 import type { BuildStore } from '../../services/shared/ports/build-store.js';
 import type { LogStore } from '../../services/shared/ports/log-store.js';
 import { QUEUES, type QueueName, type QueuePayloads } from '../../services/shared/queues.js';
@@ -77,6 +77,8 @@ export async function startSlipway(options: {
   redisUrl: string;
   executor?: boolean;
   env?: Record<string, string>;
+  /** Where the services log (default: stderr when SLIPWAY_TEST_LOG=1, else nowhere). */
+  logger?: Logger;
 }): Promise<RunningSlipway> {
   const port = await freePort();
   const gitBase = options.standIn.cloneUrl('x', 'y').replace(/x\/y\.git$/, '');
@@ -93,7 +95,7 @@ export async function startSlipway(options: {
     SLIPWAY_INSTANCE: process.env.SLIPWAY_TEST_INSTANCE ?? 'test',
     ...options.env,
   });
-  const logger = createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
+  const logger = options.logger ?? createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
   const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger)];
   if (options.executor !== false) parts.push(await startExecutor(config, logger));
   parts.push(await startReceiver(config, logger));

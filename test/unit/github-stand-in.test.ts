@@ -7,7 +7,13 @@ import { Webhooks } from '@octokit/webhooks';
 import { runGit } from '../support/github-stand-in/git.js';
 import { githubRoutes } from '../support/github-stand-in/openapi-document.js';
 import { OpenApiValidator } from '../support/github-stand-in/openapi-validator.js';
-import { GitHubStandIn, quietLog } from '../support/github-stand-in.js';
+import {
+  GitHubStandIn,
+  quietLog,
+  rateLimitExceeded,
+  secondaryRateLimit,
+  serverError,
+} from '../support/github-stand-in.js';
 import { examplePayload, pushPayload, signedHeaders } from '../support/webhook-payloads.js';
 
 const OWNER = 'octo-org';
@@ -181,6 +187,56 @@ describe('GitHubStandIn', () => {
       octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state: 'error', context: 'flaky' }),
     ).rejects.toMatchObject({ status: 503 });
     expect(standIn.latestStatus(OWNER, REPO, sha, 'flaky')).toBeUndefined();
+  });
+
+  it("answers a spent rate limit as GitHub does: 403, x-ratelimit headers and GitHub's message", async () => {
+    const resetAt = new Date(Date.now() + 60_000);
+    const violations = await standIn.violationsDuring(async () => {
+      standIn.failNext(1, rateLimitExceeded(resetAt));
+      const response = await fetch(`${standIn.apiUrl}/repos/${OWNER}/${REPO}/contents/README.md?ref=${sha}`, {
+        headers: { authorization: `token ${TOKEN}` },
+      });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(response.headers.get('x-ratelimit-reset')).toBe(String(Math.floor(resetAt.getTime() / 1000)));
+      expect(await response.json()).toEqual({
+        message: 'API rate limit exceeded for installation ID 4242.',
+        documentation_url: expect.stringContaining('rate-limits-for-the-rest-api'),
+        status: '403',
+      });
+    });
+    expect(violations).toEqual([]);
+  });
+
+  it('answers a secondary rate limit with 429 and Retry-After, then serves the request again', async () => {
+    standIn.failNext(1, secondaryRateLimit(1));
+    const response = await fetch(`${standIn.apiUrl}/repos/${OWNER}/${REPO}/statuses/${sha}`, {
+      method: 'POST',
+      headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'success', context: 'limited' }),
+    });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(((await response.json()) as { message: string }).message).toMatch(/secondary rate limit/);
+    expect(standIn.latestStatus(OWNER, REPO, sha, 'limited')).toBeUndefined();
+    await octokit.rest.repos.createCommitStatus({
+      owner: OWNER,
+      repo: REPO,
+      sha,
+      state: 'success',
+      context: 'limited',
+    });
+    expect(standIn.latestStatus(OWNER, REPO, sha, 'limited')?.state).toBe('success');
+  });
+
+  it('fails only the operation named, and failures given one after another are used in turn', async () => {
+    standIn.failNext(1, serverError(500), 'repos/get-content');
+    standIn.failNext(1, 502, 'repos/get-content');
+    await octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state: 'success', context: 'other' });
+    const read = () => octokit.rest.repos.getContent({ owner: OWNER, repo: REPO, path: 'README.md', ref: sha });
+    await expect(read()).rejects.toMatchObject({ status: 500 });
+    await expect(read()).rejects.toMatchObject({ status: 502 });
+    await expect(read()).resolves.toMatchObject({ status: 200 });
   });
 
   it('records a violation and answers 404 for a route GitHub does not have', async () => {

@@ -117,21 +117,25 @@ function walk(root: unknown, path: readonly string[]): unknown {
 
 /**
  * Offset of `key:` as a key of the mapping that starts at `from`: in block style a key at the
- * mapping's own indentation before the mapping ends; in flow style a key right after `{` or
- * `,` (never a look-alike inside a string, a comment or a nested block mapping).
+ * mapping's own indentation before the mapping ends; in flow style one of the mapping's own
+ * entries (never a look-alike inside a string, a comment or a nested mapping or sequence).
  */
 function findKey(text: string, key: string, from: number): number | undefined {
-  while (from < text.length && /[\s-]/.test(text[from]!)) from++;
+  const start = contentStart(text, from, true);
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const keyAt = new RegExp(`^(["']?)${escaped}\\1\\s*:`);
-  if (text[from] === '{') {
-    const re = new RegExp(`[{,]\\s*(["']?)${escaped}\\1\\s*:`, 'g');
-    re.lastIndex = from;
-    const found = re.exec(text);
-    return found ? found.index + found[0].search(/[^{,\s]/) : undefined;
+  if (text[start] === '{') {
+    const keyHere = new RegExp(`(["']?)${escaped}\\1\\s*:`, 'y');
+    for (const entry of flowEntries(text, start)) {
+      // An explicit key: `? key : value`.
+      const at = text[entry] === '?' && /\s/.test(text[entry + 1] ?? '') ? skipBlank(text, entry + 1) : entry;
+      keyHere.lastIndex = at;
+      if (keyHere.test(text)) return at;
+    }
+    return undefined;
   }
-  const column = from - (text.lastIndexOf('\n', from - 1) + 1);
-  let lineStart = from - column;
+  const keyAt = new RegExp(`^(["']?)${escaped}\\1\\s*:`);
+  const column = start - (text.lastIndexOf('\n', start - 1) + 1);
+  let lineStart = start - column;
   for (let first = true; lineStart < text.length; first = false) {
     const end = text.indexOf('\n', lineStart);
     const line = text.slice(lineStart, end === -1 ? text.length : end);
@@ -149,13 +153,33 @@ function findKey(text: string, key: string, from: number): number | undefined {
 }
 
 /**
+ * Where a node's content begins, from where js-yaml says the node opens: past white space,
+ * comments, the node's properties (an anchor `&name`, a tag `!tag`) and, with `dash`, the `-`
+ * of the block sequence item the node is.
+ */
+function contentStart(text: string, from: number, dash: boolean): number {
+  let at = from;
+  for (;;) {
+    at = skipBlank(text, at);
+    const ch = text[at];
+    if (dash && ch === '-' && /\s/.test(text[at + 1] ?? ' ')) at++;
+    else if (ch === '&' || ch === '!') while (at < text.length && !/\s/.test(text[at]!)) at++;
+    else return at;
+  }
+}
+
+/**
  * Offset of item `i` of the sequence that starts at `from` (a scalar item, which has no
  * entry in the index): in block style the i-th `-` at the sequence's own indentation, in
  * flow style the start of the i-th entry between `[` and `]`.
  */
 function findItem(text: string, i: number, from: number): number | undefined {
-  const start = skipBlank(text, from);
-  if (text[start] === '[') return findFlowItem(text, i, start);
+  const start = contentStart(text, from, false);
+  if (text[start] === '[') {
+    let count = 0;
+    for (const entry of flowEntries(text, start)) if (count++ === i) return entry;
+    return undefined;
+  }
   if (text[start] !== '-') return undefined;
   const column = start - (text.lastIndexOf('\n', start - 1) + 1);
   let lineStart = start - column;
@@ -178,31 +202,36 @@ function findItem(text: string, i: number, from: number): number | undefined {
   return undefined;
 }
 
-function findFlowItem(text: string, i: number, open: number): number | undefined {
+/**
+ * The offset of each entry of the flow collection (`{…}` or `[…]`) that opens at `open`, in
+ * order: the first character of each of its own entries, stepping over what nested
+ * collections, quoted scalars and comments hold. Ends at the collection's closing bracket.
+ */
+function* flowEntries(text: string, open: number): Generator<number> {
   let depth = 0;
-  let count = 0;
-  let itemStart: number | undefined;
+  let expectEntry = true;
   for (let at = open; at < text.length; at++) {
     const ch = text[at]!;
-    if (depth === 1 && itemStart === undefined && !/[\s,]/.test(ch) && ch !== ']') {
-      itemStart = at;
-      if (count === i) return at;
-    }
-    if (ch === "'") at = closingSingle(text, at);
-    else if (ch === '"') at = closingDouble(text, at);
-    else if (ch === '#' && /\s/.test(text[at - 1] ?? '')) {
+    if (/\s/.test(ch)) continue;
+    if (ch === '#' && /\s/.test(text[at - 1] ?? '')) {
       const end = text.indexOf('\n', at);
       at = end === -1 ? text.length : end;
-    } else if (ch === '[' || ch === '{') depth++;
+      continue;
+    }
+    if (depth === 1 && expectEntry && ch !== ',' && ch !== ']' && ch !== '}') {
+      expectEntry = false;
+      yield at;
+    }
+    // A quote opens a quoted scalar only where a scalar can begin (`it's` is a plain scalar).
+    const scalarMayBegin = /[\s{[,:?]/.test(text[at - 1] ?? ' ');
+    if (ch === "'" && scalarMayBegin) at = closingSingle(text, at);
+    else if (ch === '"' && scalarMayBegin) at = closingDouble(text, at);
+    else if (ch === '[' || ch === '{') depth++;
     else if (ch === ']' || ch === '}') {
       depth--;
-      if (depth === 0) return undefined;
-    } else if (ch === ',' && depth === 1) {
-      count++;
-      itemStart = undefined;
-    }
+      if (depth === 0) return;
+    } else if (ch === ',' && depth === 1) expectEntry = true;
   }
-  return undefined;
 }
 
 /** Offset of the quote that closes the single-quoted scalar opening at `at` ('' is an escaped quote). */

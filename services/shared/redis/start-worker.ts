@@ -1,11 +1,10 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
+import type { SlipwayError } from '../../core/errors/slipway-error.js';
 import type { Logger } from '../logger.js';
 import { QUEUES, type QueueName, type QueuePayloads } from '../queues.js';
 import type { Running } from '../service.js';
 import { workerConnection } from './connections.js';
-
-/** Thrown by a handler, ends its job at once: no retry can help (BullMQ's own class). */
-export { UnrecoverableError };
+import { failedForGood, failureOf, retryBackoff, typedProcessor } from './job-errors.js';
 
 /** What a handler is told of the job it runs, besides its payload. */
 export interface JobInfo {
@@ -16,21 +15,23 @@ export interface JobInfo {
 
 export interface WorkerSettings<Q extends QueueName> {
   logger: Logger;
-  /** Logged with each failed attempt (BullMQ retries it as the queue's options say). */
+  /** Logged with each failed attempt, with "will retry" or "giving up" and the reason. */
   failure: string;
   concurrency: number;
   /** How long a job's lock lasts without renewal: a dead worker's job runs again after it. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   maxStalledCount?: number;
-  /** Called once a job failed for the last time (its attempts are spent, or it failed for good). */
-  onGiveUp?: (payload: QueuePayloads[Q], err: Error) => Promise<void>;
+  /** Runs once BullMQ gave up on a job (a permanent error, or its attempts are spent); its own failure is logged. */
+  onGiveUp?: (payload: QueuePayloads[Q], err: SlipwayError, job: JobInfo) => Promise<void>;
 }
 
 /**
  * A BullMQ worker on `queue`, on its own blocking connection, running a plain handler per
- * job; `close` stops it and its connection. Failed attempts are logged as `failure`, and so
- * are the worker's own errors (an 'error' event nobody listens to would end the process).
+ * job; `close` stops it and its connection. What the handler throws decides the job's fate
+ * (job-errors.ts): a permanent error fails it at once, a transient one is retried with
+ * backoff, never sooner than the error's delay. Failed attempts are logged, and so are the
+ * worker's own errors (an 'error' event nobody listens to would end the process).
  */
 export function startWorker<Q extends QueueName>(
   queue: Q,
@@ -40,25 +41,30 @@ export function startWorker<Q extends QueueName>(
 ): Running {
   const { logger, failure, onGiveUp } = settings;
   const connection = workerConnection(redisUrl, `worker-${queue}`);
+  const info = (job: { id?: string | undefined; attemptsMade: number }): JobInfo => ({
+    id: job.id ?? '',
+    attempt: job.attemptsMade + 1,
+  });
   const worker = new Worker<QueuePayloads[Q]>(
     QUEUES[queue],
-    (job) => handler(job.data, { id: job.id ?? '', attempt: job.attemptsMade + 1 }),
+    typedProcessor((job) => handler(job.data, info(job))),
     {
       connection,
       concurrency: settings.concurrency,
+      settings: { backoffStrategy: retryBackoff },
       ...(settings.lockDurationMs !== undefined ? { lockDuration: settings.lockDurationMs } : {}),
       ...(settings.stalledIntervalMs !== undefined ? { stalledInterval: settings.stalledIntervalMs } : {}),
       ...(settings.maxStalledCount !== undefined ? { maxStalledCount: settings.maxStalledCount } : {}),
     },
   );
   worker.on('failed', (job, err) => {
-    logger.warn(failure, { job: job?.id, attempt: job?.attemptsMade, err });
-    if (!job || !onGiveUp) return;
-    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (final)
-      void onGiveUp(job.data, err).catch((e: unknown) =>
-        logger.error('giving up on a job failed', { job: job.id, err: e }),
-      );
+    const typed = failureOf(err);
+    const fields = { job: job?.id, attempt: job?.attemptsMade, code: typed.code, err: typed };
+    if (!job || !failedForGood(job, err)) return logger.warn(`${failure}; will retry`, { ...fields, inMs: job?.delay });
+    logger.error(`${failure}; giving up`, { ...fields, retryable: typed.retryable, reason: typed.message });
+    onGiveUp?.(job.data, typed, { id: job.id ?? '', attempt: job.attemptsMade }).catch((e: unknown) =>
+      logger.error(`${failure}; could not report it`, { job: job.id, err: e }),
+    );
   });
   worker.on('error', (err) => logger.error('queue worker error', { queue: QUEUES[queue], err }));
   return {

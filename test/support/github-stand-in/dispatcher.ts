@@ -8,6 +8,7 @@ import {
   listDeploymentStatuses,
   listDeployments,
 } from './deployments-routes.js';
+import { serverError, type InjectedFailure } from './failures.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
@@ -71,13 +72,27 @@ export interface DispatcherOptions {
  */
 export class Dispatcher {
   private readonly validator = new OpenApiValidator();
-  private injected = { remaining: 0, status: 502 };
+  /** Failures still to answer, oldest first; a request takes the first one that matches it. */
+  private injected: Array<{ remaining: number; failure: InjectedFailure; operationId: string | undefined }> = [];
 
   constructor(private readonly options: DispatcherOptions) {}
 
-  /** Makes the next `count` matched requests fail with `status` (GitHub having trouble). */
-  failNext(count: number, status: number): void {
-    this.injected = { remaining: count, status };
+  /**
+   * Makes the next `count` matched requests (of operation `operationId` only, when given) fail
+   * with `failure`: a status, or a status with GitHub's headers and message (see failures.ts).
+   */
+  failNext(count: number, failure: number | InjectedFailure, operationId?: string): void {
+    const answer = typeof failure === 'number' ? serverError(failure) : failure;
+    this.injected.push({ remaining: count, failure: answer, operationId });
+  }
+
+  /** The failure the request of `operationId` gets, counting it; undefined when none is due. */
+  private takeFailure(operationId: string): InjectedFailure | undefined {
+    const due = this.injected.find((i) => i.remaining > 0 && (i.operationId ?? operationId) === operationId);
+    if (due === undefined) return undefined;
+    due.remaining -= 1;
+    this.injected = this.injected.filter((i) => i.remaining > 0);
+    return due.failure;
   }
 
   /** Handles one request; never throws (a handler's exception becomes a 500 and a violation). */
@@ -115,10 +130,11 @@ export class Dispatcher {
       );
     }
     const denied = JWT_OPERATIONS.has(operationId) ? undefined : this.authorize(request.headers.authorization, context);
+    const failure = denied === undefined ? this.takeFailure(operationId) : undefined;
     if (denied !== undefined) response = denied;
-    else if (this.injected.remaining > 0) {
-      this.injected.remaining -= 1;
-      response = githubError(this.injected.status, 'Server Error', context.docsUrl);
+    else if (failure !== undefined) {
+      const { status, message = 'Server Error', documentationUrl = context.docsUrl, headers = {} } = failure;
+      response = { ...githubError(status, message, documentationUrl), headers };
     } else {
       try {
         response = await handler(

@@ -277,9 +277,8 @@ describe('schema errors', () => {
     expect(issuesOf('just a string\n')).toEqual([{ path: '', message: 'must be object' }]);
   });
 
-  // Bug: findKey (services/core/buildspec/locate-yaml.ts:87-93) searches the whole remaining text for
-  // the first `image:` after the start of the step, so text inside a string value or a nested
-  // mapping that precedes the real key is reported instead of the key.
+  // A key is looked for among its own mapping's keys only: the same word in an earlier string value or
+  // in a nested mapping above it must not be taken for it.
   it('points at the key itself, not at the same word inside an earlier command string', () => {
     const text = lines(
       'test:', //                            1
@@ -301,6 +300,90 @@ describe('schema errors', () => {
       '    image: 20', //                    6: the wrong value, "image" at column 5
     );
     expect(where(issuesOf(text))).toEqual([['/test/0/image', 6, 5]]);
+  });
+  it('sees past anchors on block mappings and sequences', () => {
+    const text = lines(
+      'test:', //                  1
+      '  - &unit', //              2
+      '    name: a', //            3
+      '    image: x', //           4
+      '    commands: &c [y, 1]', // 5: item 1 at column 22
+      '    env: &e', //            6
+      '      A: 1', //             7
+      '      bad-key: 2', //       8: "bad-key" at column 7
+    );
+    expect(where(issuesOf(text))).toEqual([
+      ['/test/0/commands/1', 5, 22],
+      ['/test/0/env/bad-key', 8, 7],
+    ]);
+  });
+});
+
+// Flow style puts many mappings on one line, so a key must be found among the entries of its own mapping:
+// not inside a nested mapping or sequence before it, not inside a quoted value, not after the mapping ends.
+describe('positions inside flow mappings', () => {
+  it('points at a key of a nested flow mapping, not at the same key inside a mapping before it', () => {
+    const text = lines(
+      'test:', //                                                                     1
+      '  - {name: a, image: x, commands: [y], env: {A: {bad key: 1}, bad key: 2}}', // 2: "A" at 46, "bad key" at 63
+    );
+    expect(where(issuesOf(text))).toEqual([
+      ['/test/0/env/A', 2, 46],
+      ['/test/0/env/bad key', 2, 63],
+    ]);
+  });
+
+  it('points at a key of a nested flow mapping, not at the same words inside a quoted value before it', () => {
+    const text = lines(
+      'test:', //                                                                         1
+      '  - {name: a, image: x, commands: [y], env: {A: "no, bad key: here", bad key: 2}}', // 2: the key at 70
+    );
+    expect(where(issuesOf(text))).toEqual([['/test/0/env/bad key', 2, 70]]);
+  });
+
+  it("points at a step's own key, not at the same key in its env mapping before it", () => {
+    const text = lines(
+      'test:', //                                                                   1
+      '  - {name: a, env: {timeout: 1}, image: x, commands: [y], timeout: zz}', //   2: the step's "timeout" at 59
+    );
+    expect(where(issuesOf(text))).toEqual([['/test/0/timeout', 2, 59]]);
+  });
+
+  it('points past a flow sequence that holds a mapping with the same key', () => {
+    const text = lines(
+      'test:', //                                                                   1
+      '  - {name: a, image: x, commands: [y, {timeout: 1}], timeout: zz}', //        2: item 1 at 39, "timeout" at 54
+    );
+    expect(where(issuesOf(text))).toEqual([
+      ['/test/0/commands/1', 2, 39],
+      ['/test/0/timeout', 2, 54],
+    ]);
+  });
+
+  it('points at a key of a flow mapping nested two deep in a document written in flow style', () => {
+    const text = lines(
+      // "A" at 46, the second "bad-key" at 63
+      '{e2e: {services: [{name: db, image: x, env: {A: {bad-key: 1}, bad-key: 3}}], ' +
+        'steps: [{name: a, image: x, commands: [y]}]}}',
+    );
+    expect(where(issuesOf(text))).toEqual([
+      ['/e2e/services/0/env/A', 1, 46],
+      ['/e2e/services/0/env/bad-key', 1, 63],
+    ]);
+  });
+
+  it('sees past an anchor, and points at the mapping when the key came from a merge, not at a later mapping', () => {
+    const text = lines(
+      'test:', //                                                                 1
+      '  - {name: a, image: x, commands: [y], env: &e {A: 1, bad-key: 2}}', //     2: "bad-key" at 55
+      '  - {name: b, image: x, commands: [y], env: {<<: *e, C: 3}}', //            3: the mapping at 45
+      '  - {name: c, image: x, commands: [y], env: {bad-key: 4}}', //              4: "bad-key" at 46
+    );
+    expect(where(issuesOf(text))).toEqual([
+      ['/test/0/env/bad-key', 2, 55],
+      ['/test/1/env/bad-key', 3, 45],
+      ['/test/2/env/bad-key', 4, 46],
+    ]);
   });
 });
 

@@ -61,9 +61,16 @@ describe('the reporter', () => {
   });
 
   it('throws while GitHub fails, so the job is retried, and posts on the next attempt', async () => {
-    const deps = { github, ledger: new MemoryStatusLedger() };
+    // The client's own retries off, so the one failure reaches the handler.
+    const deps = {
+      github: createGitHub(standIn.apiUrl, { token: TOKEN }, undefined, { retries: 0 }),
+      ledger: new MemoryStatusLedger(),
+    };
     standIn.failNext(1, 502);
-    await expect(processStatus(status('b3', 0, 'pending', 'Queued'), deps)).rejects.toMatchObject({ status: 502 });
+    await expect(processStatus(status('b3', 0, 'pending', 'Queued'), deps)).rejects.toMatchObject({
+      status: 502,
+      retryable: true,
+    });
     expect(await deps.ledger.last({ owner: OWNER, name: REPO }, sha, 'slipway/b3')).toBeUndefined();
     expect(await processStatus(status('b3', 0, 'pending', 'Queued'), deps)).toBe('posted');
     expect(posted('slipway/b3')).toHaveLength(1);

@@ -1,0 +1,45 @@
+// @ts-check
+/** @typedef {import('./log-lines.js').LogLine} LogLine */
+
+/**
+ * A live source of log lines. The viewer calls `subscribe` once, after showing the lines it
+ * was given; `onLines` gets the lines that follow, in order, each once; `onEnd` is called
+ * once when the step is over, with its state. The returned function stops the feed.
+ * @typedef {{
+ *   subscribe(onLines: (lines: LogLine[]) => void, onEnd: (state: string) => void): () => void
+ * }} LogFeed
+ */
+
+/**
+ * The feed of a step's live log stream, `GET /builds/:id/steps/:step/log/stream`: each SSE
+ * message is one line (`{"time","stream","text"}`), and `event: end` carries `{"state"}`.
+ * That stream starts with the lines already stored, so give the viewer no lines of its own
+ * with it. When the connection drops, EventSource reconnects and the server sends the log
+ * from its first line again: the lines already delivered are skipped, so none repeats.
+ * @param {string} url
+ * @returns {LogFeed}
+ */
+export function eventSourceFeed(url) {
+  return {
+    subscribe(onLines, onEnd) {
+      const source = new EventSource(url);
+      let delivered = 0;
+      let seen = 0;
+      source.addEventListener('open', () => {
+        seen = 0;
+      });
+      source.addEventListener('message', (event) => {
+        seen += 1;
+        if (seen <= delivered) return;
+        delivered += 1;
+        onLines([/** @type {LogLine} */ (JSON.parse(event.data))]);
+      });
+      source.addEventListener('end', (event) => {
+        source.close();
+        const data = /** @type {MessageEvent<string>} */ (event).data;
+        onEnd(/** @type {{ state?: string }} */ (JSON.parse(data)).state ?? 'done');
+      });
+      return () => source.close();
+    },
+  };
+}
