@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up what Slipway needs on this machine, idempotently: Docker Engine in swarm mode,
-# Redis (AOF on, noeviction), git, and the locally built images the tests and the demo use.
+# Redis (AOF on, noeviction), git, buildah, and the locally built images the tests and the demo use.
+# The local registry (scripts/registry.sh) is started by the tests and the demo that need it.
 # Safe to run again and again; it only starts what is not already running.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,9 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v git >/dev/null 2>&1 || need+=(git)
+# buildah and uidmap (newuidmap) for the slipway/buildah:1 image (scripts/images.sh)
+command -v buildah >/dev/null 2>&1 || need+=(buildah)
+command -v newuidmap >/dev/null 2>&1 || need+=(uidmap)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run as root or install them"
   log "installing ${need[*]} from Debian"
