@@ -19,6 +19,8 @@ export interface JobResult {
   err?: string;
   /** The image the task ran, as the swarm recorded it. */
   image: string;
+  /** The node the task was given to, if any. */
+  nodeId?: string;
   /** stdout and stderr, one line each, in order. */
   log: string;
 }
@@ -26,10 +28,13 @@ export interface JobResult {
 export interface JobOptions {
   /** Registry credentials for pulling the image (sent as X-Registry-Auth). */
   auth?: Docker.AuthConfig;
+  /** Swarm placement constraints, e.g. `node.labels.pool==gpu`. */
+  constraints?: string[];
   timeoutMs?: number;
 }
 
 interface TaskView {
+  NodeID?: string;
   Spec?: { ContainerSpec?: { Image?: string } };
   Status: { State: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
 }
@@ -57,6 +62,7 @@ export class SwarmJobs {
       TaskTemplate: {
         ContainerSpec: { Command: ['/bin/sh', '-c', script], ...container },
         RestartPolicy: { Condition: 'none' },
+        ...(options.constraints ? { Placement: { Constraints: options.constraints } } : {}),
       },
       Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
     } as Docker.ServiceSpec;
@@ -75,6 +81,7 @@ export class SwarmJobs {
         : {}),
       ...(task.Status.Err ? { err: task.Status.Err } : {}),
       image: task.Spec?.ContainerSpec?.Image ?? '',
+      ...(task.NodeID ? { nodeId: task.NodeID } : {}),
       log: await this.log(serviceId),
     };
   }

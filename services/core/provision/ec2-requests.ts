@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { ProvisionError } from './provision-error.js';
 
 /**
  * The EC2 Query API requests the EC2 provisioner makes, as values (pure; signing and sending
@@ -115,15 +116,15 @@ export interface Ec2Instance {
  * request may succeed later: throttling, capacity and EC2's own failures may; bad parameters,
  * credentials and permissions will not.
  */
-export class Ec2Error extends Error {
+export class Ec2Error extends ProvisionError {
   constructor(
     readonly code: string,
     message: string,
     readonly status: number,
-    readonly retryable: boolean,
+    retryable: boolean,
     readonly requestId?: string,
   ) {
-    super(`EC2 ${code}: ${message}`);
+    super(`EC2 ${code}: ${message}`, retryable, 'ec2');
     this.name = 'Ec2Error';
   }
 }

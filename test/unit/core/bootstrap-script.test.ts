@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { acceptReport } from '../../../services/core/provision/accept-report.js';
 import { bootstrapScript, type BootstrapInput } from '../../../services/core/provision/bootstrap-script.js';
 
 /**
@@ -195,5 +196,37 @@ describe('bootstrapScript', () => {
     expect(() => bootstrapScript(input({ labels: { 'bad key': 'x' } }))).toThrow(/label name/);
     expect(() => bootstrapScript(input({ callbackToken: 'a b' }))).toThrow(/bearer token/);
     expect(() => bootstrapScript(input({ callbackUrl: 'file:///etc/passwd' }))).toThrow(/http/);
+  });
+});
+
+describe('acceptReport', () => {
+  const record = { requestId: 'prov-1', labels: { pool: 'gpu' } };
+  const joined = {
+    requestId: 'prov-1',
+    status: 'joined',
+    nodeId: NODE_ID,
+    hostname: 'slwln-p1',
+    labels: { pool: 'gpu' },
+  };
+
+  it("labels the node that joined with the record's labels", () => {
+    expect(acceptReport(joined, record)).toEqual({ action: 'label', nodeId: NODE_ID, labels: { pool: 'gpu' } });
+  });
+
+  it("gives the request up with the node's reason when its bootstrap failed", () => {
+    expect(
+      acceptReport({ requestId: 'prov-1', status: 'failed', phase: 'join', error: 'connection refused' }, record),
+    ).toEqual({ action: 'failed', reason: "the node's bootstrap failed (join): connection refused" });
+  });
+
+  it.each([
+    [{ ...joined, requestId: 'prov-2' }, 'the report is for request "prov-2"'],
+    [{ ...joined, labels: { pool: 'gpu', extra: 'x' } }, 'the node reports labels other than those asked for'],
+    [{ ...joined, labels: { pool: 'cpu' } }, 'the node reports labels other than those asked for'],
+    [{ ...joined, nodeId: 'abc; rm -rf /' }, 'the report names no swarm node id'],
+    [{ ...joined, status: 'maybe' }, 'unknown status "maybe"'],
+    ['joined', 'the report is not an object'],
+  ])('refuses a report that does not match the record: %j', (report, reason) => {
+    expect(acceptReport(report, record)).toEqual({ action: 'refuse', reason });
   });
 });
