@@ -41,6 +41,10 @@ RUN=/run/slipway-ln
 LIB=/var/lib/slipway-ln
 FWD_RULE=(FORWARD -i "$BR" -o "$BR" -m comment --comment slipway-local-node -j ACCEPT)
 
+# alive, cgroup_pids, wait_gone, node_init (shared with scripts/multinode.sh)
+# shellcheck source=lib/netns-node.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib/netns-node.sh"
+
 log() { printf '[local-node] %s\n' "$*" >&2; }
 die() { printf '[local-node] ERROR: %s\n' "$*" >&2; exit 1; }
 ns() { echo "slwln-$1"; }
@@ -50,13 +54,6 @@ d() { local node=$1; shift; timeout 60 docker -H "unix://$(sock "$node")" "$@"; 
 index_of() { cat "$LIB/$1/index" 2>/dev/null; }
 address_of() { echo "$NET.$((10 + $(index_of "$1")))"; }
 
-alive() { # alive PID: running and not a zombie
-  local stat
-  [ -n "${1:-}" ] && stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
-}
-
 # The node's dockerd pid, only if that process really is its dockerd.
 pid_of() {
   local pid cmd
@@ -64,25 +61,6 @@ pid_of() {
   cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 0
   [[ $cmd == *" unix://$(sock "$1") "* ]] && echo "$pid"
   return 0
-}
-
-# Runs inside the namespace: its own hostname, and /sys/fs/cgroup put back on the fresh sysfs
-# that `ip netns exec` mounts (dockerd wants the devices cgroup), then dockerd.
-node_init() {
-  cat <<'EOF'
-set -e
-hostname "$NODE_HOSTNAME"
-if [ -n "$CGROUP2_ONLY" ]; then
-  mount -t cgroup2 cgroup2 /sys/fs/cgroup
-else
-  mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
-  while read -r dir type opts; do
-    mkdir -p "$dir"
-    mount -t "$type" -o "$opts" "$type" "$dir"
-  done <<<"$CGROUP_MOUNTS"
-fi
-exec "$@"
-EOF
 }
 
 # Sends the namespace's connections to 127.0.0.1's swarm ports to the manager at ADDR.
@@ -193,24 +171,6 @@ bootstrap() {
   # In a UTS namespace named like the node's, so that the script sees the node's hostname.
   ip netns exec "$(ns "$node")" unshare --uts env DOCKER_HOST="unix://$(sock "$node")" \
     sh -c 'hostname "$1" && exec sh "$2"' bootstrap "$(ns "$node")" "$file"
-}
-
-# All processes in the cgroup subtree NAME of any cgroup hierarchy.
-cgroup_pids() {
-  find /sys/fs/cgroup -type d -name "$1" -prune -print 2>/dev/null |
-    while read -r dir; do find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -u
-}
-
-wait_gone() { # wait_gone SECONDS PID...
-  local deadline=$((SECONDS + $1)) p left
-  shift
-  while :; do
-    left=0
-    for p in "$@"; do alive "$p" && left=1; done
-    [ $left = 0 ] && return 0
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.2
-  done
 }
 
 down_node() {
