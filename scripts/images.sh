@@ -78,3 +78,70 @@ EXPOSE 6379
 CMD ["redis-server", "--protected-mode", "no", "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--dir", "/data"]
 DOCKERFILE
 build slipway/redis:1 "$work/redis"
+
+# buildah ---------------------------------------------------------------------------------
+# Debian's buildah with chroot isolation and vfs storage: what works inside a Swarm task
+# (measured; docs/buildspec.md "Building and pushing images"). No runc: `--isolation oci`
+# cannot make cgroups in a task (/sys/fs/cgroup is read-only there); chroot isolation needs
+# no runtime. newuidmap/newgidmap (setuid, from uidmap) give the user `build` (uid 1000) its
+# subordinate ids for rootless builds.
+if ! command -v buildah >/dev/null 2>&1 || ! command -v newuidmap >/dev/null 2>&1; then
+  log "no buildah or newuidmap on this machine; run scripts/infra.sh (it installs buildah and uidmap)"
+  exit 1
+fi
+mkdir -p "$work/buildah/bin" "$work/buildah/rootfs/etc/containers"
+cp /bin/busybox "$work/buildah/bin/busybox"
+for bin in "$(readlink -f "$(command -v buildah)")" /usr/bin/newuidmap /usr/bin/newgidmap; do
+  with_libs "$bin" "$work/buildah/rootfs"
+done
+# For pushes to registries with TLS.
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$work/buildah/rootfs/etc/ssl/certs/ca-certificates.crt"
+fi
+cat >"$work/buildah/rootfs/etc/containers/storage.conf" <<'EOF'
+[storage]
+driver = "vfs"
+runroot = "/var/run/containers/storage"
+graphroot = "/var/lib/containers/storage"
+EOF
+cat >"$work/buildah/rootfs/etc/containers/registries.conf" <<'EOF'
+# Image names say their registry: no search list, no short-name aliases.
+unqualified-search-registries = []
+short-name-mode = "disabled"
+EOF
+cat >"$work/buildah/rootfs/etc/containers/policy.json" <<'EOF'
+{"default": [{"type": "insecureAcceptAnything"}]}
+EOF
+# What RUN instructions get: all of it is in Docker's default set, so a step needs only
+# CAP_SYS_ADMIN added and may drop NET_RAW, MKNOD and AUDIT_WRITE. Without this file buildah's
+# built-in list also asks for those three, and RUN fails where they are dropped.
+cat >"$work/buildah/rootfs/etc/containers/containers.conf" <<'EOF'
+[containers]
+default_capabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "NET_BIND_SERVICE",
+  "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+cat >"$work/buildah/users.sh" <<'EOF'
+mkdir -p /tmp /var/tmp /root /home/build /workspace /var/lib/containers /var/run/containers
+chmod 1777 /tmp /var/tmp
+printf 'root:x:0:0:root:/root:/bin/sh\nbuild:x:1000:1000:build:/home/build:/bin/sh\n' >/etc/passwd
+printf 'root:x:0:\nbuild:x:1000:\n' >/etc/group
+echo build:100000:65536 >/etc/subuid
+echo build:100000:65536 >/etc/subgid
+chown 1000:1000 /home/build
+# COPY keeps no setuid bit.
+chmod 4755 /usr/bin/newuidmap /usr/bin/newgidmap
+EOF
+cat >"$work/buildah/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY bin/busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+COPY rootfs/ /
+COPY users.sh /tmp/users.sh
+RUN ["/bin/sh", "-c", "sh -e /tmp/users.sh && rm /tmp/users.sh"]
+ENV PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root BUILDAH_ISOLATION=chroot STORAGE_DRIVER=vfs
+CMD ["/bin/sh"]
+DOCKERFILE
+build slipway/buildah:1 "$work/buildah"

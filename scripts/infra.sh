@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings up what Slipway needs on this machine, idempotently: Docker Engine in swarm mode,
-# Redis (AOF on, noeviction), git, Chromium (the browser tests drive it through playwright-core),
+# Redis (AOF on, noeviction), git, buildah, Chromium (the browser tests drive it through playwright-core),
 # and the locally built images the tests and the demo use.
+# The local registry (scripts/registry.sh) is started by the tests and the demo that need it.
 # Safe to run again and again; it only starts what is not already running.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +21,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v git >/dev/null 2>&1 || need+=(git)
 # The browser tests launch exactly this binary; `npx playwright install` cannot download one here.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# buildah and uidmap (newuidmap) for the slipway/buildah:1 image (scripts/images.sh)
+command -v buildah >/dev/null 2>&1 || need+=(buildah)
+command -v newuidmap >/dev/null 2>&1 || need+=(uidmap)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run as root or install them"
   log "installing ${need[*]} from Debian"

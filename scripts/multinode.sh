@@ -34,19 +34,16 @@ RUN=/run/slipway-mn
 LIB=/var/lib/slipway-mn
 FWD_RULE=(FORWARD -i "$BR" -o "$BR" -m comment --comment slipway-multinode -j ACCEPT)
 
+# alive, cgroup_pids, wait_gone, node_init
+# shellcheck source=lib/netns-node.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib/netns-node.sh"
+
 log() { printf '[multinode] %s\n' "$*" >&2; }
 die() { printf '[multinode] ERROR: %s\n' "$*" >&2; exit 1; }
 ns() { echo "slwmn-$1"; }
 sock() { echo "$RUN/$1.sock"; }
 pidfile() { echo "$RUN/$1.pid"; }
 d() { local node=$1; shift; timeout 60 docker -H "unix://$(sock "$node")" "$@"; }
-# Alive and not a zombie (field 3 of /proc/PID/stat, after the parenthesised name).
-alive() {
-  local stat
-  [ -n "${1:-}" ] && stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
-}
 # The node's dockerd pid, only if that process really is our dockerd (a stale pidfile's pid may
 # belong to someone else by now).
 pid_of() {
@@ -58,12 +55,6 @@ pid_of() {
 }
 
 # --- down ---------------------------------------------------------------------------------
-
-# All processes in the cgroup subtree NAME of any cgroup hierarchy (v1 controllers or v2).
-cgroup_pids() {
-  find /sys/fs/cgroup -type d -name "$1" -prune -print 2>/dev/null |
-    while read -r dir; do find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -u
-}
 
 # A containerd shim's socket lives in /run/containerd/s/ under a hash of its containerd's
 # address, namespace and container id; a shim killed with SIGKILL leaves it behind.
@@ -79,17 +70,6 @@ shim_socket() { # shim_socket PID
   done
   [ -n "$addr" ] && [ -n "$id" ] || return 0
   echo "/run/containerd/s/$(printf '%s' "$addr/$nsp/$id" | sha256sum | cut -c1-64)"
-}
-
-wait_gone() { # wait_gone SECONDS PID...
-  local deadline=$((SECONDS + $1)) p left; shift
-  while :; do
-    left=0
-    for p in "$@"; do alive "$p" && left=1; done
-    [ $left = 0 ] && return 0
-    [ $SECONDS -ge $deadline ] && return 1
-    sleep 0.2
-  done
 }
 
 stop_node() {
@@ -150,24 +130,6 @@ healthy() {
   [ "$(d mgr node ls --format '{{.Hostname}}={{.Status}}' 2>/dev/null | sort | tr '\n' ' ')" = "slwmn-mgr=Ready slwmn-w1=Ready " ]
 }
 
-# The script that runs inside the node's netns: its own hostname, /sys/fs/cgroup put back on the
-# fresh sysfs that `ip netns exec` mounts (dockerd wants the devices cgroup), then dockerd.
-node_init() {
-  cat <<'EOF'
-set -e
-hostname "$NODE_HOSTNAME"
-if [ -n "$CGROUP2_ONLY" ]; then
-  mount -t cgroup2 cgroup2 /sys/fs/cgroup
-else
-  mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
-  while read -r dir type opts; do
-    mkdir -p "$dir"
-    mount -t "$type" -o "$opts" "$type" "$dir"
-  done <<<"$CGROUP_MOUNTS"
-fi
-exec "$@"
-EOF
-}
 
 start_node() {
   local node=$1 n i

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_MATRIX } from './expand-matrix.js';
 import {
   checkDuration,
+  checkEnvReferences,
   checkLock,
   checkResources,
   lintSidecar,
@@ -51,6 +52,7 @@ export function lintSpec(doc: unknown, locate: Locate, policy: SpecPolicy = {}):
   }
   checkDuration(ctx, ctx.defaults.timeout, ['defaults', 'timeout']);
   checkResources(ctx, ctx.defaults.resources, ['defaults', 'resources']);
+  checkEnvReferences(ctx, ctx.defaults.env, ['defaults', 'env']);
 
   const build: ExpandedName[] = [];
   for (const stage of STAGES) {

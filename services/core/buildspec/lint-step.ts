@@ -2,6 +2,8 @@ import { closest } from './closest.js';
 import { combinationName, matrixCombinations, matrixProblems, MATRIX_REFERENCE } from './expand-matrix.js';
 import { parseDuration } from './parse-duration.js';
 import { MIN_MEMORY_BYTES, parseMemory } from './parse-memory.js';
+import { BUILD_REFERENCE, unknownBuildReferences } from './build-references.js';
+import { capabilityProblems } from './capabilities.js';
 import { safetyProblems } from './safety-rules.js';
 import { isRecord } from './spec-parts.js';
 import type { SpecMatrix, SpecPolicy } from './types.js';
@@ -45,15 +47,18 @@ export function lintStep(ctx: LintContext, step: unknown, at: string[]): Expande
     report(at, 'missing required key "image"', 'or set defaults.image for every step');
   checkDuration(ctx, step.timeout, [...at, 'timeout']);
   checkResources(ctx, step.resources, [...at, 'resources']);
-  checkArtifacts(ctx, step.artifacts, [...at, 'artifacts']);
+  checkPaths(ctx, step.artifacts, [...at, 'artifacts'], 'artifact path');
+  checkPaths(ctx, step.reports, [...at, 'reports'], 'report path');
   checkLock(ctx, step.lock, [...at, 'lock']);
   checkSecrets(ctx, step.secrets, [...at, 'secrets']);
   checkConstraints(ctx, step.placement, [...at, 'placement', 'constraints']);
-  for (const p of safetyProblems(step, ctx.policy)) report([...at, ...p.segments], p.message, p.hint);
+  for (const p of [...safetyProblems(step, ctx.policy), ...capabilityProblems(step.capabilities, ctx.policy)])
+    report([...at, ...p.segments], p.message, p.hint);
 
   const { problems, count } = matrixProblems(step.matrix, ctx.policy.maxMatrix);
   for (const p of problems) report([...at, 'matrix', ...p.segments], p.message, p.hint);
   checkImageReferences(ctx, step, at);
+  checkEnvReferences(ctx, step.env, [...at, 'env']);
   if (typeof step.name !== 'string') return [];
   const nameAt = [...at, 'name'];
   if (step.matrix === undefined) return [{ name: step.name, segments: nameAt }];
@@ -88,21 +93,27 @@ export function checkResources(ctx: LintContext, resources: unknown, at: string[
     ctx.report([...at, 'memory'], 'must be at least 6M: Docker refuses a smaller memory limit');
 }
 
-function checkArtifacts(ctx: LintContext, artifacts: unknown, at: string[]): void {
-  if (!Array.isArray(artifacts)) return;
-  artifacts.forEach((path: unknown, i) => {
+/** Artifact paths and report globs: relative to the workspace, inside it, and not all of it. */
+function checkPaths(ctx: LintContext, paths: unknown, at: string[], what: 'artifact path' | 'report path'): void {
+  if (!Array.isArray(paths)) return;
+  const example = what === 'artifact path' ? 'dist/app.tar.gz' : 'build/junit/*.xml';
+  paths.forEach((path: unknown, i) => {
     if (typeof path !== 'string' || path.length === 0) return;
     const where = [...at, String(i)];
     if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('~')) {
       ctx.report(
         where,
-        `artifact path "${path}" must be relative to the workspace`,
-        'write it as the step sees it from /workspace, e.g. dist/app.tar.gz',
+        `${what} "${path}" must be relative to the workspace`,
+        `write it as the step sees it from /workspace, e.g. ${example}`,
       );
     } else if (path.split(/[\\/]/).includes('..')) {
-      ctx.report(where, `artifact path "${path}" must stay inside the workspace: ".." is not allowed`);
+      ctx.report(where, `${what} "${path}" must stay inside the workspace: ".." is not allowed`);
     } else if (normaliseArtifact(path) === '') {
-      ctx.report(where, `artifact path "${path}" names the whole workspace`, 'name the files or directories to keep');
+      ctx.report(
+        where,
+        `${what} "${path}" names the whole workspace`,
+        what === 'artifact path' ? 'name the files or directories to keep' : `name the report files, e.g. ${example}`,
+      );
     }
   });
 }
@@ -158,9 +169,22 @@ function checkConstraints(ctx: LintContext, placement: unknown, at: string[]): v
   });
 }
 
-/** `${{ matrix.AXIS }}` in an image must name an axis of the step's own matrix. */
+/** `${{ build.FIELD }}` in env values must name a fact of the build. */
+export function checkEnvReferences(ctx: LintContext, env: unknown, at: string[]): void {
+  if (!isRecord(env)) return;
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== 'string') continue;
+    for (const p of unknownBuildReferences(value)) ctx.report([...at, name], p.message, p.hint);
+  }
+}
+
+/**
+ * `${{ matrix.AXIS }}` in an image must name an axis of the step's own matrix, and
+ * `${{ build.FIELD }}` a fact of the build; nothing else may be interpolated.
+ */
 function checkImageReferences(ctx: LintContext, step: Record<string, unknown>, at: string[]): void {
   if (typeof step.image !== 'string' || !step.image.includes('${{')) return;
+  for (const p of unknownBuildReferences(step.image)) ctx.report([...at, 'image'], p.message, p.hint);
   const axes = isRecord(step.matrix) && isRecord(step.matrix.axes) ? Object.keys(step.matrix.axes) : [];
   const rest = step.image.replace(MATRIX_REFERENCE, (whole, axis: string) => {
     if (!axes.includes(axis)) {
@@ -177,13 +201,16 @@ function checkImageReferences(ctx: LintContext, step: Record<string, unknown>, a
     }
     return '';
   });
-  if (rest.includes('${{')) ctx.report([...at, 'image'], 'only ${{ matrix.AXIS }} can be used in an image');
+  if (rest.replace(BUILD_REFERENCE, '').includes('${{'))
+    ctx.report([...at, 'image'], 'only ${{ matrix.AXIS }} and ${{ build.sha }} can be used in an image');
 }
 
 /** Checks one sidecar beyond the schema: the safety rules. Returns its name, if it has one. */
 export function lintSidecar(ctx: LintContext, sidecar: unknown, at: string[]): string | undefined {
   if (!isRecord(sidecar)) return undefined;
   for (const p of safetyProblems(sidecar, ctx.policy)) ctx.report([...at, ...p.segments], p.message, p.hint);
+  checkImageReferences(ctx, sidecar, at);
+  checkEnvReferences(ctx, sidecar.env, [...at, 'env']);
   if (isRecord(sidecar.ready)) {
     checkDuration(ctx, sidecar.ready.interval, [...at, 'ready', 'interval']);
     checkDuration(ctx, sidecar.ready.timeout, [...at, 'ready', 'timeout']);

@@ -41,7 +41,9 @@ export function safetyProblems(node: Record<string, unknown>, policy: SpecPolicy
     problems.push({
       segments: ['privileged'],
       message: `privileged mode is not allowed: Swarm services cannot run privileged, ${NOT_ALLOWED}`,
-      hint: 'remove "privileged: true"; to build images, use a rootless builder (BuildKit rootless, kaniko, buildah)',
+      hint:
+        'remove "privileged: true"; to build images, use slipway/buildah:1 with capabilities: [SYS_ADMIN] ' +
+        '(docs/buildspec.md, "Building and pushing images")',
     });
   }
   if (Array.isArray(node.volumes)) {
@@ -53,7 +55,9 @@ export function safetyProblems(node: Record<string, unknown>, policy: SpecPolicy
           problems.push({
             segments,
             message: `the Docker socket is not allowed: it gives the step root on the node, ${NOT_ALLOWED}`,
-            hint: 'build images with a rootless builder instead (BuildKit rootless, kaniko, buildah)',
+            hint:
+              'build images with slipway/buildah:1 and capabilities: [SYS_ADMIN] instead ' +
+              '(docs/buildspec.md, "Building and pushing images")',
           });
           return;
         }

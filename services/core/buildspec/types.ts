@@ -78,7 +78,15 @@ export interface SpecStep extends SpecHostAccess {
   placement?: SpecPlacement;
   lock?: string;
   artifacts?: string[];
+  /** JUnit XML files the step writes (globs relative to the workspace), parsed into test results. */
+  reports?: string[];
   matrix?: SpecMatrix;
+  /**
+   * Linux capabilities added to the step's container (Swarm's `CapabilityAdd`), as
+   * `SYS_ADMIN` or `CAP_SYS_ADMIN`. Beyond Docker's defaults, refused unless the operator
+   * allows each (SpecPolicy.allowCapabilities).
+   */
+  capabilities?: string[];
   network_mode?: 'host';
   pid?: 'host';
 }
@@ -175,6 +183,11 @@ export interface SpecPolicy {
   allowDockerSocket?: boolean;
   /** `pid: host`. */
   allowHostPid?: boolean;
+  /**
+   * Capabilities a step may add beyond Docker's defaults (`capabilities:`), e.g. `["SYS_ADMIN"]`
+   * for image builds with buildah; `"ALL"` allows every one. Written with or without `CAP_`.
+   */
+  allowCapabilities?: string[];
   /** Names of the secrets the operator provides; when given, any other name is refused. */
   knownSecrets?: string[];
   /** Most steps a build may have after matrix expansion (default 100). */

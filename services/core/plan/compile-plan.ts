@@ -70,6 +70,7 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     locks: spec.locks ?? {},
     keys,
     timeoutMs: options.stepTimeoutMs ?? HOUR,
+    build: { sha: request.sha },
     ...(env ? { env } : {}),
   });
   const compileSteps = (steps: SpecStep[], ctx: StepContext) =>
@@ -100,7 +101,11 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     }
     const steps = compileSteps(stepsOf(stage), context(name));
     if (steps.length > 0)
-      stages.push({ name, steps, sidecars: name === 'e2e' ? servicesOf(spec.e2e).map(compileSidecar) : [] });
+      stages.push({
+        name,
+        steps,
+        sidecars: name === 'e2e' ? servicesOf(spec.e2e).map((s) => compileSidecar(s, { sha: request.sha })) : [],
+      });
   }
   if (request.params) {
     // A manual run's parameters win over the spec's env: passing them is the point of the run.

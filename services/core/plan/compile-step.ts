@@ -1,3 +1,5 @@
+import { interpolateBuild, type BuildValues } from '../buildspec/build-references.js';
+import { normaliseCapability } from '../buildspec/capabilities.js';
 import { combinationName, interpolateMatrix, matrixCombinations, matrixEnvName } from '../buildspec/expand-matrix.js';
 import { normaliseArtifact } from '../buildspec/lint-step.js';
 import { parseDuration } from '../buildspec/parse-duration.js';
@@ -26,6 +28,8 @@ export interface StepContext {
   timeoutMs: number;
   /** Env set last, over the step's own (e.g. SLIPWAY_ENVIRONMENT). */
   env?: Record<string, string>;
+  /** What `${{ build.FIELD }}` in images and env values becomes; left as written without it. */
+  build?: BuildValues;
 }
 
 /** Default readiness check timing of a sidecar. */
@@ -36,11 +40,13 @@ const READY_TIMEOUT_MS = 60_000;
  * Compiles one valid step into plan steps: one, or one per matrix combination (named
  * `unit (node: 20, db: pg)`, with `MATRIX_NODE=20`... in env and `${{ matrix.node }}`
  * replaced in the image). Defaults apply where the step sets nothing; env and resources
- * merge, the step's value winning.
+ * merge, the step's value winning. `${{ build.sha }}` in the image and in env values becomes
+ * the commit built.
  */
 export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
   const { defaults } = ctx;
-  const image = step.image ?? defaults.image;
+  const written = step.image ?? defaults.image;
+  const image = written !== undefined && ctx.build ? interpolateBuild(written, ctx.build) : written;
   if (image === undefined)
     throw new Error(`compilePlan: step "${step.name}" has no image (the parser refuses such a spec)`);
   const memory = parseMemory(step.resources?.memory ?? defaults.resources?.memory);
@@ -51,7 +57,7 @@ export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
     stage: ctx.stage,
     image,
     script: step.script !== undefined ? `set -e\n${step.script}` : commandScript(step.commands ?? []),
-    env: { ...stringEnv(defaults.env), ...stringEnv(step.env), ...ctx.env },
+    env: buildEnv(ctx, { ...stringEnv(defaults.env), ...stringEnv(step.env), ...ctx.env }),
     secrets: [...(step.secrets ?? [])],
     timeoutMs: parseDuration(step.timeout ?? defaults.timeout) ?? ctx.timeoutMs,
     retries: step.retries ?? defaults.retries ?? 0,
@@ -60,6 +66,7 @@ export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
     placement: placement(step),
     locks: lockClaims(step.lock, ctx.locks),
     artifacts: (step.artifacts ?? []).map(normaliseArtifact),
+    ...(step.reports ? { reports: step.reports.map(normaliseArtifact) } : {}),
     ...(host ? { host } : {}),
   };
   if (!step.matrix) return [{ key: uniqueKey(step.name, ctx.keys), ...base }];
@@ -71,20 +78,25 @@ export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
       ...base,
       name,
       image: interpolateMatrix(image, combo),
-      env: { ...stringEnv(defaults.env), ...stringEnv(step.env), ...matrixEnv, ...ctx.env },
+      env: buildEnv(ctx, { ...stringEnv(defaults.env), ...stringEnv(step.env), ...matrixEnv, ...ctx.env }),
       matrix: Object.fromEntries(combo),
     };
   });
 }
 
-/** A sidecar as the plan holds it; its key is its name, the host name steps use. */
-export function compileSidecar(sidecar: SpecSidecar): PlanSidecar {
+/**
+ * A sidecar as the plan holds it; its key is its name, the host name steps use. With `build`,
+ * `${{ build.sha }}` in its image and env values becomes the commit (an image an earlier stage
+ * built can run as the sidecar the e2e steps test).
+ */
+export function compileSidecar(sidecar: SpecSidecar, build?: BuildValues): PlanSidecar {
   const host = hostAccess(sidecar);
+  const env = stringEnv(sidecar.env);
   return {
     key: sidecar.name,
     name: sidecar.name,
-    image: sidecar.image,
-    env: stringEnv(sidecar.env),
+    image: build ? interpolateBuild(sidecar.image, build) : sidecar.image,
+    env: build ? buildEnv({ build }, env) : env,
     ...(sidecar.command ? { command: [...sidecar.command] } : {}),
     ...(sidecar.ready
       ? {
@@ -106,6 +118,12 @@ export function lockClaims(name: string | undefined, locks: Record<string, SpecL
   return [{ name, capacity: locks[name]?.capacity ?? 1 }];
 }
 
+function buildEnv(ctx: Pick<StepContext, 'build'>, env: Record<string, string>): Record<string, string> {
+  const { build } = ctx;
+  if (!build) return env;
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolateBuild(v, build)]));
+}
+
 /** Env values as the shell sees them: `true`, `3`, `0.5`. */
 export function stringEnv(env: SpecEnv | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, String(v)]));
@@ -118,7 +136,9 @@ function placement(step: SpecStep): string[] {
   return [...constraints, ...labels];
 }
 
-function hostAccess(node: SpecHostAccess & { network_mode?: 'host'; pid?: 'host' }): PlanHostAccess | undefined {
+type HostKeys = SpecHostAccess & { network_mode?: 'host'; pid?: 'host'; capabilities?: string[] };
+
+function hostAccess(node: HostKeys): PlanHostAccess | undefined {
   const mounts = (node.volumes ?? []).map((volume) => {
     const mount = parseMount(volume);
     if (!mount)
@@ -130,6 +150,7 @@ function hostAccess(node: SpecHostAccess & { network_mode?: 'host'; pid?: 'host'
     ...(mounts.length > 0 ? { mounts } : {}),
     ...(node.network_mode === 'host' ? { network: 'host' as const } : {}),
     ...(node.pid === 'host' ? { pid: 'host' as const } : {}),
+    ...(node.capabilities?.length ? { capabilities: [...new Set(node.capabilities.map(normaliseCapability))] } : {}),
   };
   return Object.keys(host).length > 0 ? host : undefined;
 }

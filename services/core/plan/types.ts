@@ -19,6 +19,11 @@ export interface PlanHostAccess {
   mounts?: Array<{ source: string; target: string; readOnly: boolean }>;
   network?: 'host';
   pid?: 'host';
+  /**
+   * Linux capabilities to add, `CAP_`-prefixed (`CAP_SYS_ADMIN`): the service's
+   * `ContainerSpec.CapabilityAdd` (Engine API 1.41+). Only on steps.
+   */
+  capabilities?: string[];
 }
 
 /** One step, ready to run: everything the executor needs, nothing it must look up. */
@@ -49,6 +54,11 @@ export interface PlanStep {
   locks: LockClaim[];
   /** Paths (relative to the workspace) kept for later stages and for download. */
   artifacts: string[];
+  /**
+   * Optional: globs (relative to the workspace, normalised like artifacts) of the JUnit XML
+   * files the step writes, read after it ends. Absent when the step names none.
+   */
+  reports?: string[];
   /** The matrix combination this step was expanded from, if any. */
   matrix?: Record<string, string>;
   /** Optional, added with the spec language: host access the operator allowed (see PlanHostAccess). */
