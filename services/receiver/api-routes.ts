@@ -14,7 +14,7 @@ import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { safeJobId, type ApprovalJob } from '../shared/queues.js';
 import { buildPage, dashboardPage } from './dashboard.js';
 import { streamLog } from './live-logs.js';
-import { readBody } from './read-body.js';
+import { requestJson } from './request-body.js';
 
 export interface ApiDeps {
   builds: BuildStore;
@@ -136,12 +136,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
 /** The request's JSON body; undefined when it is not JSON or larger than an API request ever needs (64 KiB). */
 async function readJson(ctx: Context): Promise<Record<string, unknown> | undefined> {
-  const text = await readBody(ctx, 64 * 1024);
-  try {
-    return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
-  } catch {
-    return undefined;
-  }
+  return requestJson(ctx);
 }
 
 /** Requires `Authorization: Bearer <SLIPWAY_API_TOKEN>`. */

@@ -29,7 +29,7 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
     const event = ctx.get('x-github-event');
     const delivery = ctx.get('x-github-delivery');
     const signature = ctx.get('x-hub-signature-256');
-    const body = await readBody(ctx, MAX_BODY);
+    const body = (await readBody(ctx, MAX_BODY))?.toString('utf8');
     if (body === undefined) return reply(ctx, 413, { error: `body larger than ${MAX_BODY} bytes` });
     if (!signature) return reply(ctx, 401, { error: 'missing X-Hub-Signature-256 header' });
     if (!(await verify(webhooks, body, signature))) {
