@@ -160,12 +160,21 @@ describe('approvals of production deploys', () => {
       body: JSON.stringify({ user: 'hubot' }),
     });
     expect(unauthorised.status).toBe(401);
-    const res = await fetch(`${slipway.url}/builds/${build}/reject`, {
+    // The operator's token can never decide: an approval is always a named person.
+    const operator = await fetch(`${slipway.url}/builds/${build}/reject`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_TOKEN}` },
       body: JSON.stringify({ user: 'hubot' }),
     });
+    expect(operator.status).toBe(403);
+    // hubot's own token decides as hubot, whatever the body claims.
+    const res = await fetch(`${slipway.url}/builds/${build}/reject`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await slipway.personalToken('hubot', ['read', 'approve'])}` },
+      body: JSON.stringify({ user: 'octocat' }),
+    });
     expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ build, decision: 'reject', by: 'hubot' });
     const status = await eventually(
       'the rejection',
       () => (production(sha)?.state === 'failure' ? production(sha) : undefined),

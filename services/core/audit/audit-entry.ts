@@ -62,3 +62,16 @@ export type AuditEntry =
   | (AuditBase & { kind: 'sign-in' | 'sign-out' });
 
 export type AuditKind = AuditEntry['kind'];
+
+/** Every kind, for filters. */
+export const AUDIT_KINDS: readonly AuditKind[] = [
+  'approval-decision',
+  'approval-settled',
+  'cancel',
+  'manual-run',
+  'rerun',
+  'token-created',
+  'token-revoked',
+  'sign-in',
+  'sign-out',
+];
