@@ -83,7 +83,7 @@ export function actionRouter(deps: ApiDeps): Router {
         from: requestOrigin(ctx, principal),
       };
       await deps.queues.add('approvals', job, {
-        jobId: safeJobId(`approval-${id}-${principal.login}-${decision}-${Date.now()}`),
+        jobId: safeJobId(`approval-${id}-${principal.login}-${decision}-${randomUUID()}`),
       });
       if (isForm(ctx)) return ctx.redirect(`/builds/${id}`);
       ctx.status = 202;
