@@ -92,7 +92,13 @@ export function apiRouter(deps: ApiDeps): Router {
 export function stepOf(build: BuildRecord | undefined, key: string): StepRecord | undefined {
   if (!build) return undefined;
   if (build.checkout?.key === key) return build.checkout;
-  return (build.stages ?? []).flatMap((s) => s?.steps ?? []).find((s) => s?.key === key);
+  return stepsOf(build).find((s) => s?.key === key);
+}
+
+/** A record's steps, tolerating one stored in a shape it should not have (never a 500). */
+function stepsOf(build: BuildRecord): StepRecord[] {
+  const stages = Array.isArray(build.stages) ? build.stages : [];
+  return stages.flatMap((s) => (Array.isArray(s?.steps) ? s.steps : []));
 }
 
 export { isFinal };
@@ -103,7 +109,7 @@ function formatLine(line: LogLine): string {
 
 function withLinks(build: BuildRecord): BuildRecord & { links: Record<string, string> } {
   const links: Record<string, string> = {};
-  const steps = [...(build.checkout ? [build.checkout] : []), ...(build.stages ?? []).flatMap((s) => s?.steps ?? [])];
+  const steps = [...(build.checkout ? [build.checkout] : []), ...stepsOf(build)];
   for (const step of steps) if (step?.key) links[step.key] = `/builds/${build.id}/steps/${step.key}/log`;
   return { ...build, links };
 }
