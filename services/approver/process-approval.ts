@@ -6,6 +6,7 @@ import type { AuditLog } from '../shared/ports/audit-log.js';
 import type { BuildStore } from '../shared/ports/build-store.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { ApprovalJob } from '../shared/queues.js';
+import type { RequestOrigin } from '../core/audit/audit-entry.js';
 
 export interface ApproverDeps {
   github: GitHubPeople;
@@ -53,7 +54,7 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps, jobI
   const after = approvalState(parked.request, now);
   parked.request.state = after;
   await deps.approvals.put(parked);
-  await audit(parked, decided, now, deps, jobId);
+  await audit(parked, decided, now, deps, jobId, job.kind === 'decision' ? job.from : undefined);
   await showOnBuild(parked, deps);
   if (after === 'pending') return decided && !decided.counted ? `not counted: ${decided.why}` : 'pending';
   await deps.queues.add('builds', { plan: parked.plan }, { jobId: `${buildId}-${after}` });
@@ -77,6 +78,7 @@ async function audit(
   now: Date,
   deps: ApproverDeps,
   jobId: string | undefined,
+  from: RequestOrigin | undefined,
 ): Promise<void> {
   const { repo } = parked.plan.request;
   const base = {
@@ -95,6 +97,7 @@ async function audit(
       via: decided.via,
       counted: decided.counted,
       ...(decided.why ? { why: decided.why } : {}),
+      ...(from ? { from } : {}),
     });
   }
   const { state } = parked.request;

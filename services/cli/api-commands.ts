@@ -4,8 +4,19 @@ const GROUP = "Builds, through a running Slipway's API";
 
 const API_ENV: Array<[string, string]> = [
   ['SLIPWAY_URL', 'where Slipway listens (default http://localhost:3000)'],
-  ['SLIPWAY_API_TOKEN', 'the bearer token the server was given as SLIPWAY_API_TOKEN'],
+  [
+    'SLIPWAY_API_TOKEN',
+    'a personal token (made at /settings/tokens: it acts as you) or, for automation, the operator token',
+  ],
 ];
+
+/** `--as` is gone: who acts is who the token belongs to. */
+const AS_OPTION = {
+  as: { type: 'string' as const, value: 'LOGIN', help: 'no longer accepted: the token says who you are' },
+};
+const AS_REFUSED =
+  '--as is no longer accepted: Slipway records who acts from the token. Make a personal token at ' +
+  '<slipway>/settings/tokens (it acts as you) and set SLIPWAY_API_TOKEN to it';
 
 const API_EXIT = '0 the API accepted it · 1 it refused it or could not be reached · 2 usage error';
 
@@ -32,7 +43,7 @@ export const apiCommands: Command[] = [
         value: 'NAME=VALUE',
         help: 'a parameter, passed to every step as env NAME; repeat for more',
       },
-      as: { type: 'string', value: 'LOGIN', help: 'the GitHub user the run is made for' },
+      ...AS_OPTION,
     },
     env: API_ENV,
     examples: [
@@ -41,13 +52,13 @@ export const apiCommands: Command[] = [
     ],
     exit: API_EXIT,
     async run({ values, positionals: [repo, sha] }, io) {
+      if (values.as !== undefined) throw new UsageError(AS_REFUSED);
       const params = parseParams(values.param ?? []);
       return post(io, '/builds', {
         repo,
         sha,
         ...(values.ref !== undefined ? { ref: values.ref } : {}),
         ...(Object.keys(params).length ? { params } : {}),
-        ...(values.as !== undefined ? { user: values.as } : {}),
       });
     },
   }),
@@ -55,20 +66,23 @@ export const apiCommands: Command[] = [
     defineCommand({
       name: decision,
       group: GROUP,
-      summary: `${decision} a deploy waiting for approval, as a GitHub user`,
+      summary: `${decision} a deploy waiting for approval, as yourself`,
       description:
-        `Records that LOGIN ${decision}s the deploy BUILD waits for, as a /${decision} comment on the\n` +
-        "pull request would: it counts when LOGIN's permission and teams on GitHub are what the\n" +
-        "environment's approval asks for. Prints the status code and the answer.",
+        `Records that you ${decision} the deploy BUILD waits for, as a /${decision} comment on the\n` +
+        'pull request would. You are the owner of the personal token in SLIPWAY_API_TOKEN (the\n' +
+        "operator's token cannot decide); it counts when your permission and teams on GitHub are\n" +
+        "what the environment's approval asks for. Prints the status code and the answer.",
       args: [{ name: 'BUILD', help: 'the build id (b followed by 11 hex digits)' }],
-      options: {
-        as: { type: 'string', value: 'LOGIN', required: true, help: `the GitHub user who ${decision}s` },
-      },
+      options: { ...AS_OPTION },
       env: API_ENV,
-      examples: [`slipway ${decision} b1a2b3c4d5e6 --as octocat  # octocat ${decision}s the deploy of that build`],
+      examples: [
+        `SLIPWAY_API_TOKEN=slw_… slipway ${decision} b1a2b3c4d5e6  # you ${decision} the deploy of that build`,
+      ],
       exit: API_EXIT,
-      run: async ({ values, positionals: [build] }, io) =>
-        post(io, `/builds/${encodeURIComponent(build!)}/${decision}`, { user: values.as }),
+      run: async ({ values, positionals: [build] }, io) => {
+        if (values.as !== undefined) throw new UsageError(AS_REFUSED);
+        return post(io, `/builds/${encodeURIComponent(build!)}/${decision}`, {});
+      },
     }),
   ),
   defineCommand({

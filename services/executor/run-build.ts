@@ -155,6 +155,14 @@ async function runStage(
 ): Promise<StageEvent> {
   const { deps } = ctx;
   const label = stageLabel(stage);
+  // A push's commit deploys only while it is still its branch's head: an old body replayed
+  // (or a build run late) is tested but never deploys what the branch has moved past.
+  if (stage.environment && deps.stillHead && plan.request.event === 'push') {
+    if (!(await deps.stillHead(plan.request.repo, plan.request.ref, plan.request.sha))) {
+      const branch = plan.request.ref.replace(/^refs\/heads\//, '');
+      return { stage: label, state: 'refused', reason: `Not deployed: ${branch} has moved past this commit` };
+    }
+  }
   if (stage.environment?.approval?.required) {
     // Never deploy past a required approval.
     if (!deps.approvals)

@@ -35,6 +35,11 @@ export interface RuntimeDeps {
   approvals?: ApprovalGate;
   /** Token the checkout clones private repositories with (a Docker secret, never in env or a command). */
   gitToken?: () => Promise<string>;
+  /**
+   * Whether `sha` is still the head of branch `ref` (asked before a push's deploy); without
+   * it, a deploy does not ask.
+   */
+  stillHead?: (repo: { owner: string; name: string }, ref: string, sha: string) => Promise<boolean>;
   schedulingTimeoutMs: number;
   /** How long a step's node may be down before the step is given up (an infrastructure error). */
   nodeLossGraceMs?: number;

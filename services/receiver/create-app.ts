@@ -1,61 +1,110 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
+import type { SlipwayError } from '../core/errors/slipway-error.js';
+import type { GitHubPeople } from '../shared/github.js';
+import type { GitHubSignIn } from '../shared/github-sign-in.js';
 import type { Logger } from '../shared/logger.js';
-import type { BuildStore } from '../shared/ports/build-store.js';
-import type { LogStore } from '../shared/ports/log-store.js';
-import type { Queues } from '../shared/ports/queues.js';
-import type { Stops } from '../shared/ports/stops.js';
+import type { State } from '../shared/ports/state.js';
 import { apiRouter } from './api-routes.js';
+import { repoAccess, requireCsrf, resolvePrincipal } from './auth/index.js';
+import { signInRouter } from './auth/sign-in-routes.js';
+import { tokenRouter } from './auth/token-routes.js';
+import { cors } from './cors.js';
+import { securityHeaders } from './security-headers.js';
 import { webhookHandler } from './webhook-route.js';
 
-export interface AppDeps {
+export interface AppDeps extends Pick<
+  State,
+  'queues' | 'builds' | 'logs' | 'stops' | 'audit' | 'sessions' | 'tokens' | 'permissions' | 'deliveries'
+> {
   webhookSecret: string;
-  /** Where requests and approval decisions are queued. */
-  queues: Queues;
-  builds: BuildStore;
-  logs: LogStore;
-  stops: Stops;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
+  /** SLIPWAY_API_TOKEN: the operator's token (read, trigger, cancel, admin; never approve). */
   apiToken: string;
   /** Where manual runs clone from, before the rewrite rules. */
   gitBaseUrl: string;
+  /** Asked with Slipway's credentials: a person's role on a repository, a repository's visibility. */
+  github: Pick<GitHubPeople, 'roleOf' | 'isPrivate'>;
+  /** Sign in with GitHub; without it nobody signs in (tokens made before still work). */
+  signIn?: { client: GitHubSignIn; sessionSecret: string };
+  publicUrl: string;
+  sessionTtlMs?: number;
+  publicReads?: boolean;
+  admins?: readonly string[];
+  trustProxy?: boolean;
+  corsOrigins?: readonly string[];
+  /** How long a person's role is cached (default 60 s). */
+  permissionTtlMs?: number;
 }
 
-/** The receiver's HTTP app (webhooks and the API), without listening: tests call it directly. */
+/**
+ * The receiver's HTTP app (webhooks, sign-in, tokens, the API and pages), without listening:
+ * tests call it directly. Middleware in order: security headers, errors as JSON, CORS (only
+ * when configured), webhooks (before any principal: GitHub signs them), principal, CSRF, routes.
+ */
 export function createApp(deps: AppDeps): Koa {
   if (!deps.webhookSecret) throw new Error('a webhook secret is required; refusing to accept unsigned webhooks');
-  const app = new Koa();
+  const app = new Koa({ proxy: deps.trustProxy ?? false });
+  if (deps.signIn) app.keys = [deps.signIn.sessionSecret];
+  app.use(securityHeaders(deps.publicUrl.startsWith('https:')));
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
+      const retryable = (err as Partial<SlipwayError>).retryable === true;
       deps.logger.error('request failed', { path: ctx.path, err });
-      ctx.status = 500;
-      ctx.body = { error: 'internal error' };
+      ctx.status = retryable ? 503 : 500;
+      ctx.body = retryable
+        ? { error: 'unavailable', message: 'GitHub or Redis did not answer; try again shortly' }
+        : { error: 'internal', message: 'internal error' };
     }
   });
-  const router = new Router();
-  router.post(
-    '/webhooks',
-    webhookHandler({
-      secret: deps.webhookSecret,
-      queues: deps.queues,
-      stops: deps.stops,
-      cloneUrlRewrite: deps.cloneUrlRewrite,
-      logger: deps.logger,
+  app.use(cors(deps.corsOrigins ?? []));
+  const webhooks = new Router();
+  webhooks.post('/webhooks', webhookHandler({ ...deps, secret: deps.webhookSecret }));
+  app.use(webhooks.routes()).use(webhooks.allowedMethods());
+
+  app.use(
+    resolvePrincipal({
+      operatorToken: deps.apiToken,
+      tokens: deps.tokens,
+      sessions: deps.sessions,
+      admins: deps.admins ?? [],
+      sessionsEnabled: deps.signIn !== undefined,
     }),
   );
-  const api = apiRouter({
-    builds: deps.builds,
-    logs: deps.logs,
-    stops: deps.stops,
-    queues: deps.queues,
-    apiToken: deps.apiToken,
-    gitBaseUrl: deps.gitBaseUrl,
-    cloneUrlRewrite: deps.cloneUrlRewrite,
+  app.use(requireCsrf());
+  const routers: Router[] = [];
+  if (deps.signIn) {
+    routers.push(
+      signInRouter({
+        signIn: deps.signIn.client,
+        sessions: deps.sessions,
+        audit: deps.audit,
+        logger: deps.logger,
+        publicUrl: deps.publicUrl,
+        sessionTtlMs: deps.sessionTtlMs ?? 12 * 3_600_000,
+        admins: deps.admins ?? [],
+      }),
+    );
+  }
+  routers.push(tokenRouter({ tokens: deps.tokens, audit: deps.audit, signIn: deps.signIn !== undefined }));
+  const access = repoAccess({
+    github: deps.github,
+    cache: deps.permissions,
+    publicReads: deps.publicReads ?? false,
+    ...(deps.permissionTtlMs !== undefined ? { ttlMs: deps.permissionTtlMs } : {}),
   });
-  app.use(router.routes()).use(router.allowedMethods()).use(api.routes()).use(api.allowedMethods());
+  routers.push(
+    apiRouter({
+      ...deps,
+      access,
+      isPrivate: (repo) => deps.github.isPrivate(repo),
+      signIn: deps.signIn !== undefined,
+    }),
+  );
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

@@ -1,9 +1,24 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Config } from '../shared/config.js';
+import { createGitHub, githubAuthOf } from '../shared/github.js';
+import { createGitHubSignIn } from '../shared/github-sign-in.js';
 import type { Logger } from '../shared/logger.js';
 import { redisState } from '../shared/redis/redis-state.js';
 import type { Running } from '../shared/service.js';
 import { createApp } from './create-app.js';
+
+/**
+ * Limits of the HTTP server itself, so slow or idle clients cannot hold connections (and
+ * their memory): the whole request within 30 s, headers within 10 s, idle keep-alive 5 s,
+ * at most 100 headers. Live log streams are answered at once, so the request limit does not
+ * cut them.
+ */
+export const SERVER_LIMITS = {
+  requestTimeout: 30_000,
+  headersTimeout: 10_000,
+  keepAliveTimeout: 5_000,
+  maxHeadersCount: 100,
+};
 
 /** Starts the receiver's HTTP server once Redis answers, so no webhook is taken that cannot be queued. */
 export async function startReceiver(config: Config, logger: Logger): Promise<Running & { port: number }> {
@@ -15,27 +30,55 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     throw err;
   }
   const app = createApp({
+    ...state,
     webhookSecret: config.webhookSecret,
-    queues: state.queues,
-    builds: state.builds,
-    logs: state.logs,
-    stops: state.stops,
     cloneUrlRewrite: config.cloneUrlRewrite,
     logger,
     apiToken: config.apiToken,
     gitBaseUrl: config.gitBaseUrl,
+    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
+    ...(config.signIn
+      ? {
+          signIn: {
+            client: createGitHubSignIn(config.githubApiUrl, config.signIn.clientId, config.signIn.clientSecret),
+            sessionSecret: config.signIn.sessionSecret,
+          },
+        }
+      : {}),
+    publicUrl: config.publicUrl,
+    sessionTtlMs: config.sessionTtlMs,
+    publicReads: config.publicReads,
+    admins: config.admins,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, () => resolve(s));
-  });
+  const server = await listen(app.callback(), config.port, config.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info('receiver listening', { port, webhook: `${config.publicUrl}/webhooks` });
+  logger.info('receiver listening', { host: config.host || '*', port, webhook: `${config.publicUrl}/webhooks` });
   return {
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
       await state.close();
     },
   };
+}
+
+async function listen(handler: RequestListener, port: number, host: string): Promise<Server> {
+  const server = createServer(handler);
+  Object.assign(server, SERVER_LIMITS);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (host) server.listen(port, host, done);
+    else server.listen(port, done);
+  });
+  return server;
 }

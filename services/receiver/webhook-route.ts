@@ -1,105 +1,151 @@
-import { Webhooks } from '@octokit/webhooks';
-import { readBody } from './read-body.js';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import { buildIdFor } from '../core/plan/naming.js';
+import { nestsDeeperThan } from '../core/trigger/json-depth.js';
 import { mapEvent, type CloneUrlRewrite } from '../core/trigger/map-event.js';
+import { payloadProblem } from '../core/trigger/payload-problem.js';
+import { buildIdFor } from '../core/plan/naming.js';
 import type { Logger } from '../shared/logger.js';
+import type { DeliveryLedger } from '../shared/ports/delivery-ledger.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { Stops } from '../shared/ports/stops.js';
 import { safeJobId, type ApprovalJob } from '../shared/queues.js';
+import { sha256 } from './auth/secrets.js';
+import { closeAfterAnswer, readRawBody } from './read-body.js';
 
 /** GitHub never sends more than 25 MB. */
-const MAX_BODY = 25 * 1024 * 1024;
+export const MAX_WEBHOOK_BODY = 25 * 1024 * 1024;
+/** No payload GitHub sends nests this deep. */
+const MAX_DEPTH = 64;
+/** GitHub keeps deliveries (and redelivers them) for 3 days: a body seen within that is a replay under another id. */
+const REPLAY_WINDOW_MS = 3 * 24 * 3600_000;
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/;
 
 export interface WebhookDeps {
   secret: string;
   queues: Queues;
   stops: Stops;
+  deliveries: DeliveryLedger;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
 }
 
 /**
- * `POST /webhooks`: verifies the signature on the raw body, maps the event, enqueues the
- * request under the delivery id (a redelivery is a no-op) and answers 202 at once.
+ * `POST /webhooks`. Before a byte of the body is read: a missing or malformed
+ * `X-Hub-Signature-256` is 401, missing event headers 400, a `Content-Length` over 25 MB 413
+ * (the connection then closes, so the body is never read). The body is read with a deadline,
+ * its HMAC checked over the raw bytes (constant time), and only then decoded and parsed:
+ * invalid UTF-8, JSON, deep nesting or fields of the wrong type are 400s that say what is wrong.
+ * A body already delivered under another id within 3 days is a replay: 202, nothing done.
+ * Then the event is mapped and queued under the delivery id (a redelivery is a no-op).
  */
 export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<void> {
-  const webhooks = new Webhooks({ secret: deps.secret });
+  const secret = Buffer.from(deps.secret, 'utf8');
   return async (ctx) => {
     const event = ctx.get('x-github-event');
     const delivery = ctx.get('x-github-delivery');
     const signature = ctx.get('x-hub-signature-256');
-    const body = await readBody(ctx, MAX_BODY);
-    if (body === undefined) return reply(ctx, 413, { error: `body larger than ${MAX_BODY} bytes` });
-    if (!signature) return reply(ctx, 401, { error: 'missing X-Hub-Signature-256 header' });
-    if (!(await verify(webhooks, body, signature))) {
+    if (!signature) return early(ctx, 401, 'missing X-Hub-Signature-256 header');
+    const digest = SIGNATURE.exec(signature)?.[1];
+    if (!digest) return early(ctx, 401, 'X-Hub-Signature-256 is not sha256=<64 hex digits>');
+    if (!event || !delivery) return early(ctx, 400, 'missing X-GitHub-Event or X-GitHub-Delivery header');
+    const read = await readRawBody(ctx, MAX_WEBHOOK_BODY);
+    if (!read.ok) return reply(ctx, read.status, { error: read.error });
+    const expected = createHmac('sha256', secret).update(read.body).digest();
+    if (!timingSafeEqual(expected, Buffer.from(digest, 'hex'))) {
       deps.logger.warn('webhook refused: bad signature', { delivery, event });
       return reply(ctx, 401, { error: 'signature does not match the webhook secret' });
     }
-    if (!event || !delivery) return reply(ctx, 400, { error: 'missing X-GitHub-Event or X-GitHub-Delivery header' });
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body);
-    } catch {
-      return reply(ctx, 400, { error: 'body is not valid JSON' });
-    }
-    if (event === 'ping') return reply(ctx, 200, { ok: true, zen: (payload as { zen?: string }).zen ?? null });
+    const parsed = parse(read.body);
+    if ('error' in parsed) return reply(ctx, 400, { error: parsed.error });
+    const problem = payloadProblem(event, parsed.payload);
+    if (problem) return reply(ctx, 400, { error: `payload of "${event}" is not what GitHub sends: ${problem}` });
+    if (event === 'ping') return reply(ctx, 200, { ok: true, zen: (parsed.payload as { zen?: string }).zen ?? null });
 
-    let decision;
+    let first: string;
     try {
-      decision = mapEvent(event, delivery, payload, deps.cloneUrlRewrite);
+      first = await deps.deliveries.claim(sha256(read.body), delivery, REPLAY_WINDOW_MS);
     } catch (err) {
-      return reply(ctx, 400, { error: `payload of "${event}" is not what GitHub sends: ${(err as Error).message}` });
+      deps.logger.error('webhook not checked for replay', { delivery, err });
+      return reply(ctx, 503, { error: 'could not record the delivery; redeliver later' });
     }
-    if (decision.action === 'cancel') {
-      const cancelled = await deps.stops.cancelLatest(decision.repo, decision.ref, decision.reason);
-      deps.logger.info('webhook cancels a build', { delivery, event, build: cancelled, reason: decision.reason });
-      return reply(ctx, 202, { cancelled: cancelled ?? null, reason: decision.reason });
+    if (first !== delivery) {
+      deps.logger.warn('webhook ignored: a replay of an earlier delivery', { delivery, event, first });
+      return reply(ctx, 202, { ignored: `this body was delivered before, as ${first}` });
     }
-    if (decision.action === 'approval') {
-      const job: ApprovalJob = {
-        kind: 'decision',
-        owner: decision.repo.owner,
-        repo: decision.repo.name,
-        pullRequest: decision.pullRequest,
-        user: decision.user,
-        decision: decision.decision,
-        via: 'comment',
-      };
-      try {
-        await deps.queues.add('approvals', job, { jobId: safeJobId(`approval-${delivery}`) });
-      } catch (err) {
-        deps.logger.error('approval not queued', { delivery, err });
-        return reply(ctx, 503, { error: 'could not queue the decision; redeliver later' });
-      }
-      return reply(ctx, 202, { decision: decision.decision, by: decision.user, pullRequest: decision.pullRequest });
-    }
-    if (decision.action === 'ignore') {
-      deps.logger.info('webhook ignored', { delivery, event, reason: decision.reason });
-      return reply(ctx, 202, { ignored: decision.reason });
-    }
-    const jobId = safeJobId(delivery);
-    try {
-      await deps.queues.add('requests', { request: decision.request, receivedAt: new Date().toISOString() }, { jobId });
-    } catch (err) {
-      // Not accepted, so GitHub marks the delivery failed and it can be redelivered.
-      deps.logger.error('webhook not queued', { delivery, err });
-      return reply(ctx, 503, { error: 'could not queue the build request; redeliver later' });
-    }
-    deps.logger.info('webhook accepted', { delivery, event, sha: decision.request.sha });
-    return reply(ctx, 202, { accepted: true, build: buildIdFor(decision.request.id) });
+    return act(ctx, deps, event, delivery, parsed.payload);
   };
+}
+
+async function act(ctx: Context, deps: WebhookDeps, event: string, delivery: string, payload: unknown): Promise<void> {
+  let decision;
+  try {
+    decision = mapEvent(event, delivery, payload, deps.cloneUrlRewrite);
+  } catch (err) {
+    return reply(ctx, 400, { error: `payload of "${event}" is not what GitHub sends: ${(err as Error).message}` });
+  }
+  if (decision.action === 'cancel') {
+    const cancelled = await deps.stops.cancelLatest(decision.repo, decision.ref, decision.reason);
+    deps.logger.info('webhook cancels a build', { delivery, event, build: cancelled, reason: decision.reason });
+    return reply(ctx, 202, { cancelled: cancelled ?? null, reason: decision.reason });
+  }
+  if (decision.action === 'approval') {
+    const job: ApprovalJob = {
+      kind: 'decision',
+      owner: decision.repo.owner,
+      repo: decision.repo.name,
+      pullRequest: decision.pullRequest,
+      user: decision.user,
+      decision: decision.decision,
+      via: 'comment',
+    };
+    try {
+      await deps.queues.add('approvals', job, { jobId: safeJobId(`approval-${delivery}`) });
+    } catch (err) {
+      deps.logger.error('approval not queued', { delivery, err });
+      return reply(ctx, 503, { error: 'could not queue the decision; redeliver later' });
+    }
+    return reply(ctx, 202, { decision: decision.decision, by: decision.user, pullRequest: decision.pullRequest });
+  }
+  if (decision.action === 'ignore') {
+    deps.logger.info('webhook ignored', { delivery, event, reason: decision.reason });
+    return reply(ctx, 202, { ignored: decision.reason });
+  }
+  try {
+    const receivedAt = new Date().toISOString();
+    await deps.queues.add('requests', { request: decision.request, receivedAt }, { jobId: safeJobId(delivery) });
+  } catch (err) {
+    // Not accepted, so GitHub marks the delivery failed and it can be redelivered.
+    deps.logger.error('webhook not queued', { delivery, err });
+    return reply(ctx, 503, { error: 'could not queue the build request; redeliver later' });
+  }
+  deps.logger.info('webhook accepted', { delivery, event, sha: decision.request.sha });
+  return reply(ctx, 202, { accepted: true, build: buildIdFor(decision.request.id) });
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function parse(body: Buffer): { payload: unknown } | { error: string } {
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    return { error: 'body is not UTF-8' };
+  }
+  if (nestsDeeperThan(text, MAX_DEPTH)) return { error: `body nests deeper than ${MAX_DEPTH} levels` };
+  try {
+    return { payload: JSON.parse(text) };
+  } catch {
+    return { error: 'body is not valid JSON' };
+  }
+}
+
+/** An answer given before the body was read: the connection closes after it. */
+function early(ctx: Context, status: number, error: string): void {
+  closeAfterAnswer(ctx);
+  reply(ctx, status, { error });
 }
 
 function reply(ctx: Context, status: number, body: object): void {
   ctx.status = status;
   ctx.body = body;
-}
-
-async function verify(webhooks: Webhooks, body: string, signature: string): Promise<boolean> {
-  try {
-    return await webhooks.verify(body, signature);
-  } catch {
-    return false;
-  }
 }

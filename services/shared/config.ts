@@ -40,6 +40,20 @@ export interface Config {
   gitBaseUrl: string;
   /** Authenticate as a GitHub App installation instead of with a token (all three set). */
   githubApp?: { appId: string; privateKey: string; installationId: number };
+  /** Sign in with GitHub (the App's or an OAuth App's client id and secret, and the cookies' signing secret). */
+  signIn?: { clientId: string; clientSecret: string; sessionSecret: string };
+  /** How long a browser session lasts. */
+  sessionTtlMs: number;
+  /** SLIPWAY_PUBLIC_READS: anyone may read public repositories' builds and logs (default off). */
+  publicReads: boolean;
+  /** SLIPWAY_ADMINS: GitHub logins that hold the `admin` scope (the audit trail, every build). */
+  admins: string[];
+  /** SLIPWAY_HOST: the address the receiver binds (default every address). */
+  host: string;
+  /** SLIPWAY_TRUST_PROXY: take the client's address from `X-Forwarded-For` (behind a TLS proxy). */
+  trustProxy: boolean;
+  /** SLIPWAY_CORS_ORIGINS: origins allowed to call the API from a browser (none by default). */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -72,6 +86,21 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     policyFile: env.SLIPWAY_POLICY_FILE ?? '',
     gitToken: env.SLIPWAY_GIT_TOKEN ?? env.SLIPWAY_GITHUB_TOKEN ?? '',
     gitBaseUrl: env.SLIPWAY_GIT_BASE_URL ?? 'https://github.com/',
+    sessionTtlMs: Number(env.SLIPWAY_SESSION_TTL_MS ?? 12 * 3_600_000),
+    publicReads: /^(1|true|yes|on)$/i.test(env.SLIPWAY_PUBLIC_READS ?? ''),
+    admins: list(env.SLIPWAY_ADMINS),
+    host: env.SLIPWAY_HOST ?? '',
+    trustProxy: /^(1|true|yes|on)$/i.test(env.SLIPWAY_TRUST_PROXY ?? ''),
+    corsOrigins: list(env.SLIPWAY_CORS_ORIGINS),
+    ...(env.SLIPWAY_GITHUB_CLIENT_ID
+      ? {
+          signIn: {
+            clientId: env.SLIPWAY_GITHUB_CLIENT_ID,
+            clientSecret: env.SLIPWAY_GITHUB_CLIENT_SECRET ?? '',
+            sessionSecret: env.SLIPWAY_SESSION_SECRET ?? '',
+          },
+        }
+      : {}),
     ...(env.SLIPWAY_GITHUB_APP_ID
       ? {
           githubApp: {
@@ -85,6 +114,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   if (config.githubApp && (!config.githubApp.privateKey || !Number.isInteger(config.githubApp.installationId))) {
     throw new ConfigError(
       'SLIPWAY_GITHUB_APP_ID needs SLIPWAY_GITHUB_APP_PRIVATE_KEY (or _FILE) and SLIPWAY_GITHUB_APP_INSTALLATION_ID',
+    );
+  }
+  if (config.signIn && (!config.signIn.clientSecret || config.signIn.sessionSecret.length < 32)) {
+    throw new ConfigError(
+      'SLIPWAY_GITHUB_CLIENT_ID needs SLIPWAY_GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET (32 characters or more)',
     );
   }
   if (config.githubApp && need.includes('githubToken')) need = need.filter((n) => n !== 'githubToken');
@@ -102,10 +136,19 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     'stepTimeoutMs',
     'buildLockMs',
     'nodeLossGraceMs',
+    'sessionTtlMs',
   ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
   return config;
+}
+
+/** A comma-separated setting as a list, without blanks. */
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** `https://github.com/=git://mirror/,https://a/=https://b/` → rules, first match wins. */

@@ -43,6 +43,8 @@ export interface GitHubPeople {
   behindBy(repo: RepoRef, base: string, head: string): Promise<number>;
   /** The open pull requests into a branch. */
   openPullsInto(repo: RepoRef, base: string): Promise<Array<{ number: number; headSha: string }>>;
+  /** Whether a repository is private; undefined when GitHub has no such repository (or hides it). */
+  isPrivate(repo: RepoRef): Promise<boolean | undefined>;
 }
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
@@ -143,6 +145,11 @@ export function createGitHub(
         });
         return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
       }),
+    isPrivate: (repo) =>
+      call(
+        async () => (await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name })).data.private,
+        ifNotFound<boolean | undefined>(undefined),
+      ),
     pullHead: (repo, number) =>
       call(async () => {
         const res = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { RequestOrigin } from '../core/audit/audit-entry.js';
 import type { BuildRequest } from '../core/builds/types.js';
 import type { Plan } from '../core/plan/types.js';
 import type { CommitStatus } from '../core/status/types.js';
@@ -71,6 +72,8 @@ export type ApprovalJob =
       user: string;
       decision: 'approve' | 'reject';
       via: 'api' | 'comment' | 'cli';
+      /** Where the decision came from (the API's request), for the audit trail. */
+      from?: RequestOrigin;
     }
   | { kind: 'expire'; buildId: string };
 

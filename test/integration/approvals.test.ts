@@ -118,7 +118,9 @@ describe('approvals of production deploys', () => {
       expect(await (await fetch(`${slipway.url}/`, html)).text()).toContain(`<a href="/builds/${build}">${build}</a>`);
       const page = await (await fetch(`${slipway.url}/builds/${build}`, html)).text();
       expect(page).toContain('<span class="waiting">waiting</span>');
-      expect(page).toContain(`onclick="decide('approve')"`);
+      // No inline script: signed out, the page says how to decide (signed in, it shows plain forms).
+      expect(page).not.toContain('<script');
+      expect(page).toContain('Sign in to approve or reject, or comment /approve on the pull request.');
 
       expect((await comment(12, 'mallory', '/approve')).status).toBe(202);
       await eventually(
@@ -160,12 +162,21 @@ describe('approvals of production deploys', () => {
       body: JSON.stringify({ user: 'hubot' }),
     });
     expect(unauthorised.status).toBe(401);
-    const res = await fetch(`${slipway.url}/builds/${build}/reject`, {
+    // The operator's token can never decide: an approval is always a named person.
+    const operator = await fetch(`${slipway.url}/builds/${build}/reject`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_TOKEN}` },
       body: JSON.stringify({ user: 'hubot' }),
     });
+    expect(operator.status).toBe(403);
+    // hubot's own token decides as hubot, whatever the body claims.
+    const res = await fetch(`${slipway.url}/builds/${build}/reject`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await slipway.personalToken('hubot', ['read', 'approve'])}` },
+      body: JSON.stringify({ user: 'octocat' }),
+    });
     expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ build, decision: 'reject', by: 'hubot' });
     const status = await eventually(
       'the rejection',
       () => (production(sha)?.state === 'failure' ? production(sha) : undefined),

@@ -138,11 +138,11 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       expect(res.status).toBe(202);
       expect(await finalStatus(sha, 'slipway/test')).toMatchObject({
         state: 'error',
-        description: 'Cancelled: cancelled through the API',
+        description: 'Cancelled: cancelled by operator through the API',
       });
       expect(await finalStatus(sha, 'slipway/deploy')).toMatchObject({
         state: 'error',
-        description: 'Cancelled: cancelled through the API',
+        description: 'Cancelled: cancelled by operator through the API',
       });
       await eventually(
         'the build to end cancelled',

@@ -18,11 +18,10 @@ describe('POST /webhooks against real Redis', () => {
   let server: Server;
   let url: string;
   const deps = (webhookSecret: string) => ({
+    ...state,
     webhookSecret,
-    queues: state.queues,
-    builds: state.builds,
-    logs: state.logs,
-    stops: state.stops,
+    github: { roleOf: async () => 'none', isPrivate: async () => true },
+    publicUrl: 'http://localhost',
     cloneUrlRewrite: [],
     logger: createLogger('test', true),
     apiToken: '',

@@ -9,6 +9,8 @@ import type { InjectedFailure } from './github-stand-in/failures.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
 import { AppStore } from './github-stand-in/app-store.js';
+import { serveOAuth } from './github-stand-in/oauth-routes.js';
+import { OAuthStore } from './github-stand-in/oauth-store.js';
 import { PeopleStore, type RepositoryRole, type TeamRole } from './github-stand-in/people-store.js';
 import { simpleUser, type SimpleUser } from './github-stand-in/stand-in-user.js';
 import { StatusStore, type CommitState } from './github-stand-in/status-store.js';
@@ -120,6 +122,8 @@ export class GitHubStandIn {
   readonly violations: string[] = [];
   /** Every request answered, in order. */
   readonly requests: RecordedRequest[] = [];
+  /** OAuth apps, user tokens and public repositories (see the OAuth methods below). */
+  private readonly oauth: OAuthStore;
 
   private constructor(
     /** Base URL of the REST API, e.g. `http://127.0.0.1:PORT`: Octokit's `baseUrl`. */
@@ -136,7 +140,10 @@ export class GitHubStandIn {
     private readonly dispatcher: Dispatcher,
     private readonly server: Server,
     private readonly daemon: GitDaemon,
-  ) {}
+    oauth: OAuthStore,
+  ) {
+    this.oauth = oauth;
+  }
 
   /** The violations recorded while `action` ran. */
   async violationsDuring(action: () => Promise<unknown>): Promise<string[]> {
@@ -173,9 +180,10 @@ export class GitHubStandIn {
       const deployments = new DeploymentStore();
       const people = new PeopleStore();
       const apps = new AppStore();
+      const oauth = new OAuthStore();
       const dispatcher = new Dispatcher({
         ...(options.token === undefined ? {} : { token: options.token }),
-        context: { repos, statuses: store, deployments, people, apps, apiUrl },
+        context: { repos, statuses: store, deployments, people, apps, oauth, apiUrl },
       });
       const standIn = new GitHubStandIn(
         apiUrl,
@@ -190,6 +198,7 @@ export class GitHubStandIn {
         dispatcher,
         server,
         daemon,
+        oauth,
       );
       server.on('request', (req, res) => {
         standIn.serve(req, res).catch((error: unknown) => {
@@ -332,6 +341,41 @@ export class GitHubStandIn {
     this.dispatcher.failNext(count, failure, operationId);
   }
 
+  /**
+   * The web host's base URL, where GitHub's OAuth web flow lives (`/login/oauth/…`): the same
+   * server as the API here, as Octokit derives it from a non-github.com `baseUrl`.
+   */
+  get webUrl(): string {
+    return this.apiUrl;
+  }
+
+  /** Registers an OAuth app (or a GitHub App's OAuth credentials) the web flow accepts. */
+  registerOAuthApp(clientId: string, clientSecret: string): void {
+    this.oauth.registerClient(clientId, clientSecret);
+  }
+
+  /**
+   * Who the authorize page signs in as, without showing its chooser (undefined: it shows one
+   * link per known user, as a person would pick an account). The user becomes known.
+   */
+  signInAs(login: string | undefined): void {
+    if (login !== undefined) this.people.registerUser(login);
+    this.oauth.chosenLogin = login;
+  }
+
+  /** How many user tokens the web flow issued. */
+  get userTokensIssued(): number {
+    return this.oauth.issued;
+  }
+
+  /**
+   * Makes `owner/repo` public or private (default: private) for `GET /repos/{o}/{r}` and for
+   * collaborator permissions (on a public repository every known user has read).
+   */
+  setVisibility(owner: string, repo: string, visibility: 'public' | 'private'): void {
+    this.oauth.setPublic(owner, repo, visibility === 'public');
+  }
+
   /** Stops the API and the git daemon and deletes the repositories. */
   async stop(): Promise<void> {
     await close(this.server);
@@ -344,7 +388,10 @@ export class GitHubStandIn {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://stand-in.invalid');
-    const answer = await this.dispatcher.dispatch({ method, url, headers: req.headers, body: Buffer.concat(chunks) });
+    const incoming = { method, url, headers: req.headers, body: Buffer.concat(chunks) };
+    const answer =
+      serveOAuth(incoming, this.oauth, this.people, () => this.people.knownLogins()) ??
+      (await this.dispatcher.dispatch(incoming));
     this.violations.push(...answer.violations);
     this.requests.push({ method, path: url.pathname, status: answer.status, operationId: answer.operationId });
     res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.payload.length) });

@@ -14,6 +14,8 @@ import { QUEUES, type QueueName, type QueuePayloads } from '../../services/share
 import { redisState } from '../../services/shared/redis/redis-state.js';
 import type { Running } from '../../services/shared/service.js';
 import type { GitHubStandIn } from './github-stand-in.js';
+import type { Scope } from '../../services/core/auth/principal.js';
+import { newPersonalToken } from '../../services/receiver/auth/secrets.js';
 
 export { eventually } from './eventually.js';
 
@@ -59,6 +61,11 @@ export async function freePort(): Promise<number> {
 export interface RunningSlipway {
   url: string;
   config: Config;
+  /**
+   * A personal token of `login` with `scopes`, stored as the token routes store one (as if
+   * `login` had signed in and made it): the bearer value to send.
+   */
+  personalToken(login: string, scopes: Scope[]): Promise<string>;
   /** The build records and logs Slipway keeps, read through its own Redis adapters. */
   builds: BuildStore;
   logs: LogStore;
@@ -93,6 +100,8 @@ export async function startSlipway(options: {
     SLIPWAY_STEP_TIMEOUT_MS: '120000',
     // Each test file is its own installation: its reaper never touches another file's builds.
     SLIPWAY_INSTANCE: process.env.SLIPWAY_TEST_INSTANCE ?? 'test',
+    // The example payloads are of public repositories, which the tests read without signing in.
+    SLIPWAY_PUBLIC_READS: '1',
     ...options.env,
   });
   const logger = options.logger ?? createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
@@ -105,6 +114,19 @@ export async function startSlipway(options: {
     config,
     builds: state.builds,
     logs: state.logs,
+    async personalToken(login, scopes) {
+      const made = newPersonalToken();
+      const { id, secretHash } = made;
+      await state.tokens.create({
+        id,
+        owner: login,
+        name: 'test',
+        scopes,
+        secretHash,
+        createdAt: new Date().toISOString(),
+      });
+      return made.token;
+    },
     async close() {
       for (const part of parts.reverse()) await part.close();
       await state.close();

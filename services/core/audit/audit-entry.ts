@@ -1,6 +1,16 @@
 import type { ApprovalDecision, ApprovalState } from '../approval/approval.js';
+import type { Scope } from '../auth/principal.js';
 
-/** What every audit entry says: when, about which build of which repository, and who acted. */
+/** Where a request came from, as the receiver saw it. */
+export interface RequestOrigin {
+  /** The client's address (the socket's, or the proxy's `X-Forwarded-For` when the operator trusts it). */
+  ip: string;
+  userAgent: string;
+  /** How the person was known: a browser session, a personal token, the operator's token, a comment. */
+  via: 'session' | 'token' | 'operator' | 'comment' | 'slipway';
+}
+
+/** What every audit entry says: when, about what, and who acted from where. */
 interface AuditBase {
   /**
    * Unique per event, when the writer can name one (the job that made it): an entry whose id
@@ -9,16 +19,18 @@ interface AuditBase {
   id?: string;
   /** ISO time of the event. */
   at: string;
-  buildId: string;
-  /** `owner/name`. */
-  repo: string;
-  /** The GitHub login that acted, or `slipway` for what Slipway did by itself (an expiry). */
+  /** The build it is about, when it is about one. */
+  buildId?: string;
+  /** `owner/name`, when it is about a repository. */
+  repo?: string;
+  /** The GitHub login that acted, `operator` (the API token), or `slipway` for what Slipway did by itself. */
   actor: string;
+  from?: RequestOrigin;
 }
 
 /**
- * One entry of the audit trail: pure data, kept for good. Kinds are added as more is
- * recorded (sign-ins and permission changes come with the identity work).
+ * One entry of the audit trail: pure data, kept for good, never changed. A new kind is added
+ * here and written where the action happens (services/receiver/audit-action.ts for requests).
  */
 export type AuditEntry =
   | (AuditBase & {
@@ -34,4 +46,32 @@ export type AuditEntry =
       kind: 'approval-settled';
       environment: string;
       state: Exclude<ApprovalState, 'pending'>;
-    });
+    })
+  | (AuditBase & { kind: 'cancel'; reason: string })
+  | (AuditBase & {
+      kind: 'manual-run';
+      sha: string;
+      ref: string;
+      /** Parameter names only; values may be secret. */
+      params: string[];
+      secretParams: string[];
+    })
+  | (AuditBase & { kind: 'rerun'; of: string; failedOnly: boolean })
+  | (AuditBase & { kind: 'token-created'; tokenId: string; name: string; scopes: Scope[] })
+  | (AuditBase & { kind: 'token-revoked'; tokenId: string })
+  | (AuditBase & { kind: 'sign-in' | 'sign-out' });
+
+export type AuditKind = AuditEntry['kind'];
+
+/** Every kind, for filters. */
+export const AUDIT_KINDS: readonly AuditKind[] = [
+  'approval-decision',
+  'approval-settled',
+  'cancel',
+  'manual-run',
+  'rerun',
+  'token-created',
+  'token-revoked',
+  'sign-in',
+  'sign-out',
+];

@@ -26,6 +26,13 @@ export interface BuildRequest {
   params?: Record<string, string>;
   /** The pull request comes from a fork: its build gets no secrets and never deploys. */
   fork?: boolean;
+  /**
+   * The repository is private on GitHub (from the webhook's `repository.private`, or looked
+   * up for a manual run). Unknown (a record from before it was carried) counts as private.
+   */
+  private?: boolean;
+  /** Names of a manual run's secret parameters: their values are never in the request (see secret-params). */
+  secretParams?: string[];
 }
 
 /** A build's outcome, and that of each stage and step. */

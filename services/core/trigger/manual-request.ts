@@ -1,5 +1,6 @@
 import type { BuildRequest } from '../builds/types.js';
 import { rewriteCloneUrl, type CloneUrlRewrite } from './map-event.js';
+import { isRepoName } from './names.js';
 
 /** What `POST /builds` (and `slipway trigger`) asks for. */
 export interface ManualRun {
@@ -23,8 +24,13 @@ export function manualRequest(
   gitBaseUrl: string,
   rewrite: CloneUrlRewrite,
 ): { ok: true; request: BuildRequest } | { ok: false; error: string } {
-  const [owner, name, extra] = String(run.repo ?? '').split('/');
-  if (!owner || !name || extra !== undefined) return { ok: false, error: '"repo" must be "owner/name"' };
+  if (typeof run !== 'object' || run === null) return { ok: false, error: 'the body must be a JSON object' };
+  if (typeof run.repo !== 'string') return { ok: false, error: '"repo" must be "owner/name" of a GitHub repository' };
+  if (run.params !== undefined && (typeof run.params !== 'object' || run.params === null || Array.isArray(run.params)))
+    return { ok: false, error: '"params" must be an object of NAME: value' };
+  const [owner, name, extra] = run.repo.split('/');
+  if (!isRepoName(owner, name) || extra !== undefined)
+    return { ok: false, error: '"repo" must be "owner/name" of a GitHub repository' };
   if (!/^[0-9a-f]{40}$/.test(String(run.sha ?? '')))
     return { ok: false, error: '"sha" must be a full 40-character commit sha' };
   const params: Record<string, string> = {};
@@ -36,16 +42,18 @@ export function manualRequest(
       return { ok: false, error: `parameter "${key}" must be a string, number or boolean` };
     params[key] = String(value);
   }
+  if (run.ref !== undefined && (typeof run.ref !== 'string' || !/^[\x21-\x7e]{1,250}$/.test(run.ref)))
+    return { ok: false, error: '"ref" must be a branch name or a full ref' };
   const ref = !run.ref ? 'refs/heads/manual' : run.ref.startsWith('refs/') ? run.ref : `refs/heads/${run.ref}`;
   return {
     ok: true,
     request: {
       id,
       event: 'manual',
-      repo: { owner, name },
+      repo: { owner: owner!, name: name! },
       sha: run.sha,
       ref,
-      cloneUrl: rewriteCloneUrl(`${gitBaseUrl.replace(/\/+$/, '')}/${owner}/${name}.git`, rewrite),
+      cloneUrl: rewriteCloneUrl(`${gitBaseUrl.replace(/\/+$/, '')}/${owner!}/${name!}.git`, rewrite),
       sender: run.user ?? 'api',
       ...(Object.keys(params).length > 0 ? { params } : {}),
     },

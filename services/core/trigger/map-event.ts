@@ -39,7 +39,12 @@ interface PushPayload {
   after: string;
   deleted?: boolean;
   forced?: boolean;
-  repository: { name: string; owner: { login?: string; name?: string | null }; clone_url: string };
+  repository: {
+    name: string;
+    owner: { login?: string; name?: string | null };
+    clone_url: string;
+    private?: boolean;
+  };
   sender?: { login: string };
   pusher?: { name: string };
 }
@@ -59,6 +64,7 @@ function mapPush(deliveryId: string, p: PushPayload, rewrite: CloneUrlRewrite): 
       cloneUrl: rewriteCloneUrl(p.repository.clone_url, rewrite),
       sender: p.sender?.login ?? p.pusher?.name ?? 'unknown',
       ...(p.forced ? { forced: true } : {}),
+      ...(typeof p.repository.private === 'boolean' ? { private: p.repository.private } : {}),
     },
   };
 }
@@ -68,7 +74,10 @@ interface PullRequestPayload {
   number: number;
   pull_request: {
     head: { sha: string; repo: { full_name: string; clone_url: string } | null };
-    base: { ref: string; repo: { full_name: string; name: string; owner: { login: string }; clone_url: string } };
+    base: {
+      ref: string;
+      repo: { full_name: string; name: string; owner: { login: string }; clone_url: string; private?: boolean };
+    };
   };
   sender?: { login: string };
 }
@@ -101,6 +110,7 @@ function mapPullRequest(deliveryId: string, p: PullRequestPayload, rewrite: Clon
       pullRequest: p.number,
       baseRef: p.pull_request.base.ref,
       ...(fork ? { fork: true } : {}),
+      ...(typeof base.private === 'boolean' ? { private: base.private } : {}),
     },
   };
 }

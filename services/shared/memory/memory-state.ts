@@ -3,10 +3,14 @@ import type { State } from '../ports/state.js';
 import { MemoryApprovals } from './memory-approvals.js';
 import { MemoryAuditLog } from './memory-audit-log.js';
 import { MemoryBuildStore } from './memory-build-store.js';
+import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
 import { MemoryLogStore } from './memory-log-store.js';
+import { MemoryPermissionCache } from './memory-permission-cache.js';
+import { MemoryPersonalTokens } from './memory-personal-tokens.js';
 import { MemoryQueues } from './memory-queues.js';
+import { MemorySessions } from './memory-sessions.js';
 import { MemoryStagingRecords } from './memory-staging-records.js';
 import { MemoryStatusLedger } from './memory-status-ledger.js';
 import { MemoryStops } from './memory-stops.js';
@@ -34,5 +38,9 @@ export function memoryState(
     audit: new MemoryAuditLog(),
     locks: new MemoryLocks(),
     queues: new MemoryQueues(),
+    sessions: new MemorySessions(),
+    tokens: new MemoryPersonalTokens(),
+    permissions: new MemoryPermissionCache(),
+    deliveries: new MemoryDeliveryLedger(),
   };
 }

@@ -1,10 +1,14 @@
 import type { Approvals } from './approvals.js';
 import type { AuditLog } from './audit-log.js';
 import type { BuildStore } from './build-store.js';
+import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
 import type { Locks } from './locks.js';
 import type { LogStore } from './log-store.js';
+import type { PermissionCache } from './permission-cache.js';
+import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
+import type { Sessions } from './sessions.js';
 import type { StagingRecords } from './staging-records.js';
 import type { StatusLedger } from './status-ledger.js';
 import type { Stops } from './stops.js';
@@ -25,4 +29,8 @@ export interface State {
   audit: AuditLog;
   locks: Locks;
   queues: Queues;
+  sessions: Sessions;
+  tokens: PersonalTokens;
+  permissions: PermissionCache;
+  deliveries: DeliveryLedger;
 }

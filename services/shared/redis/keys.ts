@@ -39,6 +39,16 @@ export const KEYS = {
   auditOfRepo: (repo: string) => `slipway:audit:repo:${repo}`,
   /** Set: ids of audit entries appended, so an entry is appended once. */
   auditIds: 'slipway:audit-ids',
+  /** String: a browser session (JSON), by the sha-256 of its cookie id; expires with the session. */
+  session: (key: string) => `slipway:session:${key}`,
+  /** String: a personal API token's record (JSON, the secret only as a hash); never expires. */
+  personalToken: (id: string) => `slipway:token:${id}`,
+  /** Set: the ids of a person's tokens. */
+  tokensOf: (owner: string) => `slipway:tokens-of:${owner}`,
+  /** String: a person's role on a repository as GitHub said it, for a short while. */
+  permission: (login: string, repo: string) => `slipway:permission:${login.toLowerCase()}:${repo.toLowerCase()}`,
+  /** String: the delivery id that first brought a webhook body (by its sha-256), for GitHub's 3-day window. */
+  deliveryOfBody: (bodyHash: string) => `slipway:delivery-body:${bodyHash}`,
 } as const;
 
 const DAY = 24 * 3600;

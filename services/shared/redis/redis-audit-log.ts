@@ -5,15 +5,14 @@ import { matchesAudit } from '../ports/audit-query.js';
 import { KEYS } from './keys.js';
 
 /**
- * Appends an entry to the whole trail and to its build's and repository's, under one stream
- * id, unless its id was appended before.
- * KEYS: ids set, trail, build's, repository's. ARGV: the entry's id ('' for none), the entry (JSON).
+ * Appends an entry to the whole trail and to its build's and repository's (those it has),
+ * under one stream id, unless its id was appended before.
+ * KEYS: ids set, trail, then the build's and repository's it has. ARGV: the entry's id ('' for none), the entry (JSON).
  */
 const APPEND = `
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 local id = redis.call('XADD', KEYS[2], '*', 'entry', ARGV[2])
-redis.call('XADD', KEYS[3], id, 'entry', ARGV[2])
-redis.call('XADD', KEYS[4], id, 'entry', ARGV[2])
+for i = 3, #KEYS do redis.call('XADD', KEYS[i], id, 'entry', ARGV[2]) end
 return 1
 `;
 
@@ -26,16 +25,12 @@ export class RedisAuditLog implements AuditLog {
   constructor(private readonly redis: Redis) {}
 
   async append(entry: AuditEntry): Promise<void> {
-    await this.redis.eval(
-      APPEND,
-      4,
-      KEYS.auditIds,
-      KEYS.audit,
-      KEYS.auditOfBuild(entry.buildId),
-      KEYS.auditOfRepo(entry.repo),
-      entry.id ?? '',
-      JSON.stringify(entry),
-    );
+    const indexes = [
+      ...(entry.buildId !== undefined ? [KEYS.auditOfBuild(entry.buildId)] : []),
+      ...(entry.repo !== undefined ? [KEYS.auditOfRepo(entry.repo)] : []),
+    ];
+    const keys = [KEYS.auditIds, KEYS.audit, ...indexes];
+    await this.redis.eval(APPEND, keys.length, ...keys, entry.id ?? '', JSON.stringify(entry));
   }
 
   /** Reads the narrowest stream newest first, a page at a time, until `limit` entries match. */

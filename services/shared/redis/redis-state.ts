@@ -5,10 +5,14 @@ import { clientConnection, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
 import { RedisAuditLog } from './redis-audit-log.js';
 import { RedisBuildStore } from './redis-build-store.js';
+import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
 import { RedisLocks } from './redis-locks.js';
 import { RedisLogStore } from './redis-log-store.js';
+import { RedisPermissionCache } from './redis-permission-cache.js';
+import { RedisPersonalTokens } from './redis-personal-tokens.js';
 import { RedisQueues } from './redis-queues.js';
+import { RedisSessions } from './redis-sessions.js';
 import { RedisStagingRecords } from './redis-staging-records.js';
 import { RedisStatusLedger } from './redis-status-ledger.js';
 import { RedisStops } from './redis-stops.js';
@@ -42,6 +46,10 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     audit: new RedisAuditLog(redis),
     locks: new RedisLocks(redis),
     queues,
+    sessions: new RedisSessions(redis),
+    tokens: new RedisPersonalTokens(redis),
+    permissions: new RedisPermissionCache(redis),
+    deliveries: new RedisDeliveryLedger(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();

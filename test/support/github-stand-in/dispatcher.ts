@@ -15,6 +15,7 @@ import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './peo
 import { getPullRequest, listPullRequests } from './pulls-routes.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
+import { getAuthenticatedUser, getRepository } from './user-routes.js';
 
 /** The operations the stand-in implements, by the description's operationId. */
 const HANDLERS: Record<string, RouteHandler> = {
@@ -31,6 +32,8 @@ const HANDLERS: Record<string, RouteHandler> = {
   'repos/get-collaborator-permission-level': getCollaboratorPermissionLevel,
   'teams/get-membership-for-user-in-org': getMembershipForUserInOrg,
   'apps/create-installation-access-token': createInstallationAccessToken,
+  'users/get-authenticated': getAuthenticatedUser,
+  'repos/get': getRepository,
 };
 
 /** Operations authenticated by an app's JWT rather than a token: the handler checks it. */
@@ -156,8 +159,8 @@ export class Dispatcher {
     if (expected === undefined) return undefined;
     if (header === undefined) return githubError(401, 'Requires authentication', context.docsUrl);
     const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
-    if (presented !== expected && !(presented && context.apps.isValidToken(presented, Date.now())))
-      return githubError(401, 'Bad credentials', context.docsUrl);
+    const issued = presented && (context.apps.isValidToken(presented, Date.now()) || context.oauth.loginOf(presented));
+    if (presented !== expected && !issued) return githubError(401, 'Bad credentials', context.docsUrl);
     return undefined;
   }
 

@@ -25,7 +25,8 @@ export const getCollaboratorPermissionLevel: RouteHandler = async (request, cont
   if (!(await context.repos.exists(owner, repo))) return notFound(context);
   const account = context.people.knownUser(username);
   if (account === undefined) return githubError(404, `${username} is not a user`, context.docsUrl);
-  const role = context.people.role(owner, repo, username);
+  // On a public repository every user can read.
+  const role = context.people.role(owner, repo, username) ?? (context.oauth.isPublic(owner, repo) ? 'read' : undefined);
   const permission = legacyPermission(role);
   const roleName = role ?? 'none';
   const body: CollaboratorPermission = {

@@ -112,6 +112,11 @@ export class PeopleStore {
     return this.account(login);
   }
 
+  /** Every known user's login, in the order they became known. */
+  knownLogins(): string[] {
+    return [...this.known].map((key) => this.account(key).login);
+  }
+
   /** The known user `login`, or undefined for a login never registered. */
   knownUser(login: string): Account | undefined {
     return this.known.has(login.toLowerCase()) ? this.account(login) : undefined;

@@ -195,7 +195,7 @@ function authorAssociation(context: RouteContext, pr: StoredPullRequest): PullRe
 }
 
 /** A repository object for `owner/name`; the stand-in's repositories behave as private ones. */
-function repositoryObject(
+export function repositoryObject(
   context: RouteContext,
   owner: string,
   name: string,

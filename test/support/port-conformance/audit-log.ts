@@ -56,6 +56,35 @@ export function describeAuditLogConformance(name: string, make: () => Promise<Au
       expect(await audit.list({ buildId: build, limit: 10 })).toEqual([entry]);
     });
 
+    it('keeps entries about no build (tokens), with where they came from; filters by kind and actor', async () => {
+      const audit = await make();
+      const owner = uniqueId('u');
+      const from = { ip: '203.0.113.7', userAgent: 'curl/8.5.0', via: 'session' as const };
+      const made: AuditEntry = {
+        kind: 'token-created',
+        at: '2024-05-02T09:00:00.000Z',
+        actor: owner,
+        from,
+        tokenId: uniqueId('t'),
+        name: 'laptop',
+        scopes: ['read', 'approve'],
+      };
+      const revoked: AuditEntry = {
+        kind: 'token-revoked',
+        at: '2024-05-02T09:05:00.000Z',
+        actor: owner,
+        from,
+        tokenId: 't',
+      };
+      const other = { ...decision(uniqueId('b'), 'acme/api', 'hubot', 6), at: '2024-05-02T09:06:00.000Z' };
+      for (const entry of [made, revoked, other]) await audit.append(entry);
+      expect(await audit.list({ actor: owner, limit: 10 })).toEqual([made, revoked]);
+      expect(await audit.list({ kinds: ['token-revoked'], actor: owner, limit: 10 })).toEqual([revoked]);
+      expect(await audit.list({ since: '2024-05-02T09:00:00.000Z', kinds: ['approval-decision'], limit: 10 })).toEqual([
+        other,
+      ]);
+    });
+
     it('keeps every entry of concurrent appenders, each once', async () => {
       const audit = await make();
       const build = uniqueId('b');

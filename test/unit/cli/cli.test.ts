@@ -156,9 +156,9 @@ describe('the API commands', () => {
     expect(requests[0]!.headers).not.toHaveProperty('authorization');
   });
 
-  it('approves, rejects and cancels on behalf of a user, and exits 1 when the API refuses', async () => {
-    expect(await slipway(['approve', 'b0123456789a', '--as', 'octocat'], env())).toMatchObject({ code: 0 });
-    expect(await slipway(['reject', 'b0123456789a', '--as=hubot'], env())).toMatchObject({ code: 0 });
+  it("approves, rejects and cancels as the token's owner, and exits 1 when the API refuses", async () => {
+    expect(await slipway(['approve', 'b0123456789a'], env())).toMatchObject({ code: 0 });
+    expect(await slipway(['reject', 'b0123456789a'], env())).toMatchObject({ code: 0 });
     answer = { status: 409, body: '{"error":"build b0123456789a is already over (success)"}' };
     expect(await slipway(['cancel', 'b0123456789a'], env())).toEqual({
       code: 1,
@@ -166,8 +166,8 @@ describe('the API commands', () => {
       stderr: '',
     });
     expect(requests.map((r) => [r.path, r.body])).toEqual([
-      ['/builds/b0123456789a/approve', { user: 'octocat' }],
-      ['/builds/b0123456789a/reject', { user: 'hubot' }],
+      ['/builds/b0123456789a/approve', {}],
+      ['/builds/b0123456789a/reject', {}],
       ['/builds/b0123456789a/cancel', {}],
     ]);
   });
@@ -177,10 +177,16 @@ describe('the API commands', () => {
       code: 2,
       stderr: /^slipway trigger: --param takes NAME=VALUE, not 'NOVALUE'\nusage: slipway trigger /,
     });
-    expect(await slipway(['approve', 'b0123456789a'], env())).toMatchObject({
-      code: 2,
-      stderr: /^slipway approve: missing --as LOGIN\nusage: slipway approve BUILD --as LOGIN\n/,
-    });
+    // --as is gone: the token says who acts, and the error says how to get one.
+    for (const command of [
+      ['approve', 'b0123456789a', '--as', 'octocat'],
+      ['trigger', 'o/r', 'abc', '--as=x'],
+    ]) {
+      expect(await slipway(command, env())).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--as is no longer accepted: .*personal token at <slipway>\/settings\/tokens/),
+      });
+    }
     expect(requests).toEqual([]);
   });
 

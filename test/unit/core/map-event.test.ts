@@ -29,6 +29,7 @@ describe('mapEvent: push to a branch', () => {
         ref: 'refs/heads/feature/login',
         cloneUrl: 'https://github.com/octo-org/widget.git',
         sender: 'Codertocat', // the sender of GitHub's example payload
+        private: false, // the example repository is public: its visibility is carried to the build
       },
     });
   });
@@ -46,6 +47,7 @@ describe('mapEvent: push to a branch', () => {
         ref: 'refs/heads/master',
         cloneUrl: 'https://github.com/Codertocat/Hello-World.git',
         sender: 'Codertocat',
+        private: false,
       },
     });
   });

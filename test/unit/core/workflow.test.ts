@@ -27,6 +27,7 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
         sender: payload.sender.login,
         pullRequest: payload.number,
         baseRef: payload.pull_request.base.ref,
+        private: false,
       },
     });
   });
@@ -172,7 +173,7 @@ describe('manual runs', () => {
     });
     expect(manualRequest('m', { repo: 'acme', sha }, 'x', [])).toEqual({
       ok: false,
-      error: '"repo" must be "owner/name"',
+      error: '"repo" must be "owner/name" of a GitHub repository',
     });
     expect(manualRequest('m', { repo: 'a/b', sha: 'abc' }, 'x', [])).toEqual({
       ok: false,

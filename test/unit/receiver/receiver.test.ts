@@ -19,11 +19,10 @@ describe('the receiver', () => {
 
   async function start(overrides: Partial<AppDeps> = {}): Promise<void> {
     const app = createApp({
+      ...state,
       webhookSecret: SECRET,
-      queues: state.queues,
-      builds: state.builds,
-      logs: state.logs,
-      stops: state.stops,
+      github: { roleOf: async () => 'none', isPrivate: async () => true },
+      publicUrl: 'http://localhost',
       cloneUrlRewrite: [{ from: 'https://github.com/', to: 'git://mirror/' }],
       logger: createLogger('test', true),
       apiToken: TOKEN,
@@ -164,7 +163,7 @@ describe('the receiver', () => {
     expect(await state.stops.reasons(plan.buildId)).toEqual({});
     const res = await cancel(TOKEN);
     expect(res.status).toBe(202);
-    expect(await state.stops.reasons(plan.buildId)).toEqual({ cancelled: 'cancelled through the API' });
+    expect(await state.stops.reasons(plan.buildId)).toEqual({ cancelled: 'cancelled by operator through the API' });
     await state.builds.put({ ...(await state.builds.get(plan.buildId))!, state: 'cancelled' });
     expect((await cancel(TOKEN)).status).toBe(409);
   });
@@ -176,7 +175,9 @@ describe('the receiver', () => {
     const record = { ...recordForPlan(plan, '2024-05-01T10:00:00.000Z'), state: 'running' as const };
     await state.builds.create(record);
     await state.logs.append(plan.buildId, 'unit', lines('$ make', 'compiling'));
-    const res = await fetch(`${base}/builds/${plan.buildId}/steps/unit/log/stream`);
+    const res = await fetch(`${base}/builds/${plan.buildId}/steps/unit/log/stream`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = res.body!.getReader();
     let text = '';

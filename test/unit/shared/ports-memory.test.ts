@@ -1,6 +1,10 @@
 import { MemoryApprovals } from '../../../services/shared/memory/memory-approvals.js';
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
+import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
+import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
+import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
+import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryLocks } from '../../../services/shared/memory/memory-locks.js';
 import { MemoryLogStore } from '../../../services/shared/memory/memory-log-store.js';
@@ -11,6 +15,10 @@ import { MemoryStops } from '../../../services/shared/memory/memory-stops.js';
 import { describeApprovalsConformance } from '../../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
+import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
+import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
+import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
+import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
 import { describeLocksConformance } from '../../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
@@ -48,3 +56,7 @@ describeQueuesConformance(memory, async () => {
     },
   };
 });
+describeSessionsConformance(memory, async () => new MemorySessions());
+describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens());
+describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
+describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
