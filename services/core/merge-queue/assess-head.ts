@@ -6,7 +6,7 @@ const short = (sha: string): string => sha.slice(0, 7);
  * What to do with the head of a merge queue, from what GitHub says of it now. In order: a
  * pull request merged, closed, pushed to since it was queued, or with a failed required
  * check leaves the queue; one behind its base is rebased (when allowed) or leaves it; one
- * with a check still running, or a promotion short of staging or approvals, waits;
+ * with a check still running (or none reported yet), or a promotion short of staging or approvals, waits;
  * otherwise the queued sha is merged, never the head as it might be a moment later. Pure.
  */
 export function assessHead(entry: QueuedPull, facts: HeadFacts): MergeVerdict {
@@ -33,6 +33,11 @@ export function assessHead(entry: QueuedPull, facts: HeadFacts): MergeVerdict {
         (entry.fork ? ' (Slipway never rebases a fork)' : ''),
     };
   }
+  if (facts.required.length === 0)
+    return {
+      kind: 'wait',
+      reason: `waiting for checks to report on ${short(entry.sha)}: an untested commit is never merged`,
+    };
   const waiting = facts.required.filter((c) => facts.checks[c] !== 'success');
   if (waiting.length > 0) return { kind: 'wait', reason: `waiting for ${waiting.join(', ')}` };
   if (facts.promotion) {

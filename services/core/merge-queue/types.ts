@@ -19,6 +19,8 @@ export interface QueuedPull {
   queuedAt: string;
   /** How many times Slipway rebased it onto its base. */
   rebases?: number;
+  /** The `slipway/merge-queue` status last posted for it (`state: description`), so it is posted on change only. */
+  shown?: string;
 }
 
 /** The state of a commit status (or a check's conclusion, mapped onto these). */

@@ -33,6 +33,10 @@ export class MemoryMergeQueue implements MergeQueue {
     return [...this.entries.values()].filter((e) => e.repo === repo && e.base === base).map((e) => structuredClone(e));
   }
 
+  async queued(repo: string): Promise<QueuedPull[]> {
+    return [...this.entries.values()].filter((e) => e.repo === repo).map((e) => structuredClone(e));
+  }
+
   async find(repo: string, number: number): Promise<QueuedPull | undefined> {
     const entry = this.entries.get(`${repo}#${number}`);
     return entry && structuredClone(entry);

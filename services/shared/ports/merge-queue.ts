@@ -31,6 +31,8 @@ export interface MergeQueue {
   update(entry: QueuedPull): Promise<void>;
   /** A base branch's queue, oldest first. */
   list(repo: string, base: string): Promise<QueuedPull[]>;
+  /** Every pull request queued in a repository, whatever its base. */
+  queued(repo: string): Promise<QueuedPull[]>;
   /** A pull request's entry, in whichever base's queue. */
   find(repo: string, number: number): Promise<QueuedPull | undefined>;
   recordPromotion(promotion: Promotion): Promise<void>;

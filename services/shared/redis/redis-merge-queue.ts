@@ -63,6 +63,10 @@ export class RedisMergeQueue implements MergeQueue {
     return texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as QueuedPull);
   }
 
+  async queued(repo: string): Promise<QueuedPull[]> {
+    return (await this.redis.hvals(KEYS.mergeEntries(repo))).map((t) => JSON.parse(t) as QueuedPull);
+  }
+
   async find(repo: string, number: number): Promise<QueuedPull | undefined> {
     const text = await this.redis.hget(KEYS.mergeEntries(repo), String(number));
     return text ? (JSON.parse(text) as QueuedPull) : undefined;

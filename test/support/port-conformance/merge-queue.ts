@@ -28,6 +28,8 @@ export function describeMergeQueueConformance(name: string, make: () => Promise<
       expect((await queue.list('acme/app', 'master')).map((e) => e.number)).toEqual([12, 3]);
       expect((await queue.list('acme/app', 'production')).map((e) => e.number)).toEqual([40]);
       expect(await queue.list('acme/other', 'master')).toEqual([]);
+      expect((await queue.queued('acme/app')).map((e) => e.number).sort((a, b) => a - b)).toEqual([3, 12, 40]);
+      expect(await queue.queued('acme/other')).toEqual([]);
     });
 
     it('queues a pull request once: a second /merge keeps its first entry and place', async () => {

@@ -81,6 +81,12 @@ describe('the queue head', () => {
       reason: 'waiting for slipway/test, slipway/e2e',
     });
   });
+  it('never merges a commit no check has reported on', () => {
+    expect(assessHead(entry, { ...green, required: [], checks: {} })).toEqual({
+      kind: 'wait',
+      reason: 'waiting for checks to report on aaaaaaa: an untested commit is never merged',
+    });
+  });
   it('ignores checks that are not required', () => {
     expect(assessHead(entry, { ...green, checks: { ...green.checks, 'other/lint': 'failure' } }).kind).toBe('merge');
   });
