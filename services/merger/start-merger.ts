@@ -27,6 +27,7 @@ export function startMerger(config: Config, logger: Logger): Running {
     logger,
     parseSpec: specParser(),
     policyFor: loadPolicy(config.policyFile),
+    recheckMs: config.mergeRecheckMs,
   };
   const worker = startWorker('merges', config.redisUrl, (job) => processMerge(job, deps), {
     logger,
