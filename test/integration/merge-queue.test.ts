@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { PROMOTION_SPEC } from '../support/merge-fixtures.js';
 import {
@@ -21,16 +24,27 @@ describe('the merge queue, end to end', () => {
   let standIn: GitHubStandIn;
   let slipway: RunningSlipway;
   let n = 0;
+  let dir: string;
 
   beforeAll(async () => {
     const redisUrl = await freshRedisUrl(14);
     standIn = await GitHubStandIn.start({ token: 'test-token' });
-    slipway = await startSlipway({ standIn, redisUrl, merger: true, env: { SLIPWAY_MERGE_RECHECK_MS: '1500' } });
+    // The repository "rebase" opts in to rebasing by Slipway; the others do not.
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-merge-policy-'));
+    const policy = path.join(dir, 'policy.json');
+    await writeFile(policy, JSON.stringify({ repos: { [`${OWNER}/rebase`]: { mergeRebase: true } } }));
+    slipway = await startSlipway({
+      standIn,
+      redisUrl,
+      merger: true,
+      env: { SLIPWAY_MERGE_RECHECK_MS: '1500', SLIPWAY_POLICY_FILE: policy },
+    });
   });
 
   afterAll(async () => {
     await slipway?.close();
     await standIn?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   async function newRepo(name: string): Promise<string> {
@@ -266,4 +280,46 @@ describe('the merge queue, end to end', () => {
       [second, 1],
     ]);
   });
+
+  it('with rebase opted in, a stale pull request is rebased onto master, re-tested, merged', async () => {
+    const repo = 'rebase';
+    await newRepo(repo);
+    const old = await standIn.commit(OWNER, repo, 'topic', { 'topic.txt': 'topic\n' }, 'topic', 'master');
+    standIn.addPullRequest(OWNER, repo, {
+      number: 6,
+      headSha: old,
+      headRef: 'topic',
+      baseRef: 'master',
+      user: 'octocat',
+      followBranch: true,
+    });
+    const moved = await standIn.commit(OWNER, repo, 'master', { 'other.txt': 'other\n' }, 'master moved');
+    await statusPosted(repo, old, 'slipway/test', 'success');
+    await say(repo, 6, 'walt', '/merge');
+    const rebased = await eventually(
+      'the rebase',
+      async () => {
+        const tip = await standIn.resolve(OWNER, repo, 'topic');
+        return tip !== old ? tip : undefined;
+      },
+      60_000,
+    );
+    expect((await standIn.log(OWNER, repo, moved, rebased)).map((c) => c.parents)).toEqual([[moved]]);
+    await eventually(
+      'the comment',
+      () =>
+        comments(repo, 6).some((c) => c.includes(`rebased and pushed as ${rebased.slice(0, 7)}`)) ? true : undefined,
+      30_000,
+    );
+    expect(await standIn.resolve(OWNER, repo, 'master')).toBe(moved);
+    // GitHub announces the push; Slipway builds the rebased head, and only then merges it.
+    await deliver(
+      'pull_request',
+      pullRequestPayload({ owner: OWNER, repo, action: 'synchronize', number: 6, headSha: rebased, baseRef: 'master' }),
+    );
+    await merged(repo, 6);
+    expect(standIn.latestStatus(OWNER, repo, rebased, 'slipway/test')?.state).toBe('success');
+    expect(await standIn.resolve(OWNER, repo, 'master')).toBe(rebased);
+    expect(standIn.violations).toEqual([]);
+  }, 180_000);
 });
