@@ -2,7 +2,7 @@ import { CliError, defineCommand, UsageError, type CliIo, type Command } from '.
 
 const GROUP = "Builds, through a running Slipway's API";
 
-const API_ENV: Array<[string, string]> = [
+export const API_ENV: Array<[string, string]> = [
   ['SLIPWAY_URL', 'where Slipway listens (default http://localhost:3000)'],
   [
     'SLIPWAY_API_TOKEN',
@@ -18,7 +18,7 @@ const AS_REFUSED =
   '--as is no longer accepted: Slipway records who acts from the token. Make a personal token at ' +
   '<slipway>/settings/tokens (it acts as you) and set SLIPWAY_API_TOKEN to it';
 
-const API_EXIT = '0 the API accepted it · 1 it refused it or could not be reached · 2 usage error';
+export const API_EXIT = '0 the API accepted it · 1 it refused it or could not be reached · 2 usage error';
 
 /** trigger, approve, reject, cancel: each one POST to the API, whose answer is printed as `STATUS BODY`. */
 export const apiCommands: Command[] = [
@@ -112,7 +112,8 @@ function parseParams(list: string[]): Record<string, string> {
   return params;
 }
 
-async function post(io: CliIo, path: string, body: object): Promise<number> {
+/** POSTs `body` to Slipway's API with the token of SLIPWAY_API_TOKEN and prints `STATUS BODY`; 0 when accepted. */
+export async function post(io: CliIo, path: string, body: object): Promise<number> {
   const base = (io.env.SLIPWAY_URL || 'http://localhost:3000').replace(/\/+$/, '');
   let res: Response;
   try {

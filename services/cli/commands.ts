@@ -1,4 +1,5 @@
 import { apiCommands } from './api-commands.js';
+import { mergeCommands } from './merge-commands.js';
 import { defineCommand, UsageError, type Command } from './command.js';
 import { commandHelp, overviewHelp, unknownCommand } from './help.js';
 import { serviceCommands } from './service-commands.js';
@@ -9,7 +10,7 @@ import { specCommands } from './spec-commands.js';
  * file exporting its `Command[]` (see command.ts), added here.
  */
 export function commandTable(): Command[] {
-  const table: Command[] = [...serviceCommands, ...specCommands, ...apiCommands];
+  const table: Command[] = [...serviceCommands, ...specCommands, ...apiCommands, ...mergeCommands];
   table.push(helpCommand(table));
   return table;
 }

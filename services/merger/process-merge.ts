@@ -15,6 +15,7 @@ import type { Queues } from '../shared/ports/queues.js';
 import { safeJobId, type MergeJob } from '../shared/queues.js';
 import type { Rebaser } from './git-rebase.js';
 import { gatherFacts } from './merge-facts.js';
+import { openPromotion } from './open-promotion.js';
 
 export interface MergerDeps {
   github: GitHub & GitHubPeople & GitHubMerges;
@@ -57,6 +58,7 @@ export async function processMerge(job: MergeJob, deps: MergerDeps): Promise<str
     await advance(repo, entry ? [entry.base] : await basesOf(full, deps), deps);
     return said;
   }
+  if (job.kind === 'promote') return openPromotion(job, deps);
   let bases: string[];
   if (job.base) bases = [job.base];
   else if (job.pullRequest !== undefined) {

@@ -243,6 +243,23 @@ describe('the merge queue', () => {
       });
     });
 
+    it('slipway promote opens a pull request pinned at the sha into production, queued as the person', async () => {
+      const job: MergeJob = { kind: 'promote', owner: OWNER, repo, sha, user: 'walt' };
+      expect(await processMerge(job, deps)).toBe('opened #21 into production');
+      const opened = standIn.pullRequest(OWNER, repo, 21);
+      expect(opened).toMatchObject({
+        headSha: sha,
+        baseRef: 'production',
+        headRef: `slipway/promote-${sha.slice(0, 12)}`,
+      });
+      expect(state.queues.jobs('merges').map((j) => j.payload)).toContainEqual(
+        expect.objectContaining({ kind: 'command', command: 'merge', pullRequest: 21, user: 'walt' }),
+      );
+      expect(await processMerge({ ...job, user: 'rita' }, deps)).toBe(
+        'refused: @rita has read permission on this repository; /merge needs write permission',
+      );
+    });
+
     it('waits with a review from someone not allowed, or a review of an older head', async () => {
       await green(sha, 'slipway/staging-verified');
       standIn.review(OWNER, repo, 20, 'mallory', 'APPROVED');
