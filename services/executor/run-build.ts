@@ -52,7 +52,8 @@ export async function runBuild(
     save,
     now,
     checkout: plan.checkout,
-    workspaces: new Map(),
+    sidecarNetwork: false,
+    image: (image) => image,
   };
   const cancelReason = () =>
     timeout.aborted
@@ -235,13 +236,15 @@ async function runStage(
           reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed`,
         };
     }
+    // Only the steps of a stage with sidecars need the build's network (to reach them).
+    const stepCtx = { ...ctx, sidecarNetwork: stage.sidecars.length > 0 };
     const outcomes = await Promise.all(
       stage.steps.map(async (step) => ({
         step,
         outcome: await runStep(
           step,
           rec.steps.find((s) => s.key === step.key)!,
-          ctx,
+          stepCtx,
         ),
       })),
     );
