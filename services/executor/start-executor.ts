@@ -27,7 +27,9 @@ export async function startExecutor(
   // Trouble with the engine rejects typed, so it decides the build job's retries.
   const backend = typedBackend(engine);
   const state = redisState(config.redisUrl, { logger, role: 'executor' });
-  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger);
+  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger, {
+    writeGapMs: config.githubWriteGapMs,
+  });
   const deps: ExecutorDeps = {
     backend,
     builds: state.builds,

@@ -15,7 +15,7 @@ import { reportUnreadableSpec } from './spec-unreadable.js';
 export function startPlanner(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, role: 'planner' });
   const deps = {
-    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
+    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger, { writeGapMs: config.githubWriteGapMs }),
     builds: state.builds,
     stops: state.stops,
     staging: state.staging,
