@@ -7,6 +7,8 @@ export const KEYS = {
   build: (buildId: string) => `slipway:build:${buildId}`,
   /** Sorted set: build ids by creation time, for `recent`. */
   recentBuilds: 'slipway:builds',
+  /** Stream: build events (contract A), field `e` = the event's JSON; trimmed to the newest ~50,000. */
+  events: 'slipway:events',
   /** List: a step's log lines (JSON each). */
   log: (buildId: string, step: string) => `slipway:log:${buildId}:${step}`,
   /** Channel: a step's new lines (`{end, lines, done?}`). */
