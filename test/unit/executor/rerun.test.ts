@@ -4,7 +4,7 @@ import { RerunRefused } from '../../../services/core/errors/rerun-refused.js';
 import { runBuild } from '../../../services/executor/run-build.js';
 import { requestRerun } from '../../../services/shared/rerun.js';
 import { planOf, step } from '../../support/plan-fixtures.js';
-import { runtimeFor, starts, summary } from './runtime-fixtures.js';
+import { runtimeFor, summary } from './runtime-fixtures.js';
 
 /** Re-runs on memory ports and the fake backend: the request requestRerun queues, planned and run. */
 describe('re-running a build', () => {
