@@ -32,6 +32,7 @@ export function publishingBuildStore(
     },
     get: (id) => store.get(id),
     recent: (count) => store.recent(count),
+    scan: (query) => store.scan(query),
     async put(record) {
       const before = await store.get(record.id);
       await store.put(record);
