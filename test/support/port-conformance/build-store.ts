@@ -56,7 +56,7 @@ export function describeBuildStoreConformance(name: string, make: () => Promise<
       expect(new Set(all).size).toBe(all.length);
     });
 
-    it('pages through builds newest first, by repository, without repeating or skipping when builds are added', async () => {
+    it('pages through builds newest first, by repository, never repeating or skipping one', async () => {
       const store = await make();
       const repo = { owner: 'acme', name: uniqueId('paged-') };
       const base = Date.now() + 3_600_000 * 24 * 365 * (3 + Math.random());
