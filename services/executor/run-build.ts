@@ -1,5 +1,6 @@
 import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
+import { isCarried } from '../core/builds/rerun-plan.js';
 import { isFinal, type RunState } from '../core/builds/types.js';
 import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
@@ -88,6 +89,9 @@ export async function runBuild(
     for (const stage of plan.stages) {
       const rec = record.stages.find((s) => s.name === stage.name)!;
       if (isFinal(rec.state) && rec.state !== 'skipped') {
+        // A re-run's stage that passed in the build it repeats: its status says so again.
+        if (rec.state === 'success' && rec.steps.every(isCarried))
+          await deps.report({ stage: stageLabel(stage), state: 'success', steps: rec.steps.length, durationMs: 0 });
         if (rec.state !== 'success')
           blocked = { stage: stageLabel(stage), state: rec.state as 'failure' | 'error' | 'cancelled' };
         continue;

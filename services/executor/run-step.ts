@@ -1,5 +1,6 @@
 import { isFinal } from '../core/builds/types.js';
 import type { StepRecord } from '../core/builds/record.js';
+import { isCarried } from '../core/builds/rerun-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import type { PlanStep } from '../core/plan/types.js';
 import type { LogLine } from '../core/builds/log-line.js';
@@ -157,7 +158,8 @@ function refusedHostAccess(step: PlanStep): string | undefined {
 }
 
 function recordedOutcome(rec: StepRecord): StepOutcome {
-  if (rec.state === 'success') return { kind: 'success' };
+  // A re-run carries a step that passed in the build it repeats: it counts as passed.
+  if (rec.state === 'success' || isCarried(rec)) return { kind: 'success' };
   if (rec.state === 'failure')
     return { kind: 'failure', exitCode: rec.exitCode ?? 1, ...(rec.reason ? { reason: rec.reason } : {}) };
   if (rec.state === 'cancelled') return { kind: 'cancelled', reason: rec.reason ?? 'cancelled' };

@@ -45,6 +45,8 @@ export interface GitHubPeople {
   openPullsInto(repo: RepoRef, base: string): Promise<Array<{ number: number; headSha: string }>>;
   /** Whether a repository is private; undefined when GitHub has no such repository (or hides it). */
   isPrivate(repo: RepoRef): Promise<boolean | undefined>;
+  /** The sha a branch points at; undefined when there is no such branch (or repository). */
+  branchHead(repo: RepoRef, branch: string): Promise<string | undefined>;
 }
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
@@ -149,6 +151,13 @@ export function createGitHub(
       call(
         async () => (await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name })).data.private,
         ifNotFound<boolean | undefined>(undefined),
+      ),
+    branchHead: (repo, branch) =>
+      call(
+        async () =>
+          (await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}` })).data.object
+            .sha,
+        ifNotFound<string | undefined>(undefined),
       ),
     pullHead: (repo, number) =>
       call(async () => {

@@ -10,6 +10,7 @@ import { startWorker } from '../../services/shared/redis/start-worker.js';
 import { PermanentError } from '../../services/core/errors/slipway-error.js';
 import { describeApprovalsConformance } from '../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
+import { describeBuildEventsConformance } from '../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
@@ -60,6 +61,7 @@ afterAll(async () => {
 /** Every port's conformance suite, on real Redis (the same suites run on memory in the unit tests). */
 const redis = 'Redis';
 describeBuildStoreConformance(redis, async () => (await fresh(), client().builds));
+describeBuildEventsConformance(redis, async () => ({ publisher: states[0]!.events, follower: states[1]!.events }));
 describeLogStoreConformance(redis, async () => (await fresh(), { writer: states[0]!.logs, reader: states[1]!.logs }));
 describeStopsConformance(redis, async () => (await fresh(), { stopper: states[0]!.stops, executor: states[1]!.stops }));
 describeSessionsConformance(redis, async () => (await fresh(), client().sessions));

@@ -41,4 +41,6 @@ export interface BuildRecord {
   stages: StageRecord[];
   /** A deploy that needs people's approval: what it needs, and every decision with who and when. */
   approval?: ApprovalRequest;
+  /** A re-run: the build it repeats, and the steps it runs again (all when absent). */
+  rerunOf?: { buildId: string; steps?: string[] };
 }

@@ -33,6 +33,11 @@ export interface BuildRequest {
   private?: boolean;
   /** Names of a manual run's secret parameters: their values are never in the request (see secret-params). */
   secretParams?: string[];
+  /**
+   * A re-run (services/shared/rerun.ts): the build it repeats, and with `steps` only those
+   * step keys run; every other step is carried as `skipped`, "passed in build X".
+   */
+  rerunOf?: { buildId: string; steps?: string[] };
 }
 
 /** A build's outcome, and that of each stage and step. */

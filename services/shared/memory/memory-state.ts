@@ -2,6 +2,8 @@ import type { LogLine } from '../../core/builds/log-line.js';
 import type { State } from '../ports/state.js';
 import { MemoryApprovals } from './memory-approvals.js';
 import { MemoryAuditLog } from './memory-audit-log.js';
+import { publishingBuildStore } from '../publishing-build-store.js';
+import { MemoryBuildEvents } from './memory-build-events.js';
 import { MemoryBuildStore } from './memory-build-store.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
@@ -17,7 +19,9 @@ import { MemoryStops } from './memory-stops.js';
 
 /** Every port in this process's memory, with the concrete types tests read from. */
 export interface MemoryState extends State {
-  builds: MemoryBuildStore;
+  /** The records as stored (the bundle's `builds` publishes through this one). */
+  records: MemoryBuildStore;
+  events: MemoryBuildEvents;
   logs: MemoryLogStore;
   stops: MemoryStops;
   queues: MemoryQueues;
@@ -27,8 +31,14 @@ export interface MemoryState extends State {
 export function memoryState(
   options: { onLines?: (step: string, lines: readonly LogLine[]) => void } = {},
 ): MemoryState {
+  const records = new MemoryBuildStore();
+  const events = new MemoryBuildEvents();
   return {
-    builds: new MemoryBuildStore(),
+    records,
+    events,
+    builds: publishingBuildStore(records, events, (err) => {
+      throw err;
+    }),
     logs: new MemoryLogStore(options.onLines),
     stops: new MemoryStops(),
     statusLedger: new MemoryStatusLedger(),

@@ -1,5 +1,6 @@
 import type { Approvals } from './approvals.js';
 import type { AuditLog } from './audit-log.js';
+import type { BuildEvents } from './build-events.js';
 import type { BuildStore } from './build-store.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
@@ -19,7 +20,9 @@ import type { Stops } from './stops.js';
  * given the ports they use, never the bundle's implementation.
  */
 export interface State {
+  /** Publishes every change it stores to `events`. */
   builds: BuildStore;
+  events: BuildEvents;
   logs: LogStore;
   stops: Stops;
   statusLedger: StatusLedger;

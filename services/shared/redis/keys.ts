@@ -7,6 +7,10 @@ export const KEYS = {
   build: (buildId: string) => `slipway:build:${buildId}`,
   /** Sorted set: build ids by creation time, for `recent`. */
   recentBuilds: 'slipway:builds',
+  /** Sorted set: a repository's build ids by creation time, for the API's list by repository. */
+  buildsOfRepo: (repo: string) => `slipway:builds:repo:${repo}`,
+  /** Stream: build events (contract A), field `e` = the event's JSON; trimmed to the newest ~50,000. */
+  events: 'slipway:events',
   /** List: a step's log lines (JSON each). */
   log: (buildId: string, step: string) => `slipway:log:${buildId}:${step}`,
   /** Channel: a step's new lines (`{end, lines, done?}`). */

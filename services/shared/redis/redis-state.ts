@@ -4,6 +4,8 @@ import type { Running } from '../service.js';
 import { clientConnection, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
 import { RedisAuditLog } from './redis-audit-log.js';
+import { publishingBuildStore } from '../publishing-build-store.js';
+import { RedisBuildEvents } from './redis-build-events.js';
 import { RedisBuildStore } from './redis-build-store.js';
 import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
@@ -35,8 +37,13 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
   const redis = options.failFast ? clientConnection(url, role) : workerConnection(url, role);
   const subscriptions = new Subscriptions(() => workerConnection(url, `${role}-subscriber`), options.logger);
   const queues = new RedisQueues(redis, options.logger);
+  const events = new RedisBuildEvents(redis, () => workerConnection(url, `${role}-events`), options.logger);
+  const builds = publishingBuildStore(new RedisBuildStore(redis), events, (err, buildId) =>
+    options.logger.error('build events not published; the record is stored', { buildId, err }),
+  );
   return {
-    builds: new RedisBuildStore(redis),
+    builds,
+    events,
     logs: new RedisLogStore(redis, subscriptions, options.logger),
     stops: new RedisStops(redis, subscriptions),
     statusLedger: new RedisStatusLedger(redis),
@@ -59,6 +66,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     async close() {
       await queues.close();
       subscriptions.close();
+      events.close();
       redis.disconnect();
     },
   };

@@ -13,6 +13,7 @@ import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
 import { getPullRequest, listPullRequests } from './pulls-routes.js';
+import { getRef } from './ref-route.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
 import { getAuthenticatedUser, getRepository } from './user-routes.js';
@@ -34,6 +35,7 @@ const HANDLERS: Record<string, RouteHandler> = {
   'apps/create-installation-access-token': createInstallationAccessToken,
   'users/get-authenticated': getAuthenticatedUser,
   'repos/get': getRepository,
+  'git/get-ref': getRef,
 };
 
 /** Operations authenticated by an app's JWT rather than a token: the handler checks it. */

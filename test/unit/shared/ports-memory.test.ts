@@ -1,5 +1,6 @@
 import { MemoryApprovals } from '../../../services/shared/memory/memory-approvals.js';
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
+import { MemoryBuildEvents } from '../../../services/shared/memory/memory-build-events.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
@@ -14,6 +15,7 @@ import { MemoryStatusLedger } from '../../../services/shared/memory/memory-statu
 import { MemoryStops } from '../../../services/shared/memory/memory-stops.js';
 import { describeApprovalsConformance } from '../../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
+import { describeBuildEventsConformance } from '../../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
@@ -30,6 +32,10 @@ import { describeStopsConformance } from '../../support/port-conformance/stops.j
 /** Every port's conformance suite on the in-memory implementations (the same suites run on Redis in ports-redis). */
 const memory = 'memory';
 describeBuildStoreConformance(memory, async () => new MemoryBuildStore());
+describeBuildEventsConformance(memory, async () => {
+  const events = new MemoryBuildEvents();
+  return { publisher: events, follower: events };
+});
 describeLogStoreConformance(memory, async () => {
   const store = new MemoryLogStore();
   return { writer: store, reader: store };
