@@ -3,7 +3,13 @@ import type { BuildRecord, StepRecord } from './record.js';
 
 /** The record of a build about to run: every stage and step queued. */
 export function recordForPlan(plan: Plan, createdAt: string): BuildRecord {
-  const step = (s: PlanStep): StepRecord => ({ key: s.key, name: s.name, state: 'queued', image: s.image });
+  const step = (s: PlanStep): StepRecord => ({
+    key: s.key,
+    name: s.name,
+    state: 'queued',
+    image: s.image,
+    ...(s.allowFailure ? { allowFailure: true } : {}),
+  });
   return {
     id: plan.buildId,
     request: plan.request,
