@@ -28,7 +28,9 @@ const testSpec = (gate: number) => `test:
     commands:
       - printf '\\033[31mERROR\\033[0m the widget is not square\\n'
       - echo "waiting for the test to let go"
-      - i=0; until echo go | nc 172.17.0.1 ${gate} >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 600 ] || exit 9; sleep 0.3; done
+      - >-
+        i=0; until echo go | nc 172.17.0.1 ${gate} >/dev/null 2>&1;
+        do i=$((i+1)); [ $i -lt 600 ] || exit 9; sleep 0.3; done
       - echo done
 `;
 
@@ -149,7 +151,7 @@ describe('the dashboard in Chromium', () => {
     expect(await page.getByRole('heading', { name: 'Builds' }).isVisible()).toBe(true);
   });
 
-  it('shows a new build in the list and changes its state live; its page shows the red ERROR as it is printed', async () => {
+  it('shows a new build in the list, its state live; its page shows the red ERROR as it is printed', async () => {
     const gate = new Gate(await freePort());
     try {
       await page.goto(`${slipway.url}/`);
