@@ -10,7 +10,7 @@
 import './build-actions.js';
 import { eventSourceFeed } from './log-feed.js';
 import { mountLogViewer } from './log-viewer.js';
-import { fetchFragment, onBuildEvents } from './live-events.js';
+import { EVENTS_URL, fetchFragment, onBuildEvents } from './live-events.js';
 
 const live = /** @type {HTMLElement} */ (document.getElementById('build-live'));
 const panel = /** @type {HTMLElement} */ (document.getElementById('log'));
@@ -62,4 +62,5 @@ async function redraw() {
 }
 
 openChosen();
-onBuildEvents((event) => event.buildId === buildId, redraw);
+// The feed filtered to this build by the server; the check here keeps a stray event harmless.
+onBuildEvents((event) => event.buildId === buildId, redraw, `${EVENTS_URL}?build=${encodeURIComponent(buildId)}`);
