@@ -62,7 +62,7 @@ export function buildListSection(view: BuildListView): string {
     view.next ? `<a rel="next" href="${h(listHref(view.query, { after: view.next }))}">Older builds</a>` : '',
   ].filter(Boolean);
   return [
-    `<section id="builds" aria-live="polite" data-live="${view.query.after ? 'rows' : 'all'}">`,
+    `<section id="builds" data-live="${view.query.after ? 'rows' : 'all'}">`,
     '<table class="builds"><caption class="visually-hidden">Builds, newest first</caption>',
     '<thead><tr><th scope="col">Build</th><th scope="col">Repository</th><th scope="col">Branch or PR</th>',
     '<th scope="col">Commit</th><th scope="col">Triggered by</th><th scope="col">State</th>',
