@@ -218,6 +218,13 @@ async function runStage(
       });
     }
     for (const sidecar of stage.sidecars) {
+      // Shown on the build page: starting, then ready or failed.
+      rec.sidecars = [
+        ...(rec.sidecars ?? []).filter((c) => c.name !== sidecar.name),
+        { name: sidecar.name, state: 'starting' },
+      ];
+      const shown = rec.sidecars.at(-1)!;
+      await ctx.save();
       const handle = await deps.backend.startSidecar({
         build: ctx.build,
         key: sidecar.key,
@@ -232,6 +239,8 @@ async function runStage(
         timeoutMs: sidecar.ready?.timeoutMs ?? 60_000,
         signal: ctx.signal,
       });
+      shown.state = ready.kind === 'success' ? 'ready' : 'failed';
+      await ctx.save();
       if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
       if (ready.kind !== 'success')
         return {

@@ -51,7 +51,7 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
     rec.service = serviceName(ctx.build.buildId, step.key, attempt);
     rec.startedAt ??= ctx.now();
     await ctx.save();
-    outcome = await runAttempt(step, rec.service, attempt, ctx);
+    outcome = await runAttempt(step, rec, attempt, ctx);
     if (outcome.kind !== 'error' || ctx.signal.aborted) break;
     if (attempt <= step.retries)
       ctx.deps.logger.warn('step error, retrying', {
@@ -73,8 +73,9 @@ async function finish(rec: StepRecord, outcome: StepOutcome, ctx: StepContext): 
   return outcome;
 }
 
-async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: StepContext): Promise<StepOutcome> {
+async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx: StepContext): Promise<StepOutcome> {
   const { deps, build, checkout } = ctx;
+  const name = rec.service!;
   const handle = await deps.backend.startStep({
     build,
     key: step.key,
@@ -127,6 +128,9 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
   await deps.logs.replace(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
+  // Where it ran, for the build page (saved with the outcome).
+  const node = await deps.backend.nodeOf(handle).catch(() => undefined);
+  if (node) rec.node = node;
   await deps.backend.removeStep(handle);
   return outcome;
 }

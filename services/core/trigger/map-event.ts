@@ -47,6 +47,7 @@ interface PushPayload {
   };
   sender?: { login: string };
   pusher?: { name: string };
+  head_commit?: { message?: string } | null;
 }
 
 function mapPush(deliveryId: string, p: PushPayload, rewrite: CloneUrlRewrite): TriggerDecision {
@@ -63,6 +64,7 @@ function mapPush(deliveryId: string, p: PushPayload, rewrite: CloneUrlRewrite): 
       ref: p.ref,
       cloneUrl: rewriteCloneUrl(p.repository.clone_url, rewrite),
       sender: p.sender?.login ?? p.pusher?.name ?? 'unknown',
+      ...subjectOf(p.head_commit?.message),
       ...(p.forced ? { forced: true } : {}),
       ...(typeof p.repository.private === 'boolean' ? { private: p.repository.private } : {}),
     },
@@ -73,6 +75,7 @@ interface PullRequestPayload {
   action: string;
   number: number;
   pull_request: {
+    title?: string;
     head: { sha: string; repo: { full_name: string; clone_url: string } | null };
     base: {
       ref: string;
@@ -107,12 +110,20 @@ function mapPullRequest(deliveryId: string, p: PullRequestPayload, rewrite: Clon
       ref,
       cloneUrl: rewriteCloneUrl(head.repo?.clone_url ?? base.clone_url, rewrite),
       sender: p.sender?.login ?? 'unknown',
+      ...subjectOf(p.pull_request.title),
       pullRequest: p.number,
       baseRef: p.pull_request.base.ref,
       ...(fork ? { fork: true } : {}),
       ...(typeof base.private === 'boolean' ? { private: base.private } : {}),
     },
   };
+}
+
+/** A commit message's first line (or a title), at most 200 characters, as `{subject}`; nothing when there is none. */
+function subjectOf(text: unknown): { subject?: string } {
+  if (typeof text !== 'string') return {};
+  const subject = text.split('\n', 1)[0]!.trim().slice(0, 200);
+  return subject ? { subject } : {};
 }
 
 export function rewriteCloneUrl(url: string, rewrite: CloneUrlRewrite): string {

@@ -55,6 +55,7 @@ export class SwarmBackend implements Backend {
   private readonly instance: string;
   /** A local volume: a workspace lives on one node, and a step placed elsewhere needs its own. */
   private readonly workspacePerNode: boolean;
+  private readonly nodeNames = new Map<string, string>();
   private readonly seedImage: string;
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
@@ -246,6 +247,20 @@ export class SwarmBackend implements Backend {
       if (statusOf(err) === 404) return [];
       throw err;
     }
+  }
+
+  async nodeOf(handle: StepHandle): Promise<string | undefined> {
+    const id = (await this.latestTask(handle.id))?.NodeID;
+    if (!id) return undefined;
+    // Node names never change while a node is in the swarm: one lookup per node, not per step.
+    let name = this.nodeNames.get(id);
+    if (!name) {
+      name =
+        ((await this.docker.getNode(id).inspect()) as { Description?: { Hostname?: string } }).Description?.Hostname ??
+        id;
+      this.nodeNames.set(id, name);
+    }
+    return name;
   }
 
   async removeStep(handle: StepHandle): Promise<void> {
