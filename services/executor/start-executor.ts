@@ -37,7 +37,7 @@ export async function startExecutor(
     queues: state.queues,
     staging: state.staging,
     locks: state.locks,
-    approvals: approvalGate(state.approvals, state.queues),
+    approvals: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     secretsFor: loadSecrets(config.secretsFile),
     gitToken: gitTokenSource(config.githubApiUrl, githubAuthOf(config), config.gitToken),
     // The one question the executor asks GitHub: is a push's commit still its branch's head?

@@ -1,4 +1,6 @@
 import type { BuildRequest } from '../builds/types.js';
+import { mergeCommandOf } from '../merge-queue/merge-command.js';
+import type { MergeCommand } from '../merge-queue/types.js';
 
 /** What the receiver does with one delivery. */
 export type TriggerDecision =
@@ -10,6 +12,13 @@ export type TriggerDecision =
       pullRequest: number;
       user: string;
       decision: 'approve' | 'reject';
+    }
+  | {
+      action: 'merge';
+      repo: BuildRequest['repo'];
+      pullRequest: number;
+      user: string;
+      command: MergeCommand;
     }
   | { action: 'ignore'; reason: string };
 
@@ -138,8 +147,20 @@ interface CommentPayload {
   repository: { name: string; owner: { login: string } };
 }
 
-/** `/approve` or `/reject`, alone on the first line of a new comment on a pull request. */
+/**
+ * `/approve` or `/reject`, or `/merge` or `/merge cancel` (the merge queue), alone on the
+ * first line of a new comment on a pull request.
+ */
 function mapComment(p: CommentPayload): TriggerDecision {
+  const merge = mergeCommandOf(p.comment.body);
+  if (p.action === 'created' && p.issue.pull_request && merge)
+    return {
+      action: 'merge',
+      repo: { owner: p.repository.owner.login, name: p.repository.name },
+      pullRequest: p.issue.number,
+      user: p.comment.user.login,
+      command: merge,
+    };
   const command = p.comment.body.trim().split('\n')[0]?.trim();
   if (p.action !== 'created' || !p.issue.pull_request || (command !== '/approve' && command !== '/reject')) {
     return { action: 'ignore', reason: 'comment is not /approve or /reject on a pull request' };
