@@ -7,6 +7,7 @@ import { stageLabel } from '../core/plan/stage-label.js';
 import { FORK_RUN, type Plan, type PlanStage } from '../core/plan/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
+import { secretParamValues } from '../shared/secret-params.js';
 import { secretMasker } from './mask-secrets.js';
 import { runStep, type StepContext } from './run-step.js';
 import type { RuntimeDeps } from './runtime-deps.js';
@@ -38,7 +39,9 @@ export async function runBuild(
   const hard = AbortSignal.any([stops.cancel ?? never, timeout]);
   const stop = AbortSignal.any([hard, stops.supersede ?? never]);
   // A fork's pull request is someone else's code: it never sees the operator's secrets.
-  const secrets = plan.request.fork ? {} : usedSecrets(plan, deps.secretsFor(plan.request.repo));
+  // A manual run's secret parameters are secrets of this build; the operator's of the same name win.
+  const params = deps.secretParams ? await secretParamValues(deps.secretParams, plan.request) : {};
+  const secrets = plan.request.fork ? {} : usedSecrets(plan, { ...params, ...deps.secretsFor(plan.request.repo) });
   if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) {
     const token = await deps.gitToken();
     if (token) secrets[GIT_TOKEN_SECRET] = token;

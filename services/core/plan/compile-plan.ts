@@ -111,6 +111,11 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     // A manual run's parameters win over the spec's env: passing them is the point of the run.
     for (const stage of stages) for (const step of stage.steps) step.env = { ...step.env, ...request.params };
   }
+  if (request.secretParams?.length) {
+    // Secret parameters are delivered like secrets (a file each, exported under its name), never as env.
+    for (const stage of stages)
+      for (const step of stage.steps) step.secrets = [...new Set([...step.secrets, ...request.secretParams])];
+  }
   return {
     buildId,
     request,

@@ -10,6 +10,7 @@ import { MemoryLogStore } from './memory-log-store.js';
 import { MemoryPermissionCache } from './memory-permission-cache.js';
 import { MemoryPersonalTokens } from './memory-personal-tokens.js';
 import { MemoryQueues } from './memory-queues.js';
+import { MemorySecretParamStore } from './memory-secret-param-store.js';
 import { MemorySessions } from './memory-sessions.js';
 import { MemoryStagingRecords } from './memory-staging-records.js';
 import { MemoryStatusLedger } from './memory-status-ledger.js';
@@ -42,5 +43,6 @@ export function memoryState(
     tokens: new MemoryPersonalTokens(),
     permissions: new MemoryPermissionCache(),
     deliveries: new MemoryDeliveryLedger(),
+    secretParams: new MemorySecretParamStore(),
   };
 }

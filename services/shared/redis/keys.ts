@@ -49,6 +49,8 @@ export const KEYS = {
   permission: (login: string, repo: string) => `slipway:permission:${login.toLowerCase()}:${repo.toLowerCase()}`,
   /** String: the delivery id that first brought a webhook body (by its sha-256), for GitHub's 3-day window. */
   deliveryOfBody: (bodyHash: string) => `slipway:delivery-body:${bodyHash}`,
+  /** Hash: a manual run's secret parameters (name → value), by request id, for the TTL given (3 days). */
+  secretParams: (requestId: string) => `slipway:secret-params:${requestId}`,
 } as const;
 
 const DAY = 24 * 3600;
