@@ -1,7 +1,8 @@
 import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import { isFinal, type RunState } from '../core/builds/types.js';
-import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
+import { credentialAnswer, splitCloneUrl } from '../core/plan/clone-url.js';
+import { CLONE_CREDENTIALS_SECRET, GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { FORK_RUN, type Plan, type PlanStage } from '../core/plan/types.js';
@@ -46,10 +47,16 @@ export async function runBuild(
     const token = await deps.gitToken();
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
+  // Credentials a rewrite rule put in the clone URL reach only the checkout's credential helper.
+  const cloneAnswer = plan.checkout.secrets.includes(CLONE_CREDENTIALS_SECRET)
+    ? credentialAnswer(plan.request.cloneUrl)
+    : undefined;
+  if (cloneAnswer) secrets[CLONE_CREDENTIALS_SECRET] = cloneAnswer;
+  const masked = [...Object.values(secrets), splitCloneUrl(plan.request.cloneUrl).credentials?.password ?? ''];
   const ctx: StepContext = {
     build,
     deps,
-    mask: secretMasker(Object.values(secrets)),
+    mask: secretMasker(masked),
     secrets: new Set(Object.keys(secrets)),
     signal: stop,
     save,

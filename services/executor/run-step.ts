@@ -150,7 +150,7 @@ async function checkoutOn(placement: string[], key: string, ctx: StepContext): P
     image: checkout.image,
     script,
     env: checkout.env,
-    secrets: [],
+    secrets: checkout.secrets,
     resources: {},
     placement,
   });
