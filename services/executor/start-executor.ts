@@ -39,6 +39,7 @@ export async function startExecutor(
     locks: state.locks,
     approvals: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     secretsFor: loadSecrets(config.secretsFile),
+    secretParams: state.secretParams,
     gitToken: gitTokenSource(config.githubApiUrl, githubAuthOf(config), config.gitToken),
     // The one question the executor asks GitHub: is a push's commit still its branch's head?
     stillHead: async (repo, ref, sha) => (await github.behindBy(repo, ref.replace(/^refs\/heads\//, ''), sha)) === 0,

@@ -18,7 +18,16 @@ import { webhookHandler } from './webhook-route.js';
 
 export interface AppDeps extends Pick<
   State,
-  'queues' | 'builds' | 'logs' | 'stops' | 'audit' | 'sessions' | 'tokens' | 'permissions' | 'deliveries'
+  | 'queues'
+  | 'builds'
+  | 'logs'
+  | 'stops'
+  | 'audit'
+  | 'sessions'
+  | 'tokens'
+  | 'permissions'
+  | 'deliveries'
+  | 'secretParams'
 > {
   webhookSecret: string;
   cloneUrlRewrite: CloneUrlRewrite;

@@ -15,6 +15,7 @@ import { describeBuildStoreConformance } from '../support/port-conformance/build
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
+import { describeSecretParamStoreConformance } from '../support/port-conformance/secret-param-store.js';
 import { describeSessionsConformance } from '../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../support/port-conformance/deployment-ledger.js';
 import { lines, uniqueId } from '../support/port-conformance/fixtures.js';
@@ -69,6 +70,10 @@ describeSessionsConformance(redis, async () => (await fresh(), client().sessions
 describePersonalTokensConformance(redis, async () => (await fresh(), client().tokens));
 describePermissionCacheConformance(redis, async () => (await fresh(), client().permissions));
 describeDeliveryLedgerConformance(redis, async () => (await fresh(), client().deliveries));
+describeSecretParamStoreConformance(
+  redis,
+  async () => (await fresh(), { writer: states[0]!.secretParams, reader: states[1]!.secretParams }),
+);
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));

@@ -13,6 +13,7 @@ import { MemoryMergeQueue } from './memory-merge-queue.js';
 import { MemoryPermissionCache } from './memory-permission-cache.js';
 import { MemoryPersonalTokens } from './memory-personal-tokens.js';
 import { MemoryQueues } from './memory-queues.js';
+import { MemorySecretParamStore } from './memory-secret-param-store.js';
 import { MemorySessions } from './memory-sessions.js';
 import { MemoryStagingRecords } from './memory-staging-records.js';
 import { MemoryStatusLedger } from './memory-status-ledger.js';
@@ -54,5 +55,6 @@ export function memoryState(
     permissions: new MemoryPermissionCache(),
     deliveries: new MemoryDeliveryLedger(),
     mergeQueue: new MemoryMergeQueue(),
+    secretParams: new MemorySecretParamStore(),
   };
 }

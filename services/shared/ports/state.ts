@@ -10,6 +10,7 @@ import type { MergeQueue } from './merge-queue.js';
 import type { PermissionCache } from './permission-cache.js';
 import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
+import type { SecretParamStore } from './secret-param-store.js';
 import type { Sessions } from './sessions.js';
 import type { StagingRecords } from './staging-records.js';
 import type { StatusLedger } from './status-ledger.js';
@@ -38,4 +39,5 @@ export interface State {
   permissions: PermissionCache;
   deliveries: DeliveryLedger;
   mergeQueue: MergeQueue;
+  secretParams: SecretParamStore;
 }

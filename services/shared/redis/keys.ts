@@ -61,6 +61,8 @@ export const KEYS = {
   mergeSeq: 'slipway:merge-seq',
   /** String: a promotion Slipway merged with its approvals met (JSON). */
   promotion: (repo: string, sha: string, environment: string) => `slipway:promotion:${repo}:${sha}:${environment}`,
+  /** Hash: a manual run's secret parameters (name → value), by request id, for the TTL given (3 days). */
+  secretParams: (requestId: string) => `slipway:secret-params:${requestId}`,
 } as const;
 
 const DAY = 24 * 3600;

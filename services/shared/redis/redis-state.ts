@@ -15,6 +15,7 @@ import { RedisMergeQueue } from './redis-merge-queue.js';
 import { RedisPermissionCache } from './redis-permission-cache.js';
 import { RedisPersonalTokens } from './redis-personal-tokens.js';
 import { RedisQueues } from './redis-queues.js';
+import { RedisSecretParamStore } from './redis-secret-param-store.js';
 import { RedisSessions } from './redis-sessions.js';
 import { RedisStagingRecords } from './redis-staging-records.js';
 import { RedisStatusLedger } from './redis-status-ledger.js';
@@ -59,6 +60,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     permissions: new RedisPermissionCache(redis),
     deliveries: new RedisDeliveryLedger(redis),
     mergeQueue: new RedisMergeQueue(redis),
+    secretParams: new RedisSecretParamStore(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();

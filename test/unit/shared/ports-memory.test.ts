@@ -5,6 +5,7 @@ import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-s
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
+import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryLocks } from '../../../services/shared/memory/memory-locks.js';
@@ -21,6 +22,7 @@ import { describeBuildStoreConformance } from '../../support/port-conformance/bu
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
+import { describeSecretParamStoreConformance } from '../../support/port-conformance/secret-param-store.js';
 import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
 import { describeLocksConformance } from '../../support/port-conformance/locks.js';
@@ -69,3 +71,7 @@ describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens()
 describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
 describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
 describeMergeQueueConformance(memory, async () => new MemoryMergeQueue());
+describeSecretParamStoreConformance(memory, async () => {
+  const store = new MemorySecretParamStore();
+  return { writer: store, reader: store };
+});
