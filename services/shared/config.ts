@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
+import { parseHookTargets, type HookTarget } from '../core/reconcile/hook-target.js';
 
 /** Everything an operator can set, read once from the environment at start-up. */
 export interface Config {
@@ -54,6 +55,14 @@ export interface Config {
   trustProxy: boolean;
   /** SLIPWAY_CORS_ORIGINS: origins allowed to call the API from a browser (none by default). */
   corsOrigins: string[];
+  /** SLIPWAY_WEBHOOK_HOOKS: repository hooks (`owner/repo#id`) the reconciler checks; App mode adds the App's. */
+  webhookHooks: HookTarget[];
+  /** SLIPWAY_RECONCILE_INTERVAL_MS: how often the reconciler looks for deliveries without a 2xx (default 5 minutes). */
+  reconcileIntervalMs: number;
+  /** SLIPWAY_RECONCILE_DELAY_MS: its first pass after start-up (default 5 s). */
+  reconcileDelayMs: number;
+  /** SLIPWAY_RECONCILE_MIN_AGE_MS: attempts younger than this wait for the next pass (default 10 s). */
+  reconcileMinAgeMs: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +101,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     host: env.SLIPWAY_HOST ?? '',
     trustProxy: /^(1|true|yes|on)$/i.test(env.SLIPWAY_TRUST_PROXY ?? ''),
     corsOrigins: list(env.SLIPWAY_CORS_ORIGINS),
+    webhookHooks: hookTargets(env.SLIPWAY_WEBHOOK_HOOKS ?? ''),
+    reconcileIntervalMs: Number(env.SLIPWAY_RECONCILE_INTERVAL_MS ?? 300_000),
+    reconcileDelayMs: Number(env.SLIPWAY_RECONCILE_DELAY_MS ?? 5_000),
+    reconcileMinAgeMs: Number(env.SLIPWAY_RECONCILE_MIN_AGE_MS ?? 10_000),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
           signIn: {
@@ -137,10 +150,19 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     'buildLockMs',
     'nodeLossGraceMs',
     'sessionTtlMs',
+    'reconcileIntervalMs',
   ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
   return config;
+}
+
+function hookTargets(text: string): HookTarget[] {
+  try {
+    return parseHookTargets(text);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /** A comma-separated setting as a list, without blanks. */

@@ -12,6 +12,7 @@ import { describeApprovalsConformance } from '../support/port-conformance/approv
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
 import { describeSessionsConformance } from '../support/port-conformance/sessions.js';
@@ -66,6 +67,7 @@ describeSessionsConformance(redis, async () => (await fresh(), client().sessions
 describePersonalTokensConformance(redis, async () => (await fresh(), client().tokens));
 describePermissionCacheConformance(redis, async () => (await fresh(), client().permissions));
 describeDeliveryLedgerConformance(redis, async () => (await fresh(), client().deliveries));
+describeRedeliveriesConformance(redis, async () => (await fresh(), states.map((s) => s.redeliveries)));
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));

@@ -4,6 +4,7 @@ import { MemoryApprovals } from './memory-approvals.js';
 import { MemoryAuditLog } from './memory-audit-log.js';
 import { MemoryBuildStore } from './memory-build-store.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
+import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
 import { MemoryLogStore } from './memory-log-store.js';
@@ -42,5 +43,6 @@ export function memoryState(
     tokens: new MemoryPersonalTokens(),
     permissions: new MemoryPermissionCache(),
     deliveries: new MemoryDeliveryLedger(),
+    redeliveries: new MemoryRedeliveries(),
   };
 }

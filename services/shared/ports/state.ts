@@ -8,6 +8,7 @@ import type { LogStore } from './log-store.js';
 import type { PermissionCache } from './permission-cache.js';
 import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
+import type { Redeliveries } from './redeliveries.js';
 import type { Sessions } from './sessions.js';
 import type { StagingRecords } from './staging-records.js';
 import type { StatusLedger } from './status-ledger.js';
@@ -33,4 +34,5 @@ export interface State {
   tokens: PersonalTokens;
   permissions: PermissionCache;
   deliveries: DeliveryLedger;
+  redeliveries: Redeliveries;
 }

@@ -12,6 +12,7 @@ import { RedisLogStore } from './redis-log-store.js';
 import { RedisPermissionCache } from './redis-permission-cache.js';
 import { RedisPersonalTokens } from './redis-personal-tokens.js';
 import { RedisQueues } from './redis-queues.js';
+import { RedisRedeliveries } from './redis-redeliveries.js';
 import { RedisSessions } from './redis-sessions.js';
 import { RedisStagingRecords } from './redis-staging-records.js';
 import { RedisStatusLedger } from './redis-status-ledger.js';
@@ -50,6 +51,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     tokens: new RedisPersonalTokens(redis),
     permissions: new RedisPermissionCache(redis),
     deliveries: new RedisDeliveryLedger(redis),
+    redeliveries: new RedisRedeliveries(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();

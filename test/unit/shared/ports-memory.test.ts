@@ -2,6 +2,7 @@ import { MemoryApprovals } from '../../../services/shared/memory/memory-approval
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
+import { MemoryRedeliveries } from '../../../services/shared/memory/memory-redeliveries.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
@@ -16,6 +17,7 @@ import { describeApprovalsConformance } from '../../support/port-conformance/app
 import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
 import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
@@ -60,3 +62,7 @@ describeSessionsConformance(memory, async () => new MemorySessions());
 describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens());
 describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
 describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
+describeRedeliveriesConformance(memory, async () => {
+  const store = new MemoryRedeliveries();
+  return [store, store];
+});
