@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { parseHookTargets, type HookTarget } from '../core/reconcile/hook-target.js';
+import { redisTargetOf, sentinelUrl, withPassword } from './redis-target.js';
 
 /** Everything an operator can set, read once from the environment at start-up. */
 export interface Config {
   /** Secret shared with GitHub's webhook settings. The receiver refuses to start without it. */
   webhookSecret: string;
+  /**
+   * Where Redis is (shared/redis-target.ts): SLIPWAY_REDIS_URL, or SLIPWAY_REDIS_SENTINELS
+   * (host:port,…) with SLIPWAY_REDIS_MASTER_NAME (default `slipway`); SLIPWAY_REDIS_PASSWORD[_FILE] either way.
+   */
   redisUrl: string;
   /** GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3). */
   githubApiUrl: string;
@@ -76,7 +81,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   const port = Number(env.SLIPWAY_PORT ?? 3000);
   const config: Config = {
     webhookSecret: env.SLIPWAY_WEBHOOK_SECRET ?? '',
-    redisUrl: env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisSetting(env),
     githubApiUrl: (env.SLIPWAY_GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     githubToken: env.SLIPWAY_GITHUB_TOKEN ?? '',
     publicUrl: (env.SLIPWAY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
@@ -155,6 +160,23 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
   return config;
+}
+
+function redisSetting(env: NodeJS.ProcessEnv): string {
+  const password = env.SLIPWAY_REDIS_PASSWORD ?? '';
+  const url = env.SLIPWAY_REDIS_SENTINELS
+    ? sentinelUrl({
+        sentinels: env.SLIPWAY_REDIS_SENTINELS,
+        masterName: env.SLIPWAY_REDIS_MASTER_NAME ?? 'slipway',
+        password,
+      })
+    : withPassword(env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379', password);
+  try {
+    redisTargetOf(url);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return url;
 }
 
 function hookTargets(text: string): HookTarget[] {

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { State } from '../ports/state.js';
+import { redactedRedis } from '../redis-target.js';
 import type { Running } from '../service.js';
 import { clientConnection, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
@@ -56,7 +57,9 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();
         redis.once('ready', resolve);
-        redis.once('error', (err: Error) => reject(new Error(`Redis at ${url} did not answer: ${err.message}`)));
+        redis.once('error', (err: Error) =>
+          reject(new Error(`Redis at ${redactedRedis(url)} did not answer: ${err.message}`)),
+        );
       }),
     async close() {
       await queues.close();
