@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
+import { parseHookTargets, type HookTarget } from '../core/reconcile/hook-target.js';
+import { redisTargetOf, sentinelUrl, withPassword } from './redis-target.js';
 
 /** Everything an operator can set, read once from the environment at start-up. */
 export interface Config {
   /** Secret shared with GitHub's webhook settings. The receiver refuses to start without it. */
   webhookSecret: string;
+  /**
+   * Where Redis is (shared/redis-target.ts): SLIPWAY_REDIS_URL, or SLIPWAY_REDIS_SENTINELS
+   * (host:port,…) with SLIPWAY_REDIS_MASTER_NAME (default `slipway`); SLIPWAY_REDIS_PASSWORD[_FILE] either way.
+   */
   redisUrl: string;
   /** GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3). */
   githubApiUrl: string;
@@ -56,6 +62,14 @@ export interface Config {
   trustProxy: boolean;
   /** SLIPWAY_CORS_ORIGINS: origins allowed to call the API from a browser (none by default). */
   corsOrigins: string[];
+  /** SLIPWAY_WEBHOOK_HOOKS: repository hooks (`owner/repo#id`) the reconciler checks; App mode adds the App's. */
+  webhookHooks: HookTarget[];
+  /** SLIPWAY_RECONCILE_INTERVAL_MS: how often the reconciler looks for deliveries without a 2xx (default 5 minutes). */
+  reconcileIntervalMs: number;
+  /** SLIPWAY_RECONCILE_DELAY_MS: its first pass after start-up (default 5 s). */
+  reconcileDelayMs: number;
+  /** SLIPWAY_RECONCILE_MIN_AGE_MS: attempts younger than this wait for the next pass (default 10 s). */
+  reconcileMinAgeMs: number;
 }
 
 export class ConfigError extends Error {
@@ -69,7 +83,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   const port = Number(env.SLIPWAY_PORT ?? 3000);
   const config: Config = {
     webhookSecret: env.SLIPWAY_WEBHOOK_SECRET ?? '',
-    redisUrl: env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisSetting(env),
     githubApiUrl: (env.SLIPWAY_GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     githubToken: env.SLIPWAY_GITHUB_TOKEN ?? '',
     publicUrl: (env.SLIPWAY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
@@ -95,6 +109,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     host: env.SLIPWAY_HOST ?? '',
     trustProxy: /^(1|true|yes|on)$/i.test(env.SLIPWAY_TRUST_PROXY ?? ''),
     corsOrigins: list(env.SLIPWAY_CORS_ORIGINS),
+    webhookHooks: hookTargets(env.SLIPWAY_WEBHOOK_HOOKS ?? ''),
+    reconcileIntervalMs: Number(env.SLIPWAY_RECONCILE_INTERVAL_MS ?? 300_000),
+    reconcileDelayMs: Number(env.SLIPWAY_RECONCILE_DELAY_MS ?? 5_000),
+    reconcileMinAgeMs: Number(env.SLIPWAY_RECONCILE_MIN_AGE_MS ?? 10_000),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
           signIn: {
@@ -140,12 +158,38 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     'buildLockMs',
     'nodeLossGraceMs',
     'sessionTtlMs',
+    'reconcileIntervalMs',
   ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
   if (!Number.isFinite(config.githubWriteGapMs) || config.githubWriteGapMs < 0)
     throw new ConfigError('SLIPWAY_GITHUB_WRITE_GAP_MS must be a number of milliseconds, 0 or more');
   return config;
+}
+
+function redisSetting(env: NodeJS.ProcessEnv): string {
+  const password = env.SLIPWAY_REDIS_PASSWORD ?? '';
+  const url = env.SLIPWAY_REDIS_SENTINELS
+    ? sentinelUrl({
+        sentinels: env.SLIPWAY_REDIS_SENTINELS,
+        masterName: env.SLIPWAY_REDIS_MASTER_NAME ?? 'slipway',
+        password,
+      })
+    : withPassword(env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379', password);
+  try {
+    redisTargetOf(url);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return url;
+}
+
+function hookTargets(text: string): HookTarget[] {
+  try {
+    return parseHookTargets(text);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /** A comma-separated setting as a list, without blanks. */

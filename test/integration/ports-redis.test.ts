@@ -13,6 +13,7 @@ import { describeAuditLogConformance } from '../support/port-conformance/audit-l
 import { describeBuildEventsConformance } from '../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
 import { describeSecretParamStoreConformance } from '../support/port-conformance/secret-param-store.js';
@@ -74,6 +75,7 @@ describeSecretParamStoreConformance(
   redis,
   async () => (await fresh(), { writer: states[0]!.secretParams, reader: states[1]!.secretParams }),
 );
+describeRedeliveriesConformance(redis, async () => (await fresh(), states.map((s) => s.redeliveries)));
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));

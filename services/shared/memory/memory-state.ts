@@ -6,6 +6,7 @@ import { publishingBuildStore } from '../publishing-build-store.js';
 import { MemoryBuildEvents } from './memory-build-events.js';
 import { MemoryBuildStore } from './memory-build-store.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
+import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
 import { MemoryLogStore } from './memory-log-store.js';
@@ -56,5 +57,6 @@ export function memoryState(
     deliveries: new MemoryDeliveryLedger(),
     mergeQueue: new MemoryMergeQueue(),
     secretParams: new MemorySecretParamStore(),
+    redeliveries: new MemoryRedeliveries(),
   };
 }

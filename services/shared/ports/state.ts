@@ -11,6 +11,7 @@ import type { PermissionCache } from './permission-cache.js';
 import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
 import type { SecretParamStore } from './secret-param-store.js';
+import type { Redeliveries } from './redeliveries.js';
 import type { Sessions } from './sessions.js';
 import type { StagingRecords } from './staging-records.js';
 import type { StatusLedger } from './status-ledger.js';
@@ -40,4 +41,5 @@ export interface State {
   deliveries: DeliveryLedger;
   mergeQueue: MergeQueue;
   secretParams: SecretParamStore;
+  redeliveries: Redeliveries;
 }

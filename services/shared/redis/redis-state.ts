@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { State } from '../ports/state.js';
+import { redactedRedis } from '../redis-target.js';
 import type { Running } from '../service.js';
 import { clientConnection, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
@@ -16,6 +17,7 @@ import { RedisPermissionCache } from './redis-permission-cache.js';
 import { RedisPersonalTokens } from './redis-personal-tokens.js';
 import { RedisQueues } from './redis-queues.js';
 import { RedisSecretParamStore } from './redis-secret-param-store.js';
+import { RedisRedeliveries } from './redis-redeliveries.js';
 import { RedisSessions } from './redis-sessions.js';
 import { RedisStagingRecords } from './redis-staging-records.js';
 import { RedisStatusLedger } from './redis-status-ledger.js';
@@ -61,11 +63,14 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     deliveries: new RedisDeliveryLedger(redis),
     mergeQueue: new RedisMergeQueue(redis),
     secretParams: new RedisSecretParamStore(redis),
+    redeliveries: new RedisRedeliveries(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();
         redis.once('ready', resolve);
-        redis.once('error', (err: Error) => reject(new Error(`Redis at ${url} did not answer: ${err.message}`)));
+        redis.once('error', (err: Error) =>
+          reject(new Error(`Redis at ${redactedRedis(url)} did not answer: ${err.message}`)),
+        );
       }),
     async close() {
       await queues.close();

@@ -9,6 +9,12 @@ import {
   listDeployments,
 } from './deployments-routes.js';
 import { serverError, type InjectedFailure } from './failures.js';
+import {
+  listAppWebhookDeliveries,
+  listRepoWebhookDeliveries,
+  redeliverAppWebhookDelivery,
+  redeliverRepoWebhookDelivery,
+} from './hook-deliveries-routes.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
@@ -46,10 +52,18 @@ const HANDLERS: Record<string, RouteHandler> = {
   'issues/list-comments': listIssueComments,
   'pulls/list-reviews': listReviews,
   'pulls/create': createPullRequest,
+  'apps/list-webhook-deliveries': listAppWebhookDeliveries,
+  'apps/redeliver-webhook-delivery': redeliverAppWebhookDelivery,
+  'repos/list-webhook-deliveries': listRepoWebhookDeliveries,
+  'repos/redeliver-webhook-delivery': redeliverRepoWebhookDelivery,
 };
 
 /** Operations authenticated by an app's JWT rather than a token: the handler checks it. */
-const JWT_OPERATIONS = new Set(['apps/create-installation-access-token']);
+const JWT_OPERATIONS = new Set([
+  'apps/create-installation-access-token',
+  'apps/list-webhook-deliveries',
+  'apps/redeliver-webhook-delivery',
+]);
 
 const REST_DOCS = 'https://docs.github.com/rest';
 

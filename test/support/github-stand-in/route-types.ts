@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DeploymentStore } from './deployment-store.js';
 import type { AppStore } from './app-store.js';
 import type { GitRepos } from './git-repos.js';
+import type { HookDeliveryStore } from './hook-delivery-store.js';
 import type { OAuthStore } from './oauth-store.js';
 import type { PeopleStore } from './people-store.js';
 import type { ReviewStore } from './review-store.js';
@@ -29,6 +30,8 @@ export interface RouteContext {
   oauth: OAuthStore;
   /** Comments, reviews and branch protection's required status checks. */
   reviews: ReviewStore;
+  /** Webhooks and their delivery log (the deliveries API). */
+  hookDeliveries: HookDeliveryStore;
   /** Base URL of the stand-in's API, used to build the `url` fields of responses. */
   apiUrl: string;
   /** The operation's documentation URL, as GitHub puts in `documentation_url`. */

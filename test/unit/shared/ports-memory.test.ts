@@ -3,6 +3,7 @@ import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log
 import { MemoryBuildEvents } from '../../../services/shared/memory/memory-build-events.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
+import { MemoryRedeliveries } from '../../../services/shared/memory/memory-redeliveries.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
 import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
@@ -20,6 +21,7 @@ import { describeAuditLogConformance } from '../../support/port-conformance/audi
 import { describeBuildEventsConformance } from '../../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
 import { describeSecretParamStoreConformance } from '../../support/port-conformance/secret-param-store.js';
@@ -74,4 +76,8 @@ describeMergeQueueConformance(memory, async () => new MemoryMergeQueue());
 describeSecretParamStoreConformance(memory, async () => {
   const store = new MemorySecretParamStore();
   return { writer: store, reader: store };
+});
+describeRedeliveriesConformance(memory, async () => {
+  const store = new MemoryRedeliveries();
+  return [store, store];
 });
