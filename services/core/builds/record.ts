@@ -17,10 +17,14 @@ export interface StepRecord {
   attempt?: number;
   startedAt?: string;
   finishedAt?: string;
+  /** The Swarm node the step ran on, when the executor recorded it. */
+  node?: string;
 }
 
 export interface StageRecord {
   name: string;
+  /** A deploy stage's environment (`deploy/staging` in statuses and check runs). */
+  environment?: string;
   state: RunState;
   description?: string;
   steps: StepRecord[];
