@@ -4,7 +4,6 @@
  * (terminal colours) are dropped.
  */
 export function codeBlock(lines: readonly string[]): string {
-  // eslint-disable-next-line no-control-regex
   const clean = lines.map((line) =>
     line.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ''),
   );

@@ -93,7 +93,7 @@ describe('checkRunsFor', () => {
     expect(outcome(late)[0]!.conclusion).toBe('timed_out');
   });
 
-  it('a deploy parked for approval is action_required with Approve and Reject; one waiting on a lock is in progress', () => {
+  it('a deploy parked for approval is action_required with Approve and Reject; one on a lock is in progress', () => {
     const parked = record(
       [
         {
