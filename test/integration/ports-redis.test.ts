@@ -11,6 +11,7 @@ import { PermanentError } from '../../services/core/errors/slipway-error.js';
 import { describeApprovalsConformance } from '../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
+import { describeCheckLedgerConformance } from '../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
@@ -68,6 +69,7 @@ describePermissionCacheConformance(redis, async () => (await fresh(), client().p
 describeDeliveryLedgerConformance(redis, async () => (await fresh(), client().deliveries));
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
+describeCheckLedgerConformance(redis, async () => (await fresh(), client().checkLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));
 describeApprovalsConformance(redis, async () => (await fresh(), client().approvals));
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));

@@ -3,6 +3,7 @@ import type { State } from '../ports/state.js';
 import { MemoryApprovals } from './memory-approvals.js';
 import { MemoryAuditLog } from './memory-audit-log.js';
 import { MemoryBuildStore } from './memory-build-store.js';
+import { MemoryCheckLedger } from './memory-check-ledger.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
@@ -33,6 +34,7 @@ export function memoryState(
     stops: new MemoryStops(),
     statusLedger: new MemoryStatusLedger(),
     deploymentLedger: new MemoryDeploymentLedger(),
+    checkLedger: new MemoryCheckLedger(),
     staging: new MemoryStagingRecords(),
     approvals: new MemoryApprovals(),
     audit: new MemoryAuditLog(),

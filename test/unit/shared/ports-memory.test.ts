@@ -1,6 +1,7 @@
 import { MemoryApprovals } from '../../../services/shared/memory/memory-approvals.js';
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
+import { MemoryCheckLedger } from '../../../services/shared/memory/memory-check-ledger.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
@@ -15,6 +16,7 @@ import { MemoryStops } from '../../../services/shared/memory/memory-stops.js';
 import { describeApprovalsConformance } from '../../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
+import { describeCheckLedgerConformance } from '../../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
@@ -40,6 +42,7 @@ describeStopsConformance(memory, async () => {
 });
 describeStatusLedgerConformance(memory, async () => new MemoryStatusLedger());
 describeDeploymentLedgerConformance(memory, async () => new MemoryDeploymentLedger());
+describeCheckLedgerConformance(memory, async () => new MemoryCheckLedger());
 describeStagingRecordsConformance(memory, async () => new MemoryStagingRecords());
 describeApprovalsConformance(memory, async () => new MemoryApprovals());
 describeAuditLogConformance(memory, async () => new MemoryAuditLog());
