@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { CheckEntry, CheckLedger, CheckRunKey } from '../ports/check-ledger.js';
 import { KEYS, TTL } from './keys.js';
 
-/** Saves an entry, keeping an id already recorded. KEYS: the run's hash. ARGV: id ('' for none), fingerprint, sent, TTL. */
+/** Saves an entry, keeping a recorded id. KEYS: the run's hash. ARGV: id ('' for none), fingerprint, sent, TTL. */
 const SAVE = `
 if ARGV[1] ~= '' then redis.call('HSETNX', KEYS[1], 'id', ARGV[1]) end
 redis.call('HSET', KEYS[1], 'fingerprint', ARGV[2], 'sent', ARGV[3])
