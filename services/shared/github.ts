@@ -3,6 +3,7 @@ import { PermanentError, type SlipwayError } from '../core/errors/slipway-error.
 import { systemCodeOf, toSlipwayError } from '../core/errors/to-slipway-error.js';
 import type { RepoRef } from '../core/builds/types.js';
 import type { CommitStatus } from '../core/status/types.js';
+import { checksOn, type GitHubChecks } from './github-checks.js';
 import type { Logger } from './logger.js';
 import { createOctokit, type GitHubAuth, type OctokitOptions } from './octokit.js';
 
@@ -47,6 +48,9 @@ export interface GitHubPeople {
   isPrivate(repo: RepoRef): Promise<boolean | undefined>;
 }
 
+/** Everything Slipway asks of GitHub for one repository (in App mode, as that repository's installation). */
+export type GitHubClient = GitHub & GitHubPeople & GitHubChecks;
+
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 export function githubAuthOf(config: {
@@ -75,9 +79,10 @@ export function createGitHub(
   auth: GitHubAuth,
   logger?: Logger,
   options: Omit<OctokitOptions, 'logger'> = {},
-): GitHub & GitHubPeople {
+): GitHubClient {
   const octokit = createOctokit(baseUrl, auth, { ...options, ...(logger ? { logger } : {}) });
   return {
+    ...checksOn(octokit, call),
     fileAt: (repo, path, sha) =>
       call(async () => {
         const res = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.name, path, ref: sha });

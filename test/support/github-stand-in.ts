@@ -9,6 +9,7 @@ import type { InjectedFailure } from './github-stand-in/failures.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
 import { AppStore } from './github-stand-in/app-store.js';
+import { CheckStore, type StoredCheckRun } from './github-stand-in/check-store.js';
 import { serveOAuth } from './github-stand-in/oauth-routes.js';
 import { OAuthStore } from './github-stand-in/oauth-store.js';
 import { PeopleStore, type RepositoryRole, type TeamRole } from './github-stand-in/people-store.js';
@@ -19,6 +20,7 @@ export type { CommitState } from './github-stand-in/status-store.js';
 export type { DeploymentState } from './github-stand-in/deployment-store.js';
 export type { RepositoryRole, TeamRole } from './github-stand-in/people-store.js';
 export type { SimpleUser } from './github-stand-in/stand-in-user.js';
+export type { StoredCheckRun } from './github-stand-in/check-store.js';
 export {
   rateLimitExceeded,
   secondaryRateLimit,
@@ -137,6 +139,7 @@ export class GitHubStandIn {
     private readonly deploymentStore: DeploymentStore,
     private readonly people: PeopleStore,
     private readonly apps: AppStore,
+    private readonly checks: CheckStore,
     private readonly dispatcher: Dispatcher,
     private readonly server: Server,
     private readonly daemon: GitDaemon,
@@ -152,9 +155,30 @@ export class GitHubStandIn {
     return this.violations.slice(before);
   }
 
-  /** Registers a GitHub App (its public key) and one installation of it. */
-  registerApp(appId: string, publicKeyPem: string, installationId: number): void {
-    this.apps.register(appId, publicKeyPem, installationId);
+  /**
+   * Registers a GitHub App (its public key) and one installation of it; with `repositories`
+   * (`owner/repo`), the installation covers only those, and its tokens reach nothing else.
+   */
+  registerApp(appId: string, publicKeyPem: string, installationId: number, repositories?: string[]): void {
+    this.apps.register(appId, publicKeyPem, installationId, repositories);
+  }
+
+  /** Uninstalls an installation: its tokens stop working and its repositories have no installation. */
+  uninstallApp(installationId: number): void {
+    this.apps.uninstall(installationId);
+  }
+
+  /** How many installation tokens were issued for one installation. */
+  installationTokensIssuedFor(installationId: number): number {
+    return this.apps.issuedFor.get(installationId) ?? 0;
+  }
+
+  /**
+   * The check runs on `owner/repo@sha` (full sha), oldest first, with every annotation they
+   * were given, the installation that created each, its suite, and the states it went through.
+   */
+  checkRuns(owner: string, repo: string, sha: string): StoredCheckRun[] {
+    return this.checks.list(owner, repo, sha);
   }
 
   /** How many installation tokens were issued. */
@@ -181,9 +205,10 @@ export class GitHubStandIn {
       const people = new PeopleStore();
       const apps = new AppStore();
       const oauth = new OAuthStore();
+      const checks = new CheckStore();
       const dispatcher = new Dispatcher({
         ...(options.token === undefined ? {} : { token: options.token }),
-        context: { repos, statuses: store, deployments, people, apps, oauth, apiUrl },
+        context: { repos, statuses: store, deployments, checks, people, apps, oauth, apiUrl },
       });
       const standIn = new GitHubStandIn(
         apiUrl,
@@ -195,6 +220,7 @@ export class GitHubStandIn {
         deployments,
         people,
         apps,
+        checks,
         dispatcher,
         server,
         daemon,

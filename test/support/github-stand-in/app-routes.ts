@@ -1,3 +1,4 @@
+import { simpleUser } from './stand-in-user.js';
 import { githubError, type RouteHandler } from './route-types.js';
 
 /**
@@ -12,7 +13,7 @@ export const createInstallationAccessToken: RouteHandler = async (request, conte
   if ('error' in verdict) return githubError(401, verdict.error, context.docsUrl);
   const installation = Number(request.params.installation_id);
   if (!context.apps.hasInstallation(verdict.appId, installation)) return githubError(404, 'Not Found', context.docsUrl);
-  const { token, expiresAt } = context.apps.issue(Date.now());
+  const { token, expiresAt } = context.apps.issue(Date.now(), installation);
   return {
     status: 201,
     body: {
@@ -21,11 +22,53 @@ export const createInstallationAccessToken: RouteHandler = async (request, conte
       permissions: {
         contents: 'read',
         statuses: 'write',
+        checks: 'write',
         deployments: 'write',
         pull_requests: 'read',
         members: 'read',
       },
       repository_selection: 'all',
+    },
+  };
+};
+
+/**
+ * `GET /repos/{owner}/{repo}/installation` (apps/get-repo-installation): authenticated by the
+ * app's JWT, the installation of the app that covers the repository, or 404 when the app is
+ * not installed there (never was, or was uninstalled).
+ */
+export const getRepoInstallation: RouteHandler = async (request, context) => {
+  const jwt = /^bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''))?.[1];
+  if (!jwt) return githubError(401, 'A JSON web token could not be decoded', context.docsUrl);
+  const verdict = context.apps.verifyJwt(jwt, Math.floor(Date.now() / 1000));
+  if ('error' in verdict) return githubError(401, verdict.error, context.docsUrl);
+  const { owner = '', repo = '' } = request.params;
+  const id = context.apps.installationFor(verdict.appId, owner, repo);
+  if (id === undefined || !(await context.repos.exists(owner, repo)))
+    return githubError(404, 'Not Found', context.docsUrl);
+  const login = context.apps.accountOf(id) ?? owner;
+  const account = context.people.account(login);
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    status: 200,
+    body: {
+      id,
+      account: simpleUser(context.apiUrl, account.login, account.id, account.type),
+      repository_selection: 'selected',
+      access_tokens_url: `${context.apiUrl}/app/installations/${id}/access_tokens`,
+      repositories_url: `${context.apiUrl}/installation/repositories`,
+      html_url: `${context.apiUrl}/settings/installations/${id}`,
+      app_id: Number(verdict.appId),
+      app_slug: 'slipway',
+      target_id: account.id,
+      target_type: account.type,
+      permissions: { checks: 'write', statuses: 'write', contents: 'read' },
+      events: ['check_run', 'check_suite', 'push', 'pull_request'],
+      created_at: now,
+      updated_at: now,
+      single_file_name: null,
+      suspended_by: null,
+      suspended_at: null,
     },
   };
 };
