@@ -40,7 +40,7 @@ export async function runBuild(
   // A fork's pull request is someone else's code: it never sees the operator's secrets.
   const secrets = plan.request.fork ? {} : usedSecrets(plan, deps.secretsFor(plan.request.repo));
   if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) {
-    const token = await deps.gitToken();
+    const token = await deps.gitToken(plan.request);
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
   const ctx: StepContext = {

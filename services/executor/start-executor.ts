@@ -1,6 +1,6 @@
 import { approvalGate } from '../shared/approval-gate.js';
 import type { Config } from '../shared/config.js';
-import { createGitHub, gitTokenSource, githubAuthOf } from '../shared/github.js';
+import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
 import type { Logger } from '../shared/logger.js';
 import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker } from '../shared/redis/start-worker.js';
@@ -27,7 +27,11 @@ export async function startExecutor(
   // Trouble with the engine rejects typed, so it decides the build job's retries.
   const backend = typedBackend(engine);
   const state = redisState(config.redisUrl, { logger, role: 'executor' });
-  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger);
+  const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
+    logger,
+    gitToken: config.gitToken,
+  });
+  const github = routedGitHub(installations);
   const deps: ExecutorDeps = {
     backend,
     builds: state.builds,
@@ -37,7 +41,7 @@ export async function startExecutor(
     locks: state.locks,
     approvals: approvalGate(state.approvals, state.queues),
     secretsFor: loadSecrets(config.secretsFile),
-    gitToken: gitTokenSource(config.githubApiUrl, githubAuthOf(config), config.gitToken),
+    gitToken: (request) => installations.gitToken(request.repo, request.installationId),
     // The one question the executor asks GitHub: is a push's commit still its branch's head?
     stillHead: async (repo, ref, sha) => (await github.behindBy(repo, ref.replace(/^refs\/heads\//, ''), sha)) === 0,
     schedulingTimeoutMs: config.schedulingTimeoutMs,

@@ -55,19 +55,9 @@ export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 export function githubAuthOf(config: {
   githubToken: string;
-  githubApp?: { appId: string; privateKey: string; installationId: number };
+  githubApp?: { appId: string; privateKey: string; installationId?: number };
 }): GitHubAuth {
   return config.githubApp ?? { token: config.githubToken };
-}
-
-/**
- * A source of the token the checkout clones with: fixed, or a fresh installation token from
- * the App's Octokit (paced and retried like every other call).
- */
-export function gitTokenSource(baseUrl: string, auth: GitHubAuth, gitToken: string): () => Promise<string> {
-  if (!('appId' in auth)) return async () => gitToken;
-  const octokit = createOctokit(baseUrl, auth);
-  return () => call(async () => ((await octokit.auth({ type: 'installation' })) as { token: string }).token);
 }
 
 /**

@@ -46,6 +46,15 @@ export class AppStore {
     );
   }
 
+  /** The installation of `appId` on an account (an organization or user), by the repositories it covers. */
+  installationOfAccount(appId: string, login: string): number | undefined {
+    const installations = [...(this.apps.get(appId)?.installations ?? [])];
+    return (
+      installations.find((i) => this.accounts.get(i)?.toLowerCase() === login.toLowerCase()) ??
+      installations.find((i) => !this.repositories.has(i))
+    );
+  }
+
   /** The account an installation belongs to, when known. */
   accountOf(installationId: number): string | undefined {
     return this.accounts.get(installationId);

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createInstallationAccessToken, getRepoInstallation } from './app-routes.js';
+import { createInstallationAccessToken, getOrgInstallation, getRepoInstallation } from './app-routes.js';
 import { createCheckRun, getCheckRun, listCheckRunsForRef, updateCheckRun } from './checks-routes.js';
 import { compareCommits } from './compare-route.js';
 import { getContent } from './contents-route.js';
@@ -34,6 +34,7 @@ const HANDLERS: Record<string, RouteHandler> = {
   'teams/get-membership-for-user-in-org': getMembershipForUserInOrg,
   'apps/create-installation-access-token': createInstallationAccessToken,
   'apps/get-repo-installation': getRepoInstallation,
+  'apps/get-org-installation': getOrgInstallation,
   'checks/create': createCheckRun,
   'checks/update': updateCheckRun,
   'checks/get': getCheckRun,
@@ -43,7 +44,11 @@ const HANDLERS: Record<string, RouteHandler> = {
 };
 
 /** Operations authenticated by an app's JWT rather than a token: the handler checks it. */
-const JWT_OPERATIONS = new Set(['apps/create-installation-access-token', 'apps/get-repo-installation']);
+const JWT_OPERATIONS = new Set([
+  'apps/create-installation-access-token',
+  'apps/get-repo-installation',
+  'apps/get-org-installation',
+]);
 
 const REST_DOCS = 'https://docs.github.com/rest';
 

@@ -30,6 +30,7 @@ describe('mapEvent: push to a branch', () => {
         cloneUrl: 'https://github.com/octo-org/widget.git',
         sender: 'Codertocat', // the sender of GitHub's example payload
         private: false, // the example repository is public: its visibility is carried to the build
+        installationId: 1, // the example came through a GitHub App installation: the build uses its tokens
       },
     });
   });
@@ -48,6 +49,7 @@ describe('mapEvent: push to a branch', () => {
         cloneUrl: 'https://github.com/Codertocat/Hello-World.git',
         sender: 'Codertocat',
         private: false,
+        installationId: payload.installation.id,
       },
     });
   });
