@@ -45,7 +45,7 @@ export async function runBuild(
   const params = deps.secretParams ? await secretParamValues(deps.secretParams, plan.request) : {};
   const secrets = plan.request.fork ? {} : usedSecrets(plan, { ...params, ...deps.secretsFor(plan.request.repo) });
   if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) {
-    const token = await deps.gitToken();
+    const token = await deps.gitToken(plan.request);
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
   // Credentials a rewrite rule put in the clone URL reach only the checkout's credential helper.

@@ -1,6 +1,6 @@
 import { approvalGate } from '../shared/approval-gate.js';
 import type { Config } from '../shared/config.js';
-import { createGitHub, gitTokenSource, githubAuthOf } from '../shared/github.js';
+import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
 import type { Logger } from '../shared/logger.js';
 import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker } from '../shared/redis/start-worker.js';
@@ -27,9 +27,12 @@ export async function startExecutor(
   // Trouble with the engine rejects typed, so it decides the build job's retries.
   const backend = typedBackend(engine);
   const state = redisState(config.redisUrl, { logger, role: 'executor' });
-  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger, {
-    writeGapMs: config.githubWriteGapMs,
+  const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
+    logger,
+    gitToken: config.gitToken,
+    octokit: { writeGapMs: config.githubWriteGapMs },
   });
+  const github = routedGitHub(installations);
   const deps: ExecutorDeps = {
     backend,
     builds: state.builds,
@@ -40,7 +43,7 @@ export async function startExecutor(
     approvals: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     secretsFor: loadSecrets(config.secretsFile),
     secretParams: state.secretParams,
-    gitToken: gitTokenSource(config.githubApiUrl, githubAuthOf(config), config.gitToken),
+    gitToken: (request) => installations.gitToken(request.repo, request.installationId),
     // The one question the executor asks GitHub: is a push's commit still its branch's head?
     stillHead: async (repo, ref, sha) => (await github.behindBy(repo, ref.replace(/^refs\/heads\//, ''), sha)) === 0,
     schedulingTimeoutMs: config.schedulingTimeoutMs,

@@ -14,7 +14,7 @@ import { cors } from './cors.js';
 import { pageRouter } from './pages/page-routes.js';
 import { staticFiles } from './static-files.js';
 import { securityHeaders } from './security-headers.js';
-import { webhookHandler } from './webhook-route.js';
+import { webhookHandler, type WebhookDeps } from './webhook-route.js';
 
 export interface AppDeps extends Pick<
   State,
@@ -38,6 +38,8 @@ export interface AppDeps extends Pick<
   gitBaseUrl: string;
   /** Asked with Slipway's credentials: a person's role on a repository, a repository's visibility. */
   github: Pick<GitHubPeople, 'roleOf' | 'isPrivate'>;
+  /** In App mode: webhooks say which installation serves which repository. */
+  installations?: WebhookDeps['installations'];
   /** Sign in with GitHub; without it nobody signs in (tokens made before still work). */
   signIn?: { client: GitHubSignIn; sessionSecret: string };
   publicUrl: string;

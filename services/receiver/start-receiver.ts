@@ -1,6 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Config } from '../shared/config.js';
-import { createGitHub, githubAuthOf } from '../shared/github.js';
+import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
 import { createGitHubSignIn } from '../shared/github-sign-in.js';
 import type { Logger } from '../shared/logger.js';
 import { redisState } from '../shared/redis/redis-state.js';
@@ -29,6 +29,9 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     await state.close();
     throw err;
   }
+  const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
+    logger,
+  });
   const app = createApp({
     ...state,
     webhookSecret: config.webhookSecret,
@@ -36,7 +39,8 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     logger,
     apiToken: config.apiToken,
     gitBaseUrl: config.gitBaseUrl,
-    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger, { writeGapMs: config.githubWriteGapMs }),
+    github: routedGitHub(installations),
+    installations,
     ...(config.signIn
       ? {
           signIn: {

@@ -46,8 +46,14 @@ export interface Config {
   gitToken: string;
   /** Where repositories are cloned from for manual runs: https://github.com/ or the Enterprise host. */
   gitBaseUrl: string;
-  /** Authenticate as a GitHub App installation instead of with a token (all three set). */
-  githubApp?: { appId: string; privateKey: string; installationId: number };
+  /**
+   * Authenticate as a GitHub App instead of with a token: each repository as its own
+   * installation (from the webhook, or looked up with the App's JWT). `installationId`
+   * (SLIPWAY_GITHUB_APP_INSTALLATION_ID, optional) is used for repositories whose installation cannot be found.
+   */
+  githubApp?: { appId: string; privateKey: string; installationId?: number };
+  /** SLIPWAY_STATUSES: in App mode, post commit statuses beside check runs (default on; always on with a token). */
+  statuses: boolean;
   /** Sign in with GitHub (the App's or an OAuth App's client id and secret, and the cookies' signing secret). */
   signIn?: { clientId: string; clientSecret: string; sessionSecret: string };
   /** How long a browser session lasts. */
@@ -113,6 +119,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     reconcileIntervalMs: Number(env.SLIPWAY_RECONCILE_INTERVAL_MS ?? 300_000),
     reconcileDelayMs: Number(env.SLIPWAY_RECONCILE_DELAY_MS ?? 5_000),
     reconcileMinAgeMs: Number(env.SLIPWAY_RECONCILE_MIN_AGE_MS ?? 10_000),
+    statuses: !/^(0|false|no|off)$/i.test(env.SLIPWAY_STATUSES ?? ''),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
           signIn: {
@@ -127,15 +134,18 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
           githubApp: {
             appId: env.SLIPWAY_GITHUB_APP_ID,
             privateKey: (env.SLIPWAY_GITHUB_APP_PRIVATE_KEY ?? '').replace(/\\n/g, '\n'),
-            installationId: Number(env.SLIPWAY_GITHUB_APP_INSTALLATION_ID),
+            ...(env.SLIPWAY_GITHUB_APP_INSTALLATION_ID
+              ? { installationId: Number(env.SLIPWAY_GITHUB_APP_INSTALLATION_ID) }
+              : {}),
           },
         }
       : {}),
   };
-  if (config.githubApp && (!config.githubApp.privateKey || !Number.isInteger(config.githubApp.installationId))) {
-    throw new ConfigError(
-      'SLIPWAY_GITHUB_APP_ID needs SLIPWAY_GITHUB_APP_PRIVATE_KEY (or _FILE) and SLIPWAY_GITHUB_APP_INSTALLATION_ID',
-    );
+  if (config.githubApp && !config.githubApp.privateKey) {
+    throw new ConfigError('SLIPWAY_GITHUB_APP_ID needs SLIPWAY_GITHUB_APP_PRIVATE_KEY (or _FILE)');
+  }
+  if (config.githubApp?.installationId !== undefined && !Number.isInteger(config.githubApp.installationId)) {
+    throw new ConfigError('SLIPWAY_GITHUB_APP_INSTALLATION_ID must be a number (or be left out)');
   }
   if (config.signIn && (!config.signIn.clientSecret || config.signIn.sessionSecret.length < 32)) {
     throw new ConfigError(

@@ -9,7 +9,10 @@ import type { Logger } from './logger.js';
  * How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted
  * and refreshed by @octokit/auth-app).
  */
-export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
+export type GitHubAuth =
+  | { token: string }
+  /** Without an installation, requests carry the App's JWT (the App's own endpoints only). */
+  | { appId: string; privateKey: string; installationId?: number };
 
 /**
  * Octokit as Probot builds it: throttling (GitHub's recommended pacing: one write at a time,

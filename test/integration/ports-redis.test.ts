@@ -12,6 +12,7 @@ import { describeApprovalsConformance } from '../support/port-conformance/approv
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
 import { describeBuildEventsConformance } from '../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
+import { describeCheckLedgerConformance } from '../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
 import { describeRedeliveriesConformance } from '../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
@@ -78,6 +79,7 @@ describeSecretParamStoreConformance(
 describeRedeliveriesConformance(redis, async () => (await fresh(), states.map((s) => s.redeliveries)));
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
+describeCheckLedgerConformance(redis, async () => (await fresh(), client().checkLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));
 describeApprovalsConformance(redis, async () => (await fresh(), client().approvals));
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));

@@ -10,6 +10,7 @@ import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js'
 import { GitRepos } from './github-stand-in/git-repos.js';
 import { HookDeliveryStore, type DeliveryAttempt, type HookOwner } from './github-stand-in/hook-delivery-store.js';
 import { AppStore } from './github-stand-in/app-store.js';
+import { CheckStore, type StoredCheckRun } from './github-stand-in/check-store.js';
 import { serveOAuth } from './github-stand-in/oauth-routes.js';
 import { OAuthStore } from './github-stand-in/oauth-store.js';
 import { PeopleStore, type RepositoryRole, type TeamRole } from './github-stand-in/people-store.js';
@@ -22,6 +23,7 @@ export type { DeploymentState } from './github-stand-in/deployment-store.js';
 export type { RepositoryRole, TeamRole } from './github-stand-in/people-store.js';
 export type { SimpleUser } from './github-stand-in/stand-in-user.js';
 export type { DeliveryAttempt, HookOwner } from './github-stand-in/hook-delivery-store.js';
+export type { StoredCheckRun } from './github-stand-in/check-store.js';
 export {
   rateLimitExceeded,
   secondaryRateLimit,
@@ -141,6 +143,7 @@ export class GitHubStandIn {
     private readonly people: PeopleStore,
     private readonly apps: AppStore,
     private readonly reviewStore: ReviewStore,
+    private readonly checks: CheckStore,
     private readonly dispatcher: Dispatcher,
     private readonly hookDeliveries: HookDeliveryStore,
     private readonly server: Server,
@@ -157,9 +160,30 @@ export class GitHubStandIn {
     return this.violations.slice(before);
   }
 
-  /** Registers a GitHub App (its public key) and one installation of it. */
-  registerApp(appId: string, publicKeyPem: string, installationId: number): void {
-    this.apps.register(appId, publicKeyPem, installationId);
+  /**
+   * Registers a GitHub App (its public key) and one installation of it; with `repositories`
+   * (`owner/repo`), the installation covers only those, and its tokens reach nothing else.
+   */
+  registerApp(appId: string, publicKeyPem: string, installationId: number, repositories?: string[]): void {
+    this.apps.register(appId, publicKeyPem, installationId, repositories);
+  }
+
+  /** Uninstalls an installation: its tokens stop working and its repositories have no installation. */
+  uninstallApp(installationId: number): void {
+    this.apps.uninstall(installationId);
+  }
+
+  /** How many installation tokens were issued for one installation. */
+  installationTokensIssuedFor(installationId: number): number {
+    return this.apps.issuedFor.get(installationId) ?? 0;
+  }
+
+  /**
+   * The check runs on `owner/repo@sha` (full sha), oldest first, with every annotation they
+   * were given, the installation that created each, its suite, and the states it went through.
+   */
+  checkRuns(owner: string, repo: string, sha: string): StoredCheckRun[] {
+    return this.checks.list(owner, repo, sha);
   }
 
   /** How many installation tokens were issued. */
@@ -188,9 +212,10 @@ export class GitHubStandIn {
       const oauth = new OAuthStore();
       const reviews = new ReviewStore();
       const hookDeliveries = new HookDeliveryStore();
+      const checks = new CheckStore();
       const dispatcher = new Dispatcher({
         ...(options.token === undefined ? {} : { token: options.token }),
-        context: { repos, statuses: store, deployments, people, apps, oauth, reviews, hookDeliveries, apiUrl },
+        context: { repos, statuses: store, deployments, checks, people, apps, oauth, reviews, hookDeliveries, apiUrl },
       });
       const standIn = new GitHubStandIn(
         apiUrl,
@@ -203,6 +228,7 @@ export class GitHubStandIn {
         people,
         apps,
         reviews,
+        checks,
         dispatcher,
         hookDeliveries,
         server,

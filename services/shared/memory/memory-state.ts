@@ -5,6 +5,7 @@ import { MemoryAuditLog } from './memory-audit-log.js';
 import { publishingBuildStore } from '../publishing-build-store.js';
 import { MemoryBuildEvents } from './memory-build-events.js';
 import { MemoryBuildStore } from './memory-build-store.js';
+import { MemoryCheckLedger } from './memory-check-ledger.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
@@ -46,6 +47,7 @@ export function memoryState(
     stops: new MemoryStops(),
     statusLedger: new MemoryStatusLedger(),
     deploymentLedger: new MemoryDeploymentLedger(),
+    checkLedger: new MemoryCheckLedger(),
     staging: new MemoryStagingRecords(),
     approvals: new MemoryApprovals(),
     audit: new MemoryAuditLog(),

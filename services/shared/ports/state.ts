@@ -2,6 +2,7 @@ import type { Approvals } from './approvals.js';
 import type { AuditLog } from './audit-log.js';
 import type { BuildEvents } from './build-events.js';
 import type { BuildStore } from './build-store.js';
+import type { CheckLedger } from './check-ledger.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
 import type { Locks } from './locks.js';
@@ -30,6 +31,7 @@ export interface State {
   stops: Stops;
   statusLedger: StatusLedger;
   deploymentLedger: DeploymentLedger;
+  checkLedger: CheckLedger;
   staging: StagingRecords;
   approvals: Approvals;
   audit: AuditLog;

@@ -29,6 +29,10 @@ export const KEYS = {
   deployment: (buildId: string, environment: string) => `slipway:deployment:${buildId}:${environment}`,
   /** String: the build that deployed a commit to staging. */
   stagingVerified: (repo: string, sha: string) => `slipway:staging-verified:${repo}:${sha}`,
+  /** Hash: a check run a build posted: `id`, `fingerprint`, `sent` (annotations). */
+  checkRun: (buildId: string, sha: string, name: string) => `slipway:check-run:${buildId}:${sha}:${name}`,
+  /** String: the reporter replica posting to a check run now (expires). */
+  checkClaim: (buildId: string, sha: string, name: string) => `slipway:check-claim:${buildId}:${sha}:${name}`,
   /** String: a parked deploy (JSON). */
   approval: (buildId: string) => `slipway:approval:${buildId}`,
   /** String: the build whose deploy of a commit waits for an approval. */
@@ -75,6 +79,7 @@ export const TTL = {
   stop: 7 * DAY,
   posted: 90 * DAY,
   deployment: 90 * DAY,
+  checkRun: 90 * DAY,
   stagingVerified: 180 * DAY,
   approval: 90 * DAY,
   promotion: 90 * DAY,

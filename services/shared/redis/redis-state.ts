@@ -8,6 +8,7 @@ import { RedisAuditLog } from './redis-audit-log.js';
 import { publishingBuildStore } from '../publishing-build-store.js';
 import { RedisBuildEvents } from './redis-build-events.js';
 import { RedisBuildStore } from './redis-build-store.js';
+import { RedisCheckLedger } from './redis-check-ledger.js';
 import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
 import { RedisLocks } from './redis-locks.js';
@@ -52,6 +53,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     stops: new RedisStops(redis, subscriptions),
     statusLedger: new RedisStatusLedger(redis),
     deploymentLedger: new RedisDeploymentLedger(redis),
+    checkLedger: new RedisCheckLedger(redis),
     staging: new RedisStagingRecords(redis),
     approvals: new RedisApprovals(redis),
     audit: new RedisAuditLog(redis),

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createInstallationAccessToken } from './app-routes.js';
+import { createInstallationAccessToken, getOrgInstallation, getRepoInstallation } from './app-routes.js';
+import { createCheckRun, getCheckRun, listCheckRunsForRef, updateCheckRun } from './checks-routes.js';
 import { compareCommits } from './compare-route.js';
 import { getContent } from './contents-route.js';
 import {
@@ -42,6 +43,12 @@ const HANDLERS: Record<string, RouteHandler> = {
   'repos/get-collaborator-permission-level': getCollaboratorPermissionLevel,
   'teams/get-membership-for-user-in-org': getMembershipForUserInOrg,
   'apps/create-installation-access-token': createInstallationAccessToken,
+  'apps/get-repo-installation': getRepoInstallation,
+  'apps/get-org-installation': getOrgInstallation,
+  'checks/create': createCheckRun,
+  'checks/update': updateCheckRun,
+  'checks/get': getCheckRun,
+  'checks/list-for-ref': listCheckRunsForRef,
   'users/get-authenticated': getAuthenticatedUser,
   'repos/get': getRepository,
   'git/get-ref': getRef,
@@ -63,6 +70,8 @@ const JWT_OPERATIONS = new Set([
   'apps/create-installation-access-token',
   'apps/list-webhook-deliveries',
   'apps/redeliver-webhook-delivery',
+  'apps/get-repo-installation',
+  'apps/get-org-installation',
 ]);
 
 const REST_DOCS = 'https://docs.github.com/rest';
@@ -158,7 +167,9 @@ export class Dispatcher {
         violations,
       );
     }
-    const denied = JWT_OPERATIONS.has(operationId) ? undefined : this.authorize(request.headers.authorization, context);
+    const denied = JWT_OPERATIONS.has(operationId)
+      ? undefined
+      : this.authorize(request.headers.authorization, context, match.pathParams);
     const failure = denied === undefined ? this.takeFailure(operationId) : undefined;
     if (denied !== undefined) response = denied;
     else if (failure !== undefined) {
@@ -180,11 +191,21 @@ export class Dispatcher {
   }
 
   /** The configured token, or an installation token the stand-in issued and that is still valid. */
-  private authorize(header: string | undefined, context: RouteContext): RouteResponse | undefined {
+  private authorize(
+    header: string | undefined,
+    context: RouteContext,
+    params: Record<string, string>,
+  ): RouteResponse | undefined {
+    const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '')?.[1];
+    // An installation's token reaches only the repositories of that installation: GitHub answers 404 for the rest.
+    const installation = presented ? context.apps.installationOf(presented, Date.now()) : undefined;
+    if (installation !== undefined && params.owner && params.repo) {
+      if (!context.apps.mayReach(installation, params.owner, params.repo))
+        return githubError(404, 'Not Found', context.docsUrl);
+    }
     const expected = this.options.token;
     if (expected === undefined) return undefined;
     if (header === undefined) return githubError(401, 'Requires authentication', context.docsUrl);
-    const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
     const issued = presented && (context.apps.isValidToken(presented, Date.now()) || context.oauth.loginOf(presented));
     if (presented !== expected && !issued) return githubError(401, 'Bad credentials', context.docsUrl);
     return undefined;

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DeploymentStore } from './deployment-store.js';
 import type { AppStore } from './app-store.js';
+import type { CheckStore } from './check-store.js';
 import type { GitRepos } from './git-repos.js';
 import type { HookDeliveryStore } from './hook-delivery-store.js';
 import type { OAuthStore } from './oauth-store.js';
@@ -24,6 +25,8 @@ export interface RouteContext {
   statuses: StatusStore;
   apps: AppStore;
   deployments: DeploymentStore;
+  /** Check suites and runs, per installation. */
+  checks: CheckStore;
   /** Accounts, repository roles, teams and pull requests registered by tests. */
   people: PeopleStore;
   /** OAuth apps, the user tokens issued through the web flow, and which repositories are public. */

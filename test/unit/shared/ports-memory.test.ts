@@ -2,6 +2,7 @@ import { MemoryApprovals } from '../../../services/shared/memory/memory-approval
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
 import { MemoryBuildEvents } from '../../../services/shared/memory/memory-build-events.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
+import { MemoryCheckLedger } from '../../../services/shared/memory/memory-check-ledger.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
 import { MemoryRedeliveries } from '../../../services/shared/memory/memory-redeliveries.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
@@ -20,6 +21,7 @@ import { describeApprovalsConformance } from '../../support/port-conformance/app
 import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
 import { describeBuildEventsConformance } from '../../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
+import { describeCheckLedgerConformance } from '../../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
 import { describeRedeliveriesConformance } from '../../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
@@ -52,6 +54,7 @@ describeStopsConformance(memory, async () => {
 });
 describeStatusLedgerConformance(memory, async () => new MemoryStatusLedger());
 describeDeploymentLedgerConformance(memory, async () => new MemoryDeploymentLedger());
+describeCheckLedgerConformance(memory, async () => new MemoryCheckLedger());
 describeStagingRecordsConformance(memory, async () => new MemoryStagingRecords());
 describeApprovalsConformance(memory, async () => new MemoryApprovals());
 describeAuditLogConformance(memory, async () => new MemoryAuditLog());
