@@ -4,6 +4,8 @@ import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import type { SlipwayError } from '../core/errors/slipway-error.js';
 import type { GitHubPeople } from '../shared/github.js';
 import type { GitHubSignIn } from '../shared/github-sign-in.js';
+import { healthRouter, type HealthDeps } from '../shared/health/health-router.js';
+import { metrics } from '../shared/metrics/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import type { State } from '../shared/ports/state.js';
 import { apiRouter } from './api-routes.js';
@@ -12,6 +14,7 @@ import { signInRouter } from './auth/sign-in-routes.js';
 import { tokenRouter } from './auth/token-routes.js';
 import { cors } from './cors.js';
 import { securityHeaders } from './security-headers.js';
+import { webhookMetrics } from './webhook-metrics.js';
 import { webhookHandler } from './webhook-route.js';
 
 export interface AppDeps extends Pick<
@@ -37,12 +40,15 @@ export interface AppDeps extends Pick<
   corsOrigins?: readonly string[];
   /** How long a person's role is cached (default 60 s). */
   permissionTtlMs?: number;
+  /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */
+  health?: HealthDeps;
 }
 
 /**
  * The receiver's HTTP app (webhooks, sign-in, tokens, the API and pages), without listening:
  * tests call it directly. Middleware in order: security headers, errors as JSON, CORS (only
- * when configured), webhooks (before any principal: GitHub signs them), principal, CSRF, routes.
+ * when configured), health and metrics (no principal), webhooks (before any principal: GitHub
+ * signs them; counted by webhook-metrics.ts), principal, CSRF, routes.
  */
 export function createApp(deps: AppDeps): Koa {
   if (!deps.webhookSecret) throw new Error('a webhook secret is required; refusing to accept unsigned webhooks');
@@ -62,6 +68,10 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   app.use(cors(deps.corsOrigins ?? []));
+  const health = deps.health ?? { checks: [], metrics: metrics() };
+  const probes = healthRouter(health);
+  app.use(probes.routes()).use(probes.allowedMethods());
+  app.use(webhookMetrics(health.metrics));
   const webhooks = new Router();
   webhooks.post('/webhooks', webhookHandler({ ...deps, secret: deps.webhookSecret }));
   app.use(webhooks.routes()).use(webhooks.allowedMethods());

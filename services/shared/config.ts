@@ -54,6 +54,11 @@ export interface Config {
   trustProxy: boolean;
   /** SLIPWAY_CORS_ORIGINS: origins allowed to call the API from a browser (none by default). */
   corsOrigins: string[];
+  /**
+   * SLIPWAY_HEALTH_PORT: where a process without the receiver (the executor) serves /healthz,
+   * /readyz and /metrics; unset, it serves none. The receiver serves them on its own port.
+   */
+  healthPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +97,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     host: env.SLIPWAY_HOST ?? '',
     trustProxy: /^(1|true|yes|on)$/i.test(env.SLIPWAY_TRUST_PROXY ?? ''),
     corsOrigins: list(env.SLIPWAY_CORS_ORIGINS),
+    ...(env.SLIPWAY_HEALTH_PORT ? { healthPort: Number(env.SLIPWAY_HEALTH_PORT) } : {}),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
           signIn: {
@@ -120,6 +126,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     throw new ConfigError(
       'SLIPWAY_GITHUB_CLIENT_ID needs SLIPWAY_GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET (32 characters or more)',
     );
+  }
+  if (config.healthPort !== undefined && !(Number.isInteger(config.healthPort) && config.healthPort >= 0)) {
+    throw new ConfigError('SLIPWAY_HEALTH_PORT must be a port number (0 picks a free one)');
   }
   if (config.githubApp && need.includes('githubToken')) need = need.filter((n) => n !== 'githubToken');
   const names: Partial<Record<keyof Config, string>> = {

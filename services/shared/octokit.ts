@@ -3,6 +3,8 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from './logger.js';
+import { meterGitHub } from './metrics/github-metrics.js';
+import { metrics } from './metrics/metrics.js';
 
 /**
  * How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted
@@ -66,7 +68,11 @@ export function createOctokit(baseUrl: string, auth: GitHubAuth, options: Octoki
     // Rate limits (403, 429) are the throttling plugin's; the rest of 4xx never pass.
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451], retryAfterBaseValue: retryBaseMs, retries },
   };
-  return 'appId' in auth
-    ? new PacedOctokit({ ...common, authStrategy: createAppAuth, auth })
-    : new PacedOctokit({ ...common, auth: auth.token || undefined });
+  const octokit =
+    'appId' in auth
+      ? new PacedOctokit({ ...common, authStrategy: createAppAuth, auth })
+      : new PacedOctokit({ ...common, auth: auth.token || undefined });
+  // Counted into this process's metrics: calls by outcome, the rate limit left.
+  meterGitHub(octokit.hook, metrics());
+  return octokit;
 }
