@@ -14,6 +14,8 @@ import { signInRouter } from './auth/sign-in-routes.js';
 import { tokenRouter } from './auth/token-routes.js';
 import { cors } from './cors.js';
 import { securityHeaders } from './security-headers.js';
+import { buildspecSchema } from '../shared/spec-parser.js';
+import { schemaRouter } from './schema-route.js';
 import { webhookMetrics } from './webhook-metrics.js';
 import { webhookHandler } from './webhook-route.js';
 
@@ -47,7 +49,7 @@ export interface AppDeps extends Pick<
 /**
  * The receiver's HTTP app (webhooks, sign-in, tokens, the API and pages), without listening:
  * tests call it directly. Middleware in order: security headers, errors as JSON, CORS (only
- * when configured), health and metrics (no principal), webhooks (before any principal: GitHub
+ * when configured), health and metrics, the spec's schema (no principal), webhooks (before any principal: GitHub
  * signs them; counted by webhook-metrics.ts), principal, CSRF, routes.
  */
 export function createApp(deps: AppDeps): Koa {
@@ -71,6 +73,8 @@ export function createApp(deps: AppDeps): Koa {
   const health = deps.health ?? { checks: [], metrics: metrics() };
   const probes = healthRouter(health);
   app.use(probes.routes()).use(probes.allowedMethods());
+  const schema = schemaRouter(buildspecSchema());
+  app.use(schema.routes()).use(schema.allowedMethods());
   app.use(webhookMetrics(health.metrics));
   const webhooks = new Router();
   webhooks.post('/webhooks', webhookHandler({ ...deps, secret: deps.webhookSecret }));

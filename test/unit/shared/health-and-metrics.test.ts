@@ -1,21 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Server } from 'node:http';
 import { recordForPlan } from '../../../services/core/builds/record-for-plan.js';
 import type { BuildRecord } from '../../../services/core/builds/record.js';
-import { createApp } from '../../../services/receiver/create-app.js';
 import { createGitHub } from '../../../services/shared/github.js';
 import { startHealthServer } from '../../../services/shared/health/health-server.js';
 import type { ReadinessCheck } from '../../../services/shared/health/readiness.js';
 import { createLogger } from '../../../services/shared/logger.js';
-import { memoryState, type MemoryState } from '../../../services/shared/memory/memory-state.js';
+import { memoryState } from '../../../services/shared/memory/memory-state.js';
 import { censusRefresher } from '../../../services/shared/metrics/census.js';
 import { meteredBuildStore } from '../../../services/shared/metrics/metered-build-store.js';
 import { createMetrics, metrics, type SlipwayMetrics } from '../../../services/shared/metrics/metrics.js';
 import { GitHubStandIn, serverError } from '../../support/github-stand-in.js';
+import { MEMORY_RECEIVER_SECRET, startMemoryReceiver, type MemoryReceiver } from '../../support/memory-receiver.js';
 import { planOf, step } from '../../support/plan-fixtures.js';
 import { pushPayload, signedHeaders } from '../../support/webhook-payloads.js';
 
-const SECRET = 'health-secret';
+const SECRET = MEMORY_RECEIVER_SECRET;
 const logger = createLogger('test', true);
 
 /** The value of one sample in Prometheus text, or undefined when it is not there. */
@@ -32,8 +31,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('/healthz, /readyz and /metrics on the receiver', () => {
-  let state: MemoryState;
-  let server: Server;
+  let receiver: MemoryReceiver;
   let base: string;
   let redisUp = true;
   const own = createMetrics();
@@ -47,29 +45,20 @@ describe('/healthz, /readyz and /metrics on the receiver', () => {
   ];
 
   beforeAll(async () => {
-    state = memoryState();
-    const app = createApp({
-      ...state,
-      webhookSecret: SECRET,
-      github: { roleOf: async () => 'none', isPrivate: async () => false },
-      publicUrl: 'http://localhost',
-      cloneUrlRewrite: [],
-      logger,
-      apiToken: 'token',
-      gitBaseUrl: 'https://github.com/',
-      health: {
-        checks,
-        metrics: own,
-        beforeScrape: censusRefresher(own, { census: state.queues, approvals: state.approvals, logger }),
+    const state = memoryState();
+    receiver = await startMemoryReceiver(
+      {
+        health: {
+          checks,
+          metrics: own,
+          beforeScrape: censusRefresher(own, { census: state.queues, approvals: state.approvals, logger }),
+        },
       },
-    });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const address = server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      state,
+    );
+    base = receiver.base;
   });
-  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => receiver.close());
   afterEach(() => {
     redisUp = true;
   });
