@@ -76,6 +76,11 @@ export interface Config {
   reconcileDelayMs: number;
   /** SLIPWAY_RECONCILE_MIN_AGE_MS: attempts younger than this wait for the next pass (default 10 s). */
   reconcileMinAgeMs: number;
+  /**
+   * SLIPWAY_HEALTH_PORT: where a process without the receiver (the executor) serves /healthz,
+   * /readyz and /metrics; unset, it serves none. The receiver serves them on its own port.
+   */
+  healthPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +125,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     reconcileDelayMs: Number(env.SLIPWAY_RECONCILE_DELAY_MS ?? 5_000),
     reconcileMinAgeMs: Number(env.SLIPWAY_RECONCILE_MIN_AGE_MS ?? 10_000),
     statuses: !/^(0|false|no|off)$/i.test(env.SLIPWAY_STATUSES ?? ''),
+    ...(env.SLIPWAY_HEALTH_PORT ? { healthPort: Number(env.SLIPWAY_HEALTH_PORT) } : {}),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
           signIn: {
@@ -151,6 +157,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     throw new ConfigError(
       'SLIPWAY_GITHUB_CLIENT_ID needs SLIPWAY_GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET (32 characters or more)',
     );
+  }
+  if (config.healthPort !== undefined && !(Number.isInteger(config.healthPort) && config.healthPort >= 0)) {
+    throw new ConfigError('SLIPWAY_HEALTH_PORT must be a port number (0 picks a free one)');
   }
   if (config.githubApp && need.includes('githubToken')) need = need.filter((n) => n !== 'githubToken');
   const names: Partial<Record<keyof Config, string>> = {

@@ -25,6 +25,7 @@ import { describeLocksConformance } from '../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../support/port-conformance/log-store.js';
 import { describeMergeQueueConformance } from '../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../support/port-conformance/queues.js';
+import { describeQueueCensusConformance } from '../support/port-conformance/queue-census.js';
 import { describeStagingRecordsConformance } from '../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../support/port-conformance/status-ledger.js';
 import { describeStopsConformance } from '../support/port-conformance/stops.js';
@@ -94,6 +95,12 @@ describeQueuesConformance(redis, async () => {
       return job ? { payload: job.data, delayMs: job.opts.delay ?? 0 } : undefined;
     },
   };
+});
+
+describeQueueCensusConformance(redis, async () => {
+  await fresh();
+  const state = client();
+  return { queues: state.queues, census: state.census };
 });
 
 /** Runs `use` on a BullMQ queue of the test's database, then closes it. */

@@ -37,6 +37,8 @@ export const KEYS = {
   approval: (buildId: string) => `slipway:approval:${buildId}`,
   /** String: the build whose deploy of a commit waits for an approval. */
   approvalFor: (repo: string, sha: string) => `slipway:approval-for:${repo}:${sha}`,
+  /** Set: ids of the builds whose parked deploy is still pending (for the approvals-waiting gauge). */
+  approvalsPending: 'slipway:approvals-pending',
   /** Hash: a lock's holders (owner → lease expiry, ms). */
   lockHolders: (name: string) => `slipway:lock:${name}:holders`,
   /** Sorted set: a lock's waiters by arrival. */

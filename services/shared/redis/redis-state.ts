@@ -1,7 +1,9 @@
 import type { Logger } from '../logger.js';
+import type { QueueCensus } from '../ports/queue-census.js';
 import type { State } from '../ports/state.js';
 import { redactedRedis } from '../redis-target.js';
 import type { Running } from '../service.js';
+import type { Redis } from 'ioredis';
 import { clientConnection, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
 import { RedisAuditLog } from './redis-audit-log.js';
@@ -29,6 +31,10 @@ import { Subscriptions } from './subscriptions.js';
 export interface RedisState extends State, Running {
   /** Resolves once Redis answers; rejects, saying where, when it does not. */
   ready(): Promise<void>;
+  /** Resolves when Redis answers a PING within `timeoutMs` (default 1 s); rejects saying why (readiness checks). */
+  ping(timeoutMs?: number): Promise<void>;
+  /** The queues counted (metrics, status). */
+  census: QueueCensus;
 }
 
 /**
@@ -59,6 +65,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     audit: new RedisAuditLog(redis),
     locks: new RedisLocks(redis),
     queues,
+    census: queues,
     sessions: new RedisSessions(redis),
     tokens: new RedisPersonalTokens(redis),
     permissions: new RedisPermissionCache(redis),
@@ -74,6 +81,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
           reject(new Error(`Redis at ${redactedRedis(url)} did not answer: ${err.message}`)),
         );
       }),
+    ping: (timeoutMs = 1_000) => pingWithin(redis, timeoutMs),
     async close() {
       await queues.close();
       subscriptions.close();
@@ -81,4 +89,18 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
       redis.disconnect();
     },
   };
+}
+
+/** PING with a deadline: a connection that waits for Redis to come back would otherwise hang. */
+async function pingWithin(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status !== 'ready') throw new Error(`Redis is not connected (${redis.status})`);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([redis.ping(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

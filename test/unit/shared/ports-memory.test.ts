@@ -33,6 +33,7 @@ import { describeLocksConformance } from '../../support/port-conformance/locks.j
 import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
 import { describeMergeQueueConformance } from '../../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../../support/port-conformance/queues.js';
+import { describeQueueCensusConformance } from '../../support/port-conformance/queue-census.js';
 import { describeStagingRecordsConformance } from '../../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../../support/port-conformance/status-ledger.js';
 import { describeStopsConformance } from '../../support/port-conformance/stops.js';
@@ -70,6 +71,10 @@ describeQueuesConformance(memory, async () => {
       return job && { payload: job.payload, delayMs: job.delayMs ?? 0 };
     },
   };
+});
+describeQueueCensusConformance(memory, async () => {
+  const queues = new MemoryQueues();
+  return { queues, census: queues };
 });
 describeSessionsConformance(memory, async () => new MemorySessions());
 describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens());
