@@ -6,7 +6,10 @@ import { createLogger } from '../../../services/shared/logger.js';
 import { memoryState, type MemoryState } from '../../../services/shared/memory/memory-state.js';
 import type { MergeJob } from '../../../services/shared/queues.js';
 import { specParser } from '../../../services/shared/spec-parser.js';
-import { GitHubStandIn } from '../../support/github-stand-in.js';
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/rest';
+import { appKeys } from '../../support/github-app-keys.js';
+import { GitHubStandIn, quietLog } from '../../support/github-stand-in.js';
 import { PROMOTION_SPEC } from '../../support/merge-fixtures.js';
 
 const TOKEN = 'merger-token';
@@ -204,6 +207,37 @@ describe('the merge queue', () => {
     await green(sha, 'ci/lint');
     await processMerge(nudge(), deps);
     expect(standIn.pullRequest(OWNER, repo, 9)?.merged).toBe(true);
+  });
+
+  it('counts check runs by name beside statuses (Slipway in App mode posts check runs)', async () => {
+    standIn.protect(OWNER, repo, 'master', ['slipway/test']);
+    const sha = await pull(10, 'checked');
+    const keys = appKeys();
+    standIn.registerApp('902', keys.publicKey, 32, [`${OWNER}/${repo}`]);
+    const octokit = new Octokit({
+      baseUrl: standIn.apiUrl,
+      authStrategy: createAppAuth,
+      auth: { appId: '902', privateKey: keys.privateKey, installationId: 32 },
+      log: quietLog,
+    });
+    const run = await octokit.rest.checks.create({
+      owner: OWNER,
+      repo,
+      name: 'slipway/test',
+      head_sha: sha,
+      status: 'in_progress',
+    });
+    await processMerge(command(10), deps);
+    expect(queueStatus(sha)?.description).toBe('1st in line: waiting for slipway/test');
+    await octokit.rest.checks.update({
+      owner: OWNER,
+      repo,
+      check_run_id: run.data.id,
+      status: 'completed',
+      conclusion: 'success',
+    });
+    await processMerge(nudge(), deps);
+    expect(standIn.pullRequest(OWNER, repo, 10)?.merged).toBe(true);
   });
 
   describe('promotion from master to production', () => {
