@@ -25,15 +25,24 @@ export async function openPromotion(job: Extract<MergeJob, { kind: 'promote' }>,
   await github.createBranch(repo, branch, job.sha).catch((err: { code?: string }) => {
     if (err.code !== 'github-validation') throw err; // it exists already: a job run twice
   });
-  const number = await github.openPull(
-    repo,
-    branch,
-    target.branch,
-    `Promote ${job.sha.slice(0, 7)} to ${target.name}`,
-    `Opened by @${job.user} with \`slipway promote\`. Slipway merges it into \`${target.branch}\` by ` +
-      `fast-forward once slipway/staging-verified is green for ${job.sha.slice(0, 7)} and its approvals ` +
-      `are met (an approving review of this pull request counts).`,
-  );
+  const number = await github
+    .openPull(
+      repo,
+      branch,
+      target.branch,
+      `Promote ${job.sha.slice(0, 7)} to ${target.name}`,
+      `Opened by @${job.user} with \`slipway promote\`. Slipway merges it into \`${target.branch}\` by ` +
+        `fast-forward once slipway/staging-verified is green for ${job.sha.slice(0, 7)} and its approvals ` +
+        `are met (an approving review of this pull request counts).`,
+    )
+    .catch(async (err: { code?: string }) => {
+      // GitHub refuses a second pull request with that head and base: a job run twice, or a second promote.
+      if (err.code !== 'github-validation') throw err;
+      const open = await github.openPullsInto(repo, target.branch);
+      const same = open.find((p) => p.headSha === job.sha);
+      if (!same) throw err;
+      return same.number;
+    });
   await deps.queues.add(
     'merges',
     {

@@ -289,6 +289,8 @@ describe('the merge queue', () => {
       expect(state.queues.jobs('merges').map((j) => j.payload)).toContainEqual(
         expect.objectContaining({ kind: 'command', command: 'merge', pullRequest: 21, user: 'walt' }),
       );
+      // A job run twice (or a second promote of the same sha) finds the pull request already open.
+      expect(await processMerge(job, deps)).toBe('opened #21 into production');
       expect(await processMerge({ ...job, user: 'rita' }, deps)).toBe(
         'refused: @rita has read permission on this repository; /merge needs write permission',
       );
