@@ -43,6 +43,7 @@ export async function runBuild(
     const token = await deps.gitToken();
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
+  let images: Record<string, string> = {};
   const ctx: StepContext = {
     build,
     deps,
@@ -53,7 +54,7 @@ export async function runBuild(
     now,
     checkout: plan.checkout,
     sidecarNetwork: false,
-    image: (image) => image,
+    image: (image) => images[image] ?? image,
   };
   const cancelReason = () =>
     timeout.aborted
@@ -79,7 +80,12 @@ export async function runBuild(
   record.startedAt ??= now();
   await save();
   try {
-    await deps.backend.setupBuild(build, secrets);
+    // Each image is looked up once for the whole build, while its objects are made.
+    const [, resolved] = await Promise.all([
+      deps.backend.setupBuild(build, secrets),
+      deps.backend.resolveImages(imagesOf(plan)),
+    ]);
+    images = resolved;
     const checkout = await runStep(plan.checkout, record.checkout!, ctx);
     let blocked: { stage: string; state: 'failure' | 'error' | 'cancelled' } | undefined =
       checkout.kind === 'success'
@@ -218,7 +224,7 @@ async function runStage(
         build: ctx.build,
         key: sidecar.key,
         name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1),
-        image: sidecar.image,
+        image: ctx.image(sidecar.image),
         env: sidecar.env,
         ...(sidecar.command ? { command: sidecar.command } : {}),
         ...(sidecar.ready ? { ready: sidecar.ready } : {}),
@@ -340,6 +346,12 @@ async function reportDeployment(stage: PlanStage, event: StageEvent, deps: Runti
       ? `Deployed to ${stage.environment.name}`
       : `Not deployed: ${'reason' in event ? event.reason : event.state}`;
   await deps.deployment({ ...deploymentOf(stage), state, description: description.slice(0, 140), stepKey });
+}
+
+/** Every image the plan runs, once each. */
+function imagesOf(plan: Plan): string[] {
+  const steps = [plan.checkout, ...plan.stages.flatMap((s) => s.steps)].map((s) => s.image);
+  return [...new Set([...steps, ...plan.stages.flatMap((s) => s.sidecars.map((c) => c.image))])];
 }
 
 /** Only the secrets the plan's steps name, so a build never holds more than it uses. */

@@ -2,6 +2,8 @@ import Docker from 'dockerode';
 import { serviceName, slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
+import { ContainerExits } from './container-exits.js';
+import { resolveImage } from './resolve-image.js';
 import { describeTaskError } from './task-errors.js';
 import {
   buildLabels,
@@ -16,6 +18,10 @@ import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, Ste
 export { LABEL } from './swarm-service-spec.js';
 
 const POLL_MS = 200;
+/** The wait for a step's end: polls at 50 ms, doubling to 1 s; 20 ms after its container exited. */
+const FIRST_POLL_MS = 50;
+const MAX_POLL_MS = 1_000;
+const AFTER_EXIT_POLL_MS = 20;
 const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const UNSCHEDULED = new Set(['new', 'pending', 'assigned']);
 
@@ -60,6 +66,8 @@ export class SwarmBackend implements Backend {
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Checkout log lines a placed step's log starts with, by service name. */
   private readonly preludes = new Map<string, LogLine[]>();
+  /** Per build: its network, once made. */
+  private readonly networks = new Map<string, Promise<void>>();
   /** Steps that could not be started (their workspace checkout failed), by service name: why. */
   private readonly unstarted = new Map<string, string>();
 
@@ -75,25 +83,24 @@ export class SwarmBackend implements Backend {
 
   async setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void> {
     const labels = this.labels(build.buildId);
-    await ignoreConflict(() =>
-      this.docker.createNetwork({
-        Name: build.network,
-        Driver: 'overlay',
-        Attachable: true,
-        CheckDuplicate: true,
-        Labels: labels,
-      }),
-    );
-    await this.docker.createVolume({ Name: build.volume, Driver: this.volumeDriver, Labels: labels });
-    for (const [name, value] of Object.entries(secrets)) {
-      await ignoreConflict(() =>
-        this.docker.createSecret({
-          Name: secretObjectName(build.buildId, name),
-          Labels: labels,
-          Data: Buffer.from(value).toString('base64'),
-        }),
-      );
-    }
+    // No network here: only a stage with sidecars needs one (`startSidecar` makes it).
+    await Promise.all([
+      this.docker.createVolume({ Name: build.volume, Driver: this.volumeDriver, Labels: labels }),
+      ...Object.entries(secrets).map(([name, value]) =>
+        ignoreConflict(() =>
+          this.docker.createSecret({
+            Name: secretObjectName(build.buildId, name),
+            Labels: labels,
+            Data: Buffer.from(value).toString('base64'),
+          }),
+        ),
+      ),
+    ]);
+  }
+
+  async resolveImages(images: readonly string[]): Promise<Record<string, string>> {
+    const refs = await Promise.all(images.map((image) => resolveImage(this.docker, image)));
+    return Object.fromEntries(images.map((image, i) => [image, refs[i]!]));
   }
 
   async seedWorkspace(build: BuildResources, openTar: () => NodeJS.ReadableStream): Promise<void> {
@@ -134,6 +141,7 @@ export class SwarmBackend implements Backend {
   }
 
   async startSidecar(sidecar: SidecarSpec): Promise<StepHandle> {
+    await this.network(sidecar.build);
     const spec = sidecarServiceSpec(sidecar, { instance: this.instance, pin: await this.pin() });
     return this.createOrAttach(sidecar.name, spec);
   }
@@ -199,6 +207,27 @@ export class SwarmBackend implements Backend {
     if (unstarted !== undefined) return { kind: 'error', reason: unstarted };
     const started = Date.now();
     const watch = new NodeWatch(this.docker, options.nodeLossGraceMs ?? 15_000);
+    // A container exit on this node wakes the wait at once; the poll is for everything else
+    // (other nodes, scheduling, node loss), quick at first and slower as the step runs on.
+    const exits = await ContainerExits.open(this.docker, handle.id);
+    const onAbort = () => exits.close();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.pollStep(handle, options, started, watch, exits);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      exits.close();
+    }
+  }
+
+  private async pollStep(
+    handle: StepHandle,
+    options: WaitOptions,
+    started: number,
+    watch: NodeWatch,
+    exits: ContainerExits,
+  ): Promise<StepOutcome> {
+    let pause = FIRST_POLL_MS;
     for (;;) {
       if (options.signal?.aborted) {
         await this.removeStep(handle);
@@ -226,7 +255,9 @@ export class SwarmBackend implements Backend {
         await this.stop(handle);
         return { kind: 'failure', exitCode: 124, reason: `timed out after ${formatSeconds(options.timeoutMs)}` };
       }
-      await sleep(POLL_MS);
+      const woken = await exits.next(Math.min(pause, Math.max(1, options.timeoutMs - waited)));
+      // Swarm marks the task ended a moment after its container exits: look again soon.
+      pause = woken === 'exit' ? AFTER_EXIT_POLL_MS : Math.min(pause * 2, MAX_POLL_MS);
     }
   }
 
@@ -256,6 +287,7 @@ export class SwarmBackend implements Backend {
 
   async teardownBuild(buildId: string): Promise<void> {
     this.workspaces.delete(buildId);
+    this.networks.delete(buildId);
     const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`] });
     const services = await this.docker.listServices({ filters });
     await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
@@ -269,7 +301,8 @@ export class SwarmBackend implements Backend {
     const networks = await this.docker.listNetworks({ filters });
     await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
     // The manager removes an overlay network asynchronously: done means gone.
-    await waitUntil(async () => (await this.docker.listNetworks({ filters })).length === 0, 30_000);
+    if (networks.length > 0)
+      await waitUntil(async () => (await this.docker.listNetworks({ filters })).length === 0, 30_000);
     const { Volumes } = await this.docker.listVolumes({ filters });
     await Promise.all((Volumes ?? []).map((v) => retryInUse(() => this.docker.getVolume(v.Name).remove())));
     const secrets = await this.docker.listSecrets({ filters });
@@ -289,6 +322,25 @@ export class SwarmBackend implements Backend {
       .map((o) => (o.Spec?.Labels ?? o.Labels ?? {})[LABEL.build])
       .filter((id): id is string => Boolean(id));
     return [...new Set(ids)];
+  }
+
+  /** The build's overlay network, made once, for its sidecars and the steps beside them. */
+  private network(build: BuildResources): Promise<void> {
+    let made = this.networks.get(build.buildId);
+    if (!made) {
+      made = ignoreConflict(() =>
+        this.docker.createNetwork({
+          Name: build.network,
+          Driver: 'overlay',
+          Attachable: true,
+          CheckDuplicate: true,
+          Labels: this.labels(build.buildId),
+        }),
+      );
+      made.catch(() => this.networks.delete(build.buildId));
+      this.networks.set(build.buildId, made);
+    }
+    return made;
   }
 
   private labels(buildId: string): Record<string, string> {
