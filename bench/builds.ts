@@ -31,7 +31,7 @@ export function contextsOf(stages: { test?: number; e2e?: number; deploy?: boole
   return [
     ...(stages.test ? ['slipway/test'] : []),
     ...(stages.e2e ? ['slipway/e2e'] : []),
-    ...(stages.deploy ? ['slipway/deploy/staging'] : []),
+    ...(stages.deploy ? ['slipway/deploy/staging', 'slipway/staging-verified'] : []),
   ];
 }
 

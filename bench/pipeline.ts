@@ -7,7 +7,7 @@ import { floorChain } from './floor.js';
 import { median, ms, note, percentile, ratio, record, sleep } from './figures.js';
 import type { SlipwayProcesses } from './slipway-processes.js';
 
-const RUNS = 10;
+const RUNS = Number(process.env.SLIPWAY_BENCH_RUNS ?? 10);
 /** Time for a build's teardown (after its final status) before the next push, so builds do not overlap. */
 const SETTLE_MS = 1_500;
 

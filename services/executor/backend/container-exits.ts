@@ -12,6 +12,8 @@ export class ContainerExits {
   private wake: (() => void) | undefined;
   private exited = false;
   private closed = false;
+  /** True when the event stream is open: an exit on this node wakes the waiter. */
+  listening = false;
 
   private constructor() {}
 
@@ -27,6 +29,7 @@ export class ContainerExits {
         }),
       } as unknown as Docker.GetEventsOptions);
       exits.stream = stream;
+      exits.listening = true;
       stream.on('data', () => exits.fire());
       stream.on('error', () => undefined);
       if (exits.closed) exits.close();

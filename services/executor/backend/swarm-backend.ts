@@ -57,6 +57,7 @@ export function secretObjectName(buildId: string, name: string): string {
  */
 export class SwarmBackend implements Backend {
   private nodeId: Promise<string> | undefined;
+  private localNodeId: Promise<string | undefined> | undefined;
   private readonly volumeDriver: string;
   private readonly instance: string;
   /** A local volume: a workspace lives on one node, and a step placed elsewhere needs its own. */
@@ -66,6 +67,8 @@ export class SwarmBackend implements Backend {
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Checkout log lines a placed step's log starts with, by service name. */
   private readonly preludes = new Map<string, LogLine[]>();
+  /** Per build: the ids of the Docker secrets it made, by object name. */
+  private readonly secrets = new Map<string, Map<string, string>>();
   /** Per build: its network, once made. */
   private readonly networks = new Map<string, Promise<void>>();
   /** Steps that could not be started (their workspace checkout failed), by service name: why. */
@@ -87,13 +90,16 @@ export class SwarmBackend implements Backend {
     await Promise.all([
       this.docker.createVolume({ Name: build.volume, Driver: this.volumeDriver, Labels: labels }),
       ...Object.entries(secrets).map(([name, value]) =>
-        ignoreConflict(() =>
-          this.docker.createSecret({
-            Name: secretObjectName(build.buildId, name),
+        ignoreConflict(async () => {
+          const objectName = secretObjectName(build.buildId, name);
+          const made = (await this.docker.createSecret({
+            Name: objectName,
             Labels: labels,
             Data: Buffer.from(value).toString('base64'),
-          }),
-        ),
+          })) as { id?: string };
+          // Kept, so a step's secrets need no look-up; one made before a restart is looked up.
+          if (made.id) this.secretIds(build.buildId).set(objectName, made.id);
+        }),
       ),
     ]);
   }
@@ -255,6 +261,9 @@ export class SwarmBackend implements Backend {
         await this.stop(handle);
         return { kind: 'failure', exitCode: 124, reason: `timed out after ${formatSeconds(options.timeoutMs)}` };
       }
+      // A task on this engine's node says when its container exits: then a slow poll is enough.
+      if (exits.listening && task?.NodeID && task.NodeID === (await this.localNode()))
+        pause = Math.max(pause, MAX_POLL_MS);
       const woken = await exits.next(Math.min(pause, Math.max(1, options.timeoutMs - waited)));
       // Swarm marks the task ended a moment after its container exits: look again soon.
       pause = woken === 'exit' ? AFTER_EXIT_POLL_MS : Math.min(pause * 2, MAX_POLL_MS);
@@ -288,6 +297,7 @@ export class SwarmBackend implements Backend {
   async teardownBuild(buildId: string): Promise<void> {
     this.workspaces.delete(buildId);
     this.networks.delete(buildId);
+    this.secrets.delete(buildId);
     const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`] });
     const services = await this.docker.listServices({ filters });
     await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
@@ -435,12 +445,30 @@ export class SwarmBackend implements Backend {
   private async secretRefs(buildId: string, names: readonly string[]): Promise<SecretRef[]> {
     if (names.length === 0) return [];
     const wanted = new Map(names.map((n) => [secretObjectName(buildId, n), n]));
+    const known = this.secretIds(buildId);
+    if ([...wanted.keys()].every((objectName) => known.has(objectName)))
+      return [...wanted].map(([secretName, name]) => ({ name, secretId: known.get(secretName)!, secretName }));
     const secrets = await this.docker.listSecrets({
       filters: JSON.stringify({ label: [`${LABEL.build}=${buildId}`] }),
     });
     return secrets
       .filter((s) => wanted.has(s.Spec?.Name ?? ''))
       .map((s) => ({ name: wanted.get(s.Spec!.Name!)!, secretId: s.ID, secretName: s.Spec!.Name! }));
+  }
+
+  private secretIds(buildId: string): Map<string, string> {
+    let ids = this.secrets.get(buildId);
+    if (!ids) this.secrets.set(buildId, (ids = new Map()));
+    return ids;
+  }
+
+  /** The swarm node id of this engine, once asked (undefined when it is not in a swarm). */
+  private localNode(): Promise<string | undefined> {
+    this.localNodeId ??= this.docker
+      .info()
+      .then((info: { Swarm?: { NodeID?: string } }) => info.Swarm?.NodeID || undefined)
+      .catch(() => undefined);
+    return this.localNodeId;
   }
 
   /** With a local volume, every step runs on the node holding the workspace: this executor's. */
@@ -466,7 +494,8 @@ class WorkspaceError extends Error {}
 
 /** Watches the node a task runs on, at most once a second. */
 class NodeWatch {
-  private checkedAt = 0;
+  // The first look after a second: a step that ends sooner never needs one.
+  private checkedAt = Date.now();
   private downSince: number | undefined;
   private why = '';
 
