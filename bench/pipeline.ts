@@ -128,9 +128,9 @@ export async function liveLogBench(slipway: SlipwayProcesses, standIn: GitHubSta
       buffer = buffer.slice(cut + 2);
       const data = event.split('\n').find((l) => l.startsWith('data: '));
       if (!data) continue;
-      const line = JSON.parse(data.slice(6)) as { time?: string; ts?: string; text: string };
+      const line = JSON.parse(data.slice(6)) as { time?: string; ts?: string; text?: string };
       const at = line.time ?? line.ts;
-      if (line.text.startsWith('tick ') && at) lags.push(now - Date.parse(at));
+      if (line.text?.startsWith('tick ') && at) lags.push(now - Date.parse(at));
     }
   }
   await finalStatuses(standIn, repo, sha, ['slipway/test']);

@@ -163,13 +163,19 @@ async function runStage(
   const { deps } = ctx;
   const label = stageLabel(stage);
   // A push's commit deploys only while it is still its branch's head: an old body replayed
-  // (or a build run late) is tested but never deploys what the branch has moved past.
-  if (stage.environment && deps.stillHead && plan.request.event === 'push') {
-    if (!(await deps.stillHead(plan.request.repo, plan.request.ref, plan.request.sha))) {
-      const branch = plan.request.ref.replace(/^refs\/heads\//, '');
-      return { stage: label, state: 'refused', reason: `Not deployed: ${branch} has moved past this commit` };
-    }
-  }
+  // (or a build run late) is tested but never deploys what the branch has moved past. GitHub
+  // is asked while the approval and the locks are seen to, and answers before anything runs.
+  const head =
+    stage.environment && deps.stillHead && plan.request.event === 'push'
+      ? deps.stillHead(plan.request.repo, plan.request.ref, plan.request.sha)
+      : undefined;
+  // Settled here too, so an answer nobody waits for (the stage parked for an approval) is no unhandled rejection.
+  head?.catch(() => undefined);
+  const moved = async (): Promise<StageEvent | undefined> => {
+    if (!head || (await head)) return undefined;
+    const branch = plan.request.ref.replace(/^refs\/heads\//, '');
+    return { stage: label, state: 'refused', reason: `Not deployed: ${branch} has moved past this commit` };
+  };
   if (stage.environment?.approval?.required) {
     // Never deploy past a required approval.
     if (!deps.approvals)
@@ -181,6 +187,8 @@ async function runStage(
           'and this executor has no way to collect one: not deployed',
       };
     const gate = await deps.approvals.check(plan, stage.environment);
+    const refused = await moved();
+    if (refused) return refused;
     if (gate.state === 'pending') return { stage: label, state: 'waiting', reason: gate.reason };
     if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: `Not deployed: ${gate.reason}` };
     if (gate.state === 'expired') return { stage: label, state: 'error', reason: gate.reason };
@@ -191,20 +199,26 @@ async function runStage(
     : [];
   const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? []), ...environmentLock];
   let release = async () => undefined as void;
+  // GitHub's answer is awaited beside the locks: before waiting in a queue (a commit the branch
+  // has moved past is refused at once), else once they are held.
+  const notHead = new AbortController();
   if (claims.length > 0 && deps.locks) {
     release = await deps.locks.acquire(
       claims,
       ctx.build.buildId,
       async (why) => {
+        if (await moved()) return notHead.abort();
         rec.state = 'waiting';
         rec.description = why;
         await ctx.save();
         await deps.report({ stage: label, state: 'waiting', reason: why });
       },
-      ctx.signal,
+      AbortSignal.any([ctx.signal, notHead.signal]),
     );
   }
   try {
+    const refused = await moved();
+    if (refused) return refused;
     if (ctx.signal.aborted) return { stage: label, state: 'cancelled', reason: cancelReason() };
     const started = Date.now();
     rec.state = 'running';
