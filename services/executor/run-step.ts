@@ -1,5 +1,6 @@
 import { isFinal } from '../core/builds/types.js';
 import type { StepRecord } from '../core/builds/record.js';
+import { isCarried } from '../core/builds/rerun-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import type { PlanStep } from '../core/plan/types.js';
 import type { LogLine } from '../core/builds/log-line.js';
@@ -50,7 +51,7 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
     rec.service = serviceName(ctx.build.buildId, step.key, attempt);
     rec.startedAt ??= ctx.now();
     await ctx.save();
-    outcome = await runAttempt(step, rec.service, attempt, ctx);
+    outcome = await runAttempt(step, rec, attempt, ctx);
     if (outcome.kind !== 'error' || ctx.signal.aborted) break;
     if (attempt <= step.retries)
       ctx.deps.logger.warn('step error, retrying', {
@@ -72,9 +73,10 @@ async function finish(rec: StepRecord, outcome: StepOutcome, ctx: StepContext): 
   return outcome;
 }
 
-async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: StepContext): Promise<StepOutcome> {
+async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx: StepContext): Promise<StepOutcome> {
   const { deps, build, checkout } = ctx;
   const began = Date.now();
+  const name = rec.service!;
   const handle = await deps.backend.startStep({
     build,
     key: step.key,
@@ -102,6 +104,7 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
             image: ctx.image(checkout.image),
             script: checkout.script,
             env: checkout.env,
+            secrets: checkout.secrets,
             timeoutMs: checkout.timeoutMs,
             schedulingTimeoutMs: deps.schedulingTimeoutMs,
           },
@@ -129,6 +132,9 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
   await deps.logs.replace(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
+  // Where it ran, for the build page (saved with the outcome).
+  const node = await deps.backend.nodeOf(handle).catch(() => undefined);
+  if (node) rec.node = node;
   const logged = Date.now();
   await deps.backend.removeStep(handle);
   // Where a step's time went, for docs/performance.md and for a slow swarm at 3 a.m.
@@ -172,7 +178,8 @@ function refusedHostAccess(step: PlanStep): string | undefined {
 }
 
 function recordedOutcome(rec: StepRecord): StepOutcome {
-  if (rec.state === 'success') return { kind: 'success' };
+  // A re-run carries a step that passed in the build it repeats: it counts as passed.
+  if (rec.state === 'success' || isCarried(rec)) return { kind: 'success' };
   if (rec.state === 'failure')
     return { kind: 'failure', exitCode: rec.exitCode ?? 1, ...(rec.reason ? { reason: rec.reason } : {}) };
   if (rec.state === 'cancelled') return { kind: 'cancelled', reason: rec.reason ?? 'cancelled' };

@@ -154,6 +154,10 @@ export class FakeBackend implements Backend {
     return [...(this.steps.get(handle.name)?.lines ?? [])];
   }
 
+  async nodeOf(): Promise<string> {
+    return 'fake-node';
+  }
+
   async removeStep(handle: StepHandle): Promise<void> {
     kill(this.steps.get(handle.name)?.child);
     this.steps.delete(handle.name);

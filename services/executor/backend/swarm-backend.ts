@@ -62,6 +62,7 @@ export class SwarmBackend implements Backend {
   private readonly instance: string;
   /** A local volume: a workspace lives on one node, and a step placed elsewhere needs its own. */
   private readonly workspacePerNode: boolean;
+  private readonly nodeNames = new Map<string, string>();
   private readonly seedImage: string;
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
@@ -69,6 +70,8 @@ export class SwarmBackend implements Backend {
   private readonly preludes = new Map<string, LogLine[]>();
   /** Per build: the ids of the Docker secrets it made, by object name. */
   private readonly secrets = new Map<string, Map<string, string>>();
+  /** The node each waited-on task was seen on, by service id, until its step is removed. */
+  private readonly taskNodes = new Map<string, string>();
   /** Per build: its network, once made. */
   private readonly networks = new Map<string, Promise<void>>();
   /** Steps that could not be started (their workspace checkout failed), by service name: why. */
@@ -241,6 +244,7 @@ export class SwarmBackend implements Backend {
       }
       const task = await this.latestTask(handle.id);
       const state = task?.Status?.State ?? 'new';
+      if (task?.NodeID) this.taskNodes.set(handle.id, task.NodeID);
       if (TERMINAL.has(state)) return outcomeOf(task!);
       // Swarm keeps the task of a lost node `running` for a day: the node's own state tells.
       const lost = task?.NodeID ? await watch.lost(task.NodeID) : undefined;
@@ -288,7 +292,23 @@ export class SwarmBackend implements Backend {
     }
   }
 
+  async nodeOf(handle: StepHandle): Promise<string | undefined> {
+    // The wait saw the task's node: no second look-up for it.
+    const id = this.taskNodes.get(handle.id) ?? (await this.latestTask(handle.id))?.NodeID;
+    if (!id) return undefined;
+    // Node names never change while a node is in the swarm: one lookup per node, not per step.
+    let name = this.nodeNames.get(id);
+    if (!name) {
+      name =
+        ((await this.docker.getNode(id).inspect()) as { Description?: { Hostname?: string } }).Description?.Hostname ??
+        id;
+      this.nodeNames.set(id, name);
+    }
+    return name;
+  }
+
   async removeStep(handle: StepHandle): Promise<void> {
+    this.taskNodes.delete(handle.id);
     this.preludes.delete(handle.name);
     if (this.unstarted.delete(handle.name)) return;
     await ignoreMissing(() => this.docker.getService(handle.id).remove());
@@ -392,11 +412,11 @@ export class SwarmBackend implements Backend {
           image: checkout.image,
           script,
           env: checkout.env,
-          secrets: [],
+          secrets: checkout.secrets,
           resources: {},
           placement: step.placement,
         },
-        { instance: this.instance, pin: [] },
+        { instance: this.instance, pin: [], secrets: await this.secretRefs(step.build.buildId, checkout.secrets) },
       ),
     );
     const outcome = await this.waitStep(handle, {

@@ -50,6 +50,8 @@ export interface WorkspaceCheckout {
   image: string;
   script: string;
   env: Record<string, string>;
+  /** The checkout's own secrets (clone credentials), delivered on the other node too. */
+  secrets: string[];
   timeoutMs: number;
   schedulingTimeoutMs: number;
 }
@@ -130,6 +132,8 @@ export interface Backend {
   /** The complete log of a step that has ended. */
   readLog(handle: StepHandle): Promise<LogLine[]>;
   removeStep(handle: StepHandle): Promise<void>;
+  /** The name of the node a step ran on (for people: the build page shows it), once it was scheduled. */
+  nodeOf(handle: StepHandle): Promise<string | undefined>;
   startSidecar(sidecar: SidecarSpec): Promise<StepHandle>;
   /** Resolves `success` once the sidecar's ready check passes, `error` when it does not in time. */
   waitReady(handle: StepHandle, options: WaitOptions): Promise<StepOutcome>;
