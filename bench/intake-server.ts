@@ -22,4 +22,5 @@ if (mode === 'receiver') {
   });
   await new Promise<void>((resolve) => app.listen(port, '127.0.0.1', resolve));
 }
+process.on('SIGTERM', () => process.exit(0));
 process.stdout.write('listening\n');

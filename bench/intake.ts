@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { projectRoot } from '../services/shared/project-root.js';
 import { freePort, freshRedisUrl, requestJobCount, WEBHOOK_SECRET } from '../test/support/slipway-harness.js';
@@ -12,7 +13,9 @@ const DURATION_MS = 10_000;
 
 /** Webhook intake: signed pushes per second at concurrency 20 for 10 s, Slipway's receiver next to bare Koa. */
 export async function intakeBench(redisDb: number): Promise<void> {
-  const body = JSON.stringify(
+  // Every delivery a different push (its own commit): the receiver folds a body it has seen
+  // under another delivery id into the same build, as GitHub's redeliveries are.
+  const template = JSON.stringify(
     pushPayload({
       owner: 'bench',
       repo: 'intake',
@@ -22,13 +25,15 @@ export async function intakeBench(redisDb: number): Promise<void> {
       after: 'e'.repeat(40),
     }),
   );
-  const signed = signedHeaders('push', body, WEBHOOK_SECRET, 'x');
   const run = (port: number, prefix: string) =>
     load({
       port,
       path: '/webhooks',
-      body,
-      headers: (i) => ({ ...signed, 'x-github-delivery': `${prefix}-${i}` }),
+      request: (i) => {
+        const sha = createHash('sha1').update(`${prefix}-${i}`).digest('hex');
+        const body = template.replaceAll('e'.repeat(40), sha);
+        return { body, headers: signedHeaders('push', body, WEBHOOK_SECRET, `${prefix}-${i}`) };
+      },
       concurrency: CONCURRENCY,
       durationMs: DURATION_MS,
     });

@@ -17,8 +17,8 @@ export interface LoadResult {
 export async function load(options: {
   port: number;
   path: string;
-  body: string;
-  headers: (i: number) => Record<string, string>;
+  /** The i-th request's body and headers. */
+  request: (i: number) => { body: string; headers: Record<string, string> };
   concurrency: number;
   durationMs: number;
 }): Promise<LoadResult> {
@@ -30,6 +30,7 @@ export async function load(options: {
   const until = started + options.durationMs;
   const one = (n: number) =>
     new Promise<number>((resolve) => {
+      const { body, headers } = options.request(n);
       const req = request(
         {
           agent,
@@ -37,7 +38,7 @@ export async function load(options: {
           port: options.port,
           path: options.path,
           method: 'POST',
-          headers: { ...options.headers(n), 'content-length': Buffer.byteLength(options.body) },
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           res.resume();
@@ -45,7 +46,7 @@ export async function load(options: {
         },
       );
       req.on('error', () => resolve(0));
-      req.end(options.body);
+      req.end(body);
     });
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
