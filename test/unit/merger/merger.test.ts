@@ -264,7 +264,7 @@ describe('the merge queue', () => {
       await green(sha, 'slipway/staging-verified');
       await processMerge(nudge(), deps);
       expect(queueStatus(sha)?.description).toBe(
-        '1st in line: waiting for approval by alice (an approving review of this head, or /approve)',
+        '1st in line: waiting for approval by alice (an approving review of this head)',
       );
       standIn.review(OWNER, repo, 20, 'alice', 'APPROVED');
       await processMerge(nudge(), deps);
