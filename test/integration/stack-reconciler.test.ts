@@ -124,7 +124,9 @@ describe('deliveries made while the receiver was stopped are redelivered and bui
     const state = redisState(redisUrl, { logger, role: 'test-check' });
     try {
       for (const d of down) {
-        expect(await state.redeliveries.get(`${OWNER}/${REPO}#${hookId}`, d.guid)).toMatchObject({ attemptId: d.id });
+        expect(await state.redeliveries.get(`${OWNER}/${REPO}#${hookId}`, d.guid, 0)).toMatchObject({
+          attemptId: d.id,
+        });
       }
     } finally {
       await state.close();

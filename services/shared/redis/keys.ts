@@ -49,8 +49,8 @@ export const KEYS = {
   permission: (login: string, repo: string) => `slipway:permission:${login.toLowerCase()}:${repo.toLowerCase()}`,
   /** String: the delivery id that first brought a webhook body (by its sha-256), for GitHub's 3-day window. */
   deliveryOfBody: (bodyHash: string) => `slipway:delivery-body:${bodyHash}`,
-  /** String: what the reconciler asked GitHub to redeliver for a hook's delivery id (JSON), for 4 days. */
-  redelivery: (hook: string, guid: string) => `slipway:redelivery:${hook}:${guid}`,
+  /** String: a redelivery the reconciler asked GitHub for (a hook's delivery id, its round; JSON), for 4 days. */
+  redelivery: (hook: string, guid: string, round: number) => `slipway:redelivery:${hook}:${guid}:${round}`,
 } as const;
 
 const DAY = 24 * 3600;

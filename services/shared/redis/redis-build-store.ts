@@ -3,14 +3,27 @@ import type { BuildRecord } from '../../core/builds/record.js';
 import type { BuildStore } from '../ports/build-store.js';
 import { KEYS, TTL } from './keys.js';
 
+/**
+ * The record and its place in the recent list in one step, and the place put back when a
+ * create is repeated (a planner job retried after a connection cut between the two, during a
+ * failover, once left a record `recent` never listed). KEYS: record, recent list. ARGV: JSON,
+ * seconds, score, id. 1 when created.
+ */
+const CREATE = `
+local created = redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
+if created then return 1 end
+return 0
+`;
+
 /** Build records in Redis, so the receiver's API serves what the planner and executor write. */
 export class RedisBuildStore implements BuildStore {
   constructor(private readonly redis: Redis) {}
 
   async create(record: BuildRecord): Promise<boolean> {
-    const ok = await this.redis.set(KEYS.build(record.id), JSON.stringify(record), 'EX', TTL.build, 'NX');
-    if (ok === 'OK') await this.redis.zadd(KEYS.recentBuilds, Date.parse(record.createdAt) || Date.now(), record.id);
-    return ok === 'OK';
+    const score = Date.parse(record.createdAt) || Date.now();
+    const args = [JSON.stringify(record), String(TTL.build), String(score), record.id];
+    return (await this.redis.eval(CREATE, 2, KEYS.build(record.id), KEYS.recentBuilds, ...args)) === 1;
   }
 
   async recent(count: number): Promise<BuildRecord[]> {
