@@ -1,17 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { BuildRecord } from '../../core/builds/record.js';
-import type { BuildStore } from '../ports/build-store.js';
+import type { BuildScan, BuildStore } from '../ports/build-store.js';
 import { KEYS, TTL } from './keys.js';
 
 /**
- * The record and its place in the recent list in one step, and the place put back when a
- * create is repeated (a planner job retried after a connection cut between the two, during a
- * failover, once left a record `recent` never listed). KEYS: record, recent list. ARGV: JSON,
- * seconds, score, id. 1 when created.
+ * The record and its places in the recent lists in one step, and the places put back when a
+ * create is repeated (a planner job retried after a connection cut between them, during a
+ * failover, once left a record `recent` never listed). KEYS: record, recent list, the
+ * repository's list. ARGV: JSON, seconds, score, id. 1 when created.
  */
 const CREATE = `
 local created = redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
 redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[4])
 if created then return 1 end
 return 0
 `;
@@ -21,9 +22,39 @@ export class RedisBuildStore implements BuildStore {
   constructor(private readonly redis: Redis) {}
 
   async create(record: BuildRecord): Promise<boolean> {
-    const score = Date.parse(record.createdAt) || Date.now();
-    const args = [JSON.stringify(record), String(TTL.build), String(score), record.id];
-    return (await this.redis.eval(CREATE, 2, KEYS.build(record.id), KEYS.recentBuilds, ...args)) === 1;
+    const at = Date.parse(record.createdAt) || Date.now();
+    const repo = `${record.request.repo.owner}/${record.request.repo.name}`;
+    const keys = [KEYS.build(record.id), KEYS.recentBuilds, KEYS.buildsOfRepo(repo)];
+    return (
+      (await this.redis.eval(CREATE, 3, ...keys, JSON.stringify(record), String(TTL.build), String(at), record.id)) ===
+      1
+    );
+  }
+
+  async scan(query: BuildScan): Promise<{ builds: BuildRecord[]; cursor?: string }> {
+    const key = query.repo ? KEYS.buildsOfRepo(query.repo) : KEYS.recentBuilds;
+    // Cursor `score:id`: of that score, the ids before it (the set lists ties by id, reversed); then older scores.
+    let ids: Array<{ id: string; score: string }> = [];
+    if (query.cursor === undefined) {
+      ids = pairs(await this.redis.zrevrangebyscore(key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, query.count + 1));
+    } else {
+      const at = query.cursor.indexOf(':');
+      const score = query.cursor.slice(0, at);
+      const after = query.cursor.slice(at + 1);
+      if (!/^\d+$/.test(score)) return { builds: [] };
+      const ties = pairs(await this.redis.zrevrangebyscore(key, score, score, 'WITHSCORES')).filter(
+        (p) => p.id < after,
+      );
+      const older = pairs(
+        await this.redis.zrevrangebyscore(key, `(${score}`, '-inf', 'WITHSCORES', 'LIMIT', 0, query.count + 1),
+      );
+      ids = [...ties, ...older];
+    }
+    const page = ids.slice(0, query.count);
+    const texts = page.length ? await this.redis.mget(page.map((p) => KEYS.build(p.id))) : [];
+    const builds = texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as BuildRecord);
+    const last = page.at(-1);
+    return { builds, ...(ids.length > query.count && last ? { cursor: `${last.score}:${last.id}` } : {}) };
   }
 
   async recent(count: number): Promise<BuildRecord[]> {
@@ -41,4 +72,11 @@ export class RedisBuildStore implements BuildStore {
   async put(record: BuildRecord): Promise<void> {
     await this.redis.set(KEYS.build(record.id), JSON.stringify(record), 'EX', TTL.build);
   }
+}
+
+/** `[id, score, id, score, …]` as pairs. */
+function pairs(flat: string[]): Array<{ id: string; score: string }> {
+  const out: Array<{ id: string; score: string }> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, score: flat[i + 1]! });
+  return out;
 }
