@@ -7,7 +7,7 @@ import { createLogger } from '../../services/shared/logger.js';
 import { redisState, type RedisState } from '../../services/shared/redis/redis-state.js';
 import { GitHubStandIn, type DeliveryAttempt } from '../support/github-stand-in.js';
 import { eventually, freePort, freshRedisUrl, requestJobCount, WEBHOOK_SECRET } from '../support/slipway-harness.js';
-import { pushPayload } from '../support/webhook-payloads.js';
+import { deliverPush } from '../support/hook-push.js';
 
 const OWNER = 'acme';
 const REPO = 'burst';
@@ -96,15 +96,7 @@ describe('a receiver killed during a burst of 200 deliveries', () => {
     const worker = async () => {
       while (next < branches.length) {
         const branch = branches[next++]!;
-        const payload = pushPayload({
-          owner: OWNER,
-          repo: REPO,
-          cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
-          branch,
-          before: '0'.repeat(40),
-          after: shas.get(branch)!,
-        });
-        attempts.push(await standIn.deliverWebhook(hookId, 'push', payload));
+        attempts.push(await deliverPush(standIn, hookId, { owner: OWNER, repo: REPO, branch, sha: shas.get(branch)! }));
         if (!killed && attempts.length >= 70) {
           killed = true;
           child!.kill('SIGKILL');

@@ -13,7 +13,7 @@ import {
   WEBHOOK_SECRET,
   type RunningSlipway,
 } from '../support/slipway-harness.js';
-import { pushPayload } from '../support/webhook-payloads.js';
+import { deliverPush } from '../support/hook-push.js';
 
 const OWNER = 'acme';
 const REPO = 'failover';
@@ -76,15 +76,7 @@ describe('Redis fails over during builds: nothing accepted is lost, services rec
   });
 
   const push = async (branch: string) => {
-    const payload = pushPayload({
-      owner: OWNER,
-      repo: REPO,
-      cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
-      branch,
-      before: '0'.repeat(40),
-      after: shas.get(branch)!,
-    });
-    attempts.push(await standIn.deliverWebhook(hookId, 'push', payload));
+    attempts.push(await deliverPush(standIn, hookId, { owner: OWNER, repo: REPO, branch, sha: shas.get(branch)! }));
   };
   /** Pushes a phase's four branches, a few hundred ms apart, while `during` runs. */
   const phase = async (name: string, during: () => Promise<void>) => {

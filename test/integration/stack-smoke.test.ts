@@ -6,7 +6,7 @@ import { buildIdFor } from '../../services/core/plan/naming.js';
 import { projectRoot } from '../../services/shared/project-root.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { eventually, freePort, testInstance, WEBHOOK_SECRET } from '../support/slipway-harness.js';
-import { pushPayload } from '../support/webhook-payloads.js';
+import { deliverPush } from '../support/hook-push.js';
 
 const run = promisify(execFile);
 const docker = async (...args: string[]) => (await run('docker', args, { maxBuffer: 16 << 20 })).stdout.trim();
@@ -117,18 +117,7 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
     const readyMs = Date.now() - startedAt;
 
     const push = (branch: string, after: string) =>
-      standIn.deliverWebhook(
-        hookId,
-        'push',
-        pushPayload({
-          owner: OWNER,
-          repo: REPO,
-          cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
-          branch,
-          before: '0'.repeat(40),
-          after,
-        }),
-      );
+      deliverPush(standIn, hookId, { owner: OWNER, repo: REPO, branch, sha: after });
     const state = (s: string) => standIn.latestStatus(OWNER, REPO, s, 'slipway/test')?.state;
     const delivered = await push('main', sha);
     expect(delivered.status_code).toBe(202);
