@@ -69,8 +69,8 @@ export const KEYS = {
   promotion: (repo: string, sha: string, environment: string) => `slipway:promotion:${repo}:${sha}:${environment}`,
   /** Hash: a manual run's secret parameters (name → value), by request id, for the TTL given (3 days). */
   secretParams: (requestId: string) => `slipway:secret-params:${requestId}`,
-  /** String: what the reconciler asked GitHub to redeliver for a hook's delivery id (JSON), for 4 days. */
-  redelivery: (hook: string, guid: string) => `slipway:redelivery:${hook}:${guid}`,
+  /** String: a redelivery the reconciler asked GitHub for (a hook's delivery id, its round; JSON), for 4 days. */
+  redelivery: (hook: string, guid: string, round: number) => `slipway:redelivery:${hook}:${guid}:${round}`,
 } as const;
 
 const DAY = 24 * 3600;
