@@ -10,7 +10,7 @@ import { processApproval } from './process-approval.js';
 export function startApprover(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, role: 'approver' });
   const deps = {
-    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
+    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger, { writeGapMs: config.githubWriteGapMs }),
     approvals: state.approvals,
     builds: state.builds,
     audit: state.audit,

@@ -22,7 +22,7 @@ export const serviceCommands: Command[] = [
     summary: 'the receiver (webhooks, API) with the planner, reporter and approver workers',
     description:
       "Runs the receiver: GitHub's webhooks at POST /webhooks, the API, live logs and build pages.\n" +
-      'The planner, reporter and approver run as workers in the same process. JSON logs go to\n' +
+      'The planner, reporter, approver and merge queue run as workers in the same process. JSON logs go to\n' +
       'stderr.',
     args: [],
     options: {},
@@ -38,16 +38,19 @@ export const serviceCommands: Command[] = [
       const config = loadConfig(io.env, ['webhookSecret']);
       const logger = serviceLogger('server', io);
       // Loaded only here: Redis, BullMQ and Koa are not needed to print help or check a spec.
-      const [{ startPlanner }, { startReporter }, { startApprover }, { startReceiver }] = await Promise.all([
-        import('../planner/start-planner.js'),
-        import('../reporter/start-reporter.js'),
-        import('../approver/start-approver.js'),
-        import('../receiver/start-receiver.js'),
-      ]);
+      const [{ startPlanner }, { startReporter }, { startApprover }, { startMerger }, { startReceiver }] =
+        await Promise.all([
+          import('../planner/start-planner.js'),
+          import('../reporter/start-reporter.js'),
+          import('../approver/start-approver.js'),
+          import('../merger/start-merger.js'),
+          import('../receiver/start-receiver.js'),
+        ]);
       const parts = [
         startPlanner(config, logger),
         startReporter(config, logger),
         startApprover(config, logger),
+        startMerger(config, logger),
         await startReceiver(config, logger),
       ];
       closeOnSignals(parts);

@@ -53,7 +53,8 @@ export async function runBuild(
     save,
     now,
     checkout: plan.checkout,
-    workspaces: new Map(),
+    sidecarNetwork: false,
+    image: (image) => image,
   };
   const cancelReason = () =>
     timeout.aborted
@@ -217,6 +218,13 @@ async function runStage(
       });
     }
     for (const sidecar of stage.sidecars) {
+      // Shown on the build page: starting, then ready or failed.
+      rec.sidecars = [
+        ...(rec.sidecars ?? []).filter((c) => c.name !== sidecar.name),
+        { name: sidecar.name, state: 'starting' },
+      ];
+      const shown = rec.sidecars.at(-1)!;
+      await ctx.save();
       const handle = await deps.backend.startSidecar({
         build: ctx.build,
         key: sidecar.key,
@@ -231,6 +239,8 @@ async function runStage(
         timeoutMs: sidecar.ready?.timeoutMs ?? 60_000,
         signal: ctx.signal,
       });
+      shown.state = ready.kind === 'success' ? 'ready' : 'failed';
+      await ctx.save();
       if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
       if (ready.kind !== 'success')
         return {
@@ -239,13 +249,15 @@ async function runStage(
           reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed`,
         };
     }
+    // Only the steps of a stage with sidecars need the build's network (to reach them).
+    const stepCtx = { ...ctx, sidecarNetwork: stage.sidecars.length > 0 };
     const outcomes = await Promise.all(
       stage.steps.map(async (step) => ({
         step,
         outcome: await runStep(
           step,
           rec.steps.find((s) => s.key === step.key)!,
-          ctx,
+          stepCtx,
         ),
       })),
     );

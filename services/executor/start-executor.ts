@@ -27,7 +27,9 @@ export async function startExecutor(
   // Trouble with the engine rejects typed, so it decides the build job's retries.
   const backend = typedBackend(engine);
   const state = redisState(config.redisUrl, { logger, role: 'executor' });
-  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger);
+  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger, {
+    writeGapMs: config.githubWriteGapMs,
+  });
   const deps: ExecutorDeps = {
     backend,
     builds: state.builds,
@@ -35,7 +37,7 @@ export async function startExecutor(
     queues: state.queues,
     staging: state.staging,
     locks: state.locks,
-    approvals: approvalGate(state.approvals, state.queues),
+    approvals: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     secretsFor: loadSecrets(config.secretsFile),
     gitToken: gitTokenSource(config.githubApiUrl, githubAuthOf(config), config.gitToken),
     // The one question the executor asks GitHub: is a push's commit still its branch's head?

@@ -15,7 +15,7 @@ import { reportUnreadableSpec } from './spec-unreadable.js';
 export function startPlanner(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, role: 'planner' });
   const deps = {
-    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
+    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger, { writeGapMs: config.githubWriteGapMs }),
     builds: state.builds,
     stops: state.stops,
     staging: state.staging,
@@ -25,7 +25,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
     secretsFor: loadSecrets(config.secretsFile),
     stepTimeoutMs: config.stepTimeoutMs,
     gitCredentials: Boolean(config.gitToken || config.githubApp),
-    gate: approvalGate(state.approvals, state.queues),
+    gate: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     gitImage: config.gitImage,
     publicUrl: config.publicUrl,
     logger,

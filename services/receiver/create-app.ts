@@ -12,6 +12,8 @@ import { repoAccess, requireCsrf, resolvePrincipal } from './auth/index.js';
 import { signInRouter } from './auth/sign-in-routes.js';
 import { tokenRouter } from './auth/token-routes.js';
 import { cors } from './cors.js';
+import { pageRouter } from './pages/page-routes.js';
+import { staticFiles } from './static-files.js';
 import { securityHeaders } from './security-headers.js';
 import { webhookHandler } from './webhook-route.js';
 
@@ -73,6 +75,8 @@ export function createApp(deps: AppDeps): Koa {
   const webhooks = new Router();
   webhooks.post('/webhooks', webhookHandler({ ...deps, secret: deps.webhookSecret }));
   app.use(webhooks.routes()).use(webhooks.allowedMethods());
+  // The dashboard's browser code (/static/): public files, before any principal.
+  app.use(staticFiles());
 
   app.use(
     resolvePrincipal({
@@ -112,7 +116,10 @@ export function createApp(deps: AppDeps): Koa {
     signIn: deps.signIn !== undefined,
   };
   const branchHead = deps.github.branchHead?.bind(deps.github);
-  routers.push(apiV1Router({ ...api, ...(branchHead ? { branchHead } : {}) }), apiRouter(api));
+  routers.push(apiV1Router({ ...api, ...(branchHead ? { branchHead } : {}) }));
+  // The dashboard's pages answer browsers first; JSON asks pass on to the API.
+  routers.push(pageRouter({ ...deps, access, signIn: deps.signIn !== undefined }));
+  routers.push(apiRouter(api));
   app.use(apiV1NotFound);
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;

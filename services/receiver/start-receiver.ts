@@ -36,7 +36,7 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     logger,
     apiToken: config.apiToken,
     gitBaseUrl: config.gitBaseUrl,
-    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
+    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger, { writeGapMs: config.githubWriteGapMs }),
     ...(config.signIn
       ? {
           signIn: {

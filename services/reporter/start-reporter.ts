@@ -10,7 +10,9 @@ import { processStatus } from './process-status.js';
 /** Starts the reporter's BullMQ workers: statuses and deployments are posted one at a time, in queue order. */
 export function startReporter(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, failFast: true, role: 'reporter' });
-  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger);
+  const github = createGitHub(config.githubApiUrl, githubAuthOf(config), logger, {
+    writeGapMs: config.githubWriteGapMs,
+  });
   const statuses = startWorker(
     'statuses',
     config.redisUrl,

@@ -32,6 +32,8 @@ export interface Config {
   apiToken: string;
   /** How long the node running a step may be down before the step ends in error. */
   nodeLossGraceMs: number;
+  /** SLIPWAY_GITHUB_WRITE_GAP_MS: least time between two GitHub writes (statuses, deployments), default 1000. */
+  githubWriteGapMs: number;
   /** JSON file saying what each repository's spec may do (host access, limits); see repo-policy.ts. */
   policyFile: string;
   /** Token for cloning private repositories over HTTPS; defaults to the GitHub token. */
@@ -83,6 +85,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     instance: env.SLIPWAY_INSTANCE ?? 'default',
     apiToken: env.SLIPWAY_API_TOKEN ?? '',
     nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
+    githubWriteGapMs: Number(env.SLIPWAY_GITHUB_WRITE_GAP_MS ?? 1_000),
     policyFile: env.SLIPWAY_POLICY_FILE ?? '',
     gitToken: env.SLIPWAY_GIT_TOKEN ?? env.SLIPWAY_GITHUB_TOKEN ?? '',
     gitBaseUrl: env.SLIPWAY_GIT_BASE_URL ?? 'https://github.com/',
@@ -140,6 +143,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
+  if (!Number.isFinite(config.githubWriteGapMs) || config.githubWriteGapMs < 0)
+    throw new ConfigError('SLIPWAY_GITHUB_WRITE_GAP_MS must be a number of milliseconds, 0 or more');
   return config;
 }
 

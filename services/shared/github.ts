@@ -180,7 +180,10 @@ export function createGitHub(
 }
 
 /** Runs one GitHub call; what it throws leaves as a typed error, or as `recover`'s answer when that takes it. */
-async function call<T>(run: () => Promise<T>, recover?: (err: SlipwayError) => { value: T } | undefined): Promise<T> {
+export async function call<T>(
+  run: () => Promise<T>,
+  recover?: (err: SlipwayError) => { value: T } | undefined,
+): Promise<T> {
   try {
     return await run();
   } catch (err) {
@@ -192,7 +195,7 @@ async function call<T>(run: () => Promise<T>, recover?: (err: SlipwayError) => {
 }
 
 /** GitHub answers 404 for what is not there and for what the caller may not see: for some calls, an answer. */
-function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefined {
+export function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefined {
   return (err) => (err.code === 'github-not-found' ? { value } : undefined);
 }
 

@@ -20,6 +20,7 @@ import { describeDeploymentLedgerConformance } from '../support/port-conformance
 import { lines, uniqueId } from '../support/port-conformance/fixtures.js';
 import { describeLocksConformance } from '../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../support/port-conformance/log-store.js';
+import { describeMergeQueueConformance } from '../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../support/port-conformance/queues.js';
 import { describeStagingRecordsConformance } from '../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../support/port-conformance/status-ledger.js';
@@ -73,6 +74,7 @@ describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));
 describeApprovalsConformance(redis, async () => (await fresh(), client().approvals));
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));
+describeMergeQueueConformance(redis, async () => (await fresh(), client().mergeQueue));
 describeLocksConformance(redis, async () => client().locks);
 describeQueuesConformance(redis, async () => {
   await fresh();

@@ -67,7 +67,16 @@ export type AuditEntry =
     })
   | (AuditBase & { kind: 'token-created'; tokenId: string; name: string; scopes: Scope[] })
   | (AuditBase & { kind: 'token-revoked'; tokenId: string })
-  | (AuditBase & { kind: 'sign-in' | 'sign-out' });
+  | (AuditBase & { kind: 'sign-in' | 'sign-out' })
+  | (AuditBase & {
+      kind: 'merge-queue';
+      /** Queued by a person, refused, taken out (by a person or by Slipway), or merged by fast-forward. */
+      event: 'queued' | 'refused' | 'removed' | 'merged';
+      pullRequest: number;
+      base: string;
+      sha: string;
+      reason?: string;
+    });
 
 export type AuditKind = AuditEntry['kind'];
 
@@ -82,4 +91,5 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'token-revoked',
   'sign-in',
   'sign-out',
+  'merge-queue',
 ];

@@ -4,7 +4,13 @@ import { carryPassed } from './rerun-plan.js';
 
 /** The record of a build about to run: every stage and step queued (a re-run's carried steps already skipped). */
 export function recordForPlan(plan: Plan, createdAt: string): BuildRecord {
-  const step = (s: PlanStep): StepRecord => ({ key: s.key, name: s.name, state: 'queued', image: s.image });
+  const step = (s: PlanStep): StepRecord => ({
+    key: s.key,
+    name: s.name,
+    state: 'queued',
+    image: s.image,
+    ...(s.allowFailure ? { allowFailure: true } : {}),
+  });
   const record: BuildRecord = {
     id: plan.buildId,
     request: plan.request,

@@ -14,6 +14,8 @@ export interface BuildRequest {
   /** Full ref, e.g. `refs/heads/master`. */
   ref: string;
   cloneUrl: string;
+  /** The commit's subject (a push's head commit message, first line) or the pull request's title, for people. */
+  subject?: string;
   /** Login of the person whose action triggered the build. */
   sender: string;
   /** A push that rewrote the branch's history (not a fast-forward): never deployed. */
@@ -42,6 +44,18 @@ export interface BuildRequest {
 
 /** A build's outcome, and that of each stage and step. */
 export type RunState = 'queued' | 'waiting' | 'running' | 'success' | 'failure' | 'error' | 'skipped' | 'cancelled';
+
+/** Every run state, in the order a run goes through them (for filters and forms). */
+export const RUN_STATES: readonly RunState[] = [
+  'queued',
+  'waiting',
+  'running',
+  'success',
+  'failure',
+  'error',
+  'skipped',
+  'cancelled',
+];
 
 /** The states a build, stage or step never leaves. */
 export const FINAL_STATES: ReadonlySet<string> = new Set<RunState>([

@@ -9,6 +9,7 @@ import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
 import { MemoryLogStore } from './memory-log-store.js';
+import { MemoryMergeQueue } from './memory-merge-queue.js';
 import { MemoryPermissionCache } from './memory-permission-cache.js';
 import { MemoryPersonalTokens } from './memory-personal-tokens.js';
 import { MemoryQueues } from './memory-queues.js';
@@ -52,5 +53,6 @@ export function memoryState(
     tokens: new MemoryPersonalTokens(),
     permissions: new MemoryPermissionCache(),
     deliveries: new MemoryDeliveryLedger(),
+    mergeQueue: new MemoryMergeQueue(),
   };
 }

@@ -6,6 +6,7 @@ import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
 import type { Locks } from './locks.js';
 import type { LogStore } from './log-store.js';
+import type { MergeQueue } from './merge-queue.js';
 import type { PermissionCache } from './permission-cache.js';
 import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
@@ -36,4 +37,5 @@ export interface State {
   tokens: PersonalTokens;
   permissions: PermissionCache;
   deliveries: DeliveryLedger;
+  mergeQueue: MergeQueue;
 }

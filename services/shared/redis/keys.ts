@@ -53,6 +53,14 @@ export const KEYS = {
   permission: (login: string, repo: string) => `slipway:permission:${login.toLowerCase()}:${repo.toLowerCase()}`,
   /** String: the delivery id that first brought a webhook body (by its sha-256), for GitHub's 3-day window. */
   deliveryOfBody: (bodyHash: string) => `slipway:delivery-body:${bodyHash}`,
+  /** Sorted set: a base branch's merge queue, pull request numbers scored by `mergeSeq`. */
+  mergeQueue: (repo: string, base: string) => `slipway:merge-queue:${repo}:${base}`,
+  /** Hash: a repository's queued pull requests (number → entry JSON), whatever their base. */
+  mergeEntries: (repo: string) => `slipway:merge-entries:${repo}`,
+  /** Counter: the order pull requests were queued in. */
+  mergeSeq: 'slipway:merge-seq',
+  /** String: a promotion Slipway merged with its approvals met (JSON). */
+  promotion: (repo: string, sha: string, environment: string) => `slipway:promotion:${repo}:${sha}:${environment}`,
 } as const;
 
 const DAY = 24 * 3600;
@@ -65,4 +73,5 @@ export const TTL = {
   deployment: 90 * DAY,
   stagingVerified: 180 * DAY,
   approval: 90 * DAY,
+  promotion: 90 * DAY,
 } as const;

@@ -11,6 +11,7 @@ import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
 import { RedisLocks } from './redis-locks.js';
 import { RedisLogStore } from './redis-log-store.js';
+import { RedisMergeQueue } from './redis-merge-queue.js';
 import { RedisPermissionCache } from './redis-permission-cache.js';
 import { RedisPersonalTokens } from './redis-personal-tokens.js';
 import { RedisQueues } from './redis-queues.js';
@@ -57,6 +58,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     tokens: new RedisPersonalTokens(redis),
     permissions: new RedisPermissionCache(redis),
     deliveries: new RedisDeliveryLedger(redis),
+    mergeQueue: new RedisMergeQueue(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();

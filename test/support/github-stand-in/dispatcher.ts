@@ -12,8 +12,11 @@ import { serverError, type InjectedFailure } from './failures.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
-import { getPullRequest, listPullRequests } from './pulls-routes.js';
-import { getRef } from './ref-route.js';
+import { createIssueComment, listIssueComments } from './comments-routes.js';
+import { getStatusChecksProtection } from './protection-routes.js';
+import { createPullRequest, getPullRequest, listPullRequests } from './pulls-routes.js';
+import { createRef, getRef, updateRef } from './refs-routes.js';
+import { listReviews } from './reviews-routes.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
 import { getAuthenticatedUser, getRepository } from './user-routes.js';
@@ -36,6 +39,13 @@ const HANDLERS: Record<string, RouteHandler> = {
   'users/get-authenticated': getAuthenticatedUser,
   'repos/get': getRepository,
   'git/get-ref': getRef,
+  'git/update-ref': updateRef,
+  'git/create-ref': createRef,
+  'repos/get-status-checks-protection': getStatusChecksProtection,
+  'issues/create-comment': createIssueComment,
+  'issues/list-comments': listIssueComments,
+  'pulls/list-reviews': listReviews,
+  'pulls/create': createPullRequest,
 };
 
 /** Operations authenticated by an app's JWT rather than a token: the handler checks it. */

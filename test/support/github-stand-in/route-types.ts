@@ -4,6 +4,7 @@ import type { AppStore } from './app-store.js';
 import type { GitRepos } from './git-repos.js';
 import type { OAuthStore } from './oauth-store.js';
 import type { PeopleStore } from './people-store.js';
+import type { ReviewStore } from './review-store.js';
 import type { StatusStore } from './status-store.js';
 
 /** What a route handler gets from one request, already matched to its operation. */
@@ -26,6 +27,8 @@ export interface RouteContext {
   people: PeopleStore;
   /** OAuth apps, the user tokens issued through the web flow, and which repositories are public. */
   oauth: OAuthStore;
+  /** Comments, reviews and branch protection's required status checks. */
+  reviews: ReviewStore;
   /** Base URL of the stand-in's API, used to build the `url` fields of responses. */
   apiUrl: string;
   /** The operation's documentation URL, as GitHub puts in `documentation_url`. */

@@ -9,6 +9,7 @@ import { MemorySessions } from '../../../services/shared/memory/memory-sessions.
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryLocks } from '../../../services/shared/memory/memory-locks.js';
 import { MemoryLogStore } from '../../../services/shared/memory/memory-log-store.js';
+import { MemoryMergeQueue } from '../../../services/shared/memory/memory-merge-queue.js';
 import { MemoryQueues } from '../../../services/shared/memory/memory-queues.js';
 import { MemoryStagingRecords } from '../../../services/shared/memory/memory-staging-records.js';
 import { MemoryStatusLedger } from '../../../services/shared/memory/memory-status-ledger.js';
@@ -24,6 +25,7 @@ import { describeSessionsConformance } from '../../support/port-conformance/sess
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
 import { describeLocksConformance } from '../../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
+import { describeMergeQueueConformance } from '../../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../../support/port-conformance/queues.js';
 import { describeStagingRecordsConformance } from '../../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../../support/port-conformance/status-ledger.js';
@@ -66,3 +68,4 @@ describeSessionsConformance(memory, async () => new MemorySessions());
 describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens());
 describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
 describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
+describeMergeQueueConformance(memory, async () => new MemoryMergeQueue());
