@@ -51,6 +51,7 @@ export const serviceCommands: Command[] = [
         startReporter(config, logger),
         startApprover(config, logger),
         startMerger(config, logger),
+        (await import('../outgoing/start-outgoing.js')).startOutgoing(config, logger),
         await startReceiver(config, logger),
       ];
       closeOnSignals(parts);

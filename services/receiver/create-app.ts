@@ -19,7 +19,17 @@ import { webhookHandler } from './webhook-route.js';
 
 export interface AppDeps extends Pick<
   State,
-  'queues' | 'builds' | 'logs' | 'stops' | 'audit' | 'sessions' | 'tokens' | 'permissions' | 'deliveries' | 'events'
+  | 'queues'
+  | 'builds'
+  | 'logs'
+  | 'stops'
+  | 'audit'
+  | 'sessions'
+  | 'tokens'
+  | 'permissions'
+  | 'deliveries'
+  | 'events'
+  | 'hooks'
 > {
   webhookSecret: string;
   cloneUrlRewrite: CloneUrlRewrite;

@@ -2,18 +2,21 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { GitHubPeople } from '../../shared/github.js';
 import type { BuildEvents } from '../../shared/ports/build-events.js';
+import type { OutgoingHooks } from '../../shared/ports/outgoing-hooks.js';
 import { actionRouter } from '../action-routes.js';
 import type { ApiDeps } from '../api-routes.js';
 import { auditRouter } from '../audit-routes.js';
 import { requireScope } from '../auth/index.js';
 import { buildReadRouter } from './build-routes.js';
 import { eventFeedRoute } from './event-feed-route.js';
+import { hookRouter } from './hook-routes.js';
 import { openApiDocument } from './openapi-document.js';
 import { rerunRoute } from './rerun-route.js';
 import { resolveTriggerRef } from './trigger-ref.js';
 
 export interface ApiV1Deps extends ApiDeps {
   events: BuildEvents;
+  hooks: OutgoingHooks;
   /** Looks up a branch's head for a trigger that names a branch; without it a trigger needs a sha. */
   branchHead?: GitHubPeople['branchHead'];
   /** The SSE heartbeat (15 s; tests shorten it). */
@@ -39,7 +42,8 @@ export function apiV1Router(deps: ApiV1Deps): Router {
   const reads = buildReadRouter(deps);
   const actions = actionRouter(deps);
   const audit = auditRouter(deps);
-  router.use(reads.routes(), actions.routes(), audit.routes());
+  const hooks = hookRouter(deps);
+  router.use(reads.routes(), actions.routes(), audit.routes(), hooks.routes());
   return router;
 }
 

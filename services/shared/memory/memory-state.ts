@@ -8,6 +8,7 @@ import { MemoryBuildStore } from './memory-build-store.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
+import { MemoryOutgoingHooks } from './memory-outgoing-hooks.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { MemoryMergeQueue } from './memory-merge-queue.js';
 import { MemoryPermissionCache } from './memory-permission-cache.js';
@@ -37,6 +38,7 @@ export function memoryState(
   return {
     records,
     events,
+    hooks: new MemoryOutgoingHooks(),
     builds: publishingBuildStore(records, events, (err) => {
       throw err;
     }),

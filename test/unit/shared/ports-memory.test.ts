@@ -7,6 +7,7 @@ import { MemoryPermissionCache } from '../../../services/shared/memory/memory-pe
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
+import { MemoryOutgoingHooks } from '../../../services/shared/memory/memory-outgoing-hooks.js';
 import { MemoryLocks } from '../../../services/shared/memory/memory-locks.js';
 import { MemoryLogStore } from '../../../services/shared/memory/memory-log-store.js';
 import { MemoryMergeQueue } from '../../../services/shared/memory/memory-merge-queue.js';
@@ -23,6 +24,7 @@ import { describePermissionCacheConformance } from '../../support/port-conforman
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
 import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
+import { describeOutgoingHooksConformance } from '../../support/port-conformance/outgoing-hooks.js';
 import { describeLocksConformance } from '../../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
 import { describeMergeQueueConformance } from '../../support/port-conformance/merge-queue.js';
@@ -69,3 +71,4 @@ describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens()
 describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
 describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
 describeMergeQueueConformance(memory, async () => new MemoryMergeQueue());
+describeOutgoingHooksConformance(memory, async () => new MemoryOutgoingHooks());
