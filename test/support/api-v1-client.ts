@@ -169,7 +169,9 @@ export class ApiV1Client {
     let validate = this.compiled.get(key);
     if (!validate) {
       const ref = (schema as { $ref?: string }).$ref;
-      validate = this.ajv.compile(ref ? { $ref: `api${ref}` } : schema);
+      // A schema inside the document names components relative to the document: say which.
+      const inline = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"api#/components/')) as object;
+      validate = this.ajv.compile(ref ? { $ref: `api${ref}` } : inline);
       this.compiled.set(key, validate);
     }
     if (!validate(value))
