@@ -2,12 +2,14 @@ import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import { isCarried } from '../core/builds/rerun-plan.js';
 import { isFinal, type RunState } from '../core/builds/types.js';
-import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
+import { credentialAnswer, splitCloneUrl } from '../core/plan/clone-url.js';
+import { CLONE_CREDENTIALS_SECRET, GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { FORK_RUN, type Plan, type PlanStage } from '../core/plan/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
+import { secretParamValues } from '../shared/secret-params.js';
 import { secretMasker } from './mask-secrets.js';
 import { runStep, type StepContext } from './run-step.js';
 import type { RuntimeDeps } from './runtime-deps.js';
@@ -39,15 +41,23 @@ export async function runBuild(
   const hard = AbortSignal.any([stops.cancel ?? never, timeout]);
   const stop = AbortSignal.any([hard, stops.supersede ?? never]);
   // A fork's pull request is someone else's code: it never sees the operator's secrets.
-  const secrets = plan.request.fork ? {} : usedSecrets(plan, deps.secretsFor(plan.request.repo));
+  // A manual run's secret parameters are secrets of this build; the operator's of the same name win.
+  const params = deps.secretParams ? await secretParamValues(deps.secretParams, plan.request) : {};
+  const secrets = plan.request.fork ? {} : usedSecrets(plan, { ...params, ...deps.secretsFor(plan.request.repo) });
   if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) {
-    const token = await deps.gitToken();
+    const token = await deps.gitToken(plan.request);
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
+  // Credentials a rewrite rule put in the clone URL reach only the checkout's credential helper.
+  const cloneAnswer = plan.checkout.secrets.includes(CLONE_CREDENTIALS_SECRET)
+    ? credentialAnswer(plan.request.cloneUrl)
+    : undefined;
+  if (cloneAnswer) secrets[CLONE_CREDENTIALS_SECRET] = cloneAnswer;
+  const masked = [...Object.values(secrets), splitCloneUrl(plan.request.cloneUrl).credentials?.password ?? ''];
   const ctx: StepContext = {
     build,
     deps,
-    mask: secretMasker(Object.values(secrets)),
+    mask: secretMasker(masked),
     secrets: new Set(Object.keys(secrets)),
     signal: stop,
     save,

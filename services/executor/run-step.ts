@@ -103,6 +103,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
             image: ctx.image(checkout.image),
             script: checkout.script,
             env: checkout.env,
+            secrets: checkout.secrets,
             timeoutMs: checkout.timeoutMs,
             schedulingTimeoutMs: deps.schedulingTimeoutMs,
           },

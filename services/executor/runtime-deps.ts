@@ -1,5 +1,7 @@
+import type { BuildRequest } from '../core/builds/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { Locks } from '../shared/ports/locks.js';
+import type { SecretParamStore } from '../shared/ports/secret-param-store.js';
 import type { BuildStore } from '../shared/ports/build-store.js';
 import type { LogStore } from '../shared/ports/log-store.js';
 import type { Logger } from '../shared/logger.js';
@@ -30,11 +32,16 @@ export interface RuntimeDeps {
   deployment?: (event: DeploymentEvent) => Promise<void>;
   /** The values of the operator's secrets a repository may use, by name. */
   secretsFor: (repo: { owner: string; name: string }) => Record<string, string>;
+  /** Where a manual run's secret parameters' values are kept; without it such steps lack them. */
+  secretParams?: SecretParamStore;
   locks?: Locks;
   /** Decides deploys that need an approval; without it, such deploys are refused. */
   approvals?: ApprovalGate;
-  /** Token the checkout clones private repositories with (a Docker secret, never in env or a command). */
-  gitToken?: () => Promise<string>;
+  /**
+   * Token the checkout clones private repositories with (a Docker secret, never in env or a
+   * command): in App mode, a token of the request's installation.
+   */
+  gitToken?: (request: BuildRequest) => Promise<string>;
   /**
    * Whether `sha` is still the head of branch `ref` (asked before a push's deploy); without
    * it, a deploy does not ask.

@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { nestsDeeperThan } from '../core/trigger/json-depth.js';
+import type { CheckButton } from '../core/trigger/map-check-event.js';
 import { mapEvent, type CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { payloadProblem } from '../core/trigger/payload-problem.js';
 import { buildIdFor } from '../core/plan/naming.js';
+import type { GitHubInstallations } from '../shared/github-installations.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryLedger } from '../shared/ports/delivery-ledger.js';
 import type { Queues } from '../shared/ports/queues.js';
@@ -28,6 +30,8 @@ export interface WebhookDeps {
   deliveries: DeliveryLedger;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
+  /** In App mode: which installation serves which repository, as webhooks say. */
+  installations?: Pick<GitHubInstallations, 'remember' | 'forget'>;
 }
 
 /**
@@ -126,10 +130,26 @@ async function act(ctx: Context, deps: WebhookDeps, event: string, delivery: str
     }
     return reply(ctx, 202, { merge: decision.command, by: decision.user, pullRequest: decision.pullRequest });
   }
+  if (decision.action === 'check-button') return checkButton(ctx, deps, delivery, decision.button);
+  if (decision.action === 'installation') {
+    const { change } = decision;
+    for (const repo of change.repos)
+      if (change.change === 'added') deps.installations?.remember(repo, change.installationId);
+    if (change.change === 'removed') deps.installations?.forget(change.installationId);
+    deps.logger.info(`GitHub App installation ${change.change === 'added' ? 'gained' : 'lost'} repositories`, {
+      delivery,
+      installation: change.installationId,
+      repos: change.repos.map((r) => `${r.owner}/${r.name}`),
+      reason: change.reason,
+    });
+    return reply(ctx, 202, { installation: change.installationId, [change.change]: change.repos.length });
+  }
   if (decision.action === 'ignore') {
     deps.logger.info('webhook ignored', { delivery, event, reason: decision.reason });
     return reply(ctx, 202, { ignored: decision.reason });
   }
+  if (decision.request.installationId !== undefined)
+    deps.installations?.remember(decision.request.repo, decision.request.installationId);
   try {
     const receivedAt = new Date().toISOString();
     await deps.queues.add('requests', { request: decision.request, receivedAt }, { jobId: safeJobId(delivery) });
@@ -155,6 +175,35 @@ async function nudgeMergeQueue(deps: WebhookDeps, event: string, delivery: strin
   } catch (err) {
     deps.logger.warn('merge queue check not queued; the queue is looked at again later', { delivery, err });
   }
+}
+
+/**
+ * A button on the Checks tab: Approve deploy and Reject are decisions like `/approve` (the
+ * approver applies the same rules, as the person who clicked); Re-run and Cancel go to the
+ * approver too, which checks the clicker's permission. Nothing slow happens here.
+ */
+async function checkButton(ctx: Context, deps: WebhookDeps, delivery: string, button: CheckButton): Promise<void> {
+  const job: ApprovalJob =
+    button.kind !== 'rerun' && button.kind !== 'cancel'
+      ? {
+          kind: 'decision',
+          owner: button.repo.owner,
+          repo: button.repo.name,
+          buildId: button.buildId,
+          user: button.user,
+          decision: button.kind,
+          via: 'check_run',
+          from: { ip: 'github', userAgent: "GitHub's Checks tab", via: 'check_run' },
+        }
+      : { kind: 'button', button, delivery };
+  try {
+    await deps.queues.add('approvals', job, { jobId: safeJobId(`button-${delivery}`) });
+  } catch (err) {
+    deps.logger.error('check button not queued', { delivery, err });
+    return reply(ctx, 503, { error: 'could not queue the click; redeliver later' });
+  }
+  deps.logger.info('check button queued', { delivery, button: button.kind, user: button.user });
+  return reply(ctx, 202, { button: button.kind, by: button.user });
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -3,6 +3,7 @@ import { PermanentError, type SlipwayError } from '../core/errors/slipway-error.
 import { systemCodeOf, toSlipwayError } from '../core/errors/to-slipway-error.js';
 import type { RepoRef } from '../core/builds/types.js';
 import type { CommitStatus } from '../core/status/types.js';
+import { checksOn, type GitHubChecks } from './github-checks.js';
 import type { Logger } from './logger.js';
 import { createOctokit, type GitHubAuth, type OctokitOptions } from './octokit.js';
 
@@ -49,23 +50,16 @@ export interface GitHubPeople {
   branchHead(repo: RepoRef, branch: string): Promise<string | undefined>;
 }
 
+/** Everything Slipway asks of GitHub for one repository (in App mode, as that repository's installation). */
+export type GitHubClient = GitHub & GitHubPeople & GitHubChecks;
+
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 export function githubAuthOf(config: {
   githubToken: string;
-  githubApp?: { appId: string; privateKey: string; installationId: number };
+  githubApp?: { appId: string; privateKey: string; installationId?: number };
 }): GitHubAuth {
   return config.githubApp ?? { token: config.githubToken };
-}
-
-/**
- * A source of the token the checkout clones with: fixed, or a fresh installation token from
- * the App's Octokit (paced and retried like every other call).
- */
-export function gitTokenSource(baseUrl: string, auth: GitHubAuth, gitToken: string): () => Promise<string> {
-  if (!('appId' in auth)) return async () => gitToken;
-  const octokit = createOctokit(baseUrl, auth);
-  return () => call(async () => ((await octokit.auth({ type: 'installation' })) as { token: string }).token);
 }
 
 /**
@@ -77,9 +71,10 @@ export function createGitHub(
   auth: GitHubAuth,
   logger?: Logger,
   options: Omit<OctokitOptions, 'logger'> = {},
-): GitHub & GitHubPeople {
+): GitHubClient {
   const octokit = createOctokit(baseUrl, auth, { ...options, ...(logger ? { logger } : {}) });
   return {
+    ...checksOn(octokit, call),
     fileAt: (repo, path, sha) =>
       call(async () => {
         const res = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.name, path, ref: sha });

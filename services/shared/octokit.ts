@@ -4,12 +4,17 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { Logger } from './logger.js';
+import { meterGitHub } from './metrics/github-metrics.js';
+import { metrics } from './metrics/metrics.js';
 
 /**
  * How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted
  * and refreshed by @octokit/auth-app).
  */
-export type GitHubAuth = { token: string } | { appId: string; privateKey: string; installationId: number };
+export type GitHubAuth =
+  | { token: string }
+  /** Without an installation, requests carry the App's JWT (the App's own endpoints only). */
+  | { appId: string; privateKey: string; installationId?: number };
 
 /**
  * Octokit as Probot builds it: throttling (GitHub's recommended pacing: one write at a time,
@@ -123,5 +128,7 @@ export function createOctokit(baseUrl: string, auth: GitHubAuth, options: Octoki
   octokit.hook.wrap('request', (request, options) =>
     isWrite(options.method, options.url) ? oneWriteAtATime.schedule(async () => request(options)) : request(options),
   );
+  // Counted into this process's metrics: calls by outcome, the rate limit left.
+  meterGitHub(octokit.hook, metrics());
   return octokit;
 }

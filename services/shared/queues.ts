@@ -4,6 +4,7 @@ import type { BuildEvent } from '../core/builds/build-event.js';
 import type { BuildRequest } from '../core/builds/types.js';
 import type { Plan } from '../core/plan/types.js';
 import type { CommitStatus } from '../core/status/types.js';
+import type { CheckButton } from '../core/trigger/map-check-event.js';
 
 /**
  * The queue contracts, in one place: names, payloads, job ids and default options.
@@ -64,7 +65,7 @@ export interface DeploymentJob {
 
 /**
  * A decision on a parked deploy, or its expiry. A decision names the build, or the pull
- * request whose head commit it deploys (a `/approve` comment).
+ * request whose head commit it deploys (a `/approve` comment). Also the Checks tab's other buttons.
  */
 export type ApprovalJob =
   | {
@@ -75,11 +76,16 @@ export type ApprovalJob =
       pullRequest?: number;
       user: string;
       decision: 'approve' | 'reject';
-      via: 'api' | 'comment' | 'cli';
+      via: 'api' | 'comment' | 'cli' | 'check_run';
       /** Where the decision came from (the API's request), for the audit trail. */
       from?: RequestOrigin;
     }
-  | { kind: 'expire'; buildId: string };
+  | { kind: 'expire'; buildId: string }
+  /**
+   * A Re-run or Cancel button clicked on GitHub's Checks tab, checked against the clicker's
+   * permission like the API's; `delivery` makes a redelivered click one re-run.
+   */
+  | { kind: 'button'; button: Extract<CheckButton, { kind: 'rerun' | 'cancel' }>; delivery: string };
 
 /**
  * Work for the merge queue (services/merger): a command on a pull request, or a nudge to look

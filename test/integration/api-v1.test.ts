@@ -182,7 +182,7 @@ describe('the API v1 on Redis', () => {
     bad.server.close();
   });
 
-  it('lists failed builds by page, follows a log live, resumes it with no duplicate, re-runs only failed steps', async () => {
+  it('lists failed builds by page, follows a log, resumes it with no duplicate, re-runs failed steps', async () => {
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await runOnce('exit 3'));
     expect(runs.every((r) => r.state === 'failure')).toBe(true);

@@ -12,9 +12,12 @@ import { describeApprovalsConformance } from '../support/port-conformance/approv
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
 import { describeBuildEventsConformance } from '../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
+import { describeCheckLedgerConformance } from '../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
+import { describeSecretParamStoreConformance } from '../support/port-conformance/secret-param-store.js';
 import { describeSessionsConformance } from '../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../support/port-conformance/deployment-ledger.js';
 import { lines, uniqueId } from '../support/port-conformance/fixtures.js';
@@ -23,6 +26,7 @@ import { describeLocksConformance } from '../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../support/port-conformance/log-store.js';
 import { describeMergeQueueConformance } from '../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../support/port-conformance/queues.js';
+import { describeQueueCensusConformance } from '../support/port-conformance/queue-census.js';
 import { describeStagingRecordsConformance } from '../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../support/port-conformance/status-ledger.js';
 import { describeStopsConformance } from '../support/port-conformance/stops.js';
@@ -70,8 +74,14 @@ describeSessionsConformance(redis, async () => (await fresh(), client().sessions
 describePersonalTokensConformance(redis, async () => (await fresh(), client().tokens));
 describePermissionCacheConformance(redis, async () => (await fresh(), client().permissions));
 describeDeliveryLedgerConformance(redis, async () => (await fresh(), client().deliveries));
+describeSecretParamStoreConformance(
+  redis,
+  async () => (await fresh(), { writer: states[0]!.secretParams, reader: states[1]!.secretParams }),
+);
+describeRedeliveriesConformance(redis, async () => (await fresh(), states.map((s) => s.redeliveries)));
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
+describeCheckLedgerConformance(redis, async () => (await fresh(), client().checkLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));
 describeApprovalsConformance(redis, async () => (await fresh(), client().approvals));
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));
@@ -87,6 +97,12 @@ describeQueuesConformance(redis, async () => {
       return job ? { payload: job.data, delayMs: job.opts.delay ?? 0 } : undefined;
     },
   };
+});
+
+describeQueueCensusConformance(redis, async () => {
+  await fresh();
+  const state = client();
+  return { queues: state.queues, census: state.census };
 });
 
 /** Runs `use` on a BullMQ queue of the test's database, then closes it. */

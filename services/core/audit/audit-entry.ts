@@ -7,7 +7,7 @@ export interface RequestOrigin {
   ip: string;
   userAgent: string;
   /** How the person was known: a browser session, a personal token, the operator's token, a comment. */
-  via: 'session' | 'token' | 'operator' | 'comment' | 'slipway';
+  via: 'session' | 'token' | 'operator' | 'comment' | 'slipway' | 'check_run';
 }
 
 /** What every audit entry says: when, about what, and who acted from where. */

@@ -17,7 +17,12 @@ export function recordForPlan(plan: Plan, createdAt: string): BuildRecord {
     state: 'queued',
     createdAt,
     checkout: step(plan.checkout),
-    stages: plan.stages.map((s) => ({ name: s.name, state: 'queued', steps: s.steps.map(step) })),
+    stages: plan.stages.map((s) => ({
+      name: s.name,
+      ...(s.environment ? { environment: s.environment.name } : {}),
+      state: 'queued',
+      steps: s.steps.map(step),
+    })),
   };
   return plan.request.rerunOf ? carryPassed(record, plan.request.rerunOf) : record;
 }

@@ -15,7 +15,7 @@ export interface StepRecord {
   service?: string;
   /** The step may fail without failing its stage (`allow_failure` in the spec). */
   allowFailure?: boolean;
-  /** The Swarm node its latest attempt ran on (the node's id), when the backend says. */
+  /** The Swarm node its latest attempt ran on (the node's hostname), when the backend says. */
   node?: string;
   /** 1 for the first run; more when an infrastructure error was retried. */
   attempt?: number;
@@ -31,6 +31,8 @@ export interface SidecarRecord {
 
 export interface StageRecord {
   name: string;
+  /** A deploy stage's environment (`deploy/staging` in statuses and check runs). */
+  environment?: string;
   state: RunState;
   /** What the stage waits for ("Waiting: for lock …") or why it ended as it did. */
   description?: string;

@@ -33,6 +33,12 @@ export interface BuildRequest {
    * up for a manual run). Unknown (a record from before it was carried) counts as private.
    */
   private?: boolean;
+  /**
+   * The GitHub App installation the webhook came from (its `installation.id`): the build
+   * talks to GitHub with that installation's tokens. Absent for token mode and manual runs
+   * (the repository's installation is looked up then).
+   */
+  installationId?: number;
   /** Names of a manual run's secret parameters: their values are never in the request (see secret-params). */
   secretParams?: string[];
   /**

@@ -1,6 +1,7 @@
 import type { BuildRequest } from '../builds/types.js';
 import { mergeCommandOf } from '../merge-queue/merge-command.js';
 import type { MergeCommand } from '../merge-queue/types.js';
+import { mapCheckEvent, mapInstallationEvent, type CheckButton, type InstallationChange } from './map-check-event.js';
 
 /** What the receiver does with one delivery. */
 export type TriggerDecision =
@@ -20,6 +21,10 @@ export type TriggerDecision =
       user: string;
       command: MergeCommand;
     }
+  /** A button on the Checks tab: re-run, approve, reject, cancel. */
+  | { action: 'check-button'; button: CheckButton }
+  /** An App installation gained or lost repositories. */
+  | { action: 'installation'; change: InstallationChange }
   | { action: 'ignore'; reason: string };
 
 const ZERO_SHA = /^0{40}$/;
@@ -37,9 +42,22 @@ export function mapEvent(
   payload: unknown,
   rewrite: CloneUrlRewrite = [],
 ): TriggerDecision {
-  if (event === 'push') return mapPush(deliveryId, payload as PushPayload, rewrite);
-  if (event === 'pull_request') return mapPullRequest(deliveryId, payload as PullRequestPayload, rewrite);
+  const decision =
+    event === 'push'
+      ? mapPush(deliveryId, payload as PushPayload, rewrite)
+      : event === 'pull_request'
+        ? mapPullRequest(deliveryId, payload as PullRequestPayload, rewrite)
+        : undefined;
+  if (decision) return withInstallation(decision, payload);
   if (event === 'issue_comment') return mapComment(payload as CommentPayload);
+  if (event === 'check_run' || event === 'check_suite') {
+    const button = mapCheckEvent(event, payload);
+    return 'ignore' in button ? { action: 'ignore', reason: button.ignore } : { action: 'check-button', button };
+  }
+  if (event === 'installation' || event === 'installation_repositories') {
+    const change = mapInstallationEvent(event, payload);
+    return 'ignore' in change ? { action: 'ignore', reason: change.ignore } : { action: 'installation', change };
+  }
   return { action: 'ignore', reason: `event "${event}" starts no build` };
 }
 
@@ -133,6 +151,13 @@ function subjectOf(text: unknown): { subject?: string } {
   if (typeof text !== 'string') return {};
   const subject = text.split('\n', 1)[0]!.trim().slice(0, 200);
   return subject ? { subject } : {};
+}
+
+/** A build request from an App's webhook carries the installation it came from. */
+function withInstallation(decision: TriggerDecision, payload: unknown): TriggerDecision {
+  const id = (payload as { installation?: { id?: unknown } }).installation?.id;
+  if (decision.action !== 'build' || typeof id !== 'number') return decision;
+  return { ...decision, request: { ...decision.request, installationId: id } };
 }
 
 export function rewriteCloneUrl(url: string, rewrite: CloneUrlRewrite): string {

@@ -345,11 +345,11 @@ export class SwarmBackend implements Backend {
           image: checkout.image,
           script,
           env: checkout.env,
-          secrets: [],
+          secrets: checkout.secrets,
           resources: {},
           placement: step.placement,
         },
-        { instance: this.instance, pin: [] },
+        { instance: this.instance, pin: [], secrets: await this.secretRefs(step.build.buildId, checkout.secrets) },
       ),
     );
     const outcome = await this.waitStep(handle, {

@@ -50,6 +50,8 @@ export interface WorkspaceCheckout {
   image: string;
   script: string;
   env: Record<string, string>;
+  /** The checkout's own secrets (clone credentials), delivered on the other node too. */
+  secrets: string[];
   timeoutMs: number;
   schedulingTimeoutMs: number;
 }

@@ -5,7 +5,9 @@ import { MemoryAuditLog } from './memory-audit-log.js';
 import { publishingBuildStore } from '../publishing-build-store.js';
 import { MemoryBuildEvents } from './memory-build-events.js';
 import { MemoryBuildStore } from './memory-build-store.js';
+import { MemoryCheckLedger } from './memory-check-ledger.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
+import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
 import { MemoryOutgoingHooks } from './memory-outgoing-hooks.js';
@@ -14,6 +16,7 @@ import { MemoryMergeQueue } from './memory-merge-queue.js';
 import { MemoryPermissionCache } from './memory-permission-cache.js';
 import { MemoryPersonalTokens } from './memory-personal-tokens.js';
 import { MemoryQueues } from './memory-queues.js';
+import { MemorySecretParamStore } from './memory-secret-param-store.js';
 import { MemorySessions } from './memory-sessions.js';
 import { MemoryStagingRecords } from './memory-staging-records.js';
 import { MemoryStatusLedger } from './memory-status-ledger.js';
@@ -46,6 +49,7 @@ export function memoryState(
     stops: new MemoryStops(),
     statusLedger: new MemoryStatusLedger(),
     deploymentLedger: new MemoryDeploymentLedger(),
+    checkLedger: new MemoryCheckLedger(),
     staging: new MemoryStagingRecords(),
     approvals: new MemoryApprovals(),
     audit: new MemoryAuditLog(),
@@ -56,5 +60,7 @@ export function memoryState(
     permissions: new MemoryPermissionCache(),
     deliveries: new MemoryDeliveryLedger(),
     mergeQueue: new MemoryMergeQueue(),
+    secretParams: new MemorySecretParamStore(),
+    redeliveries: new MemoryRedeliveries(),
   };
 }

@@ -2,6 +2,7 @@ import type { Approvals } from './approvals.js';
 import type { AuditLog } from './audit-log.js';
 import type { BuildEvents } from './build-events.js';
 import type { BuildStore } from './build-store.js';
+import type { CheckLedger } from './check-ledger.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
 import type { Locks } from './locks.js';
@@ -11,6 +12,8 @@ import type { MergeQueue } from './merge-queue.js';
 import type { PermissionCache } from './permission-cache.js';
 import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
+import type { SecretParamStore } from './secret-param-store.js';
+import type { Redeliveries } from './redeliveries.js';
 import type { Sessions } from './sessions.js';
 import type { StagingRecords } from './staging-records.js';
 import type { StatusLedger } from './status-ledger.js';
@@ -30,6 +33,7 @@ export interface State {
   stops: Stops;
   statusLedger: StatusLedger;
   deploymentLedger: DeploymentLedger;
+  checkLedger: CheckLedger;
   staging: StagingRecords;
   approvals: Approvals;
   audit: AuditLog;
@@ -40,4 +44,6 @@ export interface State {
   permissions: PermissionCache;
   deliveries: DeliveryLedger;
   mergeQueue: MergeQueue;
+  secretParams: SecretParamStore;
+  redeliveries: Redeliveries;
 }

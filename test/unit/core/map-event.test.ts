@@ -31,6 +31,7 @@ describe('mapEvent: push to a branch', () => {
         sender: 'Codertocat', // the sender of GitHub's example payload
         subject: 'Initial commit', // the head commit message's first line, for the dashboard
         private: false, // the example repository is public: its visibility is carried to the build
+        installationId: 1, // the example came through a GitHub App installation: the build uses its tokens
       },
     });
   });
@@ -50,6 +51,7 @@ describe('mapEvent: push to a branch', () => {
         sender: 'Codertocat',
         subject: 'Initial commit',
         private: false,
+        installationId: payload.installation.id,
       },
     });
   });

@@ -2,9 +2,12 @@ import { MemoryApprovals } from '../../../services/shared/memory/memory-approval
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
 import { MemoryBuildEvents } from '../../../services/shared/memory/memory-build-events.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
+import { MemoryCheckLedger } from '../../../services/shared/memory/memory-check-ledger.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
+import { MemoryRedeliveries } from '../../../services/shared/memory/memory-redeliveries.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
+import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryOutgoingHooks } from '../../../services/shared/memory/memory-outgoing-hooks.js';
@@ -19,9 +22,12 @@ import { describeApprovalsConformance } from '../../support/port-conformance/app
 import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
 import { describeBuildEventsConformance } from '../../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
+import { describeCheckLedgerConformance } from '../../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
+import { describeSecretParamStoreConformance } from '../../support/port-conformance/secret-param-store.js';
 import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
 import { describeOutgoingHooksConformance } from '../../support/port-conformance/outgoing-hooks.js';
@@ -29,6 +35,7 @@ import { describeLocksConformance } from '../../support/port-conformance/locks.j
 import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
 import { describeMergeQueueConformance } from '../../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../../support/port-conformance/queues.js';
+import { describeQueueCensusConformance } from '../../support/port-conformance/queue-census.js';
 import { describeStagingRecordsConformance } from '../../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../../support/port-conformance/status-ledger.js';
 import { describeStopsConformance } from '../../support/port-conformance/stops.js';
@@ -50,6 +57,7 @@ describeStopsConformance(memory, async () => {
 });
 describeStatusLedgerConformance(memory, async () => new MemoryStatusLedger());
 describeDeploymentLedgerConformance(memory, async () => new MemoryDeploymentLedger());
+describeCheckLedgerConformance(memory, async () => new MemoryCheckLedger());
 describeStagingRecordsConformance(memory, async () => new MemoryStagingRecords());
 describeApprovalsConformance(memory, async () => new MemoryApprovals());
 describeAuditLogConformance(memory, async () => new MemoryAuditLog());
@@ -66,9 +74,21 @@ describeQueuesConformance(memory, async () => {
     },
   };
 });
+describeQueueCensusConformance(memory, async () => {
+  const queues = new MemoryQueues();
+  return { queues, census: queues };
+});
 describeSessionsConformance(memory, async () => new MemorySessions());
 describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens());
 describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
 describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
 describeMergeQueueConformance(memory, async () => new MemoryMergeQueue());
 describeOutgoingHooksConformance(memory, async () => new MemoryOutgoingHooks());
+describeSecretParamStoreConformance(memory, async () => {
+  const store = new MemorySecretParamStore();
+  return { writer: store, reader: store };
+});
+describeRedeliveriesConformance(memory, async () => {
+  const store = new MemoryRedeliveries();
+  return [store, store];
+});
