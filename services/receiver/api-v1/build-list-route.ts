@@ -1,21 +1,11 @@
 import type { Context } from 'koa';
 import { buildSummary, type BuildSummary } from '../../core/builds/build-summary.js';
 import type { BuildRecord } from '../../core/builds/record.js';
-import type { RunState } from '../../core/builds/types.js';
+import { RUN_STATES as STATES } from '../../core/builds/types.js';
 import type { BuildStore } from '../../shared/ports/build-store.js';
 import { refuse, type RepoAccess } from '../auth/index.js';
 import { visibleBuilds } from '../auth/visible-build.js';
 
-const STATES: readonly RunState[] = [
-  'queued',
-  'waiting',
-  'running',
-  'success',
-  'failure',
-  'error',
-  'skipped',
-  'cancelled',
-];
 /** At most this many records are read for one page; a sparse filter answers fewer builds and a cursor. */
 const SCAN_LIMIT = 2_000;
 
