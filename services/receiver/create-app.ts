@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import type { State } from '../shared/ports/state.js';
 import { apiRouter } from './api-routes.js';
 import { apiV1NotFound, apiV1Router } from './api-v1/api-v1-router.js';
+import { mergeRouter } from './merge-routes.js';
 import { repoAccess, requireCsrf, resolvePrincipal } from './auth/index.js';
 import { signInRouter } from './auth/sign-in-routes.js';
 import { tokenRouter } from './auth/token-routes.js';
@@ -60,6 +61,8 @@ export interface AppDeps extends Pick<
   corsOrigins?: readonly string[];
   /** How long a person's role is cached (default 60 s). */
   permissionTtlMs?: number;
+  /** The merge queue; its API (merge-routes.ts) is mounted when given. */
+  mergeQueue?: State['mergeQueue'];
   /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */
   health?: HealthDeps;
 }
@@ -147,6 +150,7 @@ export function createApp(deps: AppDeps): Koa {
   // The dashboard's pages answer browsers first; JSON asks pass on to the API.
   routers.push(pageRouter({ ...deps, access, signIn: deps.signIn !== undefined }));
   routers.push(apiRouter(api));
+  if (deps.mergeQueue) routers.push(mergeRouter({ mergeQueue: deps.mergeQueue, queues: deps.queues, access }));
   app.use(apiV1NotFound);
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
