@@ -11,6 +11,12 @@ export const KEYS = {
   buildsOfRepo: (repo: string) => `slipway:builds:repo:${repo}`,
   /** Stream: build events (contract A), field `e` = the event's JSON; trimmed to the newest ~50,000. */
   events: 'slipway:events',
+  /** Hash: outgoing webhook subscriptions (id → JSON). */
+  hooks: 'slipway:hooks',
+  /** List: a subscription's last deliveries, newest first (JSON each). */
+  hookDeliveries: (id: string) => `slipway:hook-deliveries:${id}`,
+  /** String: the last build event id the outgoing dispatcher handed on. */
+  hookCursor: 'slipway:hooks:cursor',
   /** List: a step's log lines (JSON each). */
   log: (buildId: string, step: string) => `slipway:log:${buildId}:${step}`,
   /** Channel: a step's new lines (`{end, lines, done?}`). */

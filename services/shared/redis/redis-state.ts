@@ -14,6 +14,7 @@ import { RedisCheckLedger } from './redis-check-ledger.js';
 import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
 import { RedisLocks } from './redis-locks.js';
+import { RedisOutgoingHooks } from './redis-outgoing-hooks.js';
 import { RedisLogStore } from './redis-log-store.js';
 import { RedisMergeQueue } from './redis-merge-queue.js';
 import { RedisPermissionCache } from './redis-permission-cache.js';
@@ -58,6 +59,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
   return {
     builds,
     events,
+    hooks: new RedisOutgoingHooks(redis),
     logs: new RedisLogStore(redis, subscriptions, options.logger),
     stops: new RedisStops(redis, subscriptions),
     statusLedger: new RedisStatusLedger(redis),
