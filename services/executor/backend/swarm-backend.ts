@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
+import { teardownBuildObjects } from './swarm-teardown.js';
 import { describeTaskError } from './task-errors.js';
 import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
 
@@ -293,24 +294,7 @@ export class SwarmBackend implements Backend {
   }
 
   async teardownBuild(buildId: string): Promise<void> {
-    const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`] });
-    const services = await this.docker.listServices({ filters });
-    await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
-    // Swarm keeps the exited containers of a removed job service for a long while; they hold
-    // the workspace volume, so they go too.
-    const containers = await this.docker.listContainers({ all: true, filters });
-    await Promise.all(
-      containers.map((c) => ignoreMissing(() => this.docker.getContainer(c.Id).remove({ force: true, v: false }))),
-    );
-    // Networks are released asynchronously once their tasks are gone: retry while "in use".
-    const networks = await this.docker.listNetworks({ filters });
-    await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
-    // The manager removes an overlay network asynchronously: done means gone.
-    await waitUntil(async () => (await this.docker.listNetworks({ filters })).length === 0, 30_000);
-    const { Volumes } = await this.docker.listVolumes({ filters });
-    await Promise.all((Volumes ?? []).map((v) => retryInUse(() => this.docker.getVolume(v.Name).remove())));
-    const secrets = await this.docker.listSecrets({ filters });
-    await Promise.all(secrets.map((s) => retryInUse(() => this.docker.getSecret(s.ID).remove())));
+    await teardownBuildObjects(this.docker, [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`]);
   }
 
   async buildsPresent(): Promise<string[]> {
@@ -468,28 +452,6 @@ async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
     await fn();
   } catch (err) {
     if (statusOf(err) !== 404) throw err;
-  }
-}
-
-async function retryInUse(fn: () => Promise<unknown>, deadlineMs = 30_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await ignoreMissing(fn);
-    } catch (err) {
-      const busy = statusOf(err) === 409 || /in use|active endpoints/i.test(String((err as Error).message));
-      if (!busy || Date.now() > until) throw err;
-      await sleep(250);
-    }
-  }
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until)
-      throw new Error(`Docker did not finish removing a build's objects within ${timeoutMs / 1000}s`);
-    await sleep(POLL_MS);
   }
 }
 
