@@ -7,6 +7,7 @@ import type { BuildStore } from '../shared/ports/build-store.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { ApprovalJob } from '../shared/queues.js';
 import type { RequestOrigin } from '../core/audit/audit-entry.js';
+import { processButton, type ButtonDeps } from './process-button.js';
 
 export interface ApproverDeps {
   github: GitHubPeople;
@@ -16,6 +17,8 @@ export interface ApproverDeps {
   queues: Queues;
   logger: Logger;
   now?: () => Date;
+  /** What the Checks tab's Re-run and Cancel buttons need beside (see processButton). */
+  buttons?: Pick<ButtonDeps, 'stops' | 'rerun'>;
 }
 
 /**
@@ -26,11 +29,22 @@ export interface ApproverDeps {
  * the job in the audit log, so a job run twice records its decision once.
  */
 export async function processApproval(job: ApprovalJob, deps: ApproverDeps, jobId?: string): Promise<string> {
+  if (job.kind === 'button') {
+    if (!deps.buttons) return 'this approver takes no Checks tab buttons';
+    return processButton(job, { ...deps, ...deps.buttons });
+  }
   const now = (deps.now ?? (() => new Date()))();
   const buildId = job.kind === 'expire' ? job.buildId : await findBuild(job, deps);
   if (!buildId) return 'no deploy of that commit waits for an approval';
   const parked = await deps.approvals.get(buildId);
   if (!parked) return `build ${buildId} waits for no approval`;
+  // A decision naming a build (the API, a Checks tab button) counts only for that repository's.
+  const { repo: parkedRepo } = parked.plan.request;
+  if (
+    job.kind === 'decision' &&
+    `${job.owner}/${job.repo}`.toLowerCase() !== `${parkedRepo.owner}/${parkedRepo.name}`.toLowerCase()
+  )
+    return `build ${buildId} is not of ${job.owner}/${job.repo}`;
   // What was settled before; an approval whose time ran out but was not yet marked is settled now.
   if (parked.request.state !== 'pending') return `the approval of build ${buildId} is already ${parked.request.state}`;
 

@@ -1,21 +1,29 @@
 import type { Config } from '../shared/config.js';
-import { createGitHub, githubAuthOf } from '../shared/github.js';
+import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
 import type { Logger } from '../shared/logger.js';
 import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { processApproval } from './process-approval.js';
+import { queueRerunAgain } from './rerun-call.js';
 
-/** Starts the approver's BullMQ worker: decisions and expiries of parked deploys, one at a time. */
+/** Starts the approver's BullMQ worker: decisions and expiries of parked deploys, Checks tab buttons, one at a time. */
 export function startApprover(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, role: 'approver' });
   const deps = {
-    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
+    github: routedGitHub(
+      githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
+        logger,
+        octokit: { writeGapMs: config.githubWriteGapMs },
+      }),
+    ),
     approvals: state.approvals,
     builds: state.builds,
     audit: state.audit,
     queues: state.queues,
     logger,
+    // Contract B's requestRerun replaces queueRerunAgain once services/shared/rerun.ts is on main.
+    buttons: { stops: state.stops, rerun: queueRerunAgain(state) },
   };
   const worker = startWorker('approvals', config.redisUrl, (job, { id }) => processApproval(job, deps, id), {
     logger,

@@ -1,5 +1,6 @@
 import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
+import { isCarried } from '../core/builds/rerun-plan.js';
 import { isFinal, type RunState } from '../core/builds/types.js';
 import { credentialAnswer, splitCloneUrl } from '../core/plan/clone-url.js';
 import { CLONE_CREDENTIALS_SECRET, GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
@@ -45,7 +46,7 @@ export async function runBuild(
   const params = deps.secretParams ? await secretParamValues(deps.secretParams, plan.request) : {};
   const secrets = plan.request.fork ? {} : usedSecrets(plan, { ...params, ...deps.secretsFor(plan.request.repo) });
   if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) {
-    const token = await deps.gitToken();
+    const token = await deps.gitToken(plan.request);
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
   // Credentials a rewrite rule put in the clone URL reach only the checkout's credential helper.
@@ -63,7 +64,8 @@ export async function runBuild(
     save,
     now,
     checkout: plan.checkout,
-    workspaces: new Map(),
+    sidecarNetwork: false,
+    image: (image) => image,
   };
   const cancelReason = () =>
     timeout.aborted
@@ -98,6 +100,9 @@ export async function runBuild(
     for (const stage of plan.stages) {
       const rec = record.stages.find((s) => s.name === stage.name)!;
       if (isFinal(rec.state) && rec.state !== 'skipped') {
+        // A re-run's stage that passed in the build it repeats: its status says so again.
+        if (rec.state === 'success' && rec.steps.every(isCarried))
+          await deps.report({ stage: stageLabel(stage), state: 'success', steps: rec.steps.length, durationMs: 0 });
         if (rec.state !== 'success')
           blocked = { stage: stageLabel(stage), state: rec.state as 'failure' | 'error' | 'cancelled' };
         continue;
@@ -213,7 +218,12 @@ async function runStage(
     release = await deps.locks.acquire(claims, ctx.build.buildId, waiting, ctx.signal);
   // A sidecar that fails ends the stage; steps still waiting for their slots then leave.
   const quit = new AbortController();
-  const stepCtx: StepContext = { ...ctx, signal: AbortSignal.any([ctx.signal, quit.signal]) };
+  // Only the steps of a stage with sidecars need the build's network (to reach them).
+  const stepCtx: StepContext = {
+    ...ctx,
+    signal: AbortSignal.any([ctx.signal, quit.signal]),
+    sidecarNetwork: stage.sidecars.length > 0,
+  };
   const started = Date.now();
   let stageEnd: StageEvent | undefined;
   let starting: Promise<StageEvent | undefined> | undefined;
@@ -271,6 +281,13 @@ async function startStage(
     });
   }
   for (const sidecar of stage.sidecars) {
+    // Shown on the build page: starting, then ready or failed.
+    rec.sidecars = [
+      ...(rec.sidecars ?? []).filter((c) => c.name !== sidecar.name),
+      { name: sidecar.name, state: 'starting' },
+    ];
+    const shown = rec.sidecars.at(-1)!;
+    await ctx.save();
     const handle = await deps.backend.startSidecar({
       build: ctx.build,
       key: sidecar.key,
@@ -285,6 +302,8 @@ async function startStage(
       timeoutMs: sidecar.ready?.timeoutMs ?? 60_000,
       signal: ctx.signal,
     });
+    shown.state = ready.kind === 'success' ? 'ready' : 'failed';
+    await ctx.save();
     if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
     if (ready.kind !== 'success')
       return {

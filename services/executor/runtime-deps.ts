@@ -1,3 +1,4 @@
+import type { BuildRequest } from '../core/builds/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { Locks } from '../shared/ports/locks.js';
 import type { SecretParamStore } from '../shared/ports/secret-param-store.js';
@@ -36,8 +37,11 @@ export interface RuntimeDeps {
   locks?: Locks;
   /** Decides deploys that need an approval; without it, such deploys are refused. */
   approvals?: ApprovalGate;
-  /** Token the checkout clones private repositories with (a Docker secret, never in env or a command). */
-  gitToken?: () => Promise<string>;
+  /**
+   * Token the checkout clones private repositories with (a Docker secret, never in env or a
+   * command): in App mode, a token of the request's installation.
+   */
+  gitToken?: (request: BuildRequest) => Promise<string>;
   /**
    * Whether `sha` is still the head of branch `ref` (asked before a push's deploy); without
    * it, a deploy does not ask.

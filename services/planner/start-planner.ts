@@ -1,5 +1,6 @@
 import type { Config } from '../shared/config.js';
-import { createGitHub, githubAuthOf } from '../shared/github.js';
+import { isSlipwayError } from '../core/errors/slipway-error.js';
+import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
 import type { Logger } from '../shared/logger.js';
 import { approvalGate } from '../shared/approval-gate.js';
 import { redisState } from '../shared/redis/redis-state.js';
@@ -14,8 +15,11 @@ import { reportUnreadableSpec } from './spec-unreadable.js';
 /** Starts the planner's BullMQ worker on the requests queue. */
 export function startPlanner(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, role: 'planner' });
+  const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
+    logger,
+  });
   const deps = {
-    github: createGitHub(config.githubApiUrl, githubAuthOf(config), logger),
+    github: routedGitHub(installations),
     builds: state.builds,
     stops: state.stops,
     staging: state.staging,
@@ -25,12 +29,27 @@ export function startPlanner(config: Config, logger: Logger): Running {
     secretsFor: loadSecrets(config.secretsFile),
     stepTimeoutMs: config.stepTimeoutMs,
     gitCredentials: Boolean(config.gitToken || config.githubApp),
-    gate: approvalGate(state.approvals, state.queues),
+    gate: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     gitImage: config.gitImage,
     publicUrl: config.publicUrl,
     logger,
   };
-  const worker = startWorker('requests', config.redisUrl, (job) => processRequest(job, deps), {
+  const plan = async (job: Parameters<typeof processRequest>[0]) => {
+    const { repo, installationId } = job.request;
+    try {
+      // The installation the webhook came from (else the repository's): its tokens read the spec and post statuses.
+      return await processRequest(job, { ...deps, github: await installations.forRepo(repo, installationId) });
+    } catch (err) {
+      if (!isSlipwayError(err) || err.code !== 'github-app-not-installed') throw err;
+      // Nothing can be posted to GitHub without an installation: the log line is the whole answer.
+      logger.error(`not building ${repo.owner}/${repo.name}: ${err.message}`, {
+        request: job.request.id,
+        installationId,
+      });
+      return { buildId: '', outcome: 'app not installed' };
+    }
+  };
+  const worker = startWorker('requests', config.redisUrl, plan, {
     logger,
     failure: 'planning failed',
     concurrency: 4,

@@ -50,10 +50,6 @@ export function apiRouter(deps: ApiDeps): Router {
     signIn: deps.signIn,
   });
 
-  router.get('/healthz', (ctx) => {
-    ctx.body = { ok: true };
-  });
-
   router.get('/', async (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = dashboardPage(await visibleBuilds(ctx, await store.recent(100), access), viewer(ctx));

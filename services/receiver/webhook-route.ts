@@ -1,14 +1,17 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { nestsDeeperThan } from '../core/trigger/json-depth.js';
+import type { CheckButton } from '../core/trigger/map-check-event.js';
 import { mapEvent, type CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { payloadProblem } from '../core/trigger/payload-problem.js';
 import { buildIdFor } from '../core/plan/naming.js';
+import type { GitHubInstallations } from '../shared/github-installations.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryLedger } from '../shared/ports/delivery-ledger.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { Stops } from '../shared/ports/stops.js';
-import { safeJobId, type ApprovalJob } from '../shared/queues.js';
+import { safeJobId, type ApprovalJob, type MergeJob } from '../shared/queues.js';
+import { mergeNudgeOf } from '../core/merge-queue/merge-nudge.js';
 import { sha256 } from './auth/secrets.js';
 import { closeAfterAnswer, readRawBody } from './read-body.js';
 
@@ -27,6 +30,8 @@ export interface WebhookDeps {
   deliveries: DeliveryLedger;
   cloneUrlRewrite: CloneUrlRewrite;
   logger: Logger;
+  /** In App mode: which installation serves which repository, as webhooks say. */
+  installations?: Pick<GitHubInstallations, 'remember' | 'forget'>;
 }
 
 /**
@@ -72,7 +77,8 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
       deps.logger.warn('webhook ignored: a replay of an earlier delivery', { delivery, event, first });
       return reply(ctx, 202, { ignored: `this body was delivered before, as ${first}` });
     }
-    return act(ctx, deps, event, delivery, parsed.payload);
+    await act(ctx, deps, event, delivery, parsed.payload);
+    if (ctx.status < 300) await nudgeMergeQueue(deps, event, delivery, parsed.payload);
   };
 }
 
@@ -106,10 +112,44 @@ async function act(ctx: Context, deps: WebhookDeps, event: string, delivery: str
     }
     return reply(ctx, 202, { decision: decision.decision, by: decision.user, pullRequest: decision.pullRequest });
   }
+  if (decision.action === 'merge') {
+    const job: MergeJob = {
+      kind: 'command',
+      owner: decision.repo.owner,
+      repo: decision.repo.name,
+      pullRequest: decision.pullRequest,
+      user: decision.user,
+      command: decision.command,
+      via: 'comment',
+    };
+    try {
+      await deps.queues.add('merges', job, { jobId: safeJobId(`merge-${delivery}`) });
+    } catch (err) {
+      deps.logger.error('merge command not queued', { delivery, err });
+      return reply(ctx, 503, { error: 'could not queue the command; redeliver later' });
+    }
+    return reply(ctx, 202, { merge: decision.command, by: decision.user, pullRequest: decision.pullRequest });
+  }
+  if (decision.action === 'check-button') return checkButton(ctx, deps, delivery, decision.button);
+  if (decision.action === 'installation') {
+    const { change } = decision;
+    for (const repo of change.repos)
+      if (change.change === 'added') deps.installations?.remember(repo, change.installationId);
+    if (change.change === 'removed') deps.installations?.forget(change.installationId);
+    deps.logger.info(`GitHub App installation ${change.change === 'added' ? 'gained' : 'lost'} repositories`, {
+      delivery,
+      installation: change.installationId,
+      repos: change.repos.map((r) => `${r.owner}/${r.name}`),
+      reason: change.reason,
+    });
+    return reply(ctx, 202, { installation: change.installationId, [change.change]: change.repos.length });
+  }
   if (decision.action === 'ignore') {
     deps.logger.info('webhook ignored', { delivery, event, reason: decision.reason });
     return reply(ctx, 202, { ignored: decision.reason });
   }
+  if (decision.request.installationId !== undefined)
+    deps.installations?.remember(decision.request.repo, decision.request.installationId);
   try {
     const receivedAt = new Date().toISOString();
     await deps.queues.add('requests', { request: decision.request, receivedAt }, { jobId: safeJobId(delivery) });
@@ -120,6 +160,50 @@ async function act(ctx: Context, deps: WebhookDeps, event: string, delivery: str
   }
   deps.logger.info('webhook accepted', { delivery, event, sha: decision.request.sha });
   return reply(ctx, 202, { accepted: true, build: buildIdFor(decision.request.id) });
+}
+
+/**
+ * A status, push, review or pull request change may move a merge queue: the merger looks at
+ * the repository's queue heads again (a no-op when nothing is queued). When Redis does not
+ * take it, the answer stands: a waiting head is looked at again on its own (delayed rechecks).
+ */
+async function nudgeMergeQueue(deps: WebhookDeps, event: string, delivery: string, payload: unknown): Promise<void> {
+  const nudge = mergeNudgeOf(event, payload);
+  if (!nudge) return;
+  try {
+    await deps.queues.add('merges', { kind: 'advance', ...nudge }, { jobId: safeJobId(`merge-nudge-${delivery}`) });
+  } catch (err) {
+    deps.logger.warn('merge queue check not queued; the queue is looked at again later', { delivery, err });
+  }
+}
+
+/**
+ * A button on the Checks tab: Approve deploy and Reject are decisions like `/approve` (the
+ * approver applies the same rules, as the person who clicked); Re-run and Cancel go to the
+ * approver too, which checks the clicker's permission. Nothing slow happens here.
+ */
+async function checkButton(ctx: Context, deps: WebhookDeps, delivery: string, button: CheckButton): Promise<void> {
+  const job: ApprovalJob =
+    button.kind !== 'rerun' && button.kind !== 'cancel'
+      ? {
+          kind: 'decision',
+          owner: button.repo.owner,
+          repo: button.repo.name,
+          buildId: button.buildId,
+          user: button.user,
+          decision: button.kind,
+          via: 'check_run',
+          from: { ip: 'github', userAgent: "GitHub's Checks tab", via: 'check_run' },
+        }
+      : { kind: 'button', button, delivery };
+  try {
+    await deps.queues.add('approvals', job, { jobId: safeJobId(`button-${delivery}`) });
+  } catch (err) {
+    deps.logger.error('check button not queued', { delivery, err });
+    return reply(ctx, 503, { error: 'could not queue the click; redeliver later' });
+  }
+  deps.logger.info('check button queued', { delivery, button: button.kind, user: button.user });
+  return reply(ctx, 202, { button: button.kind, by: button.user });
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

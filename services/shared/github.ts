@@ -3,6 +3,7 @@ import { PermanentError, type SlipwayError } from '../core/errors/slipway-error.
 import { systemCodeOf, toSlipwayError } from '../core/errors/to-slipway-error.js';
 import type { RepoRef } from '../core/builds/types.js';
 import type { CommitStatus } from '../core/status/types.js';
+import { checksOn, type GitHubChecks } from './github-checks.js';
 import type { Logger } from './logger.js';
 import { createOctokit, type GitHubAuth, type OctokitOptions } from './octokit.js';
 
@@ -45,25 +46,20 @@ export interface GitHubPeople {
   openPullsInto(repo: RepoRef, base: string): Promise<Array<{ number: number; headSha: string }>>;
   /** Whether a repository is private; undefined when GitHub has no such repository (or hides it). */
   isPrivate(repo: RepoRef): Promise<boolean | undefined>;
+  /** The sha a branch points at; undefined when there is no such branch (or repository). */
+  branchHead(repo: RepoRef, branch: string): Promise<string | undefined>;
 }
+
+/** Everything Slipway asks of GitHub for one repository (in App mode, as that repository's installation). */
+export type GitHubClient = GitHub & GitHubPeople & GitHubChecks;
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error';
 
 export function githubAuthOf(config: {
   githubToken: string;
-  githubApp?: { appId: string; privateKey: string; installationId: number };
+  githubApp?: { appId: string; privateKey: string; installationId?: number };
 }): GitHubAuth {
   return config.githubApp ?? { token: config.githubToken };
-}
-
-/**
- * A source of the token the checkout clones with: fixed, or a fresh installation token from
- * the App's Octokit (paced and retried like every other call).
- */
-export function gitTokenSource(baseUrl: string, auth: GitHubAuth, gitToken: string): () => Promise<string> {
-  if (!('appId' in auth)) return async () => gitToken;
-  const octokit = createOctokit(baseUrl, auth);
-  return () => call(async () => ((await octokit.auth({ type: 'installation' })) as { token: string }).token);
 }
 
 /**
@@ -75,9 +71,10 @@ export function createGitHub(
   auth: GitHubAuth,
   logger?: Logger,
   options: Omit<OctokitOptions, 'logger'> = {},
-): GitHub & GitHubPeople {
+): GitHubClient {
   const octokit = createOctokit(baseUrl, auth, { ...options, ...(logger ? { logger } : {}) });
   return {
+    ...checksOn(octokit, call),
     fileAt: (repo, path, sha) =>
       call(async () => {
         const res = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.name, path, ref: sha });
@@ -150,6 +147,13 @@ export function createGitHub(
         async () => (await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name })).data.private,
         ifNotFound<boolean | undefined>(undefined),
       ),
+    branchHead: (repo, branch) =>
+      call(
+        async () =>
+          (await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}` })).data.object
+            .sha,
+        ifNotFound<string | undefined>(undefined),
+      ),
     pullHead: (repo, number) =>
       call(async () => {
         const res = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });
@@ -171,7 +175,10 @@ export function createGitHub(
 }
 
 /** Runs one GitHub call; what it throws leaves as a typed error, or as `recover`'s answer when that takes it. */
-async function call<T>(run: () => Promise<T>, recover?: (err: SlipwayError) => { value: T } | undefined): Promise<T> {
+export async function call<T>(
+  run: () => Promise<T>,
+  recover?: (err: SlipwayError) => { value: T } | undefined,
+): Promise<T> {
   try {
     return await run();
   } catch (err) {
@@ -183,7 +190,7 @@ async function call<T>(run: () => Promise<T>, recover?: (err: SlipwayError) => {
 }
 
 /** GitHub answers 404 for what is not there and for what the caller may not see: for some calls, an answer. */
-function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefined {
+export function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefined {
   return (err) => (err.code === 'github-not-found' ? { value } : undefined);
 }
 

@@ -7,7 +7,8 @@ export interface ApprovalDecision {
   user: string;
   decision: 'approve' | 'reject';
   at: string;
-  via: 'api' | 'comment' | 'cli';
+  /** Where it was given; `check_run`: a button on GitHub's Checks tab. */
+  via: 'api' | 'comment' | 'cli' | 'check_run';
   counted: boolean;
   /** Why it did not count, when it did not. */
   why?: string;

@@ -7,7 +7,7 @@ export interface RequestOrigin {
   ip: string;
   userAgent: string;
   /** How the person was known: a browser session, a personal token, the operator's token, a comment. */
-  via: 'session' | 'token' | 'operator' | 'comment' | 'slipway';
+  via: 'session' | 'token' | 'operator' | 'comment' | 'slipway' | 'check_run';
 }
 
 /** What every audit entry says: when, about what, and who acted from where. */
@@ -56,10 +56,27 @@ export type AuditEntry =
       params: string[];
       secretParams: string[];
     })
-  | (AuditBase & { kind: 'rerun'; of: string; failedOnly: boolean })
+  | (AuditBase & {
+      kind: 'rerun';
+      /** The build re-run; `buildId` is the new one. */
+      of: string;
+      failedOnly: boolean;
+      stage?: string;
+      /** What asked: the API, the CLI, the dashboard, a check run or suite re-requested on GitHub. */
+      via?: 'api' | 'cli' | 'dashboard' | 'check_suite' | 'check_run';
+    })
   | (AuditBase & { kind: 'token-created'; tokenId: string; name: string; scopes: Scope[] })
   | (AuditBase & { kind: 'token-revoked'; tokenId: string })
-  | (AuditBase & { kind: 'sign-in' | 'sign-out' });
+  | (AuditBase & { kind: 'sign-in' | 'sign-out' })
+  | (AuditBase & {
+      kind: 'merge-queue';
+      /** Queued by a person, refused, taken out (by a person or by Slipway), or merged by fast-forward. */
+      event: 'queued' | 'refused' | 'removed' | 'merged';
+      pullRequest: number;
+      base: string;
+      sha: string;
+      reason?: string;
+    });
 
 export type AuditKind = AuditEntry['kind'];
 
@@ -74,4 +91,5 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'token-revoked',
   'sign-in',
   'sign-out',
+  'merge-queue',
 ];

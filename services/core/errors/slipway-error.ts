@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'github-validation'
   | 'github-bad-request'
   | 'github-refused'
+  // The repository has no installation of Slipway's GitHub App (never installed, or removed).
+  | 'github-app-not-installed'
   // GitHub could not answer now.
   | 'github-rate-limited'
   | 'github-secondary-rate-limit'
@@ -30,6 +32,8 @@ export type ErrorCode =
   | 'docker-conflict'
   | 'docker-daemon'
   | 'docker-unreachable'
+  // Another reporter replica is posting the same check run: try again shortly.
+  | 'check-run-busy'
   // A peer Slipway could not reach, when it is not known which.
   | 'network'
   // Anything not recognised: retried, because nothing says a retry cannot help.

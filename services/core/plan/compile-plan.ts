@@ -162,7 +162,8 @@ function environmentEnv(name: string, env: SpecEnvironment): Record<string, stri
   return { SLIPWAY_ENVIRONMENT: name, ...(env.url ? { SLIPWAY_ENVIRONMENT_URL: env.url } : {}) };
 }
 
-function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): PlanEnvironment {
+/** The plan of an environment: its URL, approval rules and locks (also read by the merge queue for promotions). */
+export function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): PlanEnvironment {
   const approval = env.approval;
   return {
     name,

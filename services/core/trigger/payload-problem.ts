@@ -88,6 +88,23 @@ const CHECKS: Record<string, Check[]> = {
     repo('repository', 'login'),
   ],
   ping: [optional('zen', 'string')],
+  check_run: [
+    string('action'),
+    string('check_run.name'),
+    optional('check_run.external_id', 'string'),
+    string('check_run.head_sha', SHA),
+    optional('requested_action.identifier', 'string'),
+    repo('repository', 'login'),
+    string('sender.login'),
+  ],
+  check_suite: [
+    string('action'),
+    string('check_suite.head_sha', SHA),
+    repo('repository', 'login'),
+    string('sender.login'),
+  ],
+  installation: [string('action'), integer('installation.id'), optional('sender.login', 'string')],
+  installation_repositories: [string('action'), integer('installation.id'), optional('sender.login', 'string')],
 };
 
 /**

@@ -1,4 +1,5 @@
-import { githubError, type RouteHandler } from './route-types.js';
+import { simpleUser } from './stand-in-user.js';
+import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 
 /**
  * `POST /app/installations/{installation_id}/access_tokens` (apps/create-installation-access-token):
@@ -12,7 +13,7 @@ export const createInstallationAccessToken: RouteHandler = async (request, conte
   if ('error' in verdict) return githubError(401, verdict.error, context.docsUrl);
   const installation = Number(request.params.installation_id);
   if (!context.apps.hasInstallation(verdict.appId, installation)) return githubError(404, 'Not Found', context.docsUrl);
-  const { token, expiresAt } = context.apps.issue(Date.now());
+  const { token, expiresAt } = context.apps.issue(Date.now(), installation);
   return {
     status: 201,
     body: {
@@ -21,6 +22,7 @@ export const createInstallationAccessToken: RouteHandler = async (request, conte
       permissions: {
         contents: 'read',
         statuses: 'write',
+        checks: 'write',
         deployments: 'write',
         pull_requests: 'read',
         members: 'read',
@@ -29,3 +31,65 @@ export const createInstallationAccessToken: RouteHandler = async (request, conte
     },
   };
 };
+
+/** The app a request's JWT proves to be, or GitHub's 401. */
+function appOf(request: Parameters<RouteHandler>[0], context: RouteContext): { appId: string } | RouteResponse {
+  const jwt = /^bearer\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''))?.[1];
+  if (!jwt) return githubError(401, 'A JSON web token could not be decoded', context.docsUrl);
+  const verdict = context.apps.verifyJwt(jwt, Math.floor(Date.now() / 1000));
+  return 'error' in verdict ? githubError(401, verdict.error, context.docsUrl) : verdict;
+}
+
+/**
+ * `GET /repos/{owner}/{repo}/installation` (apps/get-repo-installation): authenticated by the
+ * app's JWT, the installation of the app that covers the repository, or 404 when the app is
+ * not installed there (never was, or was uninstalled).
+ */
+export const getRepoInstallation: RouteHandler = async (request, context) => {
+  const app = appOf(request, context);
+  if (!('appId' in app)) return app;
+  const { owner = '', repo = '' } = request.params;
+  const id = context.apps.installationFor(app.appId, owner, repo);
+  if (id === undefined || !(await context.repos.exists(owner, repo)))
+    return githubError(404, 'Not Found', context.docsUrl);
+  return { status: 200, body: installationView(id, owner, app.appId, context) };
+};
+
+/**
+ * `GET /orgs/{org}/installation` (apps/get-org-installation): authenticated by the app's JWT,
+ * the app's installation on that account, or 404.
+ */
+export const getOrgInstallation: RouteHandler = async (request, context) => {
+  const app = appOf(request, context);
+  if (!('appId' in app)) return app;
+  const org = request.params.org ?? '';
+  const id = context.apps.installationOfAccount(app.appId, org);
+  if (id === undefined) return githubError(404, 'Not Found', context.docsUrl);
+  return { status: 200, body: installationView(id, org, app.appId, context) };
+};
+
+/** An installation as GitHub describes it. */
+function installationView(id: number, owner: string, appId: string, context: RouteContext): Record<string, unknown> {
+  const login = context.apps.accountOf(id) ?? owner;
+  const account = context.people.account(login);
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    id,
+    account: simpleUser(context.apiUrl, account.login, account.id, account.type),
+    repository_selection: 'selected',
+    access_tokens_url: `${context.apiUrl}/app/installations/${id}/access_tokens`,
+    repositories_url: `${context.apiUrl}/installation/repositories`,
+    html_url: `${context.apiUrl}/settings/installations/${id}`,
+    app_id: Number(appId),
+    app_slug: 'slipway',
+    target_id: account.id,
+    target_type: account.type,
+    permissions: { checks: 'write', statuses: 'write', contents: 'read' },
+    events: ['check_run', 'check_suite', 'push', 'pull_request'],
+    created_at: now,
+    updated_at: now,
+    single_file_name: null,
+    suspended_by: null,
+    suspended_at: null,
+  };
+}

@@ -3,15 +3,73 @@ import { randomBytes, verify } from 'node:crypto';
 /** GitHub Apps the stand-in knows, their installations, and the installation tokens it issued. */
 export class AppStore {
   private readonly apps = new Map<string, { publicKey: string; installations: Set<number> }>();
-  private readonly tokens = new Map<string, number>();
+  private readonly tokens = new Map<string, { expires: number; installation: number }>();
+  /** The repositories (`owner/repo`, lower case) of installations limited to some; absent: every repository. */
+  private readonly repositories = new Map<number, Set<string>>();
+  /** Who owns each installation's account, for `GET /repos/{o}/{r}/installation`. */
+  private readonly accounts = new Map<number, string>();
+  /** Installation tokens issued, per installation. */
+  readonly issuedFor = new Map<number, number>();
   /** How many installation tokens were issued, for tests. */
   issued = 0;
 
-  register(appId: string, publicKeyPem: string, installationId: number): void {
+  /**
+   * Registers an app and one installation of it; with `repositories` (`owner/repo`), the
+   * installation is limited to those, as one chosen with "Only select repositories".
+   */
+  register(appId: string, publicKeyPem: string, installationId: number, repositories?: string[]): void {
     const app = this.apps.get(appId) ?? { publicKey: publicKeyPem, installations: new Set<number>() };
     app.publicKey = publicKeyPem;
     app.installations.add(installationId);
     this.apps.set(appId, app);
+    if (repositories) {
+      this.repositories.set(installationId, new Set(repositories.map((r) => r.toLowerCase())));
+      const owner = repositories[0]?.split('/')[0];
+      if (owner) this.accounts.set(installationId, owner);
+    }
+  }
+
+  /** Removes an installation, as uninstalling the app does: its tokens stop working. */
+  uninstall(installationId: number): void {
+    for (const app of this.apps.values()) app.installations.delete(installationId);
+    for (const [token, entry] of this.tokens) if (entry.installation === installationId) this.tokens.delete(token);
+    this.repositories.delete(installationId);
+  }
+
+  /** The installation of `appId` that covers `owner/repo`: one limited to it, else one on every repository. */
+  installationFor(appId: string, owner: string, repo: string): number | undefined {
+    const installations = [...(this.apps.get(appId)?.installations ?? [])];
+    const full = `${owner}/${repo}`.toLowerCase();
+    return (
+      installations.find((i) => this.repositories.get(i)?.has(full)) ??
+      installations.find((i) => !this.repositories.has(i))
+    );
+  }
+
+  /** The installation of `appId` on an account (an organization or user), by the repositories it covers. */
+  installationOfAccount(appId: string, login: string): number | undefined {
+    const installations = [...(this.apps.get(appId)?.installations ?? [])];
+    return (
+      installations.find((i) => this.accounts.get(i)?.toLowerCase() === login.toLowerCase()) ??
+      installations.find((i) => !this.repositories.has(i))
+    );
+  }
+
+  /** The account an installation belongs to, when known. */
+  accountOf(installationId: number): string | undefined {
+    return this.accounts.get(installationId);
+  }
+
+  /** Whether an installation token may reach `owner/repo` (an installation limited to some repositories). */
+  mayReach(installationId: number, owner: string, repo: string): boolean {
+    const limited = this.repositories.get(installationId);
+    return !limited || limited.has(`${owner}/${repo}`.toLowerCase());
+  }
+
+  /** The installation a valid installation token belongs to. */
+  installationOf(token: string, nowMs: number): number | undefined {
+    const entry = this.tokens.get(token);
+    return entry && entry.expires > nowMs ? entry.installation : undefined;
   }
 
   /**
@@ -52,17 +110,18 @@ export class AppStore {
   }
 
   /** A new installation token, valid for an hour. */
-  issue(nowMs: number): { token: string; expiresAt: string } {
+  issue(nowMs: number, installationId: number): { token: string; expiresAt: string } {
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     const expires = nowMs + 3_600_000;
-    this.tokens.set(token, expires);
+    this.tokens.set(token, { expires, installation: installationId });
     this.issued += 1;
+    this.issuedFor.set(installationId, (this.issuedFor.get(installationId) ?? 0) + 1);
     return { token, expiresAt: new Date(expires).toISOString().replace(/\.\d{3}Z$/, 'Z') };
   }
 
   /** Whether a token is an installation token this stand-in issued and that has not expired. */
   isValidToken(token: string, nowMs: number): boolean {
-    const expires = this.tokens.get(token);
-    return expires !== undefined && expires > nowMs;
+    const entry = this.tokens.get(token);
+    return entry !== undefined && entry.expires > nowMs;
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createInstallationAccessToken } from './app-routes.js';
+import { createInstallationAccessToken, getOrgInstallation, getRepoInstallation } from './app-routes.js';
+import { createCheckRun, getCheckRun, listCheckRunsForRef, updateCheckRun } from './checks-routes.js';
 import { compareCommits } from './compare-route.js';
 import { getContent } from './contents-route.js';
 import {
@@ -9,10 +10,20 @@ import {
   listDeployments,
 } from './deployments-routes.js';
 import { serverError, type InjectedFailure } from './failures.js';
+import {
+  listAppWebhookDeliveries,
+  listRepoWebhookDeliveries,
+  redeliverAppWebhookDelivery,
+  redeliverRepoWebhookDelivery,
+} from './hook-deliveries-routes.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
-import { getPullRequest, listPullRequests } from './pulls-routes.js';
+import { createIssueComment, listIssueComments } from './comments-routes.js';
+import { getStatusChecksProtection } from './protection-routes.js';
+import { createPullRequest, getPullRequest, listPullRequests } from './pulls-routes.js';
+import { createRef, getRef, updateRef } from './refs-routes.js';
+import { listReviews } from './reviews-routes.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
 import { getAuthenticatedUser, getRepository } from './user-routes.js';
@@ -32,12 +43,36 @@ const HANDLERS: Record<string, RouteHandler> = {
   'repos/get-collaborator-permission-level': getCollaboratorPermissionLevel,
   'teams/get-membership-for-user-in-org': getMembershipForUserInOrg,
   'apps/create-installation-access-token': createInstallationAccessToken,
+  'apps/get-repo-installation': getRepoInstallation,
+  'apps/get-org-installation': getOrgInstallation,
+  'checks/create': createCheckRun,
+  'checks/update': updateCheckRun,
+  'checks/get': getCheckRun,
+  'checks/list-for-ref': listCheckRunsForRef,
   'users/get-authenticated': getAuthenticatedUser,
   'repos/get': getRepository,
+  'git/get-ref': getRef,
+  'git/update-ref': updateRef,
+  'git/create-ref': createRef,
+  'repos/get-status-checks-protection': getStatusChecksProtection,
+  'issues/create-comment': createIssueComment,
+  'issues/list-comments': listIssueComments,
+  'pulls/list-reviews': listReviews,
+  'pulls/create': createPullRequest,
+  'apps/list-webhook-deliveries': listAppWebhookDeliveries,
+  'apps/redeliver-webhook-delivery': redeliverAppWebhookDelivery,
+  'repos/list-webhook-deliveries': listRepoWebhookDeliveries,
+  'repos/redeliver-webhook-delivery': redeliverRepoWebhookDelivery,
 };
 
 /** Operations authenticated by an app's JWT rather than a token: the handler checks it. */
-const JWT_OPERATIONS = new Set(['apps/create-installation-access-token']);
+const JWT_OPERATIONS = new Set([
+  'apps/create-installation-access-token',
+  'apps/list-webhook-deliveries',
+  'apps/redeliver-webhook-delivery',
+  'apps/get-repo-installation',
+  'apps/get-org-installation',
+]);
 
 const REST_DOCS = 'https://docs.github.com/rest';
 
@@ -132,7 +167,9 @@ export class Dispatcher {
         violations,
       );
     }
-    const denied = JWT_OPERATIONS.has(operationId) ? undefined : this.authorize(request.headers.authorization, context);
+    const denied = JWT_OPERATIONS.has(operationId)
+      ? undefined
+      : this.authorize(request.headers.authorization, context, match.pathParams);
     const failure = denied === undefined ? this.takeFailure(operationId) : undefined;
     if (denied !== undefined) response = denied;
     else if (failure !== undefined) {
@@ -150,15 +187,28 @@ export class Dispatcher {
       }
     }
     this.validateResponse(match, response).forEach(note);
-    return exchange(response, operationId, violations);
+    return exchange(withRateLimit(response, ++this.requestsServed), operationId, violations);
   }
 
+  /** Requests answered, for the `x-ratelimit-*` headers GitHub sends with every answer. */
+  private requestsServed = 0;
+
   /** The configured token, or an installation token the stand-in issued and that is still valid. */
-  private authorize(header: string | undefined, context: RouteContext): RouteResponse | undefined {
+  private authorize(
+    header: string | undefined,
+    context: RouteContext,
+    params: Record<string, string>,
+  ): RouteResponse | undefined {
+    const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '')?.[1];
+    // An installation's token reaches only the repositories of that installation: GitHub answers 404 for the rest.
+    const installation = presented ? context.apps.installationOf(presented, Date.now()) : undefined;
+    if (installation !== undefined && params.owner && params.repo) {
+      if (!context.apps.mayReach(installation, params.owner, params.repo))
+        return githubError(404, 'Not Found', context.docsUrl);
+    }
     const expected = this.options.token;
     if (expected === undefined) return undefined;
     if (header === undefined) return githubError(401, 'Requires authentication', context.docsUrl);
-    const presented = /^(?:token|bearer)\s+(\S+)$/i.exec(header)?.[1];
     const issued = presented && (context.apps.isValidToken(presented, Date.now()) || context.oauth.loginOf(presented));
     if (presented !== expected && !issued) return githubError(401, 'Bad credentials', context.docsUrl);
     return undefined;
@@ -169,6 +219,26 @@ export class Dispatcher {
       return this.validator.validateResponse(match, response.status, response.raw.data, false);
     return this.validator.validateResponse(match, response.status, response.body, true);
   }
+}
+
+/**
+ * GitHub's rate limit headers on an answer that has none of its own (an injected rate limit
+ * brings its own): 5,000 an hour, one used per request the stand-in served.
+ */
+function withRateLimit(response: RouteResponse, used: number): RouteResponse {
+  if (response.headers?.['x-ratelimit-remaining'] !== undefined) return response;
+  const limit = 5_000;
+  return {
+    ...response,
+    headers: {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - used)),
+      'x-ratelimit-used': String(Math.min(limit, used)),
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-resource': 'core',
+      ...response.headers,
+    },
+  };
 }
 
 function exchange(response: RouteResponse, operationId: string | undefined, violations: string[]): ApiExchange {

@@ -1,9 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DeploymentStore } from './deployment-store.js';
 import type { AppStore } from './app-store.js';
+import type { CheckStore } from './check-store.js';
 import type { GitRepos } from './git-repos.js';
+import type { HookDeliveryStore } from './hook-delivery-store.js';
 import type { OAuthStore } from './oauth-store.js';
 import type { PeopleStore } from './people-store.js';
+import type { ReviewStore } from './review-store.js';
 import type { StatusStore } from './status-store.js';
 
 /** What a route handler gets from one request, already matched to its operation. */
@@ -22,10 +25,16 @@ export interface RouteContext {
   statuses: StatusStore;
   apps: AppStore;
   deployments: DeploymentStore;
+  /** Check suites and runs, per installation. */
+  checks: CheckStore;
   /** Accounts, repository roles, teams and pull requests registered by tests. */
   people: PeopleStore;
   /** OAuth apps, the user tokens issued through the web flow, and which repositories are public. */
   oauth: OAuthStore;
+  /** Comments, reviews and branch protection's required status checks. */
+  reviews: ReviewStore;
+  /** Webhooks and their delivery log (the deliveries API). */
+  hookDeliveries: HookDeliveryStore;
   /** Base URL of the stand-in's API, used to build the `url` fields of responses. */
   apiUrl: string;
   /** The operation's documentation URL, as GitHub puts in `documentation_url`. */

@@ -25,6 +25,7 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
         ref: `refs/pull/${payload.number}/head`,
         cloneUrl: payload.pull_request.head.repo.clone_url,
         sender: payload.sender.login,
+        subject: payload.pull_request.title,
         pullRequest: payload.number,
         baseRef: payload.pull_request.base.ref,
         private: false,
