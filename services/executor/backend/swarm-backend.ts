@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { serviceName, slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
+import { runNodeCleanup } from './node-cleanup.js';
 import { teardownBuildObjects } from './swarm-teardown.js';
 import { describeTaskError } from './task-errors.js';
 import {
@@ -38,6 +39,11 @@ export interface SwarmOptions {
   instance?: string;
   /** Any local image, used only to mount the workspace while it is seeded. */
   seedImage?: string;
+  /**
+   * An image with `node` on every node (Slipway's own): runs the cleanup job that removes
+   * builds' volumes and containers on other nodes (`cleanupNodes`). Without it there is none.
+   */
+  cleanupImage?: string;
 }
 
 /** Docker secret holding a build's secret `name`. */
@@ -58,6 +64,7 @@ export class SwarmBackend implements Backend {
   private readonly workspacePerNode: boolean;
   private readonly nodeNames = new Map<string, string>();
   private readonly seedImage: string;
+  private readonly cleanupImage: string | undefined;
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Checkout log lines a placed step's log starts with, by service name. */
@@ -72,6 +79,7 @@ export class SwarmBackend implements Backend {
     this.volumeDriver = options.volumeDriver ?? 'local';
     this.instance = options.instance ?? 'default';
     this.seedImage = options.seedImage ?? 'slipway/git:1';
+    this.cleanupImage = options.cleanupImage;
     this.workspacePerNode = this.volumeDriver === 'local';
   }
 
@@ -271,8 +279,26 @@ export class SwarmBackend implements Backend {
   }
 
   async teardownBuild(buildId: string): Promise<void> {
+    const placements = this.workspaces.get(buildId);
     this.workspaces.delete(buildId);
     await teardownBuildObjects(this.docker, [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`]);
+    // A checkout made for a placement may have left its workspace on another node.
+    if (placements && placements.size > 0) await this.cleanupNodes([buildId]);
+  }
+
+  /**
+   * Removes the volumes and containers of `buildIds` on every node, by a job run once on each
+   * (`GlobalJob`, node-cleanup.ts); answers what each node said. Nothing without a cleanup image.
+   */
+  async cleanupNodes(buildIds: string[]): Promise<string[]> {
+    if (!this.cleanupImage || buildIds.length === 0) return [];
+    const report = await runNodeCleanup(this.docker, {
+      image: this.cleanupImage,
+      name: `slw-cleanup-${slug(this.instance)}-${Date.now().toString(36)}`.slice(0, 63),
+      labels: [`${LABEL.managed}=1`, `${LABEL.instance}=${this.instance}`],
+      buildIds,
+    });
+    return report.lines;
   }
 
   async buildsPresent(): Promise<string[]> {
