@@ -1,4 +1,5 @@
 import type { StepRecord } from '../core/builds/record.js';
+import { isFinal } from '../core/builds/types.js';
 import type { LockClaim, PlanStep } from '../core/plan/types.js';
 import type { StepOutcome } from './backend/types.js';
 import type { StepContext } from './run-step.js';
@@ -34,7 +35,8 @@ export async function runInSlots(
   },
 ): Promise<StepOutcome> {
   const heldNames = new Set(held.map((c) => c.name));
-  const claims = step.locks.filter((c) => !heldNames.has(c.name));
+  // A step whose outcome is recorded (a build resumed, a re-run's carried step) runs nothing: it waits for nothing.
+  const claims = isFinal(rec.state) ? [] : step.locks.filter((c) => !heldNames.has(c.name));
   const { locks } = ctx.deps;
   let release = async () => undefined as void;
   if (claims.length > 0 && locks) {

@@ -7,23 +7,12 @@ import { createLogger } from '../../services/shared/logger.js';
 import { memoryState } from '../../services/shared/memory/memory-state.js';
 import { planOf, step } from '../support/plan-fixtures.js';
 import { testInstance } from '../support/slipway-harness.js';
+import { random } from '../support/seeded-random.js';
 
 const docker = new Docker();
 /** `SLIPWAY_RACE_SEED` replays a run; each run logs its seed. */
 const SEED = Number(process.env.SLIPWAY_RACE_SEED ?? Date.now() % 100_000);
 const ROUNDS = Number(process.env.SLIPWAY_RACE_ROUNDS ?? 8);
-
-/** A small seeded generator (mulberry32), so a failing run can be replayed exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function leftovers(buildId: string): Promise<string[]> {
   const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`] });
