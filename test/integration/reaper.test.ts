@@ -39,7 +39,7 @@ describe('the reaper', () => {
     }
   });
 
-  it('removes an orphaned container of a finished build (a cancelled checkout Swarm made late) and its volume', async () => {
+  it('removes an orphaned container of a finished build (made late by Swarm) and its volume', async () => {
     const redis = new Redis(await freshRedisUrl(8));
     const store = new RedisBuildStore(redis);
     const instance = testInstance('reaper');
