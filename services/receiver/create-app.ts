@@ -9,6 +9,7 @@ import { metrics } from '../shared/metrics/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import type { State } from '../shared/ports/state.js';
 import { apiRouter } from './api-routes.js';
+import { mergeRouter } from './merge-routes.js';
 import { repoAccess, requireCsrf, resolvePrincipal } from './auth/index.js';
 import { signInRouter } from './auth/sign-in-routes.js';
 import { tokenRouter } from './auth/token-routes.js';
@@ -55,6 +56,8 @@ export interface AppDeps extends Pick<
   corsOrigins?: readonly string[];
   /** How long a person's role is cached (default 60 s). */
   permissionTtlMs?: number;
+  /** The merge queue; its API (merge-routes.ts) is mounted when given. */
+  mergeQueue?: State['mergeQueue'];
   /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */
   health?: HealthDeps;
 }
@@ -136,6 +139,7 @@ export function createApp(deps: AppDeps): Koa {
       signIn: deps.signIn !== undefined,
     }),
   );
+  if (deps.mergeQueue) routers.push(mergeRouter({ mergeQueue: deps.mergeQueue, queues: deps.queues, access }));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

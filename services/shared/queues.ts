@@ -101,7 +101,17 @@ export type MergeJob =
       via: 'comment' | 'api' | 'cli' | 'dashboard';
       from?: RequestOrigin;
     }
-  | { kind: 'advance'; owner: string; repo: string; base?: string; pullRequest?: number };
+  | { kind: 'advance'; owner: string; repo: string; base?: string; pullRequest?: number }
+  /** `slipway promote SHA`: open the pull request that promotes SHA to an environment, and queue it. */
+  | {
+      kind: 'promote';
+      owner: string;
+      repo: string;
+      sha: string;
+      environment?: string;
+      user: string;
+      from?: RequestOrigin;
+    };
 
 /** A queue's key in QUEUES: `requests`, `builds`, `statuses`, `deployments`, `approvals`. */
 export type QueueName = keyof typeof QUEUES;
