@@ -102,8 +102,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
           const event = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           if (event.startsWith('event: end')) arrivals.push({ at: Date.now(), end: true });
-          else if (event.startsWith('data: '))
-            arrivals.push({ at: Date.now(), text: (JSON.parse(event.slice(6)) as { text: string }).text });
+          else if (event.includes('data: '))
+            arrivals.push({ at: Date.now(), text: (JSON.parse(event.split('data: ')[1]!) as { text: string }).text });
         }
       }
       const ticks = arrivals.filter((a) => a.text?.startsWith('tick '));
