@@ -5,7 +5,9 @@ import type { Backend } from './backend/types.js';
 
 /**
  * Removes what is left on the engine of builds that are over (or unknown to Slipway): what a
- * dead executor left behind. Builds still running are left to the executor that resumes them.
+ * dead executor left behind, orphaned containers of finished builds included, and then what
+ * they left on other nodes (`cleanupNodes`). Builds still running are left to the executor
+ * that resumes them.
  */
 export async function reap(backend: Backend, store: BuildStore, logger: Logger): Promise<string[]> {
   const reaped: string[] = [];
@@ -16,5 +18,10 @@ export async function reap(backend: Backend, store: BuildStore, logger: Logger):
     reaped.push(buildId);
   }
   if (reaped.length > 0) logger.info('reaped leftovers of finished builds', { builds: reaped });
+  // Their volumes and containers on other nodes are not this engine's to see: a job on each node removes them.
+  if (reaped.length > 0 && backend.cleanupNodes) {
+    const said = await backend.cleanupNodes(reaped);
+    if (said.length > 0) logger.info('cleaned finished builds up on every node', { lines: said });
+  }
   return reaped;
 }

@@ -12,6 +12,7 @@ import type { BuildResources, StepOutcome } from './backend/types.js';
 import { secretParamValues } from '../shared/secret-params.js';
 import { secretMasker } from './mask-secrets.js';
 import { runStep, type StepContext } from './run-step.js';
+import { runInSlots } from './step-slots.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
 export type { RuntimeDeps } from './runtime-deps.js';
@@ -211,7 +212,21 @@ async function runStage(
   const environmentLock = stage.environment
     ? [{ name: `deploy:${plan.request.repo.owner}/${plan.request.repo.name}:${stage.environment.name}`, capacity: 1 }]
     : [];
-  const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? []), ...environmentLock];
+  // The environment's locks are the build's, for the whole stage; each step takes its own (step-slots.ts).
+  const claims = [...(stage.environment?.locks ?? []), ...environmentLock];
+  let toldWaiting = false;
+  let anyGranted = false;
+  const waiting = async (why: string) => {
+    // Steps ask for their slots together: let the answers of those that got in land first.
+    await new Promise((resolve) => setImmediate(resolve));
+    // Once one step of the stage is in, a step waiting for a slot shows on its own record only.
+    if (anyGranted || rec.state === 'running' || toldWaiting) return ctx.save();
+    toldWaiting = true;
+    rec.state = 'waiting';
+    rec.description = why;
+    await ctx.save();
+    await deps.report({ stage: label, state: 'waiting', reason: why });
+  };
   let release = async () => undefined as void;
   // GitHub's answer is awaited beside the locks: before waiting in a queue (a commit the branch
   // has moved past is refused at once), else once they are held.
@@ -222,79 +237,110 @@ async function runStage(
       ctx.build.buildId,
       async (why) => {
         if (await moved()) return notHead.abort();
-        rec.state = 'waiting';
-        rec.description = why;
-        await ctx.save();
-        await deps.report({ stage: label, state: 'waiting', reason: why });
+        await waiting(why);
       },
       AbortSignal.any([ctx.signal, notHead.signal]),
     );
   }
+  // A sidecar that fails ends the stage; steps still waiting for their slots then leave.
+  const quit = new AbortController();
+  // Only the steps of a stage with sidecars need the build's network (to reach them).
+  const stepCtx: StepContext = {
+    ...ctx,
+    signal: AbortSignal.any([ctx.signal, quit.signal]),
+    sidecarNetwork: stage.sidecars.length > 0,
+  };
+  const started = Date.now();
+  let stageEnd: StageEvent | undefined;
+  let starting: Promise<StageEvent | undefined> | undefined;
+  const start = () => (starting ??= startStage(stage, rec, ctx, label, cancelReason));
   try {
     const refused = await moved();
     if (refused) return refused;
     if (ctx.signal.aborted) return { stage: label, state: 'cancelled', reason: cancelReason() };
-    const started = Date.now();
-    rec.state = 'running';
-    rec.description = undefined;
-    await ctx.save();
-    await deps.report({ stage: label, state: 'running' });
-    if (stage.environment && deps.deployment) {
-      await deps.deployment({
-        ...deploymentOf(stage),
-        state: 'in_progress',
-        description: `Deploying to ${stage.environment.name}`,
-        stepKey: stage.steps[0]?.key ?? 'checkout',
-      });
-    }
-    for (const sidecar of stage.sidecars) {
-      // Shown on the build page: starting, then ready or failed.
-      rec.sidecars = [
-        ...(rec.sidecars ?? []).filter((c) => c.name !== sidecar.name),
-        { name: sidecar.name, state: 'starting' },
-      ];
-      const shown = rec.sidecars.at(-1)!;
-      await ctx.save();
-      const handle = await deps.backend.startSidecar({
-        build: ctx.build,
-        key: sidecar.key,
-        name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1),
-        image: ctx.image(sidecar.image),
-        env: sidecar.env,
-        ...(sidecar.command ? { command: sidecar.command } : {}),
-        ...(sidecar.ready ? { ready: sidecar.ready } : {}),
-      });
-      const ready = await deps.backend.waitReady(handle, {
-        schedulingTimeoutMs: deps.schedulingTimeoutMs,
-        timeoutMs: sidecar.ready?.timeoutMs ?? 60_000,
-        signal: ctx.signal,
-      });
-      shown.state = ready.kind === 'success' ? 'ready' : 'failed';
-      await ctx.save();
-      if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
-      if (ready.kind !== 'success')
-        return {
-          stage: label,
-          state: 'error',
-          reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed`,
-        };
-    }
-    // Only the steps of a stage with sidecars need the build's network (to reach them).
-    const stepCtx = { ...ctx, sidecarNetwork: stage.sidecars.length > 0 };
     const outcomes = await Promise.all(
-      stage.steps.map(async (step) => ({
-        step,
-        outcome: await runStep(
-          step,
-          rec.steps.find((s) => s.key === step.key)!,
-          stepCtx,
-        ),
-      })),
+      stage.steps.map(async (step) => {
+        const stepRec = rec.steps.find((s) => s.key === step.key)!;
+        const outcome = await runInSlots(step, stepRec, claims, stepCtx, {
+          waiting,
+          granted: () => void (anyGranted = true),
+          start: async () => {
+            stageEnd ??= await start();
+            if (!stageEnd) return undefined;
+            quit.abort(stageEnd.state);
+            return { kind: 'error', reason: 'not run' };
+          },
+          run: () => runStep(step, stepRec, stepCtx),
+        });
+        return { step, outcome };
+      }),
     );
+    if (stageEnd) return stageEnd;
+    if (ctx.signal.aborted && !starting) return { stage: label, state: 'cancelled', reason: cancelReason() };
     return stageEvent(label, outcomes, Date.now() - started, cancelReason);
   } finally {
     await release();
   }
+}
+
+/**
+ * Starts a stage, once, when its first step holds its slots: records and reports it running,
+ * opens its deployment, starts its sidecars and waits until they are ready. Answers the event
+ * that ends the stage when a sidecar is not ready, else undefined.
+ */
+async function startStage(
+  stage: PlanStage,
+  rec: StageRecord,
+  ctx: StepContext,
+  label: string,
+  cancelReason: () => string,
+): Promise<StageEvent | undefined> {
+  const { deps } = ctx;
+  rec.state = 'running';
+  rec.description = undefined;
+  await ctx.save();
+  await deps.report({ stage: label, state: 'running' });
+  if (stage.environment && deps.deployment) {
+    await deps.deployment({
+      ...deploymentOf(stage),
+      state: 'in_progress',
+      description: `Deploying to ${stage.environment.name}`,
+      stepKey: stage.steps[0]?.key ?? 'checkout',
+    });
+  }
+  for (const sidecar of stage.sidecars) {
+    // Shown on the build page: starting, then ready or failed.
+    rec.sidecars = [
+      ...(rec.sidecars ?? []).filter((c) => c.name !== sidecar.name),
+      { name: sidecar.name, state: 'starting' },
+    ];
+    const shown = rec.sidecars.at(-1)!;
+    await ctx.save();
+    const handle = await deps.backend.startSidecar({
+      build: ctx.build,
+      key: sidecar.key,
+      name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1),
+      image: ctx.image(sidecar.image),
+      env: sidecar.env,
+      ...(sidecar.command ? { command: sidecar.command } : {}),
+      ...(sidecar.ready ? { ready: sidecar.ready } : {}),
+    });
+    const ready = await deps.backend.waitReady(handle, {
+      schedulingTimeoutMs: deps.schedulingTimeoutMs,
+      timeoutMs: sidecar.ready?.timeoutMs ?? 60_000,
+      signal: ctx.signal,
+    });
+    shown.state = ready.kind === 'success' ? 'ready' : 'failed';
+    await ctx.save();
+    if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
+    if (ready.kind !== 'success')
+      return {
+        stage: label,
+        state: 'error',
+        reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed`,
+      };
+  }
+  return undefined;
 }
 
 /** The stage's outcome from its steps': a failure (not allowed to fail) first, then an error, then cancellation. */

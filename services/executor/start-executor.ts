@@ -28,7 +28,11 @@ import { typedBackend } from './typed-backend.js';
 export async function startExecutor(
   config: Config,
   logger: Logger,
-  engine: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
+  engine: Backend = new SwarmBackend(undefined, {
+    volumeDriver: config.volumeDriver,
+    instance: config.instance,
+    ...(config.cleanupImage ? { cleanupImage: config.cleanupImage } : {}),
+  }),
 ): Promise<Running> {
   // Trouble with the engine rejects typed, so it decides the build job's retries; each call is timed.
   const backend = meteredBackend(typedBackend(engine), metrics());

@@ -21,6 +21,7 @@ import { describeSecretParamStoreConformance } from '../support/port-conformance
 import { describeSessionsConformance } from '../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../support/port-conformance/deployment-ledger.js';
 import { lines, uniqueId } from '../support/port-conformance/fixtures.js';
+import { RedisLocks } from '../../services/shared/redis/redis-locks.js';
 import { describeOutgoingHooksConformance } from '../support/port-conformance/outgoing-hooks.js';
 import { describeLocksConformance } from '../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../support/port-conformance/log-store.js';
@@ -87,7 +88,18 @@ describeApprovalsConformance(redis, async () => (await fresh(), client().approva
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));
 describeMergeQueueConformance(redis, async () => (await fresh(), client().mergeQueue));
 describeOutgoingHooksConformance(redis, async () => (await fresh(), client().hooks));
-describeLocksConformance(redis, async () => client().locks);
+describeLocksConformance(
+  redis,
+  async () => client().locks,
+  // An executor of its own that dies while it waits: its connection goes, and it polls no more.
+  async () => {
+    const connection = new Redis(url, { maxRetriesPerRequest: 1 });
+    return {
+      locks: new RedisLocks(connection, { pollMs: 100, waitingLeaseMs: 1_000 }),
+      die: async () => connection.disconnect(),
+    };
+  },
+);
 describeQueuesConformance(redis, async () => {
   await fresh();
   return {

@@ -38,4 +38,31 @@ describe('the reaper', () => {
       redis.disconnect();
     }
   });
+
+  it('removes an orphaned container of a finished build (made late by Swarm) and its volume', async () => {
+    const redis = new Redis(await freshRedisUrl(8));
+    const store = new RedisBuildStore(redis);
+    const instance = testInstance('reaper');
+    const backend = new SwarmBackend(docker, { instance });
+    const finished = planOf('x', 'y', []);
+    const filters = JSON.stringify({ label: [`${LABEL.build}=${finished.buildId}`] });
+    try {
+      await store.create({ ...recordForPlan(finished, 'now'), state: 'cancelled' });
+      // All that is left: a container that never started, holding the workspace volume.
+      const labels = { [LABEL.managed]: '1', [LABEL.instance]: instance, [LABEL.build]: finished.buildId };
+      await docker.createVolume({ Name: finished.volume, Labels: labels });
+      await docker.createContainer({
+        Image: 'slipway/busybox:1',
+        Cmd: ['true'],
+        Labels: labels,
+        HostConfig: { Mounts: [{ Type: 'volume', Source: finished.volume, Target: '/workspace' }] },
+      });
+      expect(await reap(backend, store, createLogger('test', true))).toEqual([finished.buildId]);
+      expect(await docker.listContainers({ all: true, filters })).toEqual([]);
+      expect(await docker.listVolumes({ filters })).toMatchObject({ Volumes: [] });
+    } finally {
+      await backend.teardownBuild(finished.buildId);
+      redis.disconnect();
+    }
+  });
 });

@@ -162,7 +162,7 @@ test:
     await final(first.sha, 'slipway/test');
     await final(second.sha, 'slipway/test');
     const descriptions = standIn.statuses(OWNER, REPO, second.sha).map((s) => s.description);
-    expect(descriptions).toContain(`Waiting: for lock "board", held by ${first.build}`);
+    expect(descriptions).toContain(`Waiting: for lock "board", held by ${first.build}/flash-a`);
     const a = (await slipway.builds.get(first.build))!.stages[0]!.steps[0]!;
     const b = (await slipway.builds.get(second.build))!.stages[0]!.steps[0]!;
     expect(Date.parse(b.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.finishedAt!));

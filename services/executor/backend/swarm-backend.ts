@@ -3,7 +3,9 @@ import { serviceName, slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
 import { ContainerExits } from './container-exits.js';
+import { runNodeCleanup } from './node-cleanup.js';
 import { resolveImage } from './resolve-image.js';
+import { teardownBuildObjects } from './swarm-teardown.js';
 import { describeTaskError } from './task-errors.js';
 import {
   buildLabels,
@@ -43,6 +45,11 @@ export interface SwarmOptions {
   instance?: string;
   /** Any local image, used only to mount the workspace while it is seeded. */
   seedImage?: string;
+  /**
+   * An image with `node` on every node (Slipway's own): runs the cleanup job that removes
+   * builds' volumes and containers on other nodes (`cleanupNodes`). Without it there is none.
+   */
+  cleanupImage?: string;
 }
 
 /** Docker secret holding a build's secret `name`. */
@@ -64,6 +71,7 @@ export class SwarmBackend implements Backend {
   private readonly workspacePerNode: boolean;
   private readonly nodeNames = new Map<string, string>();
   private readonly seedImage: string;
+  private readonly cleanupImage: string | undefined;
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Checkout log lines a placed step's log starts with, by service name. */
@@ -84,6 +92,7 @@ export class SwarmBackend implements Backend {
     this.volumeDriver = options.volumeDriver ?? 'local';
     this.instance = options.instance ?? 'default';
     this.seedImage = options.seedImage ?? 'slipway/git:1';
+    this.cleanupImage = options.cleanupImage;
     this.workspacePerNode = this.volumeDriver === 'local';
   }
 
@@ -315,28 +324,28 @@ export class SwarmBackend implements Backend {
   }
 
   async teardownBuild(buildId: string): Promise<void> {
+    const placements = this.workspaces.get(buildId);
     this.workspaces.delete(buildId);
     this.networks.delete(buildId);
     this.secrets.delete(buildId);
-    const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`] });
-    const services = await this.docker.listServices({ filters });
-    await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
-    // Swarm keeps the exited containers of a removed job service for a long while; they hold
-    // the workspace volume, so they go too.
-    const containers = await this.docker.listContainers({ all: true, filters });
-    await Promise.all(
-      containers.map((c) => ignoreMissing(() => this.docker.getContainer(c.Id).remove({ force: true, v: false }))),
-    );
-    // Networks are released asynchronously once their tasks are gone: retry while "in use".
-    const networks = await this.docker.listNetworks({ filters });
-    await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
-    // The manager removes an overlay network asynchronously: done means gone.
-    if (networks.length > 0)
-      await waitUntil(async () => (await this.docker.listNetworks({ filters })).length === 0, 30_000);
-    const { Volumes } = await this.docker.listVolumes({ filters });
-    await Promise.all((Volumes ?? []).map((v) => retryInUse(() => this.docker.getVolume(v.Name).remove())));
-    const secrets = await this.docker.listSecrets({ filters });
-    await Promise.all(secrets.map((s) => retryInUse(() => this.docker.getSecret(s.ID).remove())));
+    await teardownBuildObjects(this.docker, [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`]);
+    // A checkout made for a placement may have left its workspace on another node.
+    if (placements && placements.size > 0) await this.cleanupNodes([buildId]);
+  }
+
+  /**
+   * Removes the volumes and containers of `buildIds` on every node, by a job run once on each
+   * (`GlobalJob`, node-cleanup.ts); answers what each node said. Nothing without a cleanup image.
+   */
+  async cleanupNodes(buildIds: string[]): Promise<string[]> {
+    if (!this.cleanupImage || buildIds.length === 0) return [];
+    const report = await runNodeCleanup(this.docker, {
+      image: this.cleanupImage,
+      name: `slw-cleanup-${slug(this.instance)}-${Date.now().toString(36)}`.slice(0, 63),
+      labels: [`${LABEL.managed}=1`, `${LABEL.instance}=${this.instance}`],
+      buildIds,
+    });
+    return report.lines;
   }
 
   async buildsPresent(): Promise<string[]> {
@@ -587,28 +596,6 @@ async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
     await fn();
   } catch (err) {
     if (statusOf(err) !== 404) throw err;
-  }
-}
-
-async function retryInUse(fn: () => Promise<unknown>, deadlineMs = 30_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await ignoreMissing(fn);
-    } catch (err) {
-      const busy = statusOf(err) === 409 || /in use|active endpoints/i.test(String((err as Error).message));
-      if (!busy || Date.now() > until) throw err;
-      await sleep(250);
-    }
-  }
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until)
-      throw new Error(`Docker did not finish removing a build's objects within ${timeoutMs / 1000}s`);
-    await sleep(POLL_MS);
   }
 }
 

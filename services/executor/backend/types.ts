@@ -140,4 +140,9 @@ export interface Backend {
   teardownBuild(buildId: string): Promise<void>;
   /** Build ids of every build that has objects on the engine; for the start-up reaper. */
   buildsPresent(): Promise<string[]>;
+  /**
+   * Removes what `buildIds` left on nodes other than the engine's own (volumes, containers),
+   * for backends that spread a build over nodes; answers what was done, line by line.
+   */
+  cleanupNodes?(buildIds: string[]): Promise<string[]>;
 }

@@ -49,6 +49,8 @@ export const KEYS = {
   lockHolders: (name: string) => `slipway:lock:${name}:holders`,
   /** Sorted set: a lock's waiters by arrival. */
   lockQueue: (name: string) => `slipway:lock:${name}:queue`,
+  /** Hash: a lock's waiters (owner → when their place in line lapses, ms), renewed by each poll. */
+  lockWaiters: (name: string) => `slipway:lock:${name}:waiters`,
   /** Stream: every audit entry; the two below index it by build and repository with the same ids. */
   audit: 'slipway:audit',
   auditOfBuild: (buildId: string) => `slipway:audit:build:${buildId}`,

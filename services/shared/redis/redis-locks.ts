@@ -8,18 +8,29 @@ const LEASE_MS = 60_000;
 
 /**
  * Grants a waiter when it is among the first (capacity - holders) in line. Holders whose
- * lease ran out (a dead executor) are dropped first. Returns 1 when granted, else the
- * current holders.
- * KEYS: holders hash (owner → lease expiry), queue zset (owner → arrival). ARGV: owner, capacity, now, expiry.
+ * lease ran out (a dead executor) are dropped first, and so are waiters that stopped asking
+ * (their executor died while they waited): neither can wedge the queue. The caller's own
+ * waiting lease is renewed. Returns 1 when granted, else the current holders.
+ * KEYS: holders hash (owner → lease expiry), queue zset (owner → arrival), waiters hash
+ * (owner → waiting lease expiry). ARGV: owner, capacity, now, hold expiry, waiting expiry.
  */
 const GRANT = `
-local holders, queue = KEYS[1], KEYS[2]
-local owner, capacity, now, expiry = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local holders, queue, waiters = KEYS[1], KEYS[2], KEYS[3]
+local owner, capacity, now, expiry, waiting = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 for _, h in ipairs(redis.call('HKEYS', holders)) do
   if tonumber(redis.call('HGET', holders, h)) < now then redis.call('HDEL', holders, h) end
 end
+for _, w in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
+  local lapse = tonumber(redis.call('HGET', waiters, w) or '0')
+  if w ~= owner and lapse < now then
+    redis.call('ZREM', queue, w)
+    redis.call('HDEL', waiters, w)
+  end
+end
 if redis.call('HEXISTS', holders, owner) == 1 then
   redis.call('HSET', holders, owner, expiry)
+  redis.call('ZREM', queue, owner)
+  redis.call('HDEL', waiters, owner)
   return 1
 end
 local free = capacity - redis.call('HLEN', holders)
@@ -27,8 +38,10 @@ local rank = redis.call('ZRANK', queue, owner)
 if rank and rank < free then
   redis.call('HSET', holders, owner, expiry)
   redis.call('ZREM', queue, owner)
+  redis.call('HDEL', waiters, owner)
   return 1
 end
+if rank then redis.call('HSET', waiters, owner, waiting) end
 return redis.call('HKEYS', holders)
 `;
 
@@ -42,13 +55,19 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1],
 
 /**
  * Named locks and pools in Redis, shared by every executor: oldest waiter first (by arrival),
- * leases renewed while held, so a dead executor's locks expire. Waiters poll every `pollMs`.
+ * leases renewed while held, so a dead executor's locks expire. Waiters poll every `pollMs`,
+ * each poll renewing their place in line for `waitingLeaseMs` (default 20 polls, at least
+ * 10 s): a waiter that stops polling (its executor died) loses its place once that runs out.
  */
 export class RedisLocks implements Locks {
+  private readonly waitingLeaseMs: number;
+
   constructor(
     private readonly redis: Redis,
-    private readonly options: { pollMs?: number } = {},
-  ) {}
+    private readonly options: { pollMs?: number; waitingLeaseMs?: number } = {},
+  ) {
+    this.waitingLeaseMs = options.waitingLeaseMs ?? Math.max(10_000, 20 * (options.pollMs ?? 500));
+  }
 
   async acquire(
     claims: readonly LockClaim[],
@@ -72,12 +91,17 @@ export class RedisLocks implements Locks {
           .multi()
           .hdel(KEYS.lockHolders(claim.name), owner)
           .zrem(KEYS.lockQueue(claim.name), owner)
+          .hdel(KEYS.lockWaiters(claim.name), owner)
           .exec();
       }
     };
     try {
       for (const claim of unique) {
-        await this.redis.zadd(KEYS.lockQueue(claim.name), 'NX', Date.now(), owner);
+        await this.redis
+          .multi()
+          .zadd(KEYS.lockQueue(claim.name), 'NX', Date.now(), owner)
+          .hset(KEYS.lockWaiters(claim.name), owner, Date.now() + this.waitingLeaseMs)
+          .exec();
         for (;;) {
           if (signal.aborted) {
             await release();
@@ -85,13 +109,15 @@ export class RedisLocks implements Locks {
           }
           const result = (await this.redis.eval(
             GRANT,
-            2,
+            3,
             KEYS.lockHolders(claim.name),
             KEYS.lockQueue(claim.name),
+            KEYS.lockWaiters(claim.name),
             owner,
             claim.capacity,
             Date.now(),
             Date.now() + LEASE_MS,
+            Date.now() + this.waitingLeaseMs,
           )) as number | string[];
           if (result === 1) break;
           if (!told) {

@@ -17,7 +17,15 @@ interface Attempt {
  * What every Locks must do. `make` gives one Locks per executor process; for a shared
  * store, each call is another client of the same locks.
  */
-export function describeLocksConformance(name: string, make: () => Promise<Locks>): void {
+export function describeLocksConformance(
+  name: string,
+  make: () => Promise<Locks>,
+  /**
+   * For stores shared between processes: a Locks of its own, and a way to make it stop as
+   * its process would if it died (nothing more is sent, nothing released).
+   */
+  dying?: () => Promise<{ locks: Locks; die: () => Promise<void> }>,
+): void {
   describe(`${name}: Locks`, () => {
     const order: string[] = [];
     function attempt(locks: Locks, claims: Array<{ name: string; capacity: number }>, owner: string): Attempt {
@@ -113,6 +121,32 @@ export function describeLocksConformance(name: string, make: () => Promise<Locks
       expect(after.granted).toBe(true);
       await after.release();
     });
+
+    // Only where a waiter can die apart from the others (memory's die with their process).
+    if (dying)
+      it('drops a waiter whose process died: the waiters behind it are not wedged', async () => {
+        const lock = { name: uniqueId('lock-'), capacity: 1 };
+        const [h, dead, next, last] = [uniqueId('h'), uniqueId('dead'), uniqueId('n'), uniqueId('l')];
+        const holder = attempt(await make(), [lock], h);
+        await holder.done;
+        const doomed = await dying!();
+        const lost = attempt(doomed.locks, [lock], dead);
+        lost.done.catch(() => undefined);
+        await waiting(lost);
+        const patient = attempt(await make(), [lock], next);
+        await waiting(patient);
+        const later = attempt(await make(), [lock], last);
+        await waiting(later);
+        await doomed.die();
+        await holder.release();
+        await patient.done;
+        expect(patient.granted).toBe(true);
+        expect(later.granted).toBe(false);
+        await patient.release();
+        await later.done;
+        expect(later.granted).toBe(true);
+        await later.release();
+      });
 
     it('grants an owner what it holds again at once (a build run again), and several claims together', async () => {
       const locks = await make();

@@ -42,7 +42,7 @@ describe('runBuild at its gates', () => {
     expect(waited(second.runtime)).toEqual({
       stage: 'test',
       state: 'waiting',
-      reason: `for lock "staging-db", held by ${a.buildId}`,
+      reason: `for lock "staging-db", held by ${a.buildId}/holder`,
     });
     expect((await state.builds.get(b.buildId))?.stages[0]).toMatchObject({ state: 'waiting' });
     expect(starts(backend, '-waiter-')).toBe(0);
@@ -82,6 +82,33 @@ describe('runBuild at its gates', () => {
     send('p2-go');
     send('p3-go');
     expect([await p1.done, await p2.done, await p3.done]).toEqual(['success', 'success', 'success']);
+  });
+
+  it('takes a pool slot per step: four matrix steps of one build on a two-slot pool run two at a time', async () => {
+    const { waitFor, send } = signals();
+    const { backend, state, build } = shared();
+    const pool = { name: 'browsers', capacity: 2 };
+    const keys = ['e2e-1', 'e2e-2', 'e2e-3', 'e2e-4'];
+    const plan = planOf('x', 'y', [
+      { name: 'test', steps: keys.map((key) => step(key, [waitFor(`${key}-go`)], { locks: [pool] })) },
+    ]);
+    const running = () => keys.filter((k) => starts(backend, `-${k}-`) > 0);
+    const { runtime, done } = await build(plan);
+    await eventually('two steps to start', () => (running().length === 2 ? true : undefined));
+    const first = running();
+    const waitingSteps = async () =>
+      (await state.builds.get(plan.buildId))!.stages[0]!.steps.filter((s) => s.state === 'waiting').length;
+    await eventually('the other two to wait', async () => ((await waitingSteps()) === 2 ? true : undefined));
+    expect(running()).toEqual(first);
+    // One ends: exactly one more gets its slot.
+    send(`${first[0]}-go`);
+    await eventually('a third step to start', () => (running().length === 3 ? true : undefined));
+    const stillRunning = running().filter((k) => k !== first[0]);
+    expect(stillRunning).toHaveLength(2);
+    for (const k of keys) send(`${k}-go`);
+    expect(await done).toBe('success');
+    // The stage never waited as a whole: two of its steps ran at once.
+    expect(summary(runtime.events)).toEqual(['test:running', 'test:success']);
   });
 
   it('deploys to one environment of a repository one build at a time', async () => {

@@ -5,18 +5,7 @@ import { GitHubStandIn } from '../../support/github-stand-in.js';
 import { OPERATOR_TOKEN, startIdentityApp, WEBHOOK_SECRET, type IdentityApp } from '../../support/identity-app.js';
 import { buildRecord } from '../../support/port-conformance/fixtures.js';
 import { examplePayload, pushPayload, signedHeaders } from '../../support/webhook-payloads.js';
-
-/** A small seeded generator (mulberry32): the same seed gives the same run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../../support/seeded-random.js';
 
 /** Bad input at the door, and the web hardening, on the receiver's app in this process. */
 describe('bad input at the door', () => {
