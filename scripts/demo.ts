@@ -43,6 +43,8 @@ async function main(): Promise<number> {
     SLIPWAY_GITHUB_TOKEN: TOKEN,
     SLIPWAY_PORT: String(port),
     SLIPWAY_PUBLIC_URL: url,
+    // The sample repository is public: its builds, logs and dashboard are readable without signing in.
+    SLIPWAY_PUBLIC_READS: '1',
     SLIPWAY_REDIS_URL: process.env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379/15',
     SLIPWAY_SECRETS_FILE: secretsFile,
     SLIPWAY_CLONE_URL_REWRITE: `https://github.com/=${standIn.cloneUrl('x', 'y').replace(/x\/y\.git$/, '')}`,
@@ -111,7 +113,8 @@ async function main(): Promise<number> {
       'the build to end',
     );
     if (!build) throw new Error('no build record');
-    say(`build ${answer.build}: ${build.state}  (${url}/builds/${answer.build})`);
+    say(`build ${answer.build}: ${build.state}`);
+    say(`dashboard: ${url}/  (this build: ${url}/builds/${answer.build})`);
     for (const [step, link] of Object.entries(build.links)) say(`  ${step.padEnd(32)} ${url}${link}`);
     const unit = await (await fetch(`${url}${build.links.unit}`)).text();
     say(`\nlog of step "unit":\n${unit}`);

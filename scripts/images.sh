@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images Slipway's demo and tests use, from nothing (no registry is reachable):
 #   slipway/busybox:1  a shell and the usual tools (busybox-static)
-#   slipway/git:1      busybox plus git, for checking out a build's workspace
+#   slipway/git:1      busybox plus git (git://, http and https), for checking out a build's workspace
 #   slipway/redis:1    busybox plus redis-server: Slipway's own Redis in swarm-stack.yml, a sidecar in tests
 # Each image carries a label with a hash of its inputs; an image whose hash matches is kept.
 set -euo pipefail
@@ -51,6 +51,12 @@ cp /bin/busybox "$work/git/bin/busybox"
 git_bin=$(readlink -f "$(command -v git)")
 with_libs "$git_bin" "$work/git/rootfs"
 [ "$git_bin" = /usr/lib/git-core/git ] || cp "$git_bin" "$work/git/rootfs/usr/lib/git-core/git"
+# Clones over http(s) (GitHub's clone URLs, mirrors) need git's curl helper and the CA certificates.
+with_libs /usr/lib/git-core/git-remote-http "$work/git/rootfs"
+ln -sf git-remote-http "$work/git/rootfs/usr/lib/git-core/git-remote-https"
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  install -D -m 644 /etc/ssl/certs/ca-certificates.crt "$work/git/rootfs/etc/ssl/certs/ca-certificates.crt"
+fi
 cat >"$work/git/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY bin/busybox /bin/busybox

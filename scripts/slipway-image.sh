@@ -18,7 +18,10 @@ for lib in $(ldd "$node_bin" | grep -o '/[^ ]*' | sort -u); do
   mkdir -p "$work/rootfs$(dirname "$lib")"
   cp -L "$lib" "$work/rootfs$lib"
 done
-cp -r dist package.json package-lock.json schemas "$work/app/"
+mkdir -p "$work/app/dist"
+# The production image holds no test or benchmark code: only the services.
+cp -r dist/services "$work/app/dist/services"
+cp -r package.json package-lock.json schemas "$work/app/"
 # The browser code is served as it is in the repository (services/receiver/static-files.ts).
 mkdir -p "$work/app/services/receiver"
 cp -r services/receiver/static "$work/app/services/receiver/static"

@@ -12,7 +12,10 @@ export function startApprover(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, role: 'approver' });
   const deps = {
     github: routedGitHub(
-      githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, { logger }),
+      githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
+        logger,
+        octokit: { writeGapMs: config.githubWriteGapMs },
+      }),
     ),
     approvals: state.approvals,
     builds: state.builds,

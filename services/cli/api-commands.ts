@@ -1,14 +1,6 @@
-import { CliError, defineCommand, UsageError, type CliIo, type Command } from './command.js';
-
-const GROUP = "Builds, through a running Slipway's API";
-
-const API_ENV: Array<[string, string]> = [
-  ['SLIPWAY_URL', 'where Slipway listens (default http://localhost:3000)'],
-  [
-    'SLIPWAY_API_TOKEN',
-    'a personal token (made at /settings/tokens: it acts as you) or, for automation, the operator token',
-  ],
-];
+import { ApiClient } from './api-client.js';
+import { accepted, API_ENV, API_EXIT, API_GROUP, JSON_OPTION, printJson } from './build-commands.js';
+import { defineCommand, UsageError, type Command } from './command.js';
 
 /** `--as` is gone: who acts is who the token belongs to. */
 const AS_OPTION = {
@@ -16,26 +8,28 @@ const AS_OPTION = {
 };
 const AS_REFUSED =
   '--as is no longer accepted: Slipway records who acts from the token. Make a personal token at ' +
-  '<slipway>/settings/tokens (it acts as you) and set SLIPWAY_API_TOKEN to it';
+  "<slipway>/settings/tokens (it acts as you) and set SLIPWAY_API_TOKEN to it, or run 'slipway login'";
 
-const API_EXIT = '0 the API accepted it · 1 it refused it or could not be reached · 2 usage error';
+const buildPath = (build: string) => `/api/v1/builds/${encodeURIComponent(build)}`;
 
-/** trigger, approve, reject, cancel: each one POST to the API, whose answer is printed as `STATUS BODY`. */
+/** trigger, approve, reject, cancel: each one POST to API v1, its answer said in a line (or --json). */
 export const apiCommands: Command[] = [
   defineCommand({
     name: 'trigger',
-    group: GROUP,
-    summary: 'start a build of a commit, with parameters, as a manual run',
+    group: API_GROUP,
+    summary: 'start a build of a branch or commit, with parameters, as a manual run',
     description:
-      'Starts a build of SHA in OWNER/REPO through POST /builds, the way a push would, with the\n' +
-      "repository's .buildspec.yml at that commit. Each parameter reaches every step as an\n" +
-      'environment variable. Prints the status code and the answer, which names the build.',
+      'Starts a build of REF in OWNER/REPO through POST /api/v1/builds, the way a push would,\n' +
+      "with the repository's .buildspec.yml at that commit. REF is a branch (Slipway asks GitHub\n" +
+      'for its head) or a commit sha. Each parameter reaches every step as an environment\n' +
+      'variable; a secret parameter does too, but its value is masked in logs and never stored\n' +
+      'in the build (-s NAME alone takes the value from your environment variable NAME, so it\n' +
+      'stays out of your shell history). Prints the new build id.',
     args: [
       { name: 'OWNER/REPO', help: 'the repository, as on GitHub' },
-      { name: 'SHA', help: 'the commit to build' },
+      { name: 'REF', help: 'a branch name (main) or a commit sha' },
     ],
     options: {
-      ref: { type: 'string', value: 'BRANCH', help: 'the branch the build is for (its deploys, its statuses)' },
       param: {
         type: 'string',
         short: 'p',
@@ -43,93 +37,112 @@ export const apiCommands: Command[] = [
         value: 'NAME=VALUE',
         help: 'a parameter, passed to every step as env NAME; repeat for more',
       },
+      secret: {
+        type: 'string',
+        short: 's',
+        multiple: true,
+        value: 'NAME[=VALUE]',
+        help: 'a secret parameter (masked, never stored); NAME alone reads $NAME',
+      },
+      ...JSON_OPTION,
       ...AS_OPTION,
     },
     env: API_ENV,
     examples: [
-      'slipway trigger octo-org/widget 6113728f27ae82c7b1a177c8d03f9e96e0adf246 --ref main  # build a commit of main',
-      'slipway trigger octo-org/widget 6113728f --ref=release -p TARGET=eu -p DRY_RUN=1  # with two parameters',
+      'slipway trigger octo-org/widget main  # build the head of main',
+      'slipway trigger octo-org/widget release -p TARGET=eu -p DRY_RUN=1  # with two parameters',
+      'DEPLOY_KEY=… slipway trigger octo-org/widget main -s DEPLOY_KEY  # a secret from the environment',
+      'slipway trigger octo-org/widget 6113728f27ae82c7b1a177c8d03f9e96e0adf246  # one commit',
     ],
     exit: API_EXIT,
-    async run({ values, positionals: [repo, sha] }, io) {
+    async run({ values, positionals: [repo, ref] }, io) {
       if (values.as !== undefined) throw new UsageError(AS_REFUSED);
-      const params = parseParams(values.param ?? []);
-      return post(io, '/builds', {
-        repo,
-        sha,
-        ...(values.ref !== undefined ? { ref: values.ref } : {}),
-        ...(Object.keys(params).length ? { params } : {}),
-      });
+      if (!/^[\w.-]+\/[\w.-]+$/.test(repo!)) throw new UsageError(`OWNER/REPO is owner/name, not '${repo}'`);
+      const params = parseParams('--param', values.param ?? []);
+      const secrets = parseParams('--secret', values.secret ?? [], io.env);
+      const body = accepted(
+        await new ApiClient(io).post('/api/v1/builds', {
+          repo,
+          ref,
+          ...(Object.keys(params).length ? { params } : {}),
+          ...(Object.keys(secrets).length ? { secret_params: secrets } : {}),
+        }),
+      ) as { build?: string; buildId?: string; id?: string };
+      if (values.json) return printJson(io, body);
+      const id = body.build ?? body.buildId ?? body.id ?? '';
+      io.stdout.write(`build ${id} queued for ${repo} ${ref}: slipway show ${id}\n`);
+      return 0;
     },
   }),
   ...(['approve', 'reject'] as const).map((decision) =>
     defineCommand({
       name: decision,
-      group: GROUP,
+      group: API_GROUP,
       summary: `${decision} a deploy waiting for approval, as yourself`,
       description:
         `Records that you ${decision} the deploy BUILD waits for, as a /${decision} comment on the\n` +
-        'pull request would. You are the owner of the personal token in SLIPWAY_API_TOKEN (the\n' +
-        "operator's token cannot decide); it counts when your permission and teams on GitHub are\n" +
-        "what the environment's approval asks for. Prints the status code and the answer.",
+        'pull request would. You are the owner of the personal token (SLIPWAY_API_TOKEN or the\n' +
+        "one 'slipway login' stored; the operator's token cannot decide); it counts when your\n" +
+        "permission and teams on GitHub are what the environment's approval asks for.",
       args: [{ name: 'BUILD', help: 'the build id (b followed by 11 hex digits)' }],
-      options: { ...AS_OPTION },
+      options: {
+        environment: { type: 'string', value: 'ENV', help: 'the environment whose deploy you decide on' },
+        ...JSON_OPTION,
+        ...AS_OPTION,
+      },
       env: API_ENV,
       examples: [
-        `SLIPWAY_API_TOKEN=slw_… slipway ${decision} b1a2b3c4d5e6  # you ${decision} the deploy of that build`,
+        `slipway ${decision} b1a2b3c4d5e6  # you ${decision} the deploy of that build`,
+        `slipway ${decision} b1a2b3c4d5e6 --environment production`,
       ],
       exit: API_EXIT,
       run: async ({ values, positionals: [build] }, io) => {
         if (values.as !== undefined) throw new UsageError(AS_REFUSED);
-        return post(io, `/builds/${encodeURIComponent(build!)}/${decision}`, {});
+        const body = accepted(
+          await new ApiClient(io).post(`${buildPath(build!)}/${decision}`, {
+            ...(values.environment !== undefined ? { environment: values.environment } : {}),
+          }),
+        );
+        if (values.json) return printJson(io, body);
+        io.stdout.write(`${decision === 'approve' ? 'approval' : 'rejection'} of ${build} recorded\n`);
+        return 0;
       },
     }),
   ),
   defineCommand({
     name: 'cancel',
-    group: GROUP,
+    group: API_GROUP,
     summary: 'cancel a build that is queued or running',
     description:
       'Asks Slipway to cancel BUILD: steps that run are stopped, the rest never start, and the\n' +
-      'statuses say it was cancelled. A build that is over is refused (409).',
+      'statuses say it was cancelled. A build that is over is refused (409, exit 1).',
     args: [{ name: 'BUILD', help: 'the build id' }],
-    options: {},
+    options: { ...JSON_OPTION },
     env: API_ENV,
     examples: ['slipway cancel b1a2b3c4d5e6'],
     exit: API_EXIT,
-    run: async ({ positionals: [build] }, io) => post(io, `/builds/${encodeURIComponent(build!)}/cancel`, {}),
+    run: async ({ values, positionals: [build] }, io) => {
+      const body = accepted(await new ApiClient(io).post(`${buildPath(build!)}/cancel`, {}));
+      if (values.json) return printJson(io, body);
+      io.stdout.write(`cancelling ${build}\n`);
+      return 0;
+    },
   }),
 ];
 
-/** `-p NAME=VALUE` options as an object; the value may itself hold `=`. */
-function parseParams(list: string[]): Record<string, string> {
+/** `-p NAME=VALUE` options as an object; the value may itself hold `=`; with `env`, `NAME` alone reads $NAME. */
+function parseParams(option: string, list: string[], env?: NodeJS.ProcessEnv): Record<string, string> {
   const params: Record<string, string> = {};
   for (const item of list) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param takes NAME=VALUE, not '${item}'`);
+    if (eq === -1 && env && /^[A-Za-z_]\w*$/.test(item)) {
+      const value = env[item];
+      if (value === undefined) throw new UsageError(`${option} ${item}: the environment variable ${item} is not set`);
+      params[item] = value;
+      continue;
+    }
+    if (eq <= 0) throw new UsageError(`${option} takes NAME=VALUE${env ? ' or NAME' : ''}, not '${item}'`);
     params[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return params;
-}
-
-async function post(io: CliIo, path: string, body: object): Promise<number> {
-  const base = (io.env.SLIPWAY_URL || 'http://localhost:3000').replace(/\/+$/, '');
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(io.env.SLIPWAY_API_TOKEN ? { authorization: `Bearer ${io.env.SLIPWAY_API_TOKEN}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (err) {
-    // fetch says only "fetch failed"; why (ECONNREFUSED, ENOTFOUND) is in its cause.
-    const cause = (err as { cause?: { message?: string; code?: string } }).cause;
-    const why = cause?.message || cause?.code || String(err);
-    throw new CliError(`cannot reach Slipway at ${base} (${why}): is it running, and does SLIPWAY_URL say where?`);
-  }
-  io.stdout.write(`${res.status} ${await res.text()}\n`);
-  return res.ok ? 0 : 1;
 }

@@ -10,6 +10,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** What `slipway login` reads the token from (process.stdin; tests give their own). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** Exit codes, the same for every command (and written in the help). */

@@ -1,6 +1,8 @@
 import { apiCommands } from './api-commands.js';
+import { buildCommands } from './build-commands.js';
 import { defineCommand, UsageError, type Command } from './command.js';
 import { commandHelp, overviewHelp, unknownCommand } from './help.js';
+import { loginCommand } from './login-command.js';
 import { serviceCommands } from './service-commands.js';
 import { specCommands } from './spec-commands.js';
 
@@ -9,7 +11,7 @@ import { specCommands } from './spec-commands.js';
  * file exporting its `Command[]` (see command.ts), added here.
  */
 export function commandTable(): Command[] {
-  const table: Command[] = [...serviceCommands, ...specCommands, ...apiCommands];
+  const table: Command[] = [...serviceCommands, ...specCommands, ...buildCommands, ...apiCommands, loginCommand];
   table.push(helpCommand(table));
   return table;
 }

@@ -22,7 +22,7 @@ export const serviceCommands: Command[] = [
     summary: 'the receiver (webhooks, API) with the planner, reporter and approver workers',
     description:
       "Runs the receiver: GitHub's webhooks at POST /webhooks, the API, live logs and build pages.\n" +
-      'The planner, reporter and approver run as workers in the same process. JSON logs go to\n' +
+      'The planner, reporter, approver and merge queue run as workers in the same process. JSON logs go to\n' +
       'stderr.',
     args: [],
     options: {},
@@ -30,6 +30,8 @@ export const serviceCommands: Command[] = [
       ['SLIPWAY_WEBHOOK_SECRET', "the webhook's secret (required)"],
       ['SLIPWAY_PORT', 'the HTTP port (default 3000)'],
       ['SLIPWAY_PUBLIC_URL', 'where people reach it; statuses link there'],
+      ['SLIPWAY_WEBHOOK_HOOKS', 'repository hooks (owner/repo#id) whose failed deliveries are redelivered'],
+      ['SLIPWAY_RECONCILE_INTERVAL_MS', 'how often failed deliveries are looked for (default 300000)'],
       ...COMMON_ENV,
     ],
     examples: ['SLIPWAY_WEBHOOK_SECRET=… SLIPWAY_GITHUB_TOKEN=… slipway server  # webhooks at :3000/webhooks'],
@@ -38,17 +40,29 @@ export const serviceCommands: Command[] = [
       const config = loadConfig(io.env, ['webhookSecret']);
       const logger = serviceLogger('server', io);
       // Loaded only here: Redis, BullMQ and Koa are not needed to print help or check a spec.
-      const [{ startPlanner }, { startReporter }, { startApprover }, { startReceiver }] = await Promise.all([
+      const [
+        { startPlanner },
+        { startReporter },
+        { startApprover },
+        { startMerger },
+        { startReceiver },
+        { startReconciler },
+      ] = await Promise.all([
         import('../planner/start-planner.js'),
         import('../reporter/start-reporter.js'),
         import('../approver/start-approver.js'),
+        import('../merger/start-merger.js'),
         import('../receiver/start-receiver.js'),
+        import('../reconciler/start-reconciler.js'),
       ]);
       const parts = [
         startPlanner(config, logger),
         startReporter(config, logger),
         startApprover(config, logger),
+        startMerger(config, logger),
         await startReceiver(config, logger),
+        // After the receiver listens: what it asks GitHub to redeliver comes back to it.
+        startReconciler(config, logger),
       ];
       closeOnSignals(parts);
       return 'serving';

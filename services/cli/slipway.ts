@@ -9,5 +9,6 @@ const outcome = await runCli(process.argv.slice(2), {
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
 });
 if (outcome !== 'serving') process.exit(outcome);

@@ -1,12 +1,15 @@
 import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
+import { isCarried } from '../core/builds/rerun-plan.js';
 import { isFinal, type RunState } from '../core/builds/types.js';
-import { GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
+import { credentialAnswer, splitCloneUrl } from '../core/plan/clone-url.js';
+import { CLONE_CREDENTIALS_SECRET, GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import { stageLabel } from '../core/plan/stage-label.js';
 import { FORK_RUN, type Plan, type PlanStage } from '../core/plan/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
+import { secretParamValues } from '../shared/secret-params.js';
 import { secretMasker } from './mask-secrets.js';
 import { runStep, type StepContext } from './run-step.js';
 import type { RuntimeDeps } from './runtime-deps.js';
@@ -38,21 +41,30 @@ export async function runBuild(
   const hard = AbortSignal.any([stops.cancel ?? never, timeout]);
   const stop = AbortSignal.any([hard, stops.supersede ?? never]);
   // A fork's pull request is someone else's code: it never sees the operator's secrets.
-  const secrets = plan.request.fork ? {} : usedSecrets(plan, deps.secretsFor(plan.request.repo));
+  // A manual run's secret parameters are secrets of this build; the operator's of the same name win.
+  const params = deps.secretParams ? await secretParamValues(deps.secretParams, plan.request) : {};
+  const secrets = plan.request.fork ? {} : usedSecrets(plan, { ...params, ...deps.secretsFor(plan.request.repo) });
   if (deps.gitToken && plan.checkout.secrets.includes(GIT_TOKEN_SECRET)) {
     const token = await deps.gitToken(plan.request);
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
+  // Credentials a rewrite rule put in the clone URL reach only the checkout's credential helper.
+  const cloneAnswer = plan.checkout.secrets.includes(CLONE_CREDENTIALS_SECRET)
+    ? credentialAnswer(plan.request.cloneUrl)
+    : undefined;
+  if (cloneAnswer) secrets[CLONE_CREDENTIALS_SECRET] = cloneAnswer;
+  const masked = [...Object.values(secrets), splitCloneUrl(plan.request.cloneUrl).credentials?.password ?? ''];
   const ctx: StepContext = {
     build,
     deps,
-    mask: secretMasker(Object.values(secrets)),
+    mask: secretMasker(masked),
     secrets: new Set(Object.keys(secrets)),
     signal: stop,
     save,
     now,
     checkout: plan.checkout,
-    workspaces: new Map(),
+    sidecarNetwork: false,
+    image: (image) => image,
   };
   const cancelReason = () =>
     timeout.aborted
@@ -87,6 +99,9 @@ export async function runBuild(
     for (const stage of plan.stages) {
       const rec = record.stages.find((s) => s.name === stage.name)!;
       if (isFinal(rec.state) && rec.state !== 'skipped') {
+        // A re-run's stage that passed in the build it repeats: its status says so again.
+        if (rec.state === 'success' && rec.steps.every(isCarried))
+          await deps.report({ stage: stageLabel(stage), state: 'success', steps: rec.steps.length, durationMs: 0 });
         if (rec.state !== 'success')
           blocked = { stage: stageLabel(stage), state: rec.state as 'failure' | 'error' | 'cancelled' };
         continue;
@@ -213,6 +228,13 @@ async function runStage(
       });
     }
     for (const sidecar of stage.sidecars) {
+      // Shown on the build page: starting, then ready or failed.
+      rec.sidecars = [
+        ...(rec.sidecars ?? []).filter((c) => c.name !== sidecar.name),
+        { name: sidecar.name, state: 'starting' },
+      ];
+      const shown = rec.sidecars.at(-1)!;
+      await ctx.save();
       const handle = await deps.backend.startSidecar({
         build: ctx.build,
         key: sidecar.key,
@@ -227,6 +249,8 @@ async function runStage(
         timeoutMs: sidecar.ready?.timeoutMs ?? 60_000,
         signal: ctx.signal,
       });
+      shown.state = ready.kind === 'success' ? 'ready' : 'failed';
+      await ctx.save();
       if (ready.kind === 'cancelled') return { stage: label, state: 'cancelled', reason: cancelReason() };
       if (ready.kind !== 'success')
         return {
@@ -235,13 +259,15 @@ async function runStage(
           reason: ready.kind === 'error' ? ready.reason : `sidecar ${sidecar.name} failed`,
         };
     }
+    // Only the steps of a stage with sidecars need the build's network (to reach them).
+    const stepCtx = { ...ctx, sidecarNetwork: stage.sidecars.length > 0 };
     const outcomes = await Promise.all(
       stage.steps.map(async (step) => ({
         step,
         outcome: await runStep(
           step,
           rec.steps.find((s) => s.key === step.key)!,
-          ctx,
+          stepCtx,
         ),
       })),
     );

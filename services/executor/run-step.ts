@@ -1,5 +1,6 @@
 import { isFinal } from '../core/builds/types.js';
 import type { StepRecord } from '../core/builds/record.js';
+import { isCarried } from '../core/builds/rerun-plan.js';
 import { serviceName } from '../core/plan/naming.js';
 import type { PlanStep } from '../core/plan/types.js';
 import type { LogLine } from '../core/builds/log-line.js';
@@ -16,10 +17,12 @@ export interface StepContext {
   signal: AbortSignal;
   save: () => Promise<void>;
   now: () => string;
-  /** The build's checkout, run again on another node for a step placed there. */
+  /** The build's checkout, run again on another node for a step placed there (by the backend). */
   checkout: PlanStep;
-  /** Node holding a workspace, by placement, for backends whose workspace lives on one node. */
-  workspaces: Map<string, Promise<string>>;
+  /** True for the steps of a stage with sidecars: they join the build's network. */
+  sidecarNetwork: boolean;
+  /** The reference a step's image runs by (its digest, resolved once per build), else the image as written. */
+  image: (image: string) => string;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
     rec.service = serviceName(ctx.build.buildId, step.key, attempt);
     rec.startedAt ??= ctx.now();
     await ctx.save();
-    outcome = await runAttempt(step, rec.service, attempt, ctx);
+    outcome = await runAttempt(step, rec, attempt, ctx);
     if (outcome.kind !== 'error' || ctx.signal.aborted) break;
     if (attempt <= step.retries)
       ctx.deps.logger.warn('step error, retrying', {
@@ -70,32 +73,39 @@ async function finish(rec: StepRecord, outcome: StepOutcome, ctx: StepContext): 
   return outcome;
 }
 
-async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: StepContext): Promise<StepOutcome> {
-  const { deps, build } = ctx;
-  let placement = step.placement;
-  if (placement.length > 0 && deps.backend.workspacePerNode) {
-    try {
-      placement = [`node.id==${await workspaceNode(placement, ctx)}`];
-    } catch (err) {
-      return { kind: 'error', reason: (err as Error).message };
-    }
-  }
+async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx: StepContext): Promise<StepOutcome> {
+  const { deps, build, checkout } = ctx;
+  const name = rec.service!;
   const handle = await deps.backend.startStep({
     build,
     key: step.key,
     attempt,
     name,
-    image: step.image,
+    image: ctx.image(step.image),
     script: withSecretEnv(step),
     env: step.env,
     secrets: step.secrets,
     resources: step.resources,
-    placement,
+    placement: step.placement,
+    sidecarNetwork: ctx.sidecarNetwork,
     ...(step.host
       ? {
           host: {
             ...(step.host.mounts ? { mounts: step.host.mounts } : {}),
             ...(step.host.network ? { network: step.host.network } : {}),
+            ...(step.host.capabilities ? { capabilities: step.host.capabilities } : {}),
+          },
+        }
+      : {}),
+    ...(step.placement.length > 0 && step !== checkout
+      ? {
+          checkout: {
+            image: ctx.image(checkout.image),
+            script: checkout.script,
+            env: checkout.env,
+            secrets: checkout.secrets,
+            timeoutMs: checkout.timeoutMs,
+            schedulingTimeoutMs: deps.schedulingTimeoutMs,
           },
         }
       : {}),
@@ -119,60 +129,11 @@ async function runAttempt(step: PlanStep, name: string, attempt: number, ctx: St
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
   await deps.logs.replace(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
+  // Where it ran, for the build page (saved with the outcome).
+  const node = await deps.backend.nodeOf(handle).catch(() => undefined);
+  if (node) rec.node = node;
   await deps.backend.removeStep(handle);
   return outcome;
-}
-
-/**
- * The node where a workspace for this placement is checked out: the checkout runs once per
- * placement, on a node Swarm picks for it, and every step with that placement is pinned there.
- */
-function workspaceNode(placement: string[], ctx: StepContext): Promise<string> {
-  const key = placement.join(',');
-  let node = ctx.workspaces.get(key);
-  if (!node) {
-    node = checkoutOn(placement, `checkout-${ctx.workspaces.size + 2}`, ctx);
-    ctx.workspaces.set(key, node);
-  }
-  return node;
-}
-
-async function checkoutOn(placement: string[], key: string, ctx: StepContext): Promise<string> {
-  const { deps, build, checkout } = ctx;
-  const name = serviceName(build.buildId, key, 1);
-  // On the node that already holds the workspace (one node, or the same node again), keep it.
-  const script = `[ -d /workspace/.git ] && echo "the workspace is already on this node" && exit 0\n${checkout.script}`;
-  const handle = await deps.backend.startStep({
-    build,
-    key,
-    attempt: 1,
-    name,
-    image: checkout.image,
-    script,
-    env: checkout.env,
-    secrets: [],
-    resources: {},
-    placement,
-  });
-  const outcome = await deps.backend.waitStep(handle, {
-    schedulingTimeoutMs: deps.schedulingTimeoutMs,
-    timeoutMs: checkout.timeoutMs,
-    signal: ctx.signal,
-    nodeLossGraceMs: deps.nodeLossGraceMs,
-  });
-  const node = await deps.backend.nodeOf(handle);
-  await deps.logs.replace(build.buildId, key, ctx.mask(await deps.backend.readLog(handle)));
-  await deps.backend.removeStep(handle);
-  if (outcome.kind !== 'success' || !node) {
-    const why =
-      outcome.kind === 'failure'
-        ? `exit code ${outcome.exitCode}`
-        : outcome.kind === 'success'
-          ? 'no node'
-          : outcome.reason;
-    throw new Error(`could not check the source out on a node matching ${placement.join(', ')}: ${why}`);
-  }
-  return node;
 }
 
 /**
@@ -202,7 +163,8 @@ function refusedHostAccess(step: PlanStep): string | undefined {
 }
 
 function recordedOutcome(rec: StepRecord): StepOutcome {
-  if (rec.state === 'success') return { kind: 'success' };
+  // A re-run carries a step that passed in the build it repeats: it counts as passed.
+  if (rec.state === 'success' || isCarried(rec)) return { kind: 'success' };
   if (rec.state === 'failure')
     return { kind: 'failure', exitCode: rec.exitCode ?? 1, ...(rec.reason ? { reason: rec.reason } : {}) };
   if (rec.state === 'cancelled') return { kind: 'cancelled', reason: rec.reason ?? 'cancelled' };

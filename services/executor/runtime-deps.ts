@@ -1,6 +1,7 @@
 import type { BuildRequest } from '../core/builds/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { Locks } from '../shared/ports/locks.js';
+import type { SecretParamStore } from '../shared/ports/secret-param-store.js';
 import type { BuildStore } from '../shared/ports/build-store.js';
 import type { LogStore } from '../shared/ports/log-store.js';
 import type { Logger } from '../shared/logger.js';
@@ -31,6 +32,8 @@ export interface RuntimeDeps {
   deployment?: (event: DeploymentEvent) => Promise<void>;
   /** The values of the operator's secrets a repository may use, by name. */
   secretsFor: (repo: { owner: string; name: string }) => Record<string, string>;
+  /** Where a manual run's secret parameters' values are kept; without it such steps lack them. */
+  secretParams?: SecretParamStore;
   locks?: Locks;
   /** Decides deploys that need an approval; without it, such deploys are refused. */
   approvals?: ApprovalGate;

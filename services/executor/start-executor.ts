@@ -2,15 +2,21 @@ import { approvalGate } from '../shared/approval-gate.js';
 import type { Config } from '../shared/config.js';
 import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
 import type { Logger } from '../shared/logger.js';
+import { startHealthServer } from '../shared/health/health-server.js';
+import { censusRefresher } from '../shared/metrics/census.js';
+import { meteredBuildStore } from '../shared/metrics/metered-build-store.js';
+import { metrics } from '../shared/metrics/metrics.js';
 import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker } from '../shared/redis/start-worker.js';
 import { loadSecrets } from '../shared/secret-store.js';
 import type { Running } from '../shared/service.js';
+import { dockerPing } from './backend/docker-ping.js';
 import { SwarmBackend } from './backend/swarm-backend.js';
 import type { Backend } from './backend/types.js';
 import { giveUp, processBuild, type ExecutorDeps } from './process-build.js';
 import { reap } from './reap.js';
 import { RunningBuilds } from './running-builds.js';
+import { meteredBackend } from './metered-backend.js';
 import { typedBackend } from './typed-backend.js';
 
 /**
@@ -24,23 +30,39 @@ export async function startExecutor(
   logger: Logger,
   engine: Backend = new SwarmBackend(undefined, { volumeDriver: config.volumeDriver, instance: config.instance }),
 ): Promise<Running> {
-  // Trouble with the engine rejects typed, so it decides the build job's retries.
-  const backend = typedBackend(engine);
+  // Trouble with the engine rejects typed, so it decides the build job's retries; each call is timed.
+  const backend = meteredBackend(typedBackend(engine), metrics());
   const state = redisState(config.redisUrl, { logger, role: 'executor' });
   const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
     logger,
     gitToken: config.gitToken,
+    octokit: { writeGapMs: config.githubWriteGapMs },
   });
   const github = routedGitHub(installations);
+  const health =
+    config.healthPort === undefined
+      ? undefined
+      : await startHealthServer({
+          port: config.healthPort,
+          host: config.host,
+          logger,
+          metrics: metrics(),
+          checks: [
+            { name: 'redis', check: () => state.ping() },
+            { name: 'docker', check: dockerPing() },
+          ],
+          beforeScrape: censusRefresher(metrics(), { census: state.census, approvals: state.approvals, logger }),
+        });
   const deps: ExecutorDeps = {
     backend,
-    builds: state.builds,
+    builds: meteredBuildStore(state.builds, metrics()),
     logs: state.logs,
     queues: state.queues,
     staging: state.staging,
     locks: state.locks,
-    approvals: approvalGate(state.approvals, state.queues),
+    approvals: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     secretsFor: loadSecrets(config.secretsFile),
+    secretParams: state.secretParams,
     gitToken: (request) => installations.gitToken(request.repo, request.installationId),
     // The one question the executor asks GitHub: is a push's commit still its branch's head?
     stillHead: async (repo, ref, sha) => (await github.behindBy(repo, ref.replace(/^refs\/heads\//, ''), sha)) === 0,
@@ -77,6 +99,7 @@ export async function startExecutor(
       clearInterval(reaper);
       await worker.close();
       await stopListening();
+      await health?.close();
       await state.close();
     },
   };

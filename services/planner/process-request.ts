@@ -83,7 +83,9 @@ export async function processRequest(
   if (!parsed.ok) {
     const first = formatIssue(parsed.issues[0]!);
     const more = parsed.issues.length > 1 ? ` (+${parsed.issues.length - 1} more)` : '';
-    await deps.builds.create({ ...base, state: 'failure', finishedAt: now, specIssues: parsed.issues });
+    // The spec's own text is kept with its problems, so the build page shows each against its line.
+    const specSource = text.slice(0, 64_000);
+    await deps.builds.create({ ...base, state: 'failure', finishedAt: now, specIssues: parsed.issues, specSource });
     await queueStatus(deps.queues, target, { stage: 'spec', state: 'failure', summary: `${first}${more}` });
     deps.logger.info('spec invalid', { buildId, issues: parsed.issues.length });
     return { buildId, outcome: 'invalid spec' };

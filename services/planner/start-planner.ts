@@ -29,7 +29,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
     secretsFor: loadSecrets(config.secretsFile),
     stepTimeoutMs: config.stepTimeoutMs,
     gitCredentials: Boolean(config.gitToken || config.githubApp),
-    gate: approvalGate(state.approvals, state.queues),
+    gate: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
     gitImage: config.gitImage,
     publicUrl: config.publicUrl,
     logger,

@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { isFinal } from '../core/builds/types.js';
 import { buildIdFor } from '../core/plan/naming.js';
 import { manualRequest, type ManualRun } from '../core/trigger/manual-request.js';
+import { keepSecretParams } from '../shared/secret-params.js';
 import { safeJobId, type ApprovalJob } from '../shared/queues.js';
 import type { ApiDeps } from './api-routes.js';
 import { auditAction } from './audit-action.js';
@@ -36,18 +37,19 @@ export function actionRouter(deps: ApiDeps): Router {
     ctx.body = { cancelling: id };
   });
 
-  // A manual run (the "pseudo-RPC" trigger): {repo, sha, ref?, params?}; the body's `user` is ignored.
+  // A manual run (the "pseudo-RPC" trigger): {repo, sha, ref?, params?, secret_params?}; the body's `user` is ignored.
   router.post('/builds', requireScope('trigger'), async (ctx) => {
     const body = (await requestJson(ctx)) ?? {};
     const id = `manual-${randomUUID()}`;
     const made = manualRequest(id, body as unknown as ManualRun, deps.gitBaseUrl, deps.cloneUrlRewrite);
     if (!made.ok) return refuse(ctx, 400, 'bad-request', made.error);
-    const { request } = made;
     const principal = principalOf(ctx);
-    if (!(await access.canWrite(principal, request.repo)))
+    if (!(await access.canWrite(principal, made.request.repo)))
       return refuse(ctx, 404, 'not-found', 'no such repository, or you may not trigger its builds');
-    const isPrivate = await deps.isPrivate(request.repo);
+    const isPrivate = await deps.isPrivate(made.request.repo);
     if (isPrivate === undefined) return refuse(ctx, 404, 'not-found', 'no such repository');
+    // Only once the caller may trigger: the values are kept apart, the request names them.
+    const request = await keepSecretParams(deps.secretParams, made.request, made.secretValues);
     request.private = isPrivate;
     request.sender = actorName(ctx);
     await deps.queues.add('requests', { request, receivedAt: new Date().toISOString() }, { jobId: id });

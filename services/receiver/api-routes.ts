@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { isFinal } from '../core/builds/types.js';
 import type { BuildRecord, StepRecord } from '../core/builds/record.js';
 import type { LogLine } from '../core/builds/log-line.js';
+import type { SecretParamStore } from '../shared/ports/secret-param-store.js';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import type { AuditLog } from '../shared/ports/audit-log.js';
 import type { BuildStore } from '../shared/ports/build-store.js';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   stops: Stops;
   queues: Queues;
   audit: AuditLog;
+  /** Where a manual run's secret parameters' values go (never into its request). */
+  secretParams: SecretParamStore;
   access: RepoAccess;
   /** Whether a repository is private on GitHub (manual runs); undefined when GitHub has no such repository. */
   isPrivate: (repo: { owner: string; name: string }) => Promise<boolean | undefined>;
@@ -45,10 +48,6 @@ export function apiRouter(deps: ApiDeps): Router {
     principal: principalOf(ctx),
     csrf: csrfTokenOf(ctx),
     signIn: deps.signIn,
-  });
-
-  router.get('/healthz', (ctx) => {
-    ctx.body = { ok: true };
   });
 
   router.get('/', async (ctx) => {

@@ -4,6 +4,8 @@ import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import type { SlipwayError } from '../core/errors/slipway-error.js';
 import type { GitHubPeople } from '../shared/github.js';
 import type { GitHubSignIn } from '../shared/github-sign-in.js';
+import { healthRouter, type HealthDeps } from '../shared/health/health-router.js';
+import { metrics } from '../shared/metrics/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import type { State } from '../shared/ports/state.js';
 import { apiRouter } from './api-routes.js';
@@ -11,12 +13,26 @@ import { repoAccess, requireCsrf, resolvePrincipal } from './auth/index.js';
 import { signInRouter } from './auth/sign-in-routes.js';
 import { tokenRouter } from './auth/token-routes.js';
 import { cors } from './cors.js';
+import { pageRouter } from './pages/page-routes.js';
+import { staticFiles } from './static-files.js';
 import { securityHeaders } from './security-headers.js';
+import { buildspecSchema } from '../shared/spec-parser.js';
+import { schemaRouter } from './schema-route.js';
+import { webhookMetrics } from './webhook-metrics.js';
 import { webhookHandler, type WebhookDeps } from './webhook-route.js';
 
 export interface AppDeps extends Pick<
   State,
-  'queues' | 'builds' | 'logs' | 'stops' | 'audit' | 'sessions' | 'tokens' | 'permissions' | 'deliveries'
+  | 'queues'
+  | 'builds'
+  | 'logs'
+  | 'stops'
+  | 'audit'
+  | 'sessions'
+  | 'tokens'
+  | 'permissions'
+  | 'deliveries'
+  | 'secretParams'
 > {
   webhookSecret: string;
   cloneUrlRewrite: CloneUrlRewrite;
@@ -39,12 +55,15 @@ export interface AppDeps extends Pick<
   corsOrigins?: readonly string[];
   /** How long a person's role is cached (default 60 s). */
   permissionTtlMs?: number;
+  /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */
+  health?: HealthDeps;
 }
 
 /**
  * The receiver's HTTP app (webhooks, sign-in, tokens, the API and pages), without listening:
  * tests call it directly. Middleware in order: security headers, errors as JSON, CORS (only
- * when configured), webhooks (before any principal: GitHub signs them), principal, CSRF, routes.
+ * when configured), health and metrics, the spec's schema (no principal), webhooks (before any principal: GitHub
+ * signs them; counted by webhook-metrics.ts), principal, CSRF, routes.
  */
 export function createApp(deps: AppDeps): Koa {
   if (!deps.webhookSecret) throw new Error('a webhook secret is required; refusing to accept unsigned webhooks');
@@ -64,9 +83,17 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   app.use(cors(deps.corsOrigins ?? []));
+  const health = deps.health ?? { checks: [], metrics: metrics() };
+  const probes = healthRouter(health);
+  app.use(probes.routes()).use(probes.allowedMethods());
+  const schema = schemaRouter(buildspecSchema());
+  app.use(schema.routes()).use(schema.allowedMethods());
+  app.use(webhookMetrics(health.metrics));
   const webhooks = new Router();
   webhooks.post('/webhooks', webhookHandler({ ...deps, secret: deps.webhookSecret }));
   app.use(webhooks.routes()).use(webhooks.allowedMethods());
+  // The dashboard's browser code (/static/): public files, before any principal.
+  app.use(staticFiles());
 
   app.use(
     resolvePrincipal({
@@ -99,6 +126,8 @@ export function createApp(deps: AppDeps): Koa {
     publicReads: deps.publicReads ?? false,
     ...(deps.permissionTtlMs !== undefined ? { ttlMs: deps.permissionTtlMs } : {}),
   });
+  // The dashboard's pages answer browsers first; JSON asks pass on to the API.
+  routers.push(pageRouter({ ...deps, access, signIn: deps.signIn !== undefined }));
   routers.push(
     apiRouter({
       ...deps,

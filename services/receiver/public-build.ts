@@ -1,17 +1,9 @@
+import { splitCloneUrl } from '../core/plan/clone-url.js';
 import type { BuildRecord } from '../core/builds/record.js';
 
 /** A URL without the user and password it may carry (`https://x-access-token:…@host/…`). */
 export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.href;
-  } catch {
-    // Not a URL Node can parse (scp-like `git@host:x`): drop anything before an `@` in the authority.
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-  }
+  return splitCloneUrl(url).url;
 }
 
 /**

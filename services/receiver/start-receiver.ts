@@ -3,6 +3,8 @@ import type { Config } from '../shared/config.js';
 import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
 import { createGitHubSignIn } from '../shared/github-sign-in.js';
 import type { Logger } from '../shared/logger.js';
+import { censusRefresher } from '../shared/metrics/census.js';
+import { metrics } from '../shared/metrics/metrics.js';
 import { redisState } from '../shared/redis/redis-state.js';
 import type { Running } from '../shared/service.js';
 import { createApp } from './create-app.js';
@@ -55,6 +57,11 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
     admins: config.admins,
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
+    health: {
+      checks: [{ name: 'redis', check: () => state.ping() }],
+      metrics: metrics(),
+      beforeScrape: censusRefresher(metrics(), { census: state.census, approvals: state.approvals, logger }),
+    },
   });
   const server = await listen(app.callback(), config.port, config.host);
   const address = server.address();

@@ -20,8 +20,13 @@ const VENDOR: Readonly<Record<string, { url: string; file: () => string }>> = {
  * page has one import map).
  */
 export function importMapScript(extra: Record<string, string> = {}): string {
+  return `<script type="importmap">${importMapText(extra)}</script>`;
+}
+
+/** The import map's JSON, as {@link importMapScript} writes it (the CSP allows exactly this text by its hash). */
+export function importMapText(extra: Record<string, string> = {}): string {
   const imports = Object.fromEntries(Object.entries(VENDOR).map(([name, v]) => [name, STATIC_PREFIX + v.url]));
-  return `<script type="importmap">${JSON.stringify({ imports: { ...imports, ...extra } })}</script>`;
+  return JSON.stringify({ imports: { ...imports, ...extra } });
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

@@ -10,7 +10,8 @@ import type { Logger } from '../shared/logger.js';
 import type { DeliveryLedger } from '../shared/ports/delivery-ledger.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { Stops } from '../shared/ports/stops.js';
-import { safeJobId, type ApprovalJob } from '../shared/queues.js';
+import { safeJobId, type ApprovalJob, type MergeJob } from '../shared/queues.js';
+import { mergeNudgeOf } from '../core/merge-queue/merge-nudge.js';
 import { sha256 } from './auth/secrets.js';
 import { closeAfterAnswer, readRawBody } from './read-body.js';
 
@@ -76,7 +77,8 @@ export function webhookHandler(deps: WebhookDeps): (ctx: Context) => Promise<voi
       deps.logger.warn('webhook ignored: a replay of an earlier delivery', { delivery, event, first });
       return reply(ctx, 202, { ignored: `this body was delivered before, as ${first}` });
     }
-    return act(ctx, deps, event, delivery, parsed.payload);
+    await act(ctx, deps, event, delivery, parsed.payload);
+    if (ctx.status < 300) await nudgeMergeQueue(deps, event, delivery, parsed.payload);
   };
 }
 
@@ -110,6 +112,24 @@ async function act(ctx: Context, deps: WebhookDeps, event: string, delivery: str
     }
     return reply(ctx, 202, { decision: decision.decision, by: decision.user, pullRequest: decision.pullRequest });
   }
+  if (decision.action === 'merge') {
+    const job: MergeJob = {
+      kind: 'command',
+      owner: decision.repo.owner,
+      repo: decision.repo.name,
+      pullRequest: decision.pullRequest,
+      user: decision.user,
+      command: decision.command,
+      via: 'comment',
+    };
+    try {
+      await deps.queues.add('merges', job, { jobId: safeJobId(`merge-${delivery}`) });
+    } catch (err) {
+      deps.logger.error('merge command not queued', { delivery, err });
+      return reply(ctx, 503, { error: 'could not queue the command; redeliver later' });
+    }
+    return reply(ctx, 202, { merge: decision.command, by: decision.user, pullRequest: decision.pullRequest });
+  }
   if (decision.action === 'check-button') return checkButton(ctx, deps, delivery, decision.button);
   if (decision.action === 'installation') {
     const { change } = decision;
@@ -140,6 +160,21 @@ async function act(ctx: Context, deps: WebhookDeps, event: string, delivery: str
   }
   deps.logger.info('webhook accepted', { delivery, event, sha: decision.request.sha });
   return reply(ctx, 202, { accepted: true, build: buildIdFor(decision.request.id) });
+}
+
+/**
+ * A status, push, review or pull request change may move a merge queue: the merger looks at
+ * the repository's queue heads again (a no-op when nothing is queued). When Redis does not
+ * take it, the answer stands: a waiting head is looked at again on its own (delayed rechecks).
+ */
+async function nudgeMergeQueue(deps: WebhookDeps, event: string, delivery: string, payload: unknown): Promise<void> {
+  const nudge = mergeNudgeOf(event, payload);
+  if (!nudge) return;
+  try {
+    await deps.queues.add('merges', { kind: 'advance', ...nudge }, { jobId: safeJobId(`merge-nudge-${delivery}`) });
+  } catch (err) {
+    deps.logger.warn('merge queue check not queued; the queue is looked at again later', { delivery, err });
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ export function startReporter(config: Config, logger: Logger): Running {
   const state = redisState(config.redisUrl, { logger, failFast: true, role: 'reporter' });
   const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
     logger,
+    octokit: { writeGapMs: config.githubWriteGapMs },
   });
   const replica = `${hostname()}-${process.pid}`;
   const clientFor = async (job: { owner: string; repo: string; buildId: string }) => {

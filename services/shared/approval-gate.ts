@@ -2,6 +2,7 @@ import { approvalState, describeApprovers, type ApprovalState } from '../core/ap
 import type { Plan, PlanEnvironment } from '../core/plan/types.js';
 import { formatDuration } from '../core/buildspec/parse-duration.js';
 import type { Approvals } from './ports/approvals.js';
+import type { MergeQueue } from './ports/merge-queue.js';
 import type { Queues } from './ports/queues.js';
 
 /** Where a deploy's approval stands, and what a person should read about it. */
@@ -14,11 +15,30 @@ export interface ApprovalGate {
   check(plan: Plan, environment: PlanEnvironment): Promise<{ state: ApprovalState; reason: string }>;
 }
 
-export function approvalGate(approvals: Approvals, queues: Queues, now: () => Date = () => new Date()): ApprovalGate {
+/**
+ * `promotions`, when given, lets a deploy through whose commit the merge queue promoted to
+ * this environment with its approvals met (approving reviews on the promotion pull request):
+ * the same commit needs no second approval.
+ */
+export function approvalGate(
+  approvals: Approvals,
+  queues: Queues,
+  now: () => Date = () => new Date(),
+  promotions?: Pick<MergeQueue, 'promotionOf'>,
+): ApprovalGate {
   return {
     async check(plan, environment) {
       const rules = environment.approval!;
       let parked = await approvals.get(plan.buildId);
+      if (!parked && promotions) {
+        const { repo, sha } = plan.request;
+        const promoted = await promotions.promotionOf(`${repo.owner}/${repo.name}`, sha, environment.name);
+        if (promoted && promoted.approvers.length >= rules.count)
+          return {
+            state: 'approved',
+            reason: `approved by ${promoted.approvers.join(', ')} in pull request #${promoted.pullRequest}`,
+          };
+      }
       if (!parked) {
         const at = now();
         parked = {

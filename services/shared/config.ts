@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
+import { parseHookTargets, type HookTarget } from '../core/reconcile/hook-target.js';
+import { redisTargetOf, sentinelUrl, withPassword } from './redis-target.js';
 
 /** Everything an operator can set, read once from the environment at start-up. */
 export interface Config {
   /** Secret shared with GitHub's webhook settings. The receiver refuses to start without it. */
   webhookSecret: string;
+  /**
+   * Where Redis is (shared/redis-target.ts): SLIPWAY_REDIS_URL, or SLIPWAY_REDIS_SENTINELS
+   * (host:port,…) with SLIPWAY_REDIS_MASTER_NAME (default `slipway`); SLIPWAY_REDIS_PASSWORD[_FILE] either way.
+   */
   redisUrl: string;
   /** GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3). */
   githubApiUrl: string;
@@ -32,6 +38,8 @@ export interface Config {
   apiToken: string;
   /** How long the node running a step may be down before the step ends in error. */
   nodeLossGraceMs: number;
+  /** SLIPWAY_GITHUB_WRITE_GAP_MS: least time between two GitHub writes (statuses, deployments), default 1000. */
+  githubWriteGapMs: number;
   /** JSON file saying what each repository's spec may do (host access, limits); see repo-policy.ts. */
   policyFile: string;
   /** Token for cloning private repositories over HTTPS; defaults to the GitHub token. */
@@ -60,6 +68,19 @@ export interface Config {
   trustProxy: boolean;
   /** SLIPWAY_CORS_ORIGINS: origins allowed to call the API from a browser (none by default). */
   corsOrigins: string[];
+  /** SLIPWAY_WEBHOOK_HOOKS: repository hooks (`owner/repo#id`) the reconciler checks; App mode adds the App's. */
+  webhookHooks: HookTarget[];
+  /** SLIPWAY_RECONCILE_INTERVAL_MS: how often the reconciler looks for deliveries without a 2xx (default 5 minutes). */
+  reconcileIntervalMs: number;
+  /** SLIPWAY_RECONCILE_DELAY_MS: its first pass after start-up (default 5 s). */
+  reconcileDelayMs: number;
+  /** SLIPWAY_RECONCILE_MIN_AGE_MS: attempts younger than this wait for the next pass (default 10 s). */
+  reconcileMinAgeMs: number;
+  /**
+   * SLIPWAY_HEALTH_PORT: where a process without the receiver (the executor) serves /healthz,
+   * /readyz and /metrics; unset, it serves none. The receiver serves them on its own port.
+   */
+  healthPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -73,7 +94,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   const port = Number(env.SLIPWAY_PORT ?? 3000);
   const config: Config = {
     webhookSecret: env.SLIPWAY_WEBHOOK_SECRET ?? '',
-    redisUrl: env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: redisSetting(env),
     githubApiUrl: (env.SLIPWAY_GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     githubToken: env.SLIPWAY_GITHUB_TOKEN ?? '',
     publicUrl: (env.SLIPWAY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
@@ -89,6 +110,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     instance: env.SLIPWAY_INSTANCE ?? 'default',
     apiToken: env.SLIPWAY_API_TOKEN ?? '',
     nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
+    githubWriteGapMs: Number(env.SLIPWAY_GITHUB_WRITE_GAP_MS ?? 1_000),
     policyFile: env.SLIPWAY_POLICY_FILE ?? '',
     gitToken: env.SLIPWAY_GIT_TOKEN ?? env.SLIPWAY_GITHUB_TOKEN ?? '',
     gitBaseUrl: env.SLIPWAY_GIT_BASE_URL ?? 'https://github.com/',
@@ -98,7 +120,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     host: env.SLIPWAY_HOST ?? '',
     trustProxy: /^(1|true|yes|on)$/i.test(env.SLIPWAY_TRUST_PROXY ?? ''),
     corsOrigins: list(env.SLIPWAY_CORS_ORIGINS),
+    webhookHooks: hookTargets(env.SLIPWAY_WEBHOOK_HOOKS ?? ''),
+    reconcileIntervalMs: Number(env.SLIPWAY_RECONCILE_INTERVAL_MS ?? 300_000),
+    reconcileDelayMs: Number(env.SLIPWAY_RECONCILE_DELAY_MS ?? 5_000),
+    reconcileMinAgeMs: Number(env.SLIPWAY_RECONCILE_MIN_AGE_MS ?? 10_000),
     statuses: !/^(0|false|no|off)$/i.test(env.SLIPWAY_STATUSES ?? ''),
+    ...(env.SLIPWAY_HEALTH_PORT ? { healthPort: Number(env.SLIPWAY_HEALTH_PORT) } : {}),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
           signIn: {
@@ -131,6 +158,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
       'SLIPWAY_GITHUB_CLIENT_ID needs SLIPWAY_GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET (32 characters or more)',
     );
   }
+  if (config.healthPort !== undefined && !(Number.isInteger(config.healthPort) && config.healthPort >= 0)) {
+    throw new ConfigError('SLIPWAY_HEALTH_PORT must be a port number (0 picks a free one)');
+  }
   if (config.githubApp && need.includes('githubToken')) need = need.filter((n) => n !== 'githubToken');
   const names: Partial<Record<keyof Config, string>> = {
     webhookSecret: 'SLIPWAY_WEBHOOK_SECRET',
@@ -147,10 +177,38 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     'buildLockMs',
     'nodeLossGraceMs',
     'sessionTtlMs',
+    'reconcileIntervalMs',
   ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
   }
+  if (!Number.isFinite(config.githubWriteGapMs) || config.githubWriteGapMs < 0)
+    throw new ConfigError('SLIPWAY_GITHUB_WRITE_GAP_MS must be a number of milliseconds, 0 or more');
   return config;
+}
+
+function redisSetting(env: NodeJS.ProcessEnv): string {
+  const password = env.SLIPWAY_REDIS_PASSWORD ?? '';
+  const url = env.SLIPWAY_REDIS_SENTINELS
+    ? sentinelUrl({
+        sentinels: env.SLIPWAY_REDIS_SENTINELS,
+        masterName: env.SLIPWAY_REDIS_MASTER_NAME ?? 'slipway',
+        password,
+      })
+    : withPassword(env.SLIPWAY_REDIS_URL ?? 'redis://127.0.0.1:6379', password);
+  try {
+    redisTargetOf(url);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return url;
+}
+
+function hookTargets(text: string): HookTarget[] {
+  try {
+    return parseHookTargets(text);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /** A comma-separated setting as a list, without blanks. */

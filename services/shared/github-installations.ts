@@ -176,6 +176,7 @@ export function routedGitHub(installations: GitHubInstallations): GitHubClient {
     behindBy: async (repo, ...rest) => (await on(repo)).behindBy(repo, ...rest),
     openPullsInto: async (repo, ...rest) => (await on(repo)).openPullsInto(repo, ...rest),
     isPrivate: async (repo, ...rest) => (await on(repo)).isPrivate(repo, ...rest),
+    branchHead: async (repo, ...rest) => (await on(repo)).branchHead(repo, ...rest),
     createCheckRun: async (repo, ...rest) => (await on(repo)).createCheckRun(repo, ...rest),
     updateCheckRun: async (repo, ...rest) => (await on(repo)).updateCheckRun(repo, ...rest),
   };

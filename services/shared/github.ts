@@ -46,6 +46,8 @@ export interface GitHubPeople {
   openPullsInto(repo: RepoRef, base: string): Promise<Array<{ number: number; headSha: string }>>;
   /** Whether a repository is private; undefined when GitHub has no such repository (or hides it). */
   isPrivate(repo: RepoRef): Promise<boolean | undefined>;
+  /** The sha a branch points at; undefined when there is no such branch (or repository). */
+  branchHead(repo: RepoRef, branch: string): Promise<string | undefined>;
 }
 
 /** Everything Slipway asks of GitHub for one repository (in App mode, as that repository's installation). */
@@ -145,6 +147,13 @@ export function createGitHub(
         async () => (await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name })).data.private,
         ifNotFound<boolean | undefined>(undefined),
       ),
+    branchHead: (repo, branch) =>
+      call(
+        async () =>
+          (await octokit.rest.git.getRef({ owner: repo.owner, repo: repo.name, ref: `heads/${branch}` })).data.object
+            .sha,
+        ifNotFound<string | undefined>(undefined),
+      ),
     pullHead: (repo, number) =>
       call(async () => {
         const res = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });
@@ -166,7 +175,10 @@ export function createGitHub(
 }
 
 /** Runs one GitHub call; what it throws leaves as a typed error, or as `recover`'s answer when that takes it. */
-async function call<T>(run: () => Promise<T>, recover?: (err: SlipwayError) => { value: T } | undefined): Promise<T> {
+export async function call<T>(
+  run: () => Promise<T>,
+  recover?: (err: SlipwayError) => { value: T } | undefined,
+): Promise<T> {
   try {
     return await run();
   } catch (err) {
@@ -178,7 +190,7 @@ async function call<T>(run: () => Promise<T>, recover?: (err: SlipwayError) => {
 }
 
 /** GitHub answers 404 for what is not there and for what the caller may not see: for some calls, an answer. */
-function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefined {
+export function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | undefined {
   return (err) => (err.code === 'github-not-found' ? { value } : undefined);
 }
 

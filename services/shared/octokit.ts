@@ -2,7 +2,10 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
 import type { Logger } from './logger.js';
+import { meterGitHub } from './metrics/github-metrics.js';
+import { metrics } from './metrics/metrics.js';
 
 /**
  * How Slipway proves who it is to GitHub: a token, or a GitHub App installation (tokens minted
@@ -14,8 +17,8 @@ export type GitHubAuth =
   | { appId: string; privateKey: string; installationId?: number };
 
 /**
- * Octokit as Probot builds it: throttling (GitHub's recommended pacing: one write at a time, a
- * second apart; rate limits waited out) and, inside it, retries of 5xx and broken connections.
+ * Octokit as Probot builds it: throttling (GitHub's recommended pacing: one write at a time,
+ * `writeGapMs` apart; rate limits waited out) and, inside it, retries of 5xx and broken connections.
  */
 const PacedOctokit = Octokit.plugin(throttling, retry);
 export type SlipwayOctokit = InstanceType<typeof PacedOctokit>;
@@ -32,6 +35,44 @@ export interface OctokitOptions {
   /** Retries of 5xx and broken connections (default 3), after 1, 4, 9 … × `retryBaseMs` (default 1000). */
   retries?: number;
   retryBaseMs?: number;
+  /**
+   * The least time between the starts of two writes (POST, PATCH, PUT, DELETE), process-wide
+   * for every Octokit made with the same value; writes never overlap. Default 1000: GitHub's
+   * guidance for many writes ("wait at least one second between each request"). Set by
+   * SLIPWAY_GITHUB_WRITE_GAP_MS; see docs/operations.md.
+   */
+  writeGapMs?: number;
+}
+
+/** GitHub's advice for mutating requests: one at a time, at least a second apart. */
+export const DEFAULT_WRITE_GAP_MS = 1_000;
+
+const writeGroups = new Map<number, Bottleneck.Group>();
+
+/** The spacing of write starts per gap, shared by every Octokit of the process that uses it. */
+function writeGroup(gapMs: number): Bottleneck.Group {
+  let group = writeGroups.get(gapMs);
+  if (!group) {
+    // As @octokit/plugin-throttling's own write group, with the gap as given.
+    group = new Bottleneck.Group({ id: `slipway-write-${gapMs}`, maxConcurrent: 1, minTime: gapMs, timeout: 120_000 });
+    writeGroups.set(gapMs, group);
+  }
+  return group;
+}
+
+/**
+ * One write at a time, process-wide: the throttling plugin only spaces the starts of writes,
+ * so with a short gap two slow writes would overlap, which GitHub asks integrations not to do.
+ */
+const oneWriteAtATime = new Bottleneck({ maxConcurrent: 1 });
+
+/** Token exchanges are not writes (and an App's write may need one first). */
+const AUTH_PATH =
+  /^\/(app\/installations\/[^/]+\/access_tokens|applications\/[^/]+\/token(\/scoped)?|login\/oauth\/access_token)$/;
+
+function isWrite(method: string, url: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return false;
+  return !AUTH_PATH.test(new URL(url, 'http://github.test').pathname);
 }
 
 /**
@@ -42,7 +83,14 @@ export interface OctokitOptions {
  * classify (github.ts turns it into a typed error).
  */
 export function createOctokit(baseUrl: string, auth: GitHubAuth, options: OctokitOptions = {}): SlipwayOctokit {
-  const { logger, rateLimitRetries = 2, maxRateLimitWaitSeconds = 60, retries = 3, retryBaseMs = 1_000 } = options;
+  const {
+    logger,
+    rateLimitRetries = 2,
+    maxRateLimitWaitSeconds = 60,
+    retries = 3,
+    retryBaseMs = 1_000,
+    writeGapMs = DEFAULT_WRITE_GAP_MS,
+  } = options;
   const log = {
     debug: () => undefined,
     info: () => undefined,
@@ -65,11 +113,22 @@ export function createOctokit(baseUrl: string, auth: GitHubAuth, options: Octoki
     baseUrl,
     userAgent: 'slipway',
     log,
-    throttle: { onRateLimit: onLimit('rate limit spent'), onSecondaryRateLimit: onLimit('secondary rate limit') },
+    throttle: {
+      onRateLimit: onLimit('rate limit spent'),
+      onSecondaryRateLimit: onLimit('secondary rate limit'),
+      write: writeGroup(writeGapMs),
+    },
     // Rate limits (403, 429) are the throttling plugin's; the rest of 4xx never pass.
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451], retryAfterBaseValue: retryBaseMs, retries },
   };
-  return 'appId' in auth
-    ? new PacedOctokit({ ...common, authStrategy: createAppAuth, auth })
-    : new PacedOctokit({ ...common, auth: auth.token || undefined });
+  const octokit =
+    'appId' in auth
+      ? new PacedOctokit({ ...common, authStrategy: createAppAuth, auth })
+      : new PacedOctokit({ ...common, auth: auth.token || undefined });
+  octokit.hook.wrap('request', (request, options) =>
+    isWrite(options.method, options.url) ? oneWriteAtATime.schedule(async () => request(options)) : request(options),
+  );
+  // Counted into this process's metrics: calls by outcome, the rate limit left.
+  meterGitHub(octokit.hook, metrics());
+  return octokit;
 }

@@ -12,6 +12,7 @@ import type { CheckButton } from '../core/trigger/map-check-event.js';
  *     planner, executor --statuses--> reporter
  *     executor --deployments--> reporter
  *     receiver (API, comments), executor (expiry) --approvals--> approver --builds--> executor
+ *     receiver (/merge, the API, events that may move a queue) --merges--> merger
  */
 export const QUEUES = {
   requests: 'slipway-requests',
@@ -19,6 +20,7 @@ export const QUEUES = {
   statuses: 'slipway-statuses',
   deployments: 'slipway-deployments',
   approvals: 'slipway-approvals',
+  merges: 'slipway-merges',
 } as const;
 
 /** A build request to plan. Job id: the request id (the webhook delivery id). */
@@ -83,6 +85,24 @@ export type ApprovalJob =
    */
   | { kind: 'button'; button: Extract<CheckButton, { kind: 'rerun' | 'cancel' }>; delivery: string };
 
+/**
+ * Work for the merge queue (services/merger): a command on a pull request, or a nudge to look
+ * at the heads of a repository's queues again (of one base, or of the base a pull request is
+ * queued into, when given). Job id: `merge-<delivery>` for webhooks; rechecks carry a time slot.
+ */
+export type MergeJob =
+  | {
+      kind: 'command';
+      owner: string;
+      repo: string;
+      pullRequest: number;
+      user: string;
+      command: 'merge' | 'cancel';
+      via: 'comment' | 'api' | 'cli' | 'dashboard';
+      from?: RequestOrigin;
+    }
+  | { kind: 'advance'; owner: string; repo: string; base?: string; pullRequest?: number };
+
 /** A queue's key in QUEUES: `requests`, `builds`, `statuses`, `deployments`, `approvals`. */
 export type QueueName = keyof typeof QUEUES;
 
@@ -93,6 +113,7 @@ export interface QueuePayloads {
   statuses: StatusJob;
   deployments: DeploymentJob;
   approvals: ApprovalJob;
+  merges: MergeJob;
 }
 
 /**
@@ -132,4 +153,6 @@ export const JOB_OPTIONS: Record<QueueName, JobOptions> = {
   statuses: { ...keep, attempts: 15, backoff: { type: RETRY_BACKOFF, delay: 1_000 } },
   deployments: { ...keep, attempts: 15, backoff: { type: RETRY_BACKOFF, delay: 1_000 } },
   approvals: { ...keep, attempts: 8, backoff: { type: RETRY_BACKOFF, delay: 2_000 } },
+  // GitHub may be slow to answer; a merge is checked against the ref, so a retry never merges twice.
+  merges: { ...keep, attempts: 8, backoff: { type: RETRY_BACKOFF, delay: 2_000 } },
 };

@@ -10,17 +10,22 @@ import { startWorker } from '../../services/shared/redis/start-worker.js';
 import { PermanentError } from '../../services/core/errors/slipway-error.js';
 import { describeApprovalsConformance } from '../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
+import { describeBuildEventsConformance } from '../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
 import { describeCheckLedgerConformance } from '../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
+import { describeSecretParamStoreConformance } from '../support/port-conformance/secret-param-store.js';
 import { describeSessionsConformance } from '../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../support/port-conformance/deployment-ledger.js';
 import { lines, uniqueId } from '../support/port-conformance/fixtures.js';
 import { describeLocksConformance } from '../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../support/port-conformance/log-store.js';
+import { describeMergeQueueConformance } from '../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../support/port-conformance/queues.js';
+import { describeQueueCensusConformance } from '../support/port-conformance/queue-census.js';
 import { describeStagingRecordsConformance } from '../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../support/port-conformance/status-ledger.js';
 import { describeStopsConformance } from '../support/port-conformance/stops.js';
@@ -61,18 +66,25 @@ afterAll(async () => {
 /** Every port's conformance suite, on real Redis (the same suites run on memory in the unit tests). */
 const redis = 'Redis';
 describeBuildStoreConformance(redis, async () => (await fresh(), client().builds));
+describeBuildEventsConformance(redis, async () => ({ publisher: states[0]!.events, follower: states[1]!.events }));
 describeLogStoreConformance(redis, async () => (await fresh(), { writer: states[0]!.logs, reader: states[1]!.logs }));
 describeStopsConformance(redis, async () => (await fresh(), { stopper: states[0]!.stops, executor: states[1]!.stops }));
 describeSessionsConformance(redis, async () => (await fresh(), client().sessions));
 describePersonalTokensConformance(redis, async () => (await fresh(), client().tokens));
 describePermissionCacheConformance(redis, async () => (await fresh(), client().permissions));
 describeDeliveryLedgerConformance(redis, async () => (await fresh(), client().deliveries));
+describeSecretParamStoreConformance(
+  redis,
+  async () => (await fresh(), { writer: states[0]!.secretParams, reader: states[1]!.secretParams }),
+);
+describeRedeliveriesConformance(redis, async () => (await fresh(), states.map((s) => s.redeliveries)));
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
 describeCheckLedgerConformance(redis, async () => (await fresh(), client().checkLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));
 describeApprovalsConformance(redis, async () => (await fresh(), client().approvals));
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));
+describeMergeQueueConformance(redis, async () => (await fresh(), client().mergeQueue));
 describeLocksConformance(redis, async () => client().locks);
 describeQueuesConformance(redis, async () => {
   await fresh();
@@ -83,6 +95,12 @@ describeQueuesConformance(redis, async () => {
       return job ? { payload: job.data, delayMs: job.opts.delay ?? 0 } : undefined;
     },
   };
+});
+
+describeQueueCensusConformance(redis, async () => {
+  await fresh();
+  const state = client();
+  return { queues: state.queues, census: state.census };
 });
 
 /** Runs `use` on a BullMQ queue of the test's database, then closes it. */

@@ -8,18 +8,21 @@ import { Dispatcher } from './github-stand-in/dispatcher.js';
 import type { InjectedFailure } from './github-stand-in/failures.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
+import { HookDeliveryStore, type DeliveryAttempt, type HookOwner } from './github-stand-in/hook-delivery-store.js';
 import { AppStore } from './github-stand-in/app-store.js';
 import { CheckStore, type StoredCheckRun } from './github-stand-in/check-store.js';
 import { serveOAuth } from './github-stand-in/oauth-routes.js';
 import { OAuthStore } from './github-stand-in/oauth-store.js';
 import { PeopleStore, type RepositoryRole, type TeamRole } from './github-stand-in/people-store.js';
 import { simpleUser, type SimpleUser } from './github-stand-in/stand-in-user.js';
+import { ReviewStore } from './github-stand-in/review-store.js';
 import { StatusStore, type CommitState } from './github-stand-in/status-store.js';
 
 export type { CommitState } from './github-stand-in/status-store.js';
 export type { DeploymentState } from './github-stand-in/deployment-store.js';
 export type { RepositoryRole, TeamRole } from './github-stand-in/people-store.js';
 export type { SimpleUser } from './github-stand-in/stand-in-user.js';
+export type { DeliveryAttempt, HookOwner } from './github-stand-in/hook-delivery-store.js';
 export type { StoredCheckRun } from './github-stand-in/check-store.js';
 export {
   rateLimitExceeded,
@@ -139,8 +142,10 @@ export class GitHubStandIn {
     private readonly deploymentStore: DeploymentStore,
     private readonly people: PeopleStore,
     private readonly apps: AppStore,
+    private readonly reviewStore: ReviewStore,
     private readonly checks: CheckStore,
     private readonly dispatcher: Dispatcher,
+    private readonly hookDeliveries: HookDeliveryStore,
     private readonly server: Server,
     private readonly daemon: GitDaemon,
     oauth: OAuthStore,
@@ -205,10 +210,12 @@ export class GitHubStandIn {
       const people = new PeopleStore();
       const apps = new AppStore();
       const oauth = new OAuthStore();
+      const reviews = new ReviewStore();
+      const hookDeliveries = new HookDeliveryStore();
       const checks = new CheckStore();
       const dispatcher = new Dispatcher({
         ...(options.token === undefined ? {} : { token: options.token }),
-        context: { repos, statuses: store, deployments, checks, people, apps, oauth, apiUrl },
+        context: { repos, statuses: store, deployments, checks, people, apps, oauth, reviews, hookDeliveries, apiUrl },
       });
       const standIn = new GitHubStandIn(
         apiUrl,
@@ -220,8 +227,10 @@ export class GitHubStandIn {
         deployments,
         people,
         apps,
+        reviews,
         checks,
         dispatcher,
+        hookDeliveries,
         server,
         daemon,
         oauth,
@@ -400,6 +409,96 @@ export class GitHubStandIn {
    */
   setVisibility(owner: string, repo: string, visibility: 'public' | 'private'): void {
     this.oauth.setPublic(owner, repo, visibility === 'public');
+  }
+
+  /**
+   * Requires `contexts` to be green before anything merges into `branch` of `owner/repo`, as
+   * branch protection's required status checks (`strict`: the branch must be up to date).
+   */
+  protect(owner: string, repo: string, branch: string, contexts: string[], strict = true): void {
+    this.reviewStore.protect(owner, repo, branch, contexts, strict);
+  }
+
+  /** `user` (now known) reviews pull request `number` on head `commitId` (default: its head now). */
+  review(
+    owner: string,
+    repo: string,
+    number: number,
+    user: string,
+    state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED',
+    commitId?: string,
+  ): void {
+    this.people.registerUser(user);
+    const pr = this.people.pullRequest(owner, repo, number);
+    if (pr === undefined) throw new Error(`no pull request #${number} registered for ${owner}/${repo}`);
+    this.reviewStore.addReview(owner, repo, number, { user, state, commit_id: commitId ?? pr.headSha, body: '' });
+  }
+
+  /** The comments posted on pull request `number`, oldest first. */
+  comments(owner: string, repo: string, number: number): Array<{ user: string; body: string }> {
+    return this.reviewStore.commentsOn(owner, repo, number).map((c) => ({ user: c.user, body: c.body }));
+  }
+
+  /** Pull request `number` as the stand-in holds it now: head, state, and whether it was merged. */
+  pullRequest(
+    owner: string,
+    repo: string,
+    number: number,
+  ): { headSha: string; baseRef: string; headRef: string; state: 'open' | 'closed'; merged: boolean } | undefined {
+    const pr = this.people.pullRequest(owner, repo, number);
+    return (
+      pr && {
+        headSha: pr.headSha,
+        baseRef: pr.baseRef,
+        headRef: pr.headRef,
+        state: pr.state,
+        merged: Boolean(pr.merged_at),
+      }
+    );
+  }
+
+  /** The commit `ref` (a branch, tag or sha) of `owner/repo` names now, or undefined. */
+  resolve(owner: string, repo: string, ref: string): Promise<string | undefined> {
+    return this.repos.resolveCommit(owner, repo, ref);
+  }
+
+  /** The commits of `head` not in `base`, oldest first, with their parents (to check there is no merge commit). */
+  async log(
+    owner: string,
+    repo: string,
+    base: string,
+    head: string,
+  ): Promise<Array<{ sha: string; parents: string[] }>> {
+    return (await this.repos.commitsBetween(owner, repo, base, head)).map((c) => ({ sha: c.sha, parents: c.parents }));
+  }
+
+  /**
+   * Adds a webhook (the App's, or one of a repository) posting to `url` signed with `secret`;
+   * returns its id (a repository hook's `hook_id`). Its deliveries are listed and redelivered
+   * through the deliveries API (`apps/list-webhook-deliveries`, `repos/list-webhook-deliveries`
+   * and their `redeliver` operations).
+   */
+  addWebhook(owner: HookOwner, url: string, secret: string): number {
+    return this.hookDeliveries.addHook(owner, url, secret);
+  }
+
+  /**
+   * Delivers `payload` as `event` to hook `hookId`, as GitHub would (a signed POST with a new
+   * `X-GitHub-Delivery`, or `guid`), and records the attempt with the status it got (0 when
+   * nothing answered). Resolves once it was answered.
+   */
+  deliverWebhook(hookId: number, event: string, payload: unknown, guid?: string): Promise<DeliveryAttempt> {
+    return this.hookDeliveries.deliver(hookId, event, payload, guid);
+  }
+
+  /** Every attempt of hook `hookId`, newest first, redeliveries included. */
+  webhookAttempts(hookId: number): DeliveryAttempt[] {
+    return this.hookDeliveries.list(hookId);
+  }
+
+  /** Resolves once every redelivery asked for through the API has been answered. */
+  redeliveriesSettled(): Promise<void> {
+    return this.hookDeliveries.settled();
   }
 
   /** Stops the API and the git daemon and deletes the repositories. */

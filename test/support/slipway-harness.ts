@@ -110,7 +110,8 @@ export async function startSlipway(options: {
   parts.push(await startReceiver(config, logger));
   const state = redisState(options.redisUrl, { logger, role: 'test' });
   return {
-    url: `http://127.0.0.1:${port}`,
+    // The port the receiver listens on (options.env may choose it).
+    url: `http://127.0.0.1:${config.port}`,
     config,
     builds: state.builds,
     logs: state.logs,

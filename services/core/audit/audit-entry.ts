@@ -56,10 +56,27 @@ export type AuditEntry =
       params: string[];
       secretParams: string[];
     })
-  | (AuditBase & { kind: 'rerun'; of: string; failedOnly: boolean })
+  | (AuditBase & {
+      kind: 'rerun';
+      /** The build re-run; `buildId` is the new one. */
+      of: string;
+      failedOnly: boolean;
+      stage?: string;
+      /** What asked: the API, the CLI, the dashboard, a check run or suite re-requested on GitHub. */
+      via?: 'api' | 'cli' | 'dashboard' | 'check_suite' | 'check_run';
+    })
   | (AuditBase & { kind: 'token-created'; tokenId: string; name: string; scopes: Scope[] })
   | (AuditBase & { kind: 'token-revoked'; tokenId: string })
-  | (AuditBase & { kind: 'sign-in' | 'sign-out' });
+  | (AuditBase & { kind: 'sign-in' | 'sign-out' })
+  | (AuditBase & {
+      kind: 'merge-queue';
+      /** Queued by a person, refused, taken out (by a person or by Slipway), or merged by fast-forward. */
+      event: 'queued' | 'refused' | 'removed' | 'merged';
+      pullRequest: number;
+      base: string;
+      sha: string;
+      reason?: string;
+    });
 
 export type AuditKind = AuditEntry['kind'];
 
@@ -74,4 +91,5 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   'token-revoked',
   'sign-in',
   'sign-out',
+  'merge-queue',
 ];

@@ -13,12 +13,20 @@ export interface StepRecord {
   reason?: string;
   /** The Swarm service that ran it (its latest attempt). */
   service?: string;
+  /** The step may fail without failing its stage (`allow_failure` in the spec). */
+  allowFailure?: boolean;
+  /** The Swarm node its latest attempt ran on (the node's hostname), when the backend says. */
+  node?: string;
   /** 1 for the first run; more when an infrastructure error was retried. */
   attempt?: number;
   startedAt?: string;
   finishedAt?: string;
-  /** The Swarm node the step ran on, when the executor recorded it. */
-  node?: string;
+}
+
+/** A service a stage's steps talk to (a database …), and whether it answered its readiness check. */
+export interface SidecarRecord {
+  name: string;
+  state: 'starting' | 'ready' | 'failed';
 }
 
 export interface StageRecord {
@@ -26,8 +34,11 @@ export interface StageRecord {
   /** A deploy stage's environment (`deploy/staging` in statuses and check runs). */
   environment?: string;
   state: RunState;
+  /** What the stage waits for ("Waiting: for lock …") or why it ended as it did. */
   description?: string;
   steps: StepRecord[];
+  /** The stage's sidecars, once it starts them. */
+  sidecars?: SidecarRecord[];
 }
 
 /** A build as the API serves it: written by the planner, then updated by the executor. */
@@ -41,8 +52,12 @@ export interface BuildRecord {
   /** Set when the spec could not be used; the build then runs nothing. */
   specIssues?: SpecIssue[];
   specError?: string;
+  /** The spec's text (its first 64,000 characters) when it has problems, to show them against its lines. */
+  specSource?: string;
   checkout?: StepRecord;
   stages: StageRecord[];
   /** A deploy that needs people's approval: what it needs, and every decision with who and when. */
   approval?: ApprovalRequest;
+  /** A re-run: the build it repeats, and the steps it runs again (all when absent). */
+  rerunOf?: { buildId: string; steps?: string[] };
 }

@@ -14,6 +14,8 @@ export interface BuildRequest {
   /** Full ref, e.g. `refs/heads/master`. */
   ref: string;
   cloneUrl: string;
+  /** The commit's subject (a push's head commit message, first line) or the pull request's title, for people. */
+  subject?: string;
   /** Login of the person whose action triggered the build. */
   sender: string;
   /** A push that rewrote the branch's history (not a fast-forward): never deployed. */
@@ -39,10 +41,27 @@ export interface BuildRequest {
   installationId?: number;
   /** Names of a manual run's secret parameters: their values are never in the request (see secret-params). */
   secretParams?: string[];
+  /**
+   * A re-run (services/shared/rerun.ts): the build it repeats, and with `steps` only those
+   * step keys run; every other step is carried as `skipped`, "passed in build X".
+   */
+  rerunOf?: { buildId: string; steps?: string[] };
 }
 
 /** A build's outcome, and that of each stage and step. */
 export type RunState = 'queued' | 'waiting' | 'running' | 'success' | 'failure' | 'error' | 'skipped' | 'cancelled';
+
+/** Every run state, in the order a run goes through them (for filters and forms). */
+export const RUN_STATES: readonly RunState[] = [
+  'queued',
+  'waiting',
+  'running',
+  'success',
+  'failure',
+  'error',
+  'skipped',
+  'cancelled',
+];
 
 /** The states a build, stage or step never leaves. */
 export const FINAL_STATES: ReadonlySet<string> = new Set<RunState>([

@@ -196,6 +196,13 @@ export interface SpecPolicy {
   maxMatrix?: number;
   /** Run fork pull requests without a maintainer's `/approve` first (default: they wait). */
   runForksWithoutApproval?: boolean;
+  /**
+   * The merge queue: the contexts that must be green before Slipway fast-forwards a base
+   * branch, when branch protection names none (default: every context reported on the commit).
+   */
+  mergeRequiredContexts?: string[];
+  /** The merge queue may rebase a stale branch of the repository itself (never a fork's). Default false. */
+  mergeRebase?: boolean;
 }
 
 /** One thing wrong with a spec: where it is and what to do about it. */

@@ -11,6 +11,7 @@ import {
   shellQuote,
   type StepContext,
 } from './compile-step.js';
+import { splitCloneUrl } from './clone-url.js';
 import { matchesWhen } from './match-when.js';
 import { buildIdFor, buildObjectNames } from './naming.js';
 import type { Plan, PlanEnvironment, PlanStage, PlanStep } from './types.js';
@@ -33,6 +34,8 @@ export interface CompileOptions {
 
 /** Name of the Docker secret holding the token the checkout clones with. */
 export const GIT_TOKEN_SECRET = 'slipway-git-token';
+/** Name of the Docker secret holding the credentials a clone URL carried (git's credential format). */
+export const CLONE_CREDENTIALS_SECRET = 'slipway-clone-credentials';
 
 const HOUR = 3_600_000;
 /** How long a deploy waits for approval when the spec does not say. */
@@ -111,6 +114,12 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     // A manual run's parameters win over the spec's env: passing them is the point of the run.
     for (const stage of stages) for (const step of stage.steps) step.env = { ...step.env, ...request.params };
   }
+  if (request.secretParams?.length) {
+    // Secret parameters are delivered like secrets (a file each, exported under its name), never as env.
+    for (const stage of stages)
+      for (const step of stage.steps) step.secrets = [...new Set([...step.secrets, ...request.secretParams])];
+  }
+  const checkout = checkoutSecret(request.cloneUrl, options.gitCredentials === true);
   return {
     buildId,
     request,
@@ -121,8 +130,8 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
       name: 'checkout',
       stage: 'checkout',
       image: options.gitImage,
-      script: checkoutScript(request.cloneUrl, request.sha, options.gitCredentials === true),
-      secrets: options.gitCredentials ? [GIT_TOKEN_SECRET] : [],
+      script: checkoutScript(request.cloneUrl, request.sha, checkout),
+      secrets: checkout ? [checkout] : [],
       retries: 2,
     },
     stages,
@@ -153,7 +162,8 @@ function environmentEnv(name: string, env: SpecEnvironment): Record<string, stri
   return { SLIPWAY_ENVIRONMENT: name, ...(env.url ? { SLIPWAY_ENVIRONMENT_URL: env.url } : {}) };
 }
 
-function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): PlanEnvironment {
+/** The plan of an environment: its URL, approval rules and locks (also read by the merge queue for promotions). */
+export function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): PlanEnvironment {
   const approval = env.approval;
   return {
     name,
@@ -175,16 +185,33 @@ function planEnvironment(name: string, env: SpecEnvironment, spec: BuildSpec): P
 }
 
 /**
- * Clones the repository at the commit. With credentials, git asks a helper that reads the
- * token from the secret's file when the server wants it: the token is never in the command,
- * the environment of the service, or the log.
+ * Clones the repository at the commit, from the clone URL without its credentials (so none
+ * lands in `/workspace/.git/config`). Credentials come from a helper that reads a secret's
+ * file when the server asks: the clone URL's own (`CLONE_CREDENTIALS_SECRET`, from a rewrite
+ * rule) or else the token (`GIT_TOKEN_SECRET`). Git asks it only for the clone URL's own
+ * scheme, host and port (`credential.<origin>.helper`), and it answers only `get`: a redirect
+ * to another host is never given them. Nothing secret is in the command, the service's
+ * environment or the log.
  */
-function checkoutScript(cloneUrl: string, sha: string, credentials: boolean): string {
-  const helperFn = `!f() { echo username=x-access-token; echo "password=$(cat /run/secrets/${GIT_TOKEN_SECRET})"; }; f`;
-  const helper = credentials ? `-c credential.helper=${shellQuote(helperFn)} ` : '';
+function checkoutScript(cloneUrl: string, sha: string, secret: string | undefined): string {
+  const { url, origin } = splitCloneUrl(cloneUrl);
+  const answer =
+    secret === CLONE_CREDENTIALS_SECRET
+      ? `cat /run/secrets/${secret}`
+      : `echo username=x-access-token; echo "password=$(cat /run/secrets/${GIT_TOKEN_SECRET})"`;
+  const helper =
+    secret && origin
+      ? `-c ${shellQuote(`credential.${origin}.helper=!f() { [ "$1" = get ] || exit 0; ${answer}; }; f`)} `
+      : '';
   return commandScript([
-    `git ${helper}clone --quiet --no-checkout ${shellQuote(cloneUrl)} ${WORKSPACE}`,
+    `git ${helper}clone --quiet --no-checkout ${shellQuote(url)} ${WORKSPACE}`,
     `git -C ${WORKSPACE} -c advice.detachedHead=false checkout --quiet ${shellQuote(sha)}`,
     `git -C ${WORKSPACE} log -1 --format='checked out %H: %s'`,
   ]);
+}
+
+/** The secret the checkout's credential helper reads, if any: the clone URL's credentials, else the token. */
+function checkoutSecret(cloneUrl: string, gitCredentials: boolean): string | undefined {
+  if (splitCloneUrl(cloneUrl).credentials) return CLONE_CREDENTIALS_SECRET;
+  return gitCredentials ? GIT_TOKEN_SECRET : undefined;
 }

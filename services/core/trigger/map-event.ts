@@ -1,4 +1,6 @@
 import type { BuildRequest } from '../builds/types.js';
+import { mergeCommandOf } from '../merge-queue/merge-command.js';
+import type { MergeCommand } from '../merge-queue/types.js';
 import { mapCheckEvent, mapInstallationEvent, type CheckButton, type InstallationChange } from './map-check-event.js';
 
 /** What the receiver does with one delivery. */
@@ -11,6 +13,13 @@ export type TriggerDecision =
       pullRequest: number;
       user: string;
       decision: 'approve' | 'reject';
+    }
+  | {
+      action: 'merge';
+      repo: BuildRequest['repo'];
+      pullRequest: number;
+      user: string;
+      command: MergeCommand;
     }
   /** A button on the Checks tab: re-run, approve, reject, cancel. */
   | { action: 'check-button'; button: CheckButton }
@@ -65,6 +74,7 @@ interface PushPayload {
   };
   sender?: { login: string };
   pusher?: { name: string };
+  head_commit?: { message?: string } | null;
 }
 
 function mapPush(deliveryId: string, p: PushPayload, rewrite: CloneUrlRewrite): TriggerDecision {
@@ -81,6 +91,7 @@ function mapPush(deliveryId: string, p: PushPayload, rewrite: CloneUrlRewrite): 
       ref: p.ref,
       cloneUrl: rewriteCloneUrl(p.repository.clone_url, rewrite),
       sender: p.sender?.login ?? p.pusher?.name ?? 'unknown',
+      ...subjectOf(p.head_commit?.message),
       ...(p.forced ? { forced: true } : {}),
       ...(typeof p.repository.private === 'boolean' ? { private: p.repository.private } : {}),
     },
@@ -91,6 +102,7 @@ interface PullRequestPayload {
   action: string;
   number: number;
   pull_request: {
+    title?: string;
     head: { sha: string; repo: { full_name: string; clone_url: string } | null };
     base: {
       ref: string;
@@ -125,12 +137,20 @@ function mapPullRequest(deliveryId: string, p: PullRequestPayload, rewrite: Clon
       ref,
       cloneUrl: rewriteCloneUrl(head.repo?.clone_url ?? base.clone_url, rewrite),
       sender: p.sender?.login ?? 'unknown',
+      ...subjectOf(p.pull_request.title),
       pullRequest: p.number,
       baseRef: p.pull_request.base.ref,
       ...(fork ? { fork: true } : {}),
       ...(typeof base.private === 'boolean' ? { private: base.private } : {}),
     },
   };
+}
+
+/** A commit message's first line (or a title), at most 200 characters, as `{subject}`; nothing when there is none. */
+function subjectOf(text: unknown): { subject?: string } {
+  if (typeof text !== 'string') return {};
+  const subject = text.split('\n', 1)[0]!.trim().slice(0, 200);
+  return subject ? { subject } : {};
 }
 
 /** A build request from an App's webhook carries the installation it came from. */
@@ -152,8 +172,20 @@ interface CommentPayload {
   repository: { name: string; owner: { login: string } };
 }
 
-/** `/approve` or `/reject`, alone on the first line of a new comment on a pull request. */
+/**
+ * `/approve` or `/reject`, or `/merge` or `/merge cancel` (the merge queue), alone on the
+ * first line of a new comment on a pull request.
+ */
 function mapComment(p: CommentPayload): TriggerDecision {
+  const merge = mergeCommandOf(p.comment.body);
+  if (p.action === 'created' && p.issue.pull_request && merge)
+    return {
+      action: 'merge',
+      repo: { owner: p.repository.owner.login, name: p.repository.name },
+      pullRequest: p.issue.number,
+      user: p.comment.user.login,
+      command: merge,
+    };
   const command = p.comment.body.trim().split('\n')[0]?.trim();
   if (p.action !== 'created' || !p.issue.pull_request || (command !== '/approve' && command !== '/reject')) {
     return { action: 'ignore', reason: 'comment is not /approve or /reject on a pull request' };

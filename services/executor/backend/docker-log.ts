@@ -1,13 +1,21 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { LogLine } from '../../core/builds/log-line.js';
 
 /**
  * Splits Docker's multiplexed log stream (8-byte frame headers: stream type, 3 zero bytes,
  * big-endian length) into lines. Feed it chunks as they come; it keeps partial frames and
- * partial lines for the next chunk. Type 3 frames carry the daemon's own errors.
+ * partial lines for the next chunk. Type 3 frames carry the daemon's own errors. Each stream
+ * is decoded by its own UTF-8 decoder, so a character split across two frames (Docker cuts
+ * frames by size, not by character) comes out whole.
  */
 export class DockerLogDecoder {
   private pending: Buffer = Buffer.alloc(0);
   private partial: Record<LogLine['stream'], string> = { stdout: '', stderr: '' };
+  private readonly utf8 = {
+    stdout: new StringDecoder('utf8'),
+    stderr: new StringDecoder('utf8'),
+    daemon: new StringDecoder('utf8'),
+  };
 
   push(chunk: Buffer): LogLine[] {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -16,9 +24,10 @@ export class DockerLogDecoder {
       const type = this.pending[0]!;
       const size = this.pending.readUInt32BE(4);
       if (this.pending.length < 8 + size) break;
-      const text = this.pending.subarray(8, 8 + size).toString('utf8');
+      const body = this.pending.subarray(8, 8 + size);
       this.pending = this.pending.subarray(8 + size);
       const stream = type === 1 ? 'stdout' : 'stderr';
+      const text = this.utf8[type === 3 ? 'daemon' : stream].write(body);
       const prefix = type === 3 ? '[docker] ' : '';
       this.partial[stream] += prefix + text;
       const parts = this.partial[stream].split('\n');
@@ -32,6 +41,7 @@ export class DockerLogDecoder {
   end(): LogLine[] {
     const out: LogLine[] = [];
     for (const stream of ['stdout', 'stderr'] as const) {
+      this.partial[stream] += this.utf8[stream].end();
       if (this.partial[stream]) out.push(parseLine(this.partial[stream], stream));
       this.partial[stream] = '';
     }

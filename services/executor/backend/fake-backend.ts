@@ -22,7 +22,6 @@ interface FakeStep {
  * Sidecars are recorded and always ready.
  */
 export class FakeBackend implements Backend {
-  readonly workspacePerNode = false;
   private readonly builds = new Map<string, string>();
   private readonly steps = new Map<string, FakeStep>();
   /** Every step started, in order, for tests that count runs. */
@@ -151,13 +150,13 @@ export class FakeBackend implements Backend {
     return [...(this.steps.get(handle.name)?.lines ?? [])];
   }
 
+  async nodeOf(): Promise<string> {
+    return 'fake-node';
+  }
+
   async removeStep(handle: StepHandle): Promise<void> {
     kill(this.steps.get(handle.name)?.child);
     this.steps.delete(handle.name);
-  }
-
-  async nodeOf(): Promise<string> {
-    return 'fake-node';
   }
 
   async startSidecar(sidecar: SidecarSpec): Promise<StepHandle> {

@@ -1,20 +1,20 @@
 import Docker from 'dockerode';
-import { slug } from '../../core/plan/naming.js';
+import { serviceName, slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
 import { describeTaskError } from './task-errors.js';
+import {
+  buildLabels,
+  LABEL,
+  sidecarServiceSpec,
+  stepServiceSpec,
+  WORKSPACE,
+  type SecretRef,
+} from './swarm-service-spec.js';
 import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
 
-/** Labels on every Swarm object Slipway makes; the reaper and teardown find them by these. */
-export const LABEL = {
-  managed: 'slipway',
-  instance: 'slipway.instance',
-  build: 'slipway.build',
-  step: 'slipway.step',
-  attempt: 'slipway.attempt',
-} as const;
+export { LABEL } from './swarm-service-spec.js';
 
-const WORKSPACE = '/workspace';
 const POLL_MS = 200;
 const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const UNSCHEDULED = new Set(['new', 'pending', 'assigned']);
@@ -53,8 +53,16 @@ export class SwarmBackend implements Backend {
   private nodeId: Promise<string> | undefined;
   private readonly volumeDriver: string;
   private readonly instance: string;
-  readonly workspacePerNode: boolean;
+  /** A local volume: a workspace lives on one node, and a step placed elsewhere needs its own. */
+  private readonly workspacePerNode: boolean;
+  private readonly nodeNames = new Map<string, string>();
   private readonly seedImage: string;
+  /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
+  private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
+  /** Checkout log lines a placed step's log starts with, by service name. */
+  private readonly preludes = new Map<string, LogLine[]>();
+  /** Steps that could not be started (their workspace checkout failed), by service name: why. */
+  private readonly unstarted = new Map<string, string>();
 
   constructor(
     private readonly docker: Docker = new Docker(),
@@ -105,81 +113,29 @@ export class SwarmBackend implements Backend {
   }
 
   async startStep(step: StepSpec): Promise<StepHandle> {
-    const labels = {
-      ...this.labels(step.build.buildId),
-      [LABEL.step]: step.key,
-      [LABEL.attempt]: String(step.attempt),
-    };
-    const secretRefs = await this.secretRefs(step.build.buildId, step.secrets);
-    const spec = {
-      Name: step.name,
-      Labels: labels,
-      TaskTemplate: {
-        ContainerSpec: {
-          Image: step.image,
-          Command: ['/bin/sh', '-c', step.script],
-          // Swarm fills the template in: which node ran the step, for logs and debugging.
-          Env: [...Object.entries(step.env).map(([k, v]) => `${k}=${v}`), 'SLIPWAY_NODE={{.Node.Hostname}}'],
-          Dir: WORKSPACE,
-          Labels: labels,
-          Mounts: [
-            {
-              Type: 'volume',
-              Source: step.build.volume,
-              Target: WORKSPACE,
-              VolumeOptions: { Labels: this.labels(step.build.buildId) },
-            },
-            ...(step.host?.mounts ?? []).map((m) => ({
-              Type: 'bind',
-              Source: m.source,
-              Target: m.target,
-              ReadOnly: m.readOnly,
-            })),
-          ],
-          Secrets: secretRefs,
-        },
-        Resources: limits(step.resources),
-        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-        Placement: { Constraints: step.placement.length > 0 ? step.placement : await this.pin() },
-        Networks:
-          step.host?.network === 'host' ? [{ Target: 'host' }] : [{ Target: step.build.network, Aliases: [step.key] }],
-      },
-      Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
-    };
+    let placed = step;
+    if (step.placement.length > 0 && this.workspacePerNode && step.checkout) {
+      try {
+        const workspace = await this.workspaceFor(step);
+        this.preludes.set(step.name, workspace.lines);
+        placed = { ...step, placement: [`node.id==${workspace.node}`] };
+      } catch (err) {
+        if (!(err instanceof WorkspaceError)) throw err;
+        // Not an Engine failure: the step cannot run there, which its outcome says.
+        this.unstarted.set(step.name, err.message);
+        return { name: step.name, id: step.name, reattached: false };
+      }
+    }
+    const spec = stepServiceSpec(placed, {
+      instance: this.instance,
+      pin: placed.placement.length > 0 ? [] : await this.pin(),
+      secrets: await this.secretRefs(step.build.buildId, step.secrets),
+    });
     return this.createOrAttach(step.name, spec);
   }
 
   async startSidecar(sidecar: SidecarSpec): Promise<StepHandle> {
-    const labels = { ...this.labels(sidecar.build.buildId), [LABEL.step]: `sidecar-${sidecar.key}` };
-    const spec = {
-      Name: sidecar.name,
-      Labels: labels,
-      TaskTemplate: {
-        ContainerSpec: {
-          Image: sidecar.image,
-          ...(sidecar.command ? { Args: sidecar.command } : {}),
-          Env: Object.entries(sidecar.env).map(([k, v]) => `${k}=${v}`),
-          Labels: labels,
-          ...(sidecar.ready
-            ? {
-                HealthCheck: {
-                  Test: ['CMD-SHELL', sidecar.ready.command],
-                  Interval: sidecar.ready.intervalMs * 1e6,
-                  Timeout: Math.max(sidecar.ready.intervalMs, 1000) * 1e6,
-                  Retries: Math.max(1, Math.ceil(sidecar.ready.timeoutMs / sidecar.ready.intervalMs)),
-                  StartPeriod: 0,
-                },
-              }
-            : {}),
-        },
-        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-        Placement: { Constraints: await this.pin() },
-        Networks: [{ Target: sidecar.build.network, Aliases: [sidecar.key] }],
-      },
-      Mode: { Replicated: { Replicas: 1 } },
-      // The name resolves to the task itself: virtual IPs need IPVS, which not every kernel has.
-      EndpointSpec: { Mode: 'dnsrr' },
-    };
+    const spec = sidecarServiceSpec(sidecar, { instance: this.instance, pin: await this.pin() });
     return this.createOrAttach(sidecar.name, spec);
   }
 
@@ -214,6 +170,7 @@ export class SwarmBackend implements Backend {
   }
 
   followLog(handle: StepHandle, onLines: (lines: LogLine[]) => void): { stop(): void } {
+    if (this.unstarted.has(handle.name)) return { stop: () => undefined };
     let stream: NodeJS.ReadableStream | undefined;
     let stopped = false;
     const decoder = new DockerLogDecoder();
@@ -238,11 +195,9 @@ export class SwarmBackend implements Backend {
     };
   }
 
-  async nodeOf(handle: StepHandle): Promise<string | undefined> {
-    return (await this.latestTask(handle.id))?.NodeID;
-  }
-
   async waitStep(handle: StepHandle, options: WaitOptions): Promise<StepOutcome> {
+    const unstarted = this.unstarted.get(handle.name);
+    if (unstarted !== undefined) return { kind: 'error', reason: unstarted };
     const started = Date.now();
     const watch = new NodeWatch(this.docker, options.nodeLossGraceMs ?? 15_000);
     for (;;) {
@@ -277,6 +232,12 @@ export class SwarmBackend implements Backend {
   }
 
   async readLog(handle: StepHandle): Promise<LogLine[]> {
+    const prelude = this.preludes.get(handle.name) ?? [];
+    if (this.unstarted.has(handle.name)) return prelude;
+    return [...prelude, ...(await this.serviceLog(handle))];
+  }
+
+  private async serviceLog(handle: StepHandle): Promise<LogLine[]> {
     try {
       const raw = (await this.docker
         .getService(handle.id)
@@ -288,11 +249,28 @@ export class SwarmBackend implements Backend {
     }
   }
 
+  async nodeOf(handle: StepHandle): Promise<string | undefined> {
+    const id = (await this.latestTask(handle.id))?.NodeID;
+    if (!id) return undefined;
+    // Node names never change while a node is in the swarm: one lookup per node, not per step.
+    let name = this.nodeNames.get(id);
+    if (!name) {
+      name =
+        ((await this.docker.getNode(id).inspect()) as { Description?: { Hostname?: string } }).Description?.Hostname ??
+        id;
+      this.nodeNames.set(id, name);
+    }
+    return name;
+  }
+
   async removeStep(handle: StepHandle): Promise<void> {
+    this.preludes.delete(handle.name);
+    if (this.unstarted.delete(handle.name)) return;
     await ignoreMissing(() => this.docker.getService(handle.id).remove());
   }
 
   async teardownBuild(buildId: string): Promise<void> {
+    this.workspaces.delete(buildId);
     const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`] });
     const services = await this.docker.listServices({ filters });
     await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
@@ -329,7 +307,70 @@ export class SwarmBackend implements Backend {
   }
 
   private labels(buildId: string): Record<string, string> {
-    return { [LABEL.managed]: '1', [LABEL.instance]: this.instance, [LABEL.build]: buildId };
+    return buildLabels(this.instance, buildId);
+  }
+
+  /**
+   * The node holding a workspace for this step's placement: with a local volume, a step placed
+   * away from the executor's node needs a checkout of its own on a node that matches. It runs
+   * once per placement and build, on a node Swarm picks; every step with that placement is
+   * pinned there, and its log starts with that checkout's.
+   */
+  private workspaceFor(step: StepSpec): Promise<{ node: string; lines: LogLine[] }> {
+    const buildId = step.build.buildId;
+    const placements = this.workspaces.get(buildId) ?? new Map<string, Promise<{ node: string; lines: LogLine[] }>>();
+    this.workspaces.set(buildId, placements);
+    const key = step.placement.join(',');
+    let found = placements.get(key);
+    if (!found) {
+      found = this.checkoutOn(step, `checkout-${placements.size + 2}`);
+      placements.set(key, found);
+    }
+    return found;
+  }
+
+  private async checkoutOn(step: StepSpec, key: string): Promise<{ node: string; lines: LogLine[] }> {
+    const checkout = step.checkout!;
+    // On the node that already holds the workspace (one node, or the same node again), keep it.
+    const keep = '[ -d /workspace/.git ] && echo "the workspace is already on this node" && exit 0';
+    const script = `${keep}\n${checkout.script}`;
+    const handle = await this.createOrAttach(
+      serviceName(step.build.buildId, key, 1),
+      stepServiceSpec(
+        {
+          build: step.build,
+          key,
+          attempt: 1,
+          name: serviceName(step.build.buildId, key, 1),
+          image: checkout.image,
+          script,
+          env: checkout.env,
+          secrets: checkout.secrets,
+          resources: {},
+          placement: step.placement,
+        },
+        { instance: this.instance, pin: [], secrets: await this.secretRefs(step.build.buildId, checkout.secrets) },
+      ),
+    );
+    const outcome = await this.waitStep(handle, {
+      schedulingTimeoutMs: checkout.schedulingTimeoutMs,
+      timeoutMs: checkout.timeoutMs,
+    });
+    const node = (await this.latestTask(handle.id))?.NodeID;
+    const lines = await this.readLog(handle);
+    await this.removeStep(handle);
+    if (outcome.kind !== 'success' || !node) {
+      const why =
+        outcome.kind === 'failure'
+          ? `exit code ${outcome.exitCode}`
+          : outcome.kind === 'success'
+            ? 'no node'
+            : outcome.reason;
+      throw new WorkspaceError(
+        `could not check the source out on a node matching ${step.placement.join(', ')}: ${why}`,
+      );
+    }
+    return { node, lines };
   }
 
   private async createOrAttach(name: string, spec: object): Promise<StepHandle> {
@@ -354,7 +395,7 @@ export class SwarmBackend implements Backend {
     await Promise.all(containers.map((c) => ignoreMissing(() => this.docker.getContainer(c.Id).kill())));
   }
 
-  private async secretRefs(buildId: string, names: readonly string[]): Promise<object[]> {
+  private async secretRefs(buildId: string, names: readonly string[]): Promise<SecretRef[]> {
     if (names.length === 0) return [];
     const wanted = new Map(names.map((n) => [secretObjectName(buildId, n), n]));
     const secrets = await this.docker.listSecrets({
@@ -362,11 +403,7 @@ export class SwarmBackend implements Backend {
     });
     return secrets
       .filter((s) => wanted.has(s.Spec?.Name ?? ''))
-      .map((s) => ({
-        SecretID: s.ID,
-        SecretName: s.Spec!.Name,
-        File: { Name: wanted.get(s.Spec!.Name!)!, UID: '0', GID: '0', Mode: 0o444 },
-      }));
+      .map((s) => ({ name: wanted.get(s.Spec!.Name!)!, secretId: s.ID, secretName: s.Spec!.Name! }));
   }
 
   /** With a local volume, every step runs on the node holding the workspace: this executor's. */
@@ -386,6 +423,9 @@ export class SwarmBackend implements Backend {
     return tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
   }
 }
+
+/** A step's own checkout on another node did not succeed: the step ends in an error, nothing is thrown. */
+class WorkspaceError extends Error {}
 
 /** Watches the node a task runs on, at most once a second. */
 class NodeWatch {
@@ -415,13 +455,6 @@ class NodeWatch {
     }
     return this.downSince !== undefined && Date.now() - this.downSince >= this.graceMs ? this.why : undefined;
   }
-}
-
-function limits(resources: StepSpec['resources']): object {
-  const Limits: Record<string, number> = {};
-  if (resources.cpus) Limits.NanoCPUs = Math.round(resources.cpus * 1e9);
-  if (resources.memoryBytes) Limits.MemoryBytes = resources.memoryBytes;
-  return Object.keys(Limits).length > 0 ? { Limits } : {};
 }
 
 function outcomeOf(task: Task): StepOutcome {

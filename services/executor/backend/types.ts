@@ -29,8 +29,31 @@ export interface StepSpec {
    * step to the node holding the build's workspace; with some, the caller has chosen.
    */
   placement: string[];
-  /** Host bind mounts and the host network, when the operator allowed them. */
-  host?: Pick<PlanHostAccess, 'mounts' | 'network'>;
+  /** Host bind mounts, the host network and added capabilities, when the operator allowed them. */
+  host?: Pick<PlanHostAccess, 'mounts' | 'network' | 'capabilities'>;
+  /**
+   * Joins the build's network, where the stage's sidecars are; only steps of a stage with
+   * sidecars do (a step without a network of its own still reaches the git server and the
+   * internet through the default bridge, and starts faster).
+   */
+  sidecarNetwork?: boolean;
+  /**
+   * The build's checkout, for a backend whose workspace lives on one node: a step placed
+   * elsewhere gets a checkout of its own on a node that matches its placement (once per
+   * placement and build), and runs there.
+   */
+  checkout?: WorkspaceCheckout;
+}
+
+/** The build's checkout, as a backend runs it again for a step placed on another node. */
+export interface WorkspaceCheckout {
+  image: string;
+  script: string;
+  env: Record<string, string>;
+  /** The checkout's own secrets (clone credentials), delivered on the other node too. */
+  secrets: string[];
+  timeoutMs: number;
+  schedulingTimeoutMs: number;
 }
 
 /**
@@ -88,11 +111,6 @@ export interface WaitOptions {
  * Trouble talking to the engine is thrown; what happened to a step is returned as data.
  */
 export interface Backend {
-  /**
-   * True when a workspace lives on one node (a local volume): a step placed elsewhere then
-   * needs its own checkout on a node that matches, and `nodeOf` to pin it there.
-   */
-  readonly workspacePerNode: boolean;
   setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void>;
   /**
    * Fills the build's workspace from a tar stream instead of a checkout (`slipway run` on a
@@ -107,7 +125,7 @@ export interface Backend {
   /** The complete log of a step that has ended. */
   readLog(handle: StepHandle): Promise<LogLine[]>;
   removeStep(handle: StepHandle): Promise<void>;
-  /** The node a step ran on, once it has been scheduled. */
+  /** The name of the node a step ran on (for people: the build page shows it), once it was scheduled. */
   nodeOf(handle: StepHandle): Promise<string | undefined>;
   startSidecar(sidecar: SidecarSpec): Promise<StepHandle>;
   /** Resolves `success` once the sidecar's ready check passes, `error` when it does not in time. */

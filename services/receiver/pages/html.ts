@@ -1,4 +1,5 @@
 import type { Principal } from '../../core/auth/principal.js';
+import { importMapScript } from '../static-files.js';
 
 /** Escapes text for HTML (element content and quoted attributes). */
 export function h(text: unknown): string {
@@ -46,14 +47,41 @@ function header(viewer: Viewer): string {
   return `<header><a href="/">Slipway</a>${signIn}</header>`;
 }
 
-/** A whole page: no inline script (the CSP forbids it), styles in one element the CSP allows. */
-export function page(title: string, body: string, viewer: Viewer = NOBODY): string {
+/** What a page loads besides its HTML: ES modules from /static/ (each file name, e.g. `build-list.js`). */
+export interface PageAssets {
+  /** The modules the page runs, as `<script type="module">`, after the import map. */
+  modules?: readonly string[];
+  /** Modules they import, fetched at once rather than one level of imports after another. */
+  preload?: readonly string[];
+}
+
+/**
+ * A whole page: no inline script (the CSP forbids it; the import map is allowed by its hash),
+ * styles in one element the CSP allows and the dashboard's stylesheet.
+ */
+export function page(title: string, body: string, viewer: Viewer = NOBODY, assets: PageAssets = {}): string {
+  const modules = assets.modules ?? [];
+  const scripts =
+    modules.length > 0
+      ? [
+          importMapScript(),
+          ...[...modules, ...(assets.preload ?? [])].map((m) => `<link rel="modulepreload" href="/static/${h(m)}">`),
+          ...modules.map((m) => `<script type="module" src="/static/${h(m)}"></script>`),
+        ].join('')
+      : '';
   return [
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${h(title)}</title>`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<style>${STYLE}</style></head><body>${header(viewer)}<main>${body}</main></body></html>`,
+    `<style>${STYLE}</style><link rel="stylesheet" href="/static/dashboard.css">${scripts}</head>`,
+    `<body>${header(viewer)}<main id="main">${body}</main></body></html>`,
   ].join('');
 }
 
 /** The same style element's text, for the CSP's hash of allowed styles. */
 export const PAGE_STYLE = STYLE;
+
+/** A time for people (`2026-12-02 07:10:04 UTC`) in a `<time>` element carrying the ISO value. */
+export function timeTag(iso: unknown): string {
+  const text = String(iso ?? '');
+  return `<time datetime="${h(text)}">${h(text.replace('T', ' ').slice(0, 19))} UTC</time>`;
+}

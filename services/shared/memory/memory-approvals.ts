@@ -4,12 +4,12 @@ import type { Approvals } from '../ports/approvals.js';
 /** Parked deploys in this process's memory. */
 export class MemoryApprovals implements Approvals {
   private readonly parked = new Map<string, ParkedDeploy>();
-  private readonly waiting = new Map<string, string>();
+  private readonly byCommit = new Map<string, string>();
 
   async park(parked: ParkedDeploy): Promise<void> {
     const { repo, sha } = parked.plan.request;
     if (!this.parked.has(parked.request.buildId)) this.parked.set(parked.request.buildId, structuredClone(parked));
-    this.waiting.set(`${repo.owner}/${repo.name}:${sha}`, parked.request.buildId);
+    this.byCommit.set(`${repo.owner}/${repo.name}:${sha}`, parked.request.buildId);
   }
 
   async get(buildId: string): Promise<ParkedDeploy | undefined> {
@@ -21,7 +21,11 @@ export class MemoryApprovals implements Approvals {
     this.parked.set(parked.request.buildId, structuredClone(parked));
   }
 
+  async waiting(): Promise<number> {
+    return [...this.parked.values()].filter((parked) => parked.request.state === 'pending').length;
+  }
+
   async buildFor(repo: string, sha: string): Promise<string | undefined> {
-    return this.waiting.get(`${repo}:${sha}`);
+    return this.byCommit.get(`${repo}:${sha}`);
   }
 }

@@ -1,5 +1,5 @@
 import type { BuildRecord } from '../../core/builds/record.js';
-import type { BuildStore } from '../ports/build-store.js';
+import type { BuildScan, BuildStore } from '../ports/build-store.js';
 
 /** Build records in this process's memory: unit tests and `slipway run`. */
 export class MemoryBuildStore implements BuildStore {
@@ -18,6 +18,24 @@ export class MemoryBuildStore implements BuildStore {
 
   async put(record: BuildRecord): Promise<void> {
     this.builds.set(record.id, structuredClone(record));
+  }
+
+  async scan(query: BuildScan): Promise<{ builds: BuildRecord[]; cursor?: string }> {
+    // Cursors are `ms:sequence`, the creation time and the order stored, newest first.
+    const order = [...this.builds.values()]
+      .map((record, index) => ({ record, key: [Date.parse(record.createdAt) || 0, index] as const }))
+      .filter(({ record }) => !query.repo || `${record.request.repo.owner}/${record.request.repo.name}` === query.repo)
+      .sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1]);
+    const [ms, seq] = (query.cursor ?? '').split(':').map(Number);
+    const start =
+      query.cursor === undefined ? 0 : order.findIndex(({ key }) => key[0] < ms! || (key[0] === ms && key[1] < seq!));
+    const page = start < 0 ? [] : order.slice(start, start + query.count);
+    const last = page.at(-1);
+    const more = start >= 0 && start + query.count < order.length;
+    return {
+      builds: page.map(({ record }) => structuredClone(record)),
+      ...(more && last ? { cursor: `${last.key[0]}:${last.key[1]}` } : {}),
+    };
   }
 
   async recent(count: number): Promise<BuildRecord[]> {

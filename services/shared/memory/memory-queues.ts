@@ -1,4 +1,5 @@
-import type { QueueName, QueuePayloads } from '../queues.js';
+import { QUEUES, type QueueName, type QueuePayloads } from '../queues.js';
+import type { QueueCensus, QueueCount } from '../ports/queue-census.js';
 import type { AddOptions, Queues } from '../ports/queues.js';
 
 /** A job as the memory queues keep it. */
@@ -14,16 +15,39 @@ export interface MemoryJob<Q extends QueueName = QueueName> {
  * to read (and run, by handing them to the handler it tests). A job id added twice is kept
  * once, as BullMQ does while the first job exists.
  */
-export class MemoryQueues implements Queues {
+export class MemoryQueues implements Queues, QueueCensus {
   private readonly added: MemoryJob[] = [];
+  /** When each job was added (ms), for the census. */
+  private readonly addedAt = new Map<MemoryJob, number>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
 
   async add<Q extends QueueName>(queue: Q, payload: QueuePayloads[Q], options: AddOptions): Promise<void> {
     if (this.job(queue, options.jobId)) return;
-    this.added.push({
+    const job: MemoryJob = {
       queue,
       payload: structuredClone(payload),
       jobId: options.jobId,
       ...(options.delayMs !== undefined ? { delayMs: options.delayMs } : {}),
+    };
+    this.added.push(job);
+    this.addedAt.set(job, this.clock());
+  }
+
+  /** Nothing runs memory jobs, so every job waits (or is delayed, when added with a delay). */
+  async count(now: number): Promise<QueueCount[]> {
+    return (Object.keys(QUEUES) as QueueName[]).map((queue) => {
+      const jobs = this.jobs(queue);
+      const waiting = jobs.filter((job) => !job.delayMs);
+      const oldest = waiting.length ? Math.min(...waiting.map((job) => this.addedAt.get(job) ?? now)) : now;
+      return {
+        queue,
+        waiting: waiting.length,
+        active: 0,
+        delayed: jobs.length - waiting.length,
+        failed: 0,
+        oldestWaitingMs: Math.max(0, now - oldest),
+      };
     });
   }
 

@@ -2,15 +2,20 @@ import type { LogLine } from '../../core/builds/log-line.js';
 import type { State } from '../ports/state.js';
 import { MemoryApprovals } from './memory-approvals.js';
 import { MemoryAuditLog } from './memory-audit-log.js';
+import { publishingBuildStore } from '../publishing-build-store.js';
+import { MemoryBuildEvents } from './memory-build-events.js';
 import { MemoryBuildStore } from './memory-build-store.js';
 import { MemoryCheckLedger } from './memory-check-ledger.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
+import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
 import { MemoryLogStore } from './memory-log-store.js';
+import { MemoryMergeQueue } from './memory-merge-queue.js';
 import { MemoryPermissionCache } from './memory-permission-cache.js';
 import { MemoryPersonalTokens } from './memory-personal-tokens.js';
 import { MemoryQueues } from './memory-queues.js';
+import { MemorySecretParamStore } from './memory-secret-param-store.js';
 import { MemorySessions } from './memory-sessions.js';
 import { MemoryStagingRecords } from './memory-staging-records.js';
 import { MemoryStatusLedger } from './memory-status-ledger.js';
@@ -18,7 +23,9 @@ import { MemoryStops } from './memory-stops.js';
 
 /** Every port in this process's memory, with the concrete types tests read from. */
 export interface MemoryState extends State {
-  builds: MemoryBuildStore;
+  /** The records as stored (the bundle's `builds` publishes through this one). */
+  records: MemoryBuildStore;
+  events: MemoryBuildEvents;
   logs: MemoryLogStore;
   stops: MemoryStops;
   queues: MemoryQueues;
@@ -28,8 +35,14 @@ export interface MemoryState extends State {
 export function memoryState(
   options: { onLines?: (step: string, lines: readonly LogLine[]) => void } = {},
 ): MemoryState {
+  const records = new MemoryBuildStore();
+  const events = new MemoryBuildEvents();
   return {
-    builds: new MemoryBuildStore(),
+    records,
+    events,
+    builds: publishingBuildStore(records, events, (err) => {
+      throw err;
+    }),
     logs: new MemoryLogStore(options.onLines),
     stops: new MemoryStops(),
     statusLedger: new MemoryStatusLedger(),
@@ -44,5 +57,8 @@ export function memoryState(
     tokens: new MemoryPersonalTokens(),
     permissions: new MemoryPermissionCache(),
     deliveries: new MemoryDeliveryLedger(),
+    mergeQueue: new MemoryMergeQueue(),
+    secretParams: new MemorySecretParamStore(),
+    redeliveries: new MemoryRedeliveries(),
   };
 }

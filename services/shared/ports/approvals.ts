@@ -17,4 +17,6 @@ export interface Approvals {
   put(parked: ParkedDeploy): Promise<void>;
   /** The build whose deploy of this commit of `repo` (`owner/name`) waits for an approval, if one does. */
   buildFor(repo: string, sha: string): Promise<string | undefined>;
+  /** How many parked deploys are still `pending` (no decision has ended them): the metrics' approvals waiting. */
+  waiting(): Promise<number>;
 }

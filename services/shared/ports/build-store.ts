@@ -22,4 +22,17 @@ export interface BuildStore {
   put(record: BuildRecord): Promise<void>;
   /** The newest builds first (by `createdAt`), at most `count`. */
   recent(count: number): Promise<BuildRecord[]>;
+  /**
+   * A page of builds, newest first: of one repository (`owner/name`) when `repo` is given,
+   * after `cursor` (exclusive; undefined = from the newest), at most `count`. `cursor` in the
+   * answer is where the next page starts, undefined when there is no more. A build created
+   * while paging never makes a page repeat or skip one already listed. For the API's list.
+   */
+  scan(query: BuildScan): Promise<{ builds: BuildRecord[]; cursor?: string }>;
+}
+
+export interface BuildScan {
+  repo?: string;
+  cursor?: string;
+  count: number;
 }

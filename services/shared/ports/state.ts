@@ -1,14 +1,18 @@
 import type { Approvals } from './approvals.js';
 import type { AuditLog } from './audit-log.js';
+import type { BuildEvents } from './build-events.js';
 import type { BuildStore } from './build-store.js';
 import type { CheckLedger } from './check-ledger.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
 import type { Locks } from './locks.js';
 import type { LogStore } from './log-store.js';
+import type { MergeQueue } from './merge-queue.js';
 import type { PermissionCache } from './permission-cache.js';
 import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
+import type { SecretParamStore } from './secret-param-store.js';
+import type { Redeliveries } from './redeliveries.js';
 import type { Sessions } from './sessions.js';
 import type { StagingRecords } from './staging-records.js';
 import type { StatusLedger } from './status-ledger.js';
@@ -20,7 +24,9 @@ import type { Stops } from './stops.js';
  * given the ports they use, never the bundle's implementation.
  */
 export interface State {
+  /** Publishes every change it stores to `events`. */
   builds: BuildStore;
+  events: BuildEvents;
   logs: LogStore;
   stops: Stops;
   statusLedger: StatusLedger;
@@ -35,4 +41,7 @@ export interface State {
   tokens: PersonalTokens;
   permissions: PermissionCache;
   deliveries: DeliveryLedger;
+  mergeQueue: MergeQueue;
+  secretParams: SecretParamStore;
+  redeliveries: Redeliveries;
 }

@@ -7,6 +7,10 @@ export const KEYS = {
   build: (buildId: string) => `slipway:build:${buildId}`,
   /** Sorted set: build ids by creation time, for `recent`. */
   recentBuilds: 'slipway:builds',
+  /** Sorted set: a repository's build ids by creation time, for the API's list by repository. */
+  buildsOfRepo: (repo: string) => `slipway:builds:repo:${repo}`,
+  /** Stream: build events (contract A), field `e` = the event's JSON; trimmed to the newest ~50,000. */
+  events: 'slipway:events',
   /** List: a step's log lines (JSON each). */
   log: (buildId: string, step: string) => `slipway:log:${buildId}:${step}`,
   /** Channel: a step's new lines (`{end, lines, done?}`). */
@@ -33,6 +37,8 @@ export const KEYS = {
   approval: (buildId: string) => `slipway:approval:${buildId}`,
   /** String: the build whose deploy of a commit waits for an approval. */
   approvalFor: (repo: string, sha: string) => `slipway:approval-for:${repo}:${sha}`,
+  /** Set: ids of the builds whose parked deploy is still pending (for the approvals-waiting gauge). */
+  approvalsPending: 'slipway:approvals-pending',
   /** Hash: a lock's holders (owner → lease expiry, ms). */
   lockHolders: (name: string) => `slipway:lock:${name}:holders`,
   /** Sorted set: a lock's waiters by arrival. */
@@ -53,6 +59,18 @@ export const KEYS = {
   permission: (login: string, repo: string) => `slipway:permission:${login.toLowerCase()}:${repo.toLowerCase()}`,
   /** String: the delivery id that first brought a webhook body (by its sha-256), for GitHub's 3-day window. */
   deliveryOfBody: (bodyHash: string) => `slipway:delivery-body:${bodyHash}`,
+  /** Sorted set: a base branch's merge queue, pull request numbers scored by `mergeSeq`. */
+  mergeQueue: (repo: string, base: string) => `slipway:merge-queue:${repo}:${base}`,
+  /** Hash: a repository's queued pull requests (number → entry JSON), whatever their base. */
+  mergeEntries: (repo: string) => `slipway:merge-entries:${repo}`,
+  /** Counter: the order pull requests were queued in. */
+  mergeSeq: 'slipway:merge-seq',
+  /** String: a promotion Slipway merged with its approvals met (JSON). */
+  promotion: (repo: string, sha: string, environment: string) => `slipway:promotion:${repo}:${sha}:${environment}`,
+  /** Hash: a manual run's secret parameters (name → value), by request id, for the TTL given (3 days). */
+  secretParams: (requestId: string) => `slipway:secret-params:${requestId}`,
+  /** String: what the reconciler asked GitHub to redeliver for a hook's delivery id (JSON), for 4 days. */
+  redelivery: (hook: string, guid: string) => `slipway:redelivery:${hook}:${guid}`,
 } as const;
 
 const DAY = 24 * 3600;
@@ -66,4 +84,5 @@ export const TTL = {
   checkRun: 90 * DAY,
   stagingVerified: 180 * DAY,
   approval: 90 * DAY,
+  promotion: 90 * DAY,
 } as const;

@@ -1,11 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import type { QueueCensus, QueueCount } from '../ports/queue-census.js';
 import type { AddOptions, Queues } from '../ports/queues.js';
 import { JOB_OPTIONS, QUEUES, type QueueName, type QueuePayloads } from '../queues.js';
 
 /** The producer side of every queue, on BullMQ: a Queue per name, opened when first used. */
-export class RedisQueues implements Queues {
+export class RedisQueues implements Queues, QueueCensus {
   private readonly queues = new Map<QueueName, Queue>();
 
   constructor(
@@ -19,6 +20,26 @@ export class RedisQueues implements Queues {
       jobId: options.jobId,
       ...(options.delayMs ? { delay: options.delayMs } : {}),
     });
+  }
+
+  /** BullMQ's counts per state; the oldest waiting job is the first of the wait list, oldest first. */
+  async count(now: number): Promise<QueueCount[]> {
+    return Promise.all(
+      (Object.keys(QUEUES) as QueueName[]).map(async (name) => {
+        const queue = this.queue(name);
+        const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+        const firsts = await queue.getJobs(['waiting', 'prioritized'], 0, 0, true);
+        const oldest = Math.min(...firsts.map((job) => job.timestamp));
+        return {
+          queue: name,
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+          oldestWaitingMs: firsts.length ? Math.max(0, now - oldest) : 0,
+        };
+      }),
+    );
   }
 
   async close(): Promise<void> {

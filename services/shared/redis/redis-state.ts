@@ -1,18 +1,26 @@
 import type { Logger } from '../logger.js';
+import type { QueueCensus } from '../ports/queue-census.js';
 import type { State } from '../ports/state.js';
+import { redactedRedis } from '../redis-target.js';
 import type { Running } from '../service.js';
+import type { Redis } from 'ioredis';
 import { clientConnection, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
 import { RedisAuditLog } from './redis-audit-log.js';
+import { publishingBuildStore } from '../publishing-build-store.js';
+import { RedisBuildEvents } from './redis-build-events.js';
 import { RedisBuildStore } from './redis-build-store.js';
 import { RedisCheckLedger } from './redis-check-ledger.js';
 import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
 import { RedisLocks } from './redis-locks.js';
 import { RedisLogStore } from './redis-log-store.js';
+import { RedisMergeQueue } from './redis-merge-queue.js';
 import { RedisPermissionCache } from './redis-permission-cache.js';
 import { RedisPersonalTokens } from './redis-personal-tokens.js';
 import { RedisQueues } from './redis-queues.js';
+import { RedisSecretParamStore } from './redis-secret-param-store.js';
+import { RedisRedeliveries } from './redis-redeliveries.js';
 import { RedisSessions } from './redis-sessions.js';
 import { RedisStagingRecords } from './redis-staging-records.js';
 import { RedisStatusLedger } from './redis-status-ledger.js';
@@ -23,6 +31,10 @@ import { Subscriptions } from './subscriptions.js';
 export interface RedisState extends State, Running {
   /** Resolves once Redis answers; rejects, saying where, when it does not. */
   ready(): Promise<void>;
+  /** Resolves when Redis answers a PING within `timeoutMs` (default 1 s); rejects saying why (readiness checks). */
+  ping(timeoutMs?: number): Promise<void>;
+  /** The queues counted (metrics, status). */
+  census: QueueCensus;
 }
 
 /**
@@ -36,8 +48,13 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
   const redis = options.failFast ? clientConnection(url, role) : workerConnection(url, role);
   const subscriptions = new Subscriptions(() => workerConnection(url, `${role}-subscriber`), options.logger);
   const queues = new RedisQueues(redis, options.logger);
+  const events = new RedisBuildEvents(redis, () => workerConnection(url, `${role}-events`), options.logger);
+  const builds = publishingBuildStore(new RedisBuildStore(redis), events, (err, buildId) =>
+    options.logger.error('build events not published; the record is stored', { buildId, err }),
+  );
   return {
-    builds: new RedisBuildStore(redis),
+    builds,
+    events,
     logs: new RedisLogStore(redis, subscriptions, options.logger),
     stops: new RedisStops(redis, subscriptions),
     statusLedger: new RedisStatusLedger(redis),
@@ -48,20 +65,42 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     audit: new RedisAuditLog(redis),
     locks: new RedisLocks(redis),
     queues,
+    census: queues,
     sessions: new RedisSessions(redis),
     tokens: new RedisPersonalTokens(redis),
     permissions: new RedisPermissionCache(redis),
     deliveries: new RedisDeliveryLedger(redis),
+    mergeQueue: new RedisMergeQueue(redis),
+    secretParams: new RedisSecretParamStore(redis),
+    redeliveries: new RedisRedeliveries(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();
         redis.once('ready', resolve);
-        redis.once('error', (err: Error) => reject(new Error(`Redis at ${url} did not answer: ${err.message}`)));
+        redis.once('error', (err: Error) =>
+          reject(new Error(`Redis at ${redactedRedis(url)} did not answer: ${err.message}`)),
+        );
       }),
+    ping: (timeoutMs = 1_000) => pingWithin(redis, timeoutMs),
     async close() {
       await queues.close();
       subscriptions.close();
+      events.close();
       redis.disconnect();
     },
   };
+}
+
+/** PING with a deadline: a connection that waits for Redis to come back would otherwise hang. */
+async function pingWithin(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status !== 'ready') throw new Error(`Redis is not connected (${redis.status})`);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([redis.ping(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

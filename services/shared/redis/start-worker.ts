@@ -5,6 +5,7 @@ import { QUEUES, type QueueName, type QueuePayloads } from '../queues.js';
 import type { Running } from '../service.js';
 import { workerConnection } from './connections.js';
 import { failedForGood, failureOf, retryBackoff, typedProcessor } from './job-errors.js';
+import { metrics } from '../metrics/metrics.js';
 
 /** What a handler is told of the job it runs, besides its payload. */
 export interface JobInfo {
@@ -60,12 +61,17 @@ export function startWorker<Q extends QueueName>(
   worker.on('failed', (job, err) => {
     const typed = failureOf(err);
     const fields = { job: job?.id, attempt: job?.attemptsMade, code: typed.code, err: typed };
-    if (!job || !failedForGood(job, err)) return logger.warn(`${failure}; will retry`, { ...fields, inMs: job?.delay });
+    if (!job || !failedForGood(job, err)) {
+      metrics().retries.inc({ queue, cause: typed.code });
+      return logger.warn(`${failure}; will retry`, { ...fields, inMs: job?.delay });
+    }
     logger.error(`${failure}; giving up`, { ...fields, retryable: typed.retryable, reason: typed.message });
     onGiveUp?.(job.data, typed, { id: job.id ?? '', attempt: job.attemptsMade }).catch((e: unknown) =>
       logger.error(`${failure}; could not report it`, { job: job.id, err: e }),
     );
   });
+  // A job whose worker died or blocked past its lock runs again: a retry whose cause is the stall.
+  worker.on('stalled', () => metrics().retries.inc({ queue, cause: 'stalled' }));
   worker.on('error', (err) => logger.error('queue worker error', { queue: QUEUES[queue], err }));
   return {
     async close() {

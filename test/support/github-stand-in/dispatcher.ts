@@ -10,10 +10,20 @@ import {
   listDeployments,
 } from './deployments-routes.js';
 import { serverError, type InjectedFailure } from './failures.js';
+import {
+  listAppWebhookDeliveries,
+  listRepoWebhookDeliveries,
+  redeliverAppWebhookDelivery,
+  redeliverRepoWebhookDelivery,
+} from './hook-deliveries-routes.js';
 import { githubRoutes, type MatchedOperation } from './openapi-document.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { getCollaboratorPermissionLevel, getMembershipForUserInOrg } from './people-routes.js';
-import { getPullRequest, listPullRequests } from './pulls-routes.js';
+import { createIssueComment, listIssueComments } from './comments-routes.js';
+import { getStatusChecksProtection } from './protection-routes.js';
+import { createPullRequest, getPullRequest, listPullRequests } from './pulls-routes.js';
+import { createRef, getRef, updateRef } from './refs-routes.js';
+import { listReviews } from './reviews-routes.js';
 import { githubError, type RouteContext, type RouteHandler, type RouteResponse } from './route-types.js';
 import { createCommitStatus, listCommitStatusesForRef } from './statuses-routes.js';
 import { getAuthenticatedUser, getRepository } from './user-routes.js';
@@ -41,11 +51,25 @@ const HANDLERS: Record<string, RouteHandler> = {
   'checks/list-for-ref': listCheckRunsForRef,
   'users/get-authenticated': getAuthenticatedUser,
   'repos/get': getRepository,
+  'git/get-ref': getRef,
+  'git/update-ref': updateRef,
+  'git/create-ref': createRef,
+  'repos/get-status-checks-protection': getStatusChecksProtection,
+  'issues/create-comment': createIssueComment,
+  'issues/list-comments': listIssueComments,
+  'pulls/list-reviews': listReviews,
+  'pulls/create': createPullRequest,
+  'apps/list-webhook-deliveries': listAppWebhookDeliveries,
+  'apps/redeliver-webhook-delivery': redeliverAppWebhookDelivery,
+  'repos/list-webhook-deliveries': listRepoWebhookDeliveries,
+  'repos/redeliver-webhook-delivery': redeliverRepoWebhookDelivery,
 };
 
 /** Operations authenticated by an app's JWT rather than a token: the handler checks it. */
 const JWT_OPERATIONS = new Set([
   'apps/create-installation-access-token',
+  'apps/list-webhook-deliveries',
+  'apps/redeliver-webhook-delivery',
   'apps/get-repo-installation',
   'apps/get-org-installation',
 ]);
@@ -163,8 +187,11 @@ export class Dispatcher {
       }
     }
     this.validateResponse(match, response).forEach(note);
-    return exchange(response, operationId, violations);
+    return exchange(withRateLimit(response, ++this.requestsServed), operationId, violations);
   }
+
+  /** Requests answered, for the `x-ratelimit-*` headers GitHub sends with every answer. */
+  private requestsServed = 0;
 
   /** The configured token, or an installation token the stand-in issued and that is still valid. */
   private authorize(
@@ -192,6 +219,26 @@ export class Dispatcher {
       return this.validator.validateResponse(match, response.status, response.raw.data, false);
     return this.validator.validateResponse(match, response.status, response.body, true);
   }
+}
+
+/**
+ * GitHub's rate limit headers on an answer that has none of its own (an injected rate limit
+ * brings its own): 5,000 an hour, one used per request the stand-in served.
+ */
+function withRateLimit(response: RouteResponse, used: number): RouteResponse {
+  if (response.headers?.['x-ratelimit-remaining'] !== undefined) return response;
+  const limit = 5_000;
+  return {
+    ...response,
+    headers: {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - used)),
+      'x-ratelimit-used': String(Math.min(limit, used)),
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-resource': 'core',
+      ...response.headers,
+    },
+  };
 }
 
 function exchange(response: RouteResponse, operationId: string | undefined, violations: string[]): ApiExchange {

@@ -46,6 +46,8 @@ export interface StoredPullRequest {
   created_at: string;
   /** When the pull request was closed; null while it is open. */
   closed_at: string | null;
+  /** When its base branch came to contain its head (GitHub then closes it as merged). */
+  merged_at?: string | null;
 }
 
 /** The legacy permission of a role, as GitHub maps it. */
@@ -188,6 +190,20 @@ export class PeopleStore {
   pullRequests(owner: string, repo: string): StoredPullRequest[] {
     const prefix = `${owner.toLowerCase()}/${repo.toLowerCase()}#`;
     return [...this.pulls].filter(([key]) => key.startsWith(prefix)).map(([, pr]) => pr);
+  }
+
+  /**
+   * Marks open pull request `number` of `owner/repo` merged and closed, as GitHub does once
+   * its base branch contains its head. One already closed stays as it is.
+   */
+  mergePullRequest(owner: string, repo: string, number: number): StoredPullRequest | undefined {
+    const key = pullKey(owner, repo, number);
+    const stored = this.pulls.get(key);
+    if (stored === undefined || stored.state === 'closed') return stored;
+    const at = now();
+    const merged: StoredPullRequest = { ...stored, state: 'closed', closed_at: at, merged_at: at };
+    this.pulls.set(key, merged);
+    return merged;
   }
 
   /**

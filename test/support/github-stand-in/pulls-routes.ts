@@ -1,8 +1,8 @@
 import type { RestEndpointMethodTypes } from '@octokit/rest';
 import { paginate } from './pagination.js';
 import type { StoredPullRequest } from './people-store.js';
-import { notFound, type RouteContext, type RouteHandler } from './route-types.js';
-import { simpleUser, type SimpleUser } from './stand-in-user.js';
+import { githubError, notFound, type RouteContext, type RouteHandler } from './route-types.js';
+import { simpleUser, STAND_IN_LOGIN, STAND_IN_USER_ID, type SimpleUser } from './stand-in-user.js';
 
 /** A pull request as GitHub returns it from `GET /repos/{owner}/{repo}/pulls/{pull_number}`. */
 export type PullRequest = RestEndpointMethodTypes['pulls']['get']['response']['data'];
@@ -35,7 +35,8 @@ const DETAIL_ONLY_FIELDS = new Set([
  * carries the registered sha and branch, in the head repository (a fork when one was
  * given); `base.sha` is the base branch's current commit (the head sha when the branch does
  * not resolve). Like GitHub before it has computed mergeability, `mergeable` is null and
- * `mergeable_state` "unknown"; the stand-in never merges, so `merged` is false.
+ * `mergeable_state` "unknown". It is `merged` once a ref update put its head on its base
+ * (git/update-ref), as GitHub marks it.
  */
 export const getPullRequest: RouteHandler = async (request, context) => {
   const { owner = '', repo = '', pull_number: rawNumber = '' } = request.params;
@@ -94,7 +95,7 @@ function simplePullRequest(full: PullRequest): PullRequestSimple {
   return Object.fromEntries(Object.entries(full).filter(([key]) => !DETAIL_ONLY_FIELDS.has(key))) as PullRequestSimple;
 }
 
-async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): Promise<PullRequest> {
+export async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): Promise<PullRequest> {
   const { apiUrl, people } = context;
   const repoUrl = `${apiUrl}/repos/${pr.owner}/${pr.repo}`;
   const htmlRepoUrl = `${apiUrl}/${pr.owner}/${pr.repo}`;
@@ -138,8 +139,8 @@ async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): 
     created_at: pr.created_at,
     updated_at: pr.closed_at ?? pr.created_at,
     closed_at: closed ? (pr.closed_at ?? pr.created_at) : null,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pr.merged_at ?? null,
+    merge_commit_sha: pr.merged_at ? pr.headSha : null,
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -171,11 +172,11 @@ async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): 
     author_association: authorAssociation(context, pr),
     auto_merge: null,
     draft: pr.draft,
-    merged: false,
+    merged: Boolean(pr.merged_at),
     mergeable: null,
     rebaseable: null,
     mergeable_state: 'unknown',
-    merged_by: null,
+    merged_by: pr.merged_at ? simpleUser(apiUrl, STAND_IN_LOGIN, STAND_IN_USER_ID) : null,
     comments: 0,
     review_comments: 0,
     maintainer_can_modify: false,
@@ -291,3 +292,44 @@ export function repositoryObject(
     web_commit_signoff_required: false,
   };
 }
+
+/**
+ * `POST /repos/{owner}/{repo}/pulls` (pulls/create): `head` a branch of the repository (or
+ * `owner:branch` with its own owner), `base` another branch; 422 when either names no
+ * branch, they are the same commit, or an open pull request already has that head and base.
+ * Its author is the stand-in's user; its head sha is the head branch's commit now.
+ */
+export const createPullRequest: RouteHandler = async (request, context) => {
+  const { owner = '', repo = '' } = request.params;
+  if (!(await context.repos.exists(owner, repo))) return notFound(context);
+  const body = (request.body ?? {}) as { head?: unknown; base?: unknown; title?: unknown; draft?: unknown };
+  const head = typeof body.head === 'string' ? body.head.replace(new RegExp(`^${owner}:`, 'i'), '') : '';
+  const base = typeof body.base === 'string' ? body.base : '';
+  const invalid = (message: string) =>
+    githubError(422, 'Validation Failed', context.docsUrl, {
+      errors: [{ resource: 'PullRequest', code: 'custom', message }],
+    });
+  const headSha = head.includes(':') ? undefined : await context.repos.resolveCommit(owner, repo, `refs/heads/${head}`);
+  const baseSha = await context.repos.resolveCommit(owner, repo, `refs/heads/${base}`);
+  if (headSha === undefined) return invalid(`head ${String(body.head)} is not a branch of ${owner}/${repo}`);
+  if (baseSha === undefined) return invalid(`base ${String(body.base)} is not a branch of ${owner}/${repo}`);
+  if (headSha === baseSha) return invalid(`No commits between ${base} and ${head}`);
+  const existing = context.people.pullRequests(owner, repo);
+  if (existing.some((pr) => pr.state === 'open' && pr.headRef === head && pr.baseRef === base))
+    return invalid(`A pull request already exists for ${owner}:${head}.`);
+  const stored = context.people.addPullRequest({
+    owner,
+    repo,
+    number: Math.max(0, ...existing.map((pr) => pr.number)) + 1,
+    headSha,
+    headRef: head,
+    baseRef: base,
+    user: STAND_IN_LOGIN,
+    headRepoFullName: `${owner}/${repo}`,
+    title: typeof body.title === 'string' ? body.title : head,
+    state: 'open',
+    draft: body.draft === true,
+  });
+  const created = await pullRequestObject(stored, context);
+  return { status: 201, headers: { location: created.url }, body: created };
+};

@@ -3,8 +3,10 @@ import type { DeploymentStore } from './deployment-store.js';
 import type { AppStore } from './app-store.js';
 import type { CheckStore } from './check-store.js';
 import type { GitRepos } from './git-repos.js';
+import type { HookDeliveryStore } from './hook-delivery-store.js';
 import type { OAuthStore } from './oauth-store.js';
 import type { PeopleStore } from './people-store.js';
+import type { ReviewStore } from './review-store.js';
 import type { StatusStore } from './status-store.js';
 
 /** What a route handler gets from one request, already matched to its operation. */
@@ -29,6 +31,10 @@ export interface RouteContext {
   people: PeopleStore;
   /** OAuth apps, the user tokens issued through the web flow, and which repositories are public. */
   oauth: OAuthStore;
+  /** Comments, reviews and branch protection's required status checks. */
+  reviews: ReviewStore;
+  /** Webhooks and their delivery log (the deliveries API). */
+  hookDeliveries: HookDeliveryStore;
   /** Base URL of the stand-in's API, used to build the `url` fields of responses. */
   apiUrl: string;
   /** The operation's documentation URL, as GitHub puts in `documentation_url`. */

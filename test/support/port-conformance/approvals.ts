@@ -63,5 +63,23 @@ export function describeApprovalsConformance(name: string, make: () => Promise<A
       expect(await approvals.buildFor('acme/other', sha)).toBeUndefined();
       expect(await approvals.buildFor(repo, '4'.repeat(40))).toBeUndefined();
     });
+
+    it('counts the deploys still pending: parked counts, decided does not, twice counts once', async () => {
+      const approvals = await make();
+      const before = await approvals.waiting();
+      const first = parkedDeploy('5'.repeat(40));
+      const second = parkedDeploy('6'.repeat(40));
+      await approvals.park(first);
+      await approvals.park(first);
+      await approvals.park(second);
+      expect(await approvals.waiting()).toBe(before + 2);
+      const decided = (await approvals.get(first.request.buildId))!;
+      decided.request.state = 'approved';
+      await approvals.put(decided);
+      expect(await approvals.waiting()).toBe(before + 1);
+      // Parking a decided deploy again keeps the first request, decided.
+      await approvals.park(first);
+      expect(await approvals.waiting()).toBe(before + 1);
+    });
   });
 }

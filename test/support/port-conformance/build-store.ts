@@ -55,5 +55,44 @@ export function describeBuildStoreConformance(name: string, make: () => Promise<
       expect(all.slice(0, 3)).toEqual([ids[2], ids[1], ids[0]]);
       expect(new Set(all).size).toBe(all.length);
     });
+
+    it('pages through builds newest first, by repository, never repeating or skipping one', async () => {
+      const store = await make();
+      const repo = { owner: 'acme', name: uniqueId('paged-') };
+      const base = Date.now() + 3_600_000 * 24 * 365 * (3 + Math.random());
+      const ids: string[] = [];
+      // Seven builds, two of them created at the same millisecond.
+      for (let i = 0; i < 7; i++) {
+        const id = uniqueId(`p${i}-`);
+        ids.push(id);
+        const at = new Date(base + (i === 4 ? 3 : i) * 1_000).toISOString();
+        await store.create(buildRecord(id, at, { request: { ...buildRecord(id, at).request, repo } }));
+      }
+      await store.create(buildRecord(uniqueId('other-'), new Date(base).toISOString()));
+      const name = `${repo.owner}/${repo.name}`;
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.scan({ repo: name, count: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.builds.map((b) => b.id));
+        cursor = page.cursor;
+        if (pages++ === 0) {
+          // Created while paging, newer than all: never on a later page.
+          await store.create(
+            buildRecord(uniqueId('late-'), new Date(base + 10_000).toISOString(), {
+              request: { ...buildRecord('x', 'y').request, repo },
+            }),
+          );
+        }
+      } while (cursor && pages < 10);
+      expect(pages).toBe(3);
+      expect(new Set(seen).size).toBe(7);
+      expect(seen.slice(0, 2)).toEqual([ids[6], ids[5]]);
+      expect(seen.slice(-3)).toEqual([ids[2], ids[1], ids[0]]);
+      expect(seen.filter((id) => id === ids[3] || id === ids[4]).length).toBe(2);
+      const everything = await store.scan({ count: 1000 });
+      expect(everything.builds.some((b) => b.id.startsWith('other-'))).toBe(true);
+    });
   });
 }

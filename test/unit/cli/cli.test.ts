@@ -9,8 +9,11 @@ import { commandTable } from '../../../services/cli/commands.js';
 import { runCli } from '../../../services/cli/run-cli.js';
 import { ROOT } from '../core/support.js';
 
+/** Where this file's `slipway login` stores tokens: never the person's own file. */
+const CREDENTIALS = join(mkdtempSync(join(tmpdir(), 'slipway-cli-home-')), 'credentials.json');
+
 /** One `slipway …` command line run in this process, with what it printed and its exit code. */
-async function slipway(args: string[], env: NodeJS.ProcessEnv = {}) {
+async function slipway(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: NodeJS.ReadableStream) {
   const out: string[] = [];
   const err: string[] = [];
   const sink = (chunks: string[]) =>
@@ -20,7 +23,12 @@ async function slipway(args: string[], env: NodeJS.ProcessEnv = {}) {
         done();
       },
     });
-  const code = await runCli(args, { env: { SLIPWAY_LOG: 'silent', ...env }, stdout: sink(out), stderr: sink(err) });
+  const code = await runCli(args, {
+    env: { SLIPWAY_LOG: 'silent', SLIPWAY_CREDENTIALS: CREDENTIALS, ...env },
+    stdout: sink(out),
+    stderr: sink(err),
+    ...(stdin ? { stdin } : {}),
+  });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
@@ -81,23 +89,23 @@ describe('usage errors exit 2 and say what is wrong', () => {
         'usage: slipway validate [FILE]\n' +
         "Run 'slipway help validate' for more.\n",
     });
-    expect(await slipway(['trigger', 'o/r', 'abc', '--rev=main'])).toMatchObject({
+    expect(await slipway(['trigger', 'o/r', 'abc', '--parm=A=1'])).toMatchObject({
       code: 2,
-      stderr: /^slipway trigger: unknown option '--rev' \(did you mean '--ref'\?\)\n/,
+      stderr: /^slipway trigger: unknown option '--parm' \(did you mean '--param'\?\)\n/,
     });
     expect(await slipway(['cancel', 'b1', '-x'])).toMatchObject({ code: 2, stderr: /unknown option '-x'/ });
     expect(await slipway(['--verbose', 'validate'])).toMatchObject({ code: 2, stderr: /unknown option '--verbose'/ });
   });
 
   it('refuses missing and extra arguments, and an option without its value', async () => {
-    expect(await slipway(['trigger', 'o/r'])).toMatchObject({ code: 2, stderr: /^slipway trigger: missing SHA\n/ });
+    expect(await slipway(['trigger', 'o/r'])).toMatchObject({ code: 2, stderr: /^slipway trigger: missing REF\n/ });
     expect(await slipway(['validate', 'a.yml', 'b.yml'])).toMatchObject({
       code: 2,
       stderr: /^slipway validate: unexpected argument 'b.yml'\n/,
     });
-    expect(await slipway(['trigger', 'o/r', 'abc', '--ref'])).toMatchObject({
+    expect(await slipway(['trigger', 'o/r', 'abc', '--param'])).toMatchObject({
       code: 2,
-      stderr: /'--ref <value>' argument missing/,
+      stderr: /'-p, --param <value>' argument missing/,
     });
     expect(await slipway(['validate', '--help=yes'])).toMatchObject({ code: 2, stderr: /does not take an argument/ });
   });
@@ -128,59 +136,126 @@ describe('the API commands', () => {
   });
   const env = () => ({ SLIPWAY_URL: url, SLIPWAY_API_TOKEN: 'api-token' });
 
-  it('triggers a build with --ref=BRANCH or --ref BRANCH alike, and repeated parameters', async () => {
+  it('triggers a branch or a commit with repeated parameters and secret parameters, through API v1', async () => {
     const inline = await slipway(
-      ['trigger', 'octo-org/widget', 'abc123', '--ref=main', '-p', 'A=1', '--param=B=x=y'],
-      env(),
+      ['trigger', 'octo-org/widget', 'main', '-p', 'A=1', '--param=B=x=y', '-s', 'KEY', '--secret=PIN=42'],
+      { ...env(), KEY: 'from-env' },
     );
     const spaced = await slipway(
-      ['trigger', 'octo-org/widget', 'abc123', '--ref', 'main', '--param', 'A=1', '-p', 'B=x=y'],
+      [
+        'trigger',
+        'octo-org/widget',
+        'main',
+        '--param',
+        'A=1',
+        '-p',
+        'B=x=y',
+        '--secret',
+        'KEY=from-env',
+        '-s',
+        'PIN=42',
+      ],
       env(),
     );
-    expect(inline).toEqual({ code: 0, stdout: '202 {"accepted":true,"build":"b0123456789a"}\n', stderr: '' });
+    expect(inline).toEqual({
+      code: 0,
+      stdout: 'build b0123456789a queued for octo-org/widget main: slipway show b0123456789a\n',
+      stderr: '',
+    });
     expect(spaced).toEqual(inline);
     expect(requests).toHaveLength(2);
     for (const request of requests) {
       expect(request).toMatchObject({
         method: 'POST',
-        path: '/builds',
+        path: '/api/v1/builds',
         headers: { authorization: 'Bearer api-token', 'content-type': 'application/json' },
-        body: { repo: 'octo-org/widget', sha: 'abc123', ref: 'main', params: { A: '1', B: 'x=y' } },
+        body: {
+          repo: 'octo-org/widget',
+          ref: 'main',
+          params: { A: '1', B: 'x=y' },
+          secret_params: { KEY: 'from-env', PIN: '42' },
+        },
       });
     }
+    expect(await slipway(['trigger', 'octo-org/widget', 'main', '--json'], env())).toEqual({
+      code: 0,
+      stdout: '{\n  "accepted": true,\n  "build": "b0123456789a"\n}\n',
+      stderr: '',
+    });
   });
 
   it('sends only what was given', async () => {
     await slipway(['trigger', 'octo-org/widget', 'abc123'], { SLIPWAY_URL: url });
-    expect(requests).toEqual([expect.objectContaining({ body: { repo: 'octo-org/widget', sha: 'abc123' } })]);
+    expect(requests).toEqual([expect.objectContaining({ body: { repo: 'octo-org/widget', ref: 'abc123' } })]);
     expect(requests[0]!.headers).not.toHaveProperty('authorization');
   });
 
-  it("approves, rejects and cancels as the token's owner, and exits 1 when the API refuses", async () => {
-    expect(await slipway(['approve', 'b0123456789a'], env())).toMatchObject({ code: 0 });
-    expect(await slipway(['reject', 'b0123456789a'], env())).toMatchObject({ code: 0 });
-    answer = { status: 409, body: '{"error":"build b0123456789a is already over (success)"}' };
-    expect(await slipway(['cancel', 'b0123456789a'], env())).toEqual({
-      code: 1,
-      stdout: '409 {"error":"build b0123456789a is already over (success)"}\n',
+  it("approves, rejects and cancels as the token's owner, exits 1 with the API's reason", async () => {
+    answer = { status: 200, body: '{"ok":true}' };
+    expect(await slipway(['approve', 'b0123456789a', '--environment', 'production'], env())).toEqual({
+      code: 0,
+      stdout: 'approval of b0123456789a recorded\n',
       stderr: '',
     });
+    expect(await slipway(['reject', 'b0123456789a'], env())).toMatchObject({ code: 0 });
+    answer = { status: 409, body: '{"error":"conflict","message":"build b0123456789a is already over (success)"}' };
+    expect(await slipway(['cancel', 'b0123456789a'], env())).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'slipway: 409 conflict: build b0123456789a is already over (success)\n',
+    });
+    answer = { status: 401, body: '{"error":"unauthorized","message":"a token is required"}' };
+    expect(await slipway(['cancel', 'b0123456789a'], env())).toMatchObject({
+      code: 1,
+      stderr: /^slipway: 401 unauthorized: a token is required \(set SLIPWAY_API_TOKEN or run 'slipway login'/,
+    });
     expect(requests.map((r) => [r.path, r.body])).toEqual([
-      ['/builds/b0123456789a/approve', {}],
-      ['/builds/b0123456789a/reject', {}],
-      ['/builds/b0123456789a/cancel', {}],
+      ['/api/v1/builds/b0123456789a/approve', { environment: 'production' }],
+      ['/api/v1/builds/b0123456789a/reject', {}],
+      ['/api/v1/builds/b0123456789a/cancel', {}],
+      ['/api/v1/builds/b0123456789a/cancel', {}],
+    ]);
+  });
+
+  it('re-runs a whole build, or only its failed steps (of a stage)', async () => {
+    answer = { status: 202, body: '{"buildId":"b00000000002"}' };
+    expect(await slipway(['rerun', 'b00000000001'], env())).toEqual({
+      code: 0,
+      stdout: 're-run of b00000000001 queued as b00000000002: slipway logs b00000000002 STEP -f\n',
+      stderr: '',
+    });
+    await slipway(['rerun', 'b00000000001', '--failed'], env());
+    await slipway(['rerun', 'b00000000001', '--failed', '--stage', 'e2e'], env());
+    expect(await slipway(['rerun', 'b00000000001', '--stage', 'e2e'], env())).toMatchObject({
+      code: 2,
+      stderr: /--stage goes with --failed/,
+    });
+    expect(requests.map((r) => [r.path, r.body])).toEqual([
+      ['/api/v1/builds/b00000000001/rerun', {}],
+      ['/api/v1/builds/b00000000001/rerun', { failed_only: true }],
+      ['/api/v1/builds/b00000000001/rerun', { failed_only: true, stage: 'e2e' }],
     ]);
   });
 
   it('sends nothing when the command line is wrong', async () => {
-    expect(await slipway(['trigger', 'o/r', 'abc', '-p', 'NOVALUE'], env())).toMatchObject({
+    expect(await slipway(['trigger', 'o/r', 'main', '-p', 'NOVALUE'], env())).toMatchObject({
       code: 2,
       stderr: /^slipway trigger: --param takes NAME=VALUE, not 'NOVALUE'\nusage: slipway trigger /,
     });
+    expect(await slipway(['trigger', 'o/r', 'main', '-s', 'UNSET_SECRET_X'], env())).toMatchObject({
+      code: 2,
+      stderr: /--secret UNSET_SECRET_X: the environment variable UNSET_SECRET_X is not set/,
+    });
+    expect(await slipway(['trigger', 'not-a-repo', 'main'], env())).toMatchObject({
+      code: 2,
+      stderr: /OWNER\/REPO is owner\/name, not 'not-a-repo'/,
+    });
+    expect(await slipway(['builds', '--limit', 'many'], env())).toMatchObject({ code: 2, stderr: /--limit/ });
+    expect(await slipway(['logs', 'b0123456789a', '-f'], env())).toMatchObject({ code: 2, stderr: /name STEP/ });
     // --as is gone: the token says who acts, and the error says how to get one.
     for (const command of [
       ['approve', 'b0123456789a', '--as', 'octocat'],
-      ['trigger', 'o/r', 'abc', '--as=x'],
+      ['trigger', 'o/r', 'main', '--as=x'],
     ]) {
       expect(await slipway(command, env())).toMatchObject({
         code: 2,

@@ -251,6 +251,56 @@ describe('checkout step', () => {
     expect(result.stdout).toContain(`[clone][--quiet][--no-checkout][${cloneUrl}][${WORKSPACE}]`);
   });
 
+  it("clones without a URL's credentials, and scopes its credential helper to the URL's own origin", () => {
+    const cloneUrl = 'https://mirror-user:s3cr%40t@mirror.example:8443/acme/shop.git';
+    const plan = compilePlan({ test: [step('unit')] }, { ...REQUEST, cloneUrl }, OPTIONS);
+    expect(plan.checkout.script).not.toMatch(/s3cr|mirror-user/);
+    expect(plan.checkout.secrets).toEqual(['slipway-clone-credentials']);
+    const result = runScript(plan.checkout.script, { PATH: `${bin}:${process.env.PATH ?? ''}` });
+    const clone = result.stdout.split('\n').find((l) => l.includes('[clone]'))!;
+    const helper = 'credential.https://mirror.example:8443.helper=';
+    expect(clone).toBe(
+      `[-c][${helper}!f() { [ "$1" = get ] || exit 0; cat /run/secrets/slipway-clone-credentials; }; f]` +
+        `[clone][--quiet][--no-checkout][https://mirror.example:8443/acme/shop.git][${WORKSPACE}]`,
+    );
+    expect(clone).toContain(`[https://mirror.example:8443/acme/shop.git][${WORKSPACE}]`);
+    // The helper answers `get` with the secret's file, and nothing else (store, erase).
+    const fn = clone.slice(clone.indexOf(helper) + helper.length + 1, clone.indexOf('][clone]'));
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-helper-'));
+    try {
+      const file = join(dir, 'answer');
+      writeFileSync(file, 'username=mirror-user\npassword=s3cr@t\n');
+      const run = (op: string) => runScript(`${fn.replace('/run/secrets/slipway-clone-credentials', file)} ${op}`);
+      expect(run('get').stdout).toBe('username=mirror-user\npassword=s3cr@t\n');
+      expect(run('store').stdout).toBe('');
+      expect(run('erase').stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives git:// clones no credential helper, and a token only to its own https origin', () => {
+    const git = compilePlan(
+      { test: [step('unit')] },
+      { ...REQUEST, cloneUrl: 'git://mirror/acme/shop.git' },
+      {
+        ...OPTIONS,
+        gitCredentials: true,
+      },
+    );
+    expect(git.checkout.script).not.toContain('credential.');
+    const https = compilePlan(
+      { test: [step('unit')] },
+      { ...REQUEST, cloneUrl: 'https://github.com/acme/shop.git' },
+      {
+        ...OPTIONS,
+        gitCredentials: true,
+      },
+    );
+    expect(https.checkout.secrets).toEqual(['slipway-git-token']);
+    expect(https.checkout.script).toContain('\'credential.https://github.com.helper=!f() { [ "$1" = get ] || exit 0;');
+  });
+
   it('fails the checkout when git fails, without running the later commands', () => {
     const failing = mkdtempSync(join(tmpdir(), 'slipway-failing-git-'));
     try {

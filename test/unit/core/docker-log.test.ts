@@ -11,6 +11,14 @@ function frame(type: 1 | 2 | 3, text: string): Buffer {
   return Buffer.concat([header, body]);
 }
 
+/** A frame around raw bytes, which need not be whole characters. */
+function rawFrame(type: 1 | 2 | 3, body: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(body.length, 4);
+  return Buffer.concat([header, body]);
+}
+
 const T1 = '2026-11-23T18:00:00.123456789Z';
 const T2 = '2026-11-23T18:00:01.5Z';
 const T3 = '2026-11-23T18:00:02Z';
@@ -98,6 +106,35 @@ describe('decodeDockerLog', () => {
       ['stdout', 'building'],
       ['stderr', '[docker] context canceled'],
       ['stderr', 'oops'],
+    ]);
+  });
+
+  it('keeps a character whole when Docker splits it across two frames', () => {
+    const bytes = Buffer.from(`${T1} héllo ✓ 🚀 done\n`, 'utf8');
+    // Cut inside é (2 bytes), ✓ (3 bytes) and 🚀 (4 bytes): each cut gives frames of invalid UTF-8.
+    for (const ch of ['é', '✓', '🚀']) {
+      const at = bytes.indexOf(Buffer.from(ch, 'utf8')) + 1;
+      const frames = Buffer.concat([rawFrame(1, bytes.subarray(0, at)), rawFrame(1, bytes.subarray(at))]);
+      expect(decodeDockerLog(frames).map((l) => l.text)).toEqual(['héllo ✓ 🚀 done']);
+    }
+  });
+
+  it('decodes stdout and stderr apart when both split a character at once', () => {
+    const out = Buffer.from(`${T1} 日本\n`, 'utf8');
+    const err = Buffer.from(`${T2} ошибка\n`, 'utf8');
+    const o = out.indexOf(Buffer.from('本', 'utf8')) + 2;
+    const e = err.indexOf(Buffer.from('ш', 'utf8')) + 1;
+    const lines = decodeDockerLog(
+      Buffer.concat([
+        rawFrame(1, out.subarray(0, o)),
+        rawFrame(2, err.subarray(0, e)),
+        rawFrame(1, out.subarray(o)),
+        rawFrame(2, err.subarray(e)),
+      ]),
+    );
+    expect(lines.map((l) => [l.stream, l.text])).toEqual([
+      ['stdout', '日本'],
+      ['stderr', 'ошибка'],
     ]);
   });
 

@@ -29,6 +29,7 @@ describe('mapEvent: push to a branch', () => {
         ref: 'refs/heads/feature/login',
         cloneUrl: 'https://github.com/octo-org/widget.git',
         sender: 'Codertocat', // the sender of GitHub's example payload
+        subject: 'Initial commit', // the head commit message's first line, for the dashboard
         private: false, // the example repository is public: its visibility is carried to the build
         installationId: 1, // the example came through a GitHub App installation: the build uses its tokens
       },
@@ -48,6 +49,7 @@ describe('mapEvent: push to a branch', () => {
         ref: 'refs/heads/master',
         cloneUrl: 'https://github.com/Codertocat/Hello-World.git',
         sender: 'Codertocat',
+        subject: 'Initial commit',
         private: false,
         installationId: payload.installation.id,
       },

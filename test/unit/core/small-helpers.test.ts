@@ -77,6 +77,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('spaces GitHub writes 1 s apart by default or as SLIPWAY_GITHUB_WRITE_GAP_MS says; no negative gap', () => {
+    expect(loadConfig({}).githubWriteGapMs).toBe(1000);
+    expect(loadConfig({ SLIPWAY_GITHUB_WRITE_GAP_MS: '0' }).githubWriteGapMs).toBe(0);
+    expect(loadConfig({ SLIPWAY_GITHUB_WRITE_GAP_MS: '250' }).githubWriteGapMs).toBe(250);
+    expect(() => loadConfig({ SLIPWAY_GITHUB_WRITE_GAP_MS: '-1' })).toThrow(/SLIPWAY_GITHUB_WRITE_GAP_MS/);
+    expect(() => loadConfig({ SLIPWAY_GITHUB_WRITE_GAP_MS: 'soon' })).toThrow(/SLIPWAY_GITHUB_WRITE_GAP_MS/);
+  });
+
   it('parses SLIPWAY_CLONE_URL_REWRITE into rules, in order, trimming spaces', () => {
     const config = loadConfig({
       SLIPWAY_CLONE_URL_REWRITE: ' https://github.com/=git://mirror/ , https://a/=https://b/?x=1,',

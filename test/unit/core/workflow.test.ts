@@ -25,6 +25,7 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
         ref: `refs/pull/${payload.number}/head`,
         cloneUrl: payload.pull_request.head.repo.clone_url,
         sender: payload.sender.login,
+        subject: payload.pull_request.title,
         pullRequest: payload.number,
         baseRef: payload.pull_request.base.ref,
         private: false,
@@ -170,6 +171,7 @@ describe('manual runs', () => {
         sender: 'api',
         params: { N: '3' },
       },
+      secretValues: {},
     });
     expect(manualRequest('m', { repo: 'acme', sha }, 'x', [])).toEqual({
       ok: false,
@@ -186,6 +188,36 @@ describe('manual runs', () => {
     expect(manualRequest('m', { repo: 'a/b', sha, params: { 'bad-name': 1 } }, 'x', [])).toEqual({
       ok: false,
       error: 'parameter "bad-name" is not a valid environment variable name',
+    });
+  });
+
+  it('keep secret parameters apart: the request names them, their values come back on their own', async () => {
+    const { manualRequest } = await import('../../../services/core/trigger/manual-request.js');
+    const sha = 'b'.repeat(40);
+    const made = manualRequest(
+      'm2',
+      { repo: 'acme/shop', sha, params: { N: 1 }, secret_params: { DEPLOY_PASSWORD: 'hunter2', API_KEY: 42 } },
+      'https://github.com/',
+      [],
+    );
+    expect(made).toMatchObject({
+      ok: true,
+      request: { params: { N: '1' }, secretParams: ['API_KEY', 'DEPLOY_PASSWORD'] },
+      secretValues: { DEPLOY_PASSWORD: 'hunter2', API_KEY: '42' },
+    });
+    expect(JSON.stringify(made.ok && made.request)).not.toContain('hunter2');
+    const refused = (secret_params: unknown, params?: Record<string, unknown>) =>
+      manualRequest('m', { repo: 'a/b', sha, secret_params, ...(params ? { params } : {}) } as never, 'x', []);
+    expect(refused(['x'])).toEqual({ ok: false, error: '"secret_params" must be an object of NAME: value' });
+    expect(refused({ lower: 'x' })).toEqual({
+      ok: false,
+      error: 'secret parameter "lower" must be an upper-case name (A-Z, 0-9, _)',
+    });
+    expect(refused({ HOME: 'x' })).toEqual({ ok: false, error: 'parameter "HOME" is reserved' });
+    expect(refused({ TOKEN: '' })).toEqual({ ok: false, error: 'secret parameter "TOKEN" is empty' });
+    expect(refused({ TOKEN: 'x' }, { TOKEN: 'y' })).toEqual({
+      ok: false,
+      error: 'parameter "TOKEN" is both in "params" and "secret_params"',
     });
   });
 });

@@ -43,7 +43,7 @@ describe('the backend with typed errors', () => {
       throw engineError(500, 'write /var/lib/docker: no space left on device');
     };
     const backend = typedBackend(fake);
-    expect(backend.workspacePerNode).toBe(fake.workspacePerNode);
+    expect((backend as FakeBackend).started).toBe(fake.started);
     await expect(backend.buildsPresent()).rejects.toMatchObject({ code: 'docker-daemon', retryable: true });
     await expect(backend.teardownBuild('b1')).resolves.toBeUndefined();
   });

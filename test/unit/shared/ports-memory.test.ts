@@ -1,30 +1,39 @@
 import { MemoryApprovals } from '../../../services/shared/memory/memory-approvals.js';
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
+import { MemoryBuildEvents } from '../../../services/shared/memory/memory-build-events.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
 import { MemoryCheckLedger } from '../../../services/shared/memory/memory-check-ledger.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
+import { MemoryRedeliveries } from '../../../services/shared/memory/memory-redeliveries.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
+import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryLocks } from '../../../services/shared/memory/memory-locks.js';
 import { MemoryLogStore } from '../../../services/shared/memory/memory-log-store.js';
+import { MemoryMergeQueue } from '../../../services/shared/memory/memory-merge-queue.js';
 import { MemoryQueues } from '../../../services/shared/memory/memory-queues.js';
 import { MemoryStagingRecords } from '../../../services/shared/memory/memory-staging-records.js';
 import { MemoryStatusLedger } from '../../../services/shared/memory/memory-status-ledger.js';
 import { MemoryStops } from '../../../services/shared/memory/memory-stops.js';
 import { describeApprovalsConformance } from '../../support/port-conformance/approvals.js';
 import { describeAuditLogConformance } from '../../support/port-conformance/audit-log.js';
+import { describeBuildEventsConformance } from '../../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../../support/port-conformance/build-store.js';
 import { describeCheckLedgerConformance } from '../../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
+import { describeRedeliveriesConformance } from '../../support/port-conformance/redeliveries.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
+import { describeSecretParamStoreConformance } from '../../support/port-conformance/secret-param-store.js';
 import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
 import { describeLocksConformance } from '../../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
+import { describeMergeQueueConformance } from '../../support/port-conformance/merge-queue.js';
 import { describeQueuesConformance } from '../../support/port-conformance/queues.js';
+import { describeQueueCensusConformance } from '../../support/port-conformance/queue-census.js';
 import { describeStagingRecordsConformance } from '../../support/port-conformance/staging-records.js';
 import { describeStatusLedgerConformance } from '../../support/port-conformance/status-ledger.js';
 import { describeStopsConformance } from '../../support/port-conformance/stops.js';
@@ -32,6 +41,10 @@ import { describeStopsConformance } from '../../support/port-conformance/stops.j
 /** Every port's conformance suite on the in-memory implementations (the same suites run on Redis in ports-redis). */
 const memory = 'memory';
 describeBuildStoreConformance(memory, async () => new MemoryBuildStore());
+describeBuildEventsConformance(memory, async () => {
+  const events = new MemoryBuildEvents();
+  return { publisher: events, follower: events };
+});
 describeLogStoreConformance(memory, async () => {
   const store = new MemoryLogStore();
   return { writer: store, reader: store };
@@ -59,7 +72,20 @@ describeQueuesConformance(memory, async () => {
     },
   };
 });
+describeQueueCensusConformance(memory, async () => {
+  const queues = new MemoryQueues();
+  return { queues, census: queues };
+});
 describeSessionsConformance(memory, async () => new MemorySessions());
 describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens());
 describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
 describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
+describeMergeQueueConformance(memory, async () => new MemoryMergeQueue());
+describeSecretParamStoreConformance(memory, async () => {
+  const store = new MemorySecretParamStore();
+  return { writer: store, reader: store };
+});
+describeRedeliveriesConformance(memory, async () => {
+  const store = new MemoryRedeliveries();
+  return [store, store];
+});
