@@ -1,4 +1,5 @@
 import { apiCommands } from './api-commands.js';
+import { appCommand } from './app-command.js';
 import { buildCommands } from './build-commands.js';
 import { defineCommand, UsageError, type Command } from './command.js';
 import { commandHelp, overviewHelp, unknownCommand } from './help.js';
@@ -11,7 +12,14 @@ import { specCommands } from './spec-commands.js';
  * file exporting its `Command[]` (see command.ts), added here.
  */
 export function commandTable(): Command[] {
-  const table: Command[] = [...serviceCommands, ...specCommands, ...buildCommands, ...apiCommands, loginCommand];
+  const table: Command[] = [
+    ...serviceCommands,
+    ...specCommands,
+    ...buildCommands,
+    ...apiCommands,
+    loginCommand,
+    appCommand,
+  ];
   table.push(helpCommand(table));
   return table;
 }
