@@ -44,15 +44,18 @@ install() {
   # Debian's package starts a Sentinel of its own through its init script where one runs; this script runs its own.
 }
 
+# Whether the node on a port answers PONG (a WRONGPASS from someone else's Redis is no answer).
+pong() { [ "$($1 "$2" ping 2>/dev/null)" = PONG ]; }
+
 wait_ping() {
   local port=$1 how=$2
-  for _ in $(seq 1 40); do $how "$port" ping >/dev/null 2>&1 && return 0; sleep 0.25; done
+  for _ in $(seq 1 40); do pong "$how" "$port" && return 0; sleep 0.25; done
   die "nothing answers on port $port (see $dir/*.log)"
 }
 
 start_data() {
   local name=$1 port=$2 replica_of=${3:-}
-  cli "$port" ping >/dev/null 2>&1 && return
+  pong cli "$port" && return
   mkdir -p "$dir/$name"
   local args=(--port "$port" --bind 127.0.0.1 --daemonize yes --dir "$dir/$name" --pidfile "$dir/$name.pid"
     --logfile "$dir/$name.log" --appendonly yes --appendfsync "$fsync" --maxmemory-policy noeviction
@@ -73,7 +76,7 @@ start_data() {
 
 start_sentinel() {
   local n=$1 port=$((base + 1 + $1))
-  scli "$port" ping >/dev/null 2>&1 && return
+  pong scli "$port" && return
   local conf="$dir/sentinel-$n.conf"
   if [ ! -f "$conf" ]; then
     {

@@ -1,5 +1,6 @@
 import { apiCommands } from './api-commands.js';
 import { appCommand } from './app-command.js';
+import { mergeCommands } from './merge-commands.js';
 import { buildCommands } from './build-commands.js';
 import { defineCommand, UsageError, type Command } from './command.js';
 import { commandHelp, overviewHelp, unknownCommand } from './help.js';
@@ -17,6 +18,7 @@ export function commandTable(): Command[] {
     ...specCommands,
     ...buildCommands,
     ...apiCommands,
+    ...mergeCommands,
     loginCommand,
     appCommand,
   ];

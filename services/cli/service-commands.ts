@@ -60,6 +60,7 @@ export const serviceCommands: Command[] = [
         startReporter(config, logger),
         startApprover(config, logger),
         startMerger(config, logger),
+        (await import('../outgoing/start-outgoing.js')).startOutgoing(config, logger),
         await startReceiver(config, logger),
         // After the receiver listens: what it asks GitHub to redeliver comes back to it.
         startReconciler(config, logger),

@@ -48,6 +48,7 @@ export async function runBuild(
     const token = await deps.gitToken(plan.request);
     if (token) secrets[GIT_TOKEN_SECRET] = token;
   }
+  let images: Record<string, string> = {};
   // Credentials a rewrite rule put in the clone URL reach only the checkout's credential helper.
   const cloneAnswer = plan.checkout.secrets.includes(CLONE_CREDENTIALS_SECRET)
     ? credentialAnswer(plan.request.cloneUrl)
@@ -64,7 +65,7 @@ export async function runBuild(
     now,
     checkout: plan.checkout,
     sidecarNetwork: false,
-    image: (image) => image,
+    image: (image) => images[image] ?? image,
   };
   const cancelReason = () =>
     timeout.aborted
@@ -90,7 +91,12 @@ export async function runBuild(
   record.startedAt ??= now();
   await save();
   try {
-    await deps.backend.setupBuild(build, secrets);
+    // Each image is looked up once for the whole build, while its objects are made.
+    const [, resolved] = await Promise.all([
+      deps.backend.setupBuild(build, secrets),
+      deps.backend.resolveImages(imagesOf(plan)),
+    ]);
+    images = resolved;
     const checkout = await runStep(plan.checkout, record.checkout!, ctx);
     let blocked: { stage: string; state: 'failure' | 'error' | 'cancelled' } | undefined =
       checkout.kind === 'success'
@@ -171,13 +177,19 @@ async function runStage(
   const { deps } = ctx;
   const label = stageLabel(stage);
   // A push's commit deploys only while it is still its branch's head: an old body replayed
-  // (or a build run late) is tested but never deploys what the branch has moved past.
-  if (stage.environment && deps.stillHead && plan.request.event === 'push') {
-    if (!(await deps.stillHead(plan.request.repo, plan.request.ref, plan.request.sha))) {
-      const branch = plan.request.ref.replace(/^refs\/heads\//, '');
-      return { stage: label, state: 'refused', reason: `Not deployed: ${branch} has moved past this commit` };
-    }
-  }
+  // (or a build run late) is tested but never deploys what the branch has moved past. GitHub
+  // is asked while the approval and the locks are seen to, and answers before anything runs.
+  const head =
+    stage.environment && deps.stillHead && plan.request.event === 'push'
+      ? deps.stillHead(plan.request.repo, plan.request.ref, plan.request.sha)
+      : undefined;
+  // Settled here too, so an answer nobody waits for (the stage parked for an approval) is no unhandled rejection.
+  head?.catch(() => undefined);
+  const moved = async (): Promise<StageEvent | undefined> => {
+    if (!head || (await head)) return undefined;
+    const branch = plan.request.ref.replace(/^refs\/heads\//, '');
+    return { stage: label, state: 'refused', reason: `Not deployed: ${branch} has moved past this commit` };
+  };
   if (stage.environment?.approval?.required) {
     // Never deploy past a required approval.
     if (!deps.approvals)
@@ -189,6 +201,8 @@ async function runStage(
           'and this executor has no way to collect one: not deployed',
       };
     const gate = await deps.approvals.check(plan, stage.environment);
+    const refused = await moved();
+    if (refused) return refused;
     if (gate.state === 'pending') return { stage: label, state: 'waiting', reason: gate.reason };
     if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: `Not deployed: ${gate.reason}` };
     if (gate.state === 'expired') return { stage: label, state: 'error', reason: gate.reason };
@@ -199,20 +213,26 @@ async function runStage(
     : [];
   const claims = [...stage.steps.flatMap((s) => s.locks), ...(stage.environment?.locks ?? []), ...environmentLock];
   let release = async () => undefined as void;
+  // GitHub's answer is awaited beside the locks: before waiting in a queue (a commit the branch
+  // has moved past is refused at once), else once they are held.
+  const notHead = new AbortController();
   if (claims.length > 0 && deps.locks) {
     release = await deps.locks.acquire(
       claims,
       ctx.build.buildId,
       async (why) => {
+        if (await moved()) return notHead.abort();
         rec.state = 'waiting';
         rec.description = why;
         await ctx.save();
         await deps.report({ stage: label, state: 'waiting', reason: why });
       },
-      ctx.signal,
+      AbortSignal.any([ctx.signal, notHead.signal]),
     );
   }
   try {
+    const refused = await moved();
+    if (refused) return refused;
     if (ctx.signal.aborted) return { stage: label, state: 'cancelled', reason: cancelReason() };
     const started = Date.now();
     rec.state = 'running';
@@ -239,7 +259,7 @@ async function runStage(
         build: ctx.build,
         key: sidecar.key,
         name: serviceName(ctx.build.buildId, `svc-${sidecar.key}`, 1),
-        image: sidecar.image,
+        image: ctx.image(sidecar.image),
         env: sidecar.env,
         ...(sidecar.command ? { command: sidecar.command } : {}),
         ...(sidecar.ready ? { ready: sidecar.ready } : {}),
@@ -363,6 +383,12 @@ async function reportDeployment(stage: PlanStage, event: StageEvent, deps: Runti
       ? `Deployed to ${stage.environment.name}`
       : `Not deployed: ${'reason' in event ? event.reason : event.state}`;
   await deps.deployment({ ...deploymentOf(stage), state, description: description.slice(0, 140), stepKey });
+}
+
+/** Every image the plan runs, once each. */
+function imagesOf(plan: Plan): string[] {
+  const steps = [plan.checkout, ...plan.stages.flatMap((s) => s.steps)].map((s) => s.image);
+  return [...new Set([...steps, ...plan.stages.flatMap((s) => s.sidecars.map((c) => c.image))])];
 }
 
 /** Only the secrets the plan's steps name, so a build never holds more than it uses. */

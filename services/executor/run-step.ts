@@ -75,6 +75,7 @@ async function finish(rec: StepRecord, outcome: StepOutcome, ctx: StepContext): 
 
 async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx: StepContext): Promise<StepOutcome> {
   const { deps, build, checkout } = ctx;
+  const began = Date.now();
   const name = rec.service!;
   const handle = await deps.backend.startStep({
     build,
@@ -110,6 +111,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
         }
       : {}),
   });
+  const created = Date.now();
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
   let appending = Promise.resolve();
   const follower = deps.backend.followLog(handle, (lines) => {
@@ -126,13 +128,26 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   } finally {
     follower.stop();
   }
+  const ended = Date.now();
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
   await deps.logs.replace(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
   // Where it ran, for the build page (saved with the outcome).
   const node = await deps.backend.nodeOf(handle).catch(() => undefined);
   if (node) rec.node = node;
+  const logged = Date.now();
   await deps.backend.removeStep(handle);
+  // Where a step's time went, for docs/performance.md and for a slow swarm at 3 a.m.
+  deps.logger.info('step ended', {
+    build: build.buildId,
+    step: step.key,
+    attempt,
+    outcome: outcome.kind,
+    createMs: created - began,
+    runMs: ended - created,
+    logMs: logged - ended,
+    removeMs: Date.now() - logged,
+  });
   return outcome;
 }
 

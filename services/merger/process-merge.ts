@@ -13,7 +13,9 @@ import type { AuditLog } from '../shared/ports/audit-log.js';
 import type { MergeQueue } from '../shared/ports/merge-queue.js';
 import type { Queues } from '../shared/ports/queues.js';
 import { safeJobId, type MergeJob } from '../shared/queues.js';
+import type { Rebaser } from './git-rebase.js';
 import { gatherFacts } from './merge-facts.js';
+import { openPromotion } from './open-promotion.js';
 
 export interface MergerDeps {
   github: GitHub & GitHubPeople & GitHubMerges;
@@ -23,6 +25,10 @@ export interface MergerDeps {
   logger: Logger;
   parseSpec: SpecParser;
   policyFor: (repo: RepoRef) => SpecPolicy;
+  /** Rebases stale same-repository branches, for repositories whose policy has `mergeRebase`. */
+  rebaser?: Rebaser;
+  /** Where the rebaser clones a repository from (with the operator's rewrite rules applied). */
+  cloneUrlOf?: (repo: RepoRef) => string;
   /** How often a head that waits for checks is looked at again without an event (default 30 s). */
   recheckMs?: number;
   now?: () => Date;
@@ -32,6 +38,8 @@ export interface MergerDeps {
 const CONTEXT = 'slipway/merge-queue';
 /** A queue never takes more than this many steps in one job (each merges or removes its head). */
 const MAX_STEPS = 50;
+/** A branch rebased this often while its base kept moving leaves the queue. */
+const MAX_REBASES = 3;
 
 /**
  * One merge job: `/merge` (by someone with write permission) queues the pull request's head
@@ -50,6 +58,7 @@ export async function processMerge(job: MergeJob, deps: MergerDeps): Promise<str
     await advance(repo, entry ? [entry.base] : await basesOf(full, deps), deps);
     return said;
   }
+  if (job.kind === 'promote') return openPromotion(job, deps);
   let bases: string[];
   if (job.base) bases = [job.base];
   else if (job.pullRequest !== undefined) {
@@ -157,7 +166,7 @@ async function stepHead(head: QueuedPull, repo: RepoRef, deps: MergerDeps): Prom
     github: deps.github,
     parseSpec: deps.parseSpec,
     policy: deps.policyFor(repo),
-    canRebase: false,
+    canRebase: Boolean(deps.rebaser && deps.cloneUrlOf) && (head.rebases ?? 0) < MAX_REBASES,
     now,
   });
   const verdict = assessHead(head, gathered.facts);
@@ -167,7 +176,8 @@ async function stepHead(head: QueuedPull, repo: RepoRef, deps: MergerDeps): Prom
     await recheck(repo, head.base, deps);
     return false;
   }
-  if (verdict.kind === 'remove' || verdict.kind === 'rebase') {
+  if (verdict.kind === 'rebase') return rebaseHead(head, repo, verdict.reason, deps);
+  if (verdict.kind === 'remove') {
     if (gathered.facts.behindBy > 0) await upToDate(head, 'failure', verdict.reason, deps);
     await removeHead(head, verdict.reason, deps);
     return true;
@@ -182,6 +192,41 @@ async function stepHead(head: QueuedPull, repo: RepoRef, deps: MergerDeps): Prom
   }
   await merged(head, repo, gathered.promotion, deps);
   return true;
+}
+
+/**
+ * Rebases the head's branch onto its base and pushes it; the queued sha becomes the rebased
+ * head, which waits for its own checks (GitHub announces the push, Slipway builds it). False:
+ * the queue waits; true when it failed and the pull request left the queue.
+ */
+async function rebaseHead(head: QueuedPull, repo: RepoRef, reason: string, deps: MergerDeps): Promise<boolean> {
+  const result = await deps.rebaser!({
+    cloneUrl: deps.cloneUrlOf!(repo),
+    base: head.base,
+    branch: head.headRef,
+    expected: head.sha,
+  });
+  if (!result.ok) {
+    await removeHead(
+      head,
+      `rebasing onto ${head.base} failed (${result.why}); rebase it by hand and say /merge again`,
+      deps,
+    );
+    return true;
+  }
+  const rebased: QueuedPull = { ...head, sha: result.sha, rebases: (head.rebases ?? 0) + 1 };
+  delete rebased.shown;
+  await deps.mergeQueue.update(rebased);
+  await deps.github.comment(repo, head.number, mergeComments.rebasing(reason, result.sha));
+  await show(rebased, 'pending', `1st in line: rebased onto ${head.base}, waiting for its checks`, deps);
+  await recheck(repo, head.base, deps);
+  deps.logger.info('rebased for the merge queue', {
+    repo: head.repo,
+    pullRequest: head.number,
+    from: head.sha,
+    to: result.sha,
+  });
+  return false;
 }
 
 async function merged(

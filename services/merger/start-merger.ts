@@ -7,6 +7,8 @@ import { startWorker } from '../shared/redis/start-worker.js';
 import { loadPolicy } from '../shared/repo-policy.js';
 import type { Running } from '../shared/service.js';
 import { specParser } from '../shared/spec-parser.js';
+import { rewriteCloneUrl } from '../core/trigger/map-event.js';
+import { gitRebaser } from './git-rebase.js';
 import { processMerge } from './process-merge.js';
 
 /**
@@ -27,6 +29,13 @@ export function startMerger(config: Config, logger: Logger): Running {
     logger,
     parseSpec: specParser(),
     policyFor: loadPolicy(config.policyFile),
+    recheckMs: config.mergeRecheckMs,
+    rebaser: gitRebaser(config.gitToken ? { token: config.gitToken } : {}),
+    cloneUrlOf: (repo: { owner: string; name: string }) =>
+      rewriteCloneUrl(
+        `${config.gitBaseUrl.replace(/\/+$/, '')}/${repo.owner}/${repo.name}.git`,
+        config.cloneUrlRewrite,
+      ),
   };
   const worker = startWorker('merges', config.redisUrl, (job) => processMerge(job, deps), {
     logger,

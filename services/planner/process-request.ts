@@ -1,3 +1,4 @@
+import { supersedesOlder } from '../core/plan/supersede-rule.js';
 import type { BuildRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import { compilePlan } from '../core/plan/compile-plan.js';
@@ -143,8 +144,10 @@ export async function processRequest(
       reason: `Not deployed: ${plan.notDeployed.reason}`,
     });
   await deps.queues.add('builds', { plan }, { jobId: buildId });
-  const superseded = await deps.stops.supersedeOlder(request.repo, request.ref, buildId, request.sha);
-  if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
+  if (supersedesOlder(parsed.spec, request, policy)) {
+    const superseded = await deps.stops.supersedeOlder(request.repo, request.ref, buildId, request.sha);
+    if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
+  }
   deps.logger.info('build queued', { buildId, repo: `${request.repo.owner}/${request.repo.name}`, sha: request.sha });
   return { buildId, outcome: 'queued' };
 }

@@ -95,14 +95,15 @@ export function stepOf(build: BuildRecord | undefined, key: string): StepRecord 
 }
 
 /** A record's steps, tolerating one stored in a shape it should not have (never a 500). */
-function stepsOf(build: BuildRecord): StepRecord[] {
+export function stepsOf(build: BuildRecord): StepRecord[] {
   const stages = Array.isArray(build.stages) ? build.stages : [];
   return stages.flatMap((s) => (Array.isArray(s?.steps) ? s.steps : []));
 }
 
 export { isFinal };
 
-function formatLine(line: LogLine): string {
+/** A log line as the text log shows it: time of day, `E` for stderr, the text. */
+export function formatLine(line: LogLine): string {
   return `${String(line.time).slice(11, 23)} ${line.stream === 'stderr' ? 'E' : ' '} ${line.text}\n`;
 }
 

@@ -9,6 +9,8 @@ import { metrics } from '../shared/metrics/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import type { State } from '../shared/ports/state.js';
 import { apiRouter } from './api-routes.js';
+import { apiV1NotFound, apiV1Router } from './api-v1/api-v1-router.js';
+import { mergeRouter } from './merge-routes.js';
 import { repoAccess, requireCsrf, resolvePrincipal } from './auth/index.js';
 import { signInRouter } from './auth/sign-in-routes.js';
 import { tokenRouter } from './auth/token-routes.js';
@@ -32,6 +34,8 @@ export interface AppDeps extends Pick<
   | 'tokens'
   | 'permissions'
   | 'deliveries'
+  | 'events'
+  | 'hooks'
   | 'secretParams'
 > {
   webhookSecret: string;
@@ -42,7 +46,9 @@ export interface AppDeps extends Pick<
   /** Where manual runs clone from, before the rewrite rules. */
   gitBaseUrl: string;
   /** Asked with Slipway's credentials: a person's role on a repository, a repository's visibility. */
-  github: Pick<GitHubPeople, 'roleOf' | 'isPrivate'>;
+  github: Pick<GitHubPeople, 'roleOf' | 'isPrivate'> & Partial<Pick<GitHubPeople, 'branchHead'>>;
+  /** The heartbeat of live streams (15 s). */
+  heartbeatMs?: number;
   /** In App mode: webhooks say which installation serves which repository. */
   installations?: WebhookDeps['installations'];
   /** Sign in with GitHub; without it nobody signs in (tokens made before still work). */
@@ -55,6 +61,8 @@ export interface AppDeps extends Pick<
   corsOrigins?: readonly string[];
   /** How long a person's role is cached (default 60 s). */
   permissionTtlMs?: number;
+  /** The merge queue; its API (merge-routes.ts) is mounted when given. */
+  mergeQueue?: State['mergeQueue'];
   /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */
   health?: HealthDeps;
 }
@@ -69,6 +77,11 @@ export function createApp(deps: AppDeps): Koa {
   if (!deps.webhookSecret) throw new Error('a webhook secret is required; refusing to accept unsigned webhooks');
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   if (deps.signIn) app.keys = [deps.signIn.sessionSecret];
+  // A client that leaves a live stream is not an error of the server's.
+  const gone = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'EPIPE', 'ECONNRESET']);
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (!gone.has(err.code ?? '')) deps.logger.error('response failed', { err });
+  });
   app.use(securityHeaders(deps.publicUrl.startsWith('https:')));
   app.use(async (ctx, next) => {
     try {
@@ -126,16 +139,19 @@ export function createApp(deps: AppDeps): Koa {
     publicReads: deps.publicReads ?? false,
     ...(deps.permissionTtlMs !== undefined ? { ttlMs: deps.permissionTtlMs } : {}),
   });
+  const api = {
+    ...deps,
+    access,
+    isPrivate: (repo: { owner: string; name: string }) => deps.github.isPrivate(repo),
+    signIn: deps.signIn !== undefined,
+  };
+  const branchHead = deps.github.branchHead?.bind(deps.github);
+  routers.push(apiV1Router({ ...api, ...(branchHead ? { branchHead } : {}) }));
   // The dashboard's pages answer browsers first; JSON asks pass on to the API.
   routers.push(pageRouter({ ...deps, access, signIn: deps.signIn !== undefined }));
-  routers.push(
-    apiRouter({
-      ...deps,
-      access,
-      isPrivate: (repo) => deps.github.isPrivate(repo),
-      signIn: deps.signIn !== undefined,
-    }),
-  );
+  routers.push(apiRouter(api));
+  if (deps.mergeQueue) routers.push(mergeRouter({ mergeQueue: deps.mergeQueue, queues: deps.queues, access }));
+  app.use(apiV1NotFound);
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

@@ -1,14 +1,16 @@
-import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { isFinal } from '../core/builds/types.js';
-import type { LogLine } from '../core/builds/log-line.js';
 import type { LogStore } from '../shared/ports/log-store.js';
+import { lastEventId, openSse } from './sse.js';
 
 /**
- * `GET /builds/:id/steps/:step/log/stream`: Server-Sent Events. Each log line is an event
- * (`data: {"time","stream","text"}`) as the step prints it; `event: end` closes the stream
- * when the step is over. Lines already printed come first (the log store gives a follower
- * the stored lines, then each new one once).
+ * `GET …/builds/:id/steps/:step/log/stream`: Server-Sent Events. Each log line is a message
+ * (`id:` its line number, from 1; `data: {"time","stream","text","n"}`) as the step prints it;
+ * `event: end` (`data: {"state"}`) closes the stream when the step is over. Lines already
+ * printed come first; a client that sends `Last-Event-ID: N` (EventSource does after a dropped
+ * connection) gets the lines after line N only. The log store gives a follower every stored
+ * line, then each new one once, in order, so counting them gives their numbers. A heartbeat
+ * comment every 15 s keeps proxies from closing a quiet stream.
  */
 export async function streamLog(
   ctx: Context,
@@ -16,42 +18,28 @@ export async function streamLog(
   id: string,
   step: string,
   stepState: () => Promise<string | undefined>,
+  heartbeatMs?: number,
 ): Promise<void> {
-  const out = new PassThrough();
-  let closed = false;
-  const send = (lines: readonly LogLine[]) => {
-    for (const line of lines) out.write(`data: ${JSON.stringify(line)}\n\n`);
-  };
+  const resumeAfter = Number(lastEventId(ctx) ?? 0);
+  const skip = Number.isInteger(resumeAfter) && resumeAfter > 0 ? resumeAfter : 0;
+  const sse = openSse(ctx, heartbeatMs);
+  let n = 0;
   const end = (state: string) => {
-    if (closed) return;
-    closed = true;
-    out.write(`event: end\ndata: ${JSON.stringify({ state })}\n\n`);
-    out.end();
+    sse.send({ event: 'end', data: { state } });
+    sse.end();
   };
-
-  ctx.status = 200;
-  ctx.set({
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  ctx.body = out;
-  out.write(': live log\n\n');
-
   // Replaced once following: a reader may go away before that.
   let stop = (): void => undefined;
-  ctx.req.on('close', () => {
-    closed = true;
-    stop();
-  });
-  out.on('finish', () => stop());
+  sse.closed.addEventListener('abort', () => stop());
   stop = await logs.follow(id, step, (update) => {
-    if (closed) return;
-    send(update.lines);
+    if (sse.closed.aborted) return;
+    for (const line of update.lines) {
+      n++;
+      if (n > skip) sse.send({ id: n, data: { ...line, n } });
+    }
     if (update.done) void stepState().then((state) => end(state ?? 'done'));
   });
-  if (closed) return stop();
+  if (sse.closed.aborted) return stop();
   const state = await stepState();
   if (state && isFinal(state)) end(state);
 }

@@ -20,7 +20,7 @@ export interface ReconcileReport {
   /** Attempts GitHub listed within the window. */
   listed: number;
   /** Redeliveries this process asked for. */
-  asked: Array<{ hook: string; guid: string; attemptId: number }>;
+  asked: Array<{ hook: string; guid: string; round: number; attemptId: number }>;
   /** Deliveries without a 2xx that another pass (or replica) had already asked for. */
   alreadyAsked: number;
   /** Hooks whose deliveries could not be listed, with why. */
@@ -32,8 +32,9 @@ const CLAIM_TTL_MS = REDELIVERY_WINDOW_MS + 24 * 3_600_000;
 
 /**
  * One reconciliation pass: for each hook, list GitHub's recent attempts, and for each delivery
- * that never got a 2xx, claim it in `Redeliveries` and, only if this process won the claim,
- * ask GitHub to redeliver it. A redelivery keeps its delivery id, so the receiver's job id
+ * that never got a 2xx, claim its next redelivery (its id and round) in `Redeliveries` and,
+ * only if this process won the claim, ask GitHub to redeliver it; a redelivery that fails too
+ * makes a new round on a later pass, five rounds at most. A redelivery keeps its delivery id, so the receiver's job id
  * makes a delivery that was in fact queued a no-op. A hook GitHub will not list is reported
  * and the others go on; a redelivery GitHub refused is released for the next pass.
  */
@@ -57,6 +58,7 @@ export async function reconcileDeliveries(deps: ReconcileDeps): Promise<Reconcil
       const record = {
         hook: hook.name,
         guid: delivery.guid,
+        round: delivery.round,
         attemptId: delivery.id,
         event: delivery.event,
         askedAt: new Date(nowMs).toISOString(),
@@ -69,7 +71,7 @@ export async function reconcileDeliveries(deps: ReconcileDeps): Promise<Reconcil
       try {
         await hook.redeliver(delivery.id);
       } catch (err) {
-        await deps.redeliveries.release(hook.name, delivery.guid);
+        await deps.redeliveries.release(hook.name, delivery.guid, delivery.round);
         deps.logger.warn('reconciler: GitHub did not take a redelivery; next pass tries again', {
           hook: hook.name,
           deliveryId: delivery.guid,
@@ -77,7 +79,7 @@ export async function reconcileDeliveries(deps: ReconcileDeps): Promise<Reconcil
         });
         continue;
       }
-      report.asked.push({ hook: hook.name, guid: delivery.guid, attemptId: delivery.id });
+      report.asked.push({ hook: hook.name, guid: delivery.guid, round: delivery.round, attemptId: delivery.id });
       deps.logger.info('reconciler: asked GitHub to redeliver a webhook that got no 2xx', {
         hook: hook.name,
         deliveryId: delivery.guid,

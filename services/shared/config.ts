@@ -42,6 +42,8 @@ export interface Config {
   githubWriteGapMs: number;
   /** JSON file saying what each repository's spec may do (host access, limits); see repo-policy.ts. */
   policyFile: string;
+  /** How often the merge queue looks again at a head that waits, without an event (SLIPWAY_MERGE_RECHECK_MS). */
+  mergeRecheckMs: number;
   /** Token for cloning private repositories over HTTPS; defaults to the GitHub token. */
   gitToken: string;
   /** Where repositories are cloned from for manual runs: https://github.com/ or the Enterprise host. */
@@ -112,6 +114,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
     githubWriteGapMs: Number(env.SLIPWAY_GITHUB_WRITE_GAP_MS ?? 1_000),
     policyFile: env.SLIPWAY_POLICY_FILE ?? '',
+    mergeRecheckMs: Number(env.SLIPWAY_MERGE_RECHECK_MS ?? 30_000),
     gitToken: env.SLIPWAY_GIT_TOKEN ?? env.SLIPWAY_GITHUB_TOKEN ?? '',
     gitBaseUrl: env.SLIPWAY_GIT_BASE_URL ?? 'https://github.com/',
     sessionTtlMs: Number(env.SLIPWAY_SESSION_TTL_MS ?? 12 * 3_600_000),
@@ -177,6 +180,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     'buildLockMs',
     'nodeLossGraceMs',
     'sessionTtlMs',
+    'mergeRecheckMs',
     'reconcileIntervalMs',
   ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);

@@ -26,7 +26,12 @@ export interface GitHubMerges {
   pull(repo: RepoRef, number: number): Promise<MergePull>;
   /** Branch protection's required status check contexts; undefined when the branch has none. */
   requiredContexts(repo: RepoRef, branch: string): Promise<string[] | undefined>;
-  /** The newest state of every commit status context on `sha`. */
+  /**
+   * The newest state of every commit status context on `sha`, and of every check run by name
+   * (a context no status has): not completed is pending; success, neutral and skipped are
+   * success; cancelled and stale are error; any other conclusion is failure. Check runs GitHub
+   * will not show (403, 404: a token without the Checks API) are left out.
+   */
   checks(repo: RepoRef, sha: string): Promise<Record<string, CheckState>>;
   /**
    * Moves `branch` to `sha` by fast-forward only (`force: false`): `not-fast-forward` when
@@ -50,6 +55,21 @@ export function createGitHubMerges(
 ): GitHubMerges {
   const octokit = createOctokit(baseUrl, auth, { ...options, ...(logger ? { logger } : {}) });
   const at = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.name });
+  const checkRuns = (repo: RepoRef, sha: string) =>
+    call(
+      async () => {
+        const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...at(repo), ref: sha, per_page: 100 });
+        // Newest first, as GitHub lists them: the first of each name is its state now.
+        const sorted = [...runs].sort((a, b) => b.id - a.id);
+        const states: Record<string, CheckState> = {};
+        for (const run of sorted) states[run.name] ??= checkRunState(run.status, run.conclusion);
+        return states;
+      },
+      (err) =>
+        err.code === 'github-forbidden' || err.code === 'github-not-found'
+          ? { value: {} as Record<string, CheckState> }
+          : undefined,
+    );
   return {
     pull: (repo, number) =>
       call(async () => {
@@ -80,6 +100,7 @@ export function createGitHubMerges(
         // Newest first: the first of each context is its state now.
         const states: Record<string, CheckState> = {};
         for (const s of statuses) states[s.context] ??= s.state as CheckState;
+        for (const [name, state] of Object.entries(await checkRuns(repo, sha))) states[name] ??= state;
         return states;
       }),
     fastForward: (repo, branch, sha) =>
@@ -115,4 +136,12 @@ export function createGitHubMerges(
     openPull: (repo, head, base, title, body) =>
       call(async () => (await octokit.rest.pulls.create({ ...at(repo), head, base, title, body })).data.number),
   };
+}
+
+/** A check run's status and conclusion as a commit status state. */
+export function checkRunState(status: string, conclusion: string | null): CheckState {
+  if (status !== 'completed') return 'pending';
+  if (conclusion === 'success' || conclusion === 'neutral' || conclusion === 'skipped') return 'success';
+  if (conclusion === 'cancelled' || conclusion === 'stale') return 'error';
+  return 'failure';
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestOrigin } from '../core/audit/audit-entry.js';
+import type { BuildEvent } from '../core/builds/build-event.js';
 import type { BuildRequest } from '../core/builds/types.js';
 import type { Plan } from '../core/plan/types.js';
 import type { CommitStatus } from '../core/status/types.js';
@@ -21,6 +22,7 @@ export const QUEUES = {
   deployments: 'slipway-deployments',
   approvals: 'slipway-approvals',
   merges: 'slipway-merges',
+  outgoing: 'slipway-outgoing',
 } as const;
 
 /** A build request to plan. Job id: the request id (the webhook delivery id). */
@@ -101,9 +103,27 @@ export type MergeJob =
       via: 'comment' | 'api' | 'cli' | 'dashboard';
       from?: RequestOrigin;
     }
-  | { kind: 'advance'; owner: string; repo: string; base?: string; pullRequest?: number };
+  | { kind: 'advance'; owner: string; repo: string; base?: string; pullRequest?: number }
+  /** `slipway promote SHA`: open the pull request that promotes SHA to an environment, and queue it. */
+  | {
+      kind: 'promote';
+      owner: string;
+      repo: string;
+      sha: string;
+      environment?: string;
+      user: string;
+      from?: RequestOrigin;
+    };
 
 /** A queue's key in QUEUES: `requests`, `builds`, `statuses`, `deployments`, `approvals`. */
+/** A build event to deliver to one outgoing webhook subscription. Job id: `hook-<subscription>-<event id>`. */
+export interface OutgoingJob {
+  subscriptionId: string;
+  event: BuildEvent;
+  /** Set by a redelivery the API asked for. */
+  redelivery?: boolean;
+}
+
 export type QueueName = keyof typeof QUEUES;
 
 /** The payload of each queue's jobs. */
@@ -114,6 +134,7 @@ export interface QueuePayloads {
   deployments: DeploymentJob;
   approvals: ApprovalJob;
   merges: MergeJob;
+  outgoing: OutgoingJob;
 }
 
 /**
@@ -155,4 +176,6 @@ export const JOB_OPTIONS: Record<QueueName, JobOptions> = {
   approvals: { ...keep, attempts: 8, backoff: { type: RETRY_BACKOFF, delay: 2_000 } },
   // GitHub may be slow to answer; a merge is checked against the ref, so a retry never merges twice.
   merges: { ...keep, attempts: 8, backoff: { type: RETRY_BACKOFF, delay: 2_000 } },
+  // A subscriber's URL may be down for a while: 2 s, 4 s, 8 s … about 17 minutes in all, then given up.
+  outgoing: { ...keep, attempts: 10, backoff: { type: RETRY_BACKOFF, delay: 2_000 } },
 };

@@ -5,6 +5,7 @@ import { isFinal, type BuildRequest } from '../core/builds/types.js';
 import { RerunRefused } from '../core/errors/rerun-refused.js';
 import { buildIdFor } from '../core/plan/naming.js';
 import type { State } from './ports/state.js';
+import { SECRET_PARAMS_TTL_MS } from './secret-params.js';
 
 /** Contract B: who asks for which re-run, from where. */
 export interface RerunInput {
@@ -26,7 +27,8 @@ export interface RerunInput {
 }
 
 export interface RerunDeps {
-  state: Pick<State, 'builds' | 'queues' | 'audit'>;
+  /** `secretParams`: a manual run's secret parameters are kept again for the re-run's request. */
+  state: Pick<State, 'builds' | 'queues' | 'audit'> & Partial<Pick<State, 'secretParams'>>;
   now?: () => Date;
 }
 
@@ -56,6 +58,11 @@ export async function requestRerun(deps: RerunDeps, input: RerunInput): Promise<
   };
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const buildId = buildIdFor(id);
+  // Secret parameters are kept by request id: the re-run's request needs them under its own.
+  if (request.secretParams?.length && deps.state.secretParams) {
+    const kept = await deps.state.secretParams.get(original.request.id);
+    if (Object.keys(kept).length > 0) await deps.state.secretParams.put(id, kept, SECRET_PARAMS_TTL_MS);
+  }
   await deps.state.queues.add('requests', { request, receivedAt: at }, { jobId: id });
   await deps.state.audit.append({
     kind: 'rerun',

@@ -102,8 +102,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
           const event = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           if (event.startsWith('event: end')) arrivals.push({ at: Date.now(), end: true });
-          else if (event.startsWith('data: '))
-            arrivals.push({ at: Date.now(), text: (JSON.parse(event.slice(6)) as { text: string }).text });
+          else if (event.includes('data: '))
+            arrivals.push({ at: Date.now(), text: (JSON.parse(event.split('data: ')[1]!) as { text: string }).text });
         }
       }
       const ticks = arrivals.filter((a) => a.text?.startsWith('tick '));
@@ -185,8 +185,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       await pr('synchronize', second);
       for (const context of ['slipway/test', 'slipway/e2e']) {
         expect(await finalStatus(first, context)).toMatchObject({
-          state: 'error',
-          description: `Cancelled: superseded by ${second.slice(0, 7)}`,
+          state: 'success',
+          description: `Not run to the end: superseded by ${second.slice(0, 7)}`,
         });
       }
       expect(await finalStatus(second, 'slipway/test')).toMatchObject({ state: 'success' });
@@ -232,8 +232,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
         'test:\n  - name: quick\n    image: slipway/busybox:1\n    commands: ["true"]\n',
       );
       expect(await finalStatus(older.sha, 'slipway/test')).toMatchObject({
-        state: 'error',
-        description: `Cancelled: superseded by ${newer.sha.slice(0, 7)}`,
+        state: 'success',
+        description: `Not run to the end: superseded by ${newer.sha.slice(0, 7)}`,
       });
       expect(await finalStatus(newer.sha, 'slipway/test')).toMatchObject({ state: 'success' });
     });

@@ -21,6 +21,7 @@ import { describeSecretParamStoreConformance } from '../support/port-conformance
 import { describeSessionsConformance } from '../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../support/port-conformance/deployment-ledger.js';
 import { lines, uniqueId } from '../support/port-conformance/fixtures.js';
+import { describeOutgoingHooksConformance } from '../support/port-conformance/outgoing-hooks.js';
 import { describeLocksConformance } from '../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../support/port-conformance/log-store.js';
 import { describeMergeQueueConformance } from '../support/port-conformance/merge-queue.js';
@@ -85,6 +86,7 @@ describeStagingRecordsConformance(redis, async () => (await fresh(), client().st
 describeApprovalsConformance(redis, async () => (await fresh(), client().approvals));
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));
 describeMergeQueueConformance(redis, async () => (await fresh(), client().mergeQueue));
+describeOutgoingHooksConformance(redis, async () => (await fresh(), client().hooks));
 describeLocksConformance(redis, async () => client().locks);
 describeQueuesConformance(redis, async () => {
   await fresh();

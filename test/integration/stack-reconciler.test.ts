@@ -13,7 +13,7 @@ import {
   WEBHOOK_SECRET,
   type RunningSlipway,
 } from '../support/slipway-harness.js';
-import { pushPayload } from '../support/webhook-payloads.js';
+import { deliverPush } from '../support/hook-push.js';
 
 const OWNER = 'acme';
 const REPO = 'reconciled';
@@ -72,18 +72,7 @@ describe('deliveries made while the receiver was stopped are redelivered and bui
       },
     });
   const push = (branch: string) =>
-    standIn.deliverWebhook(
-      hookId,
-      'push',
-      pushPayload({
-        owner: OWNER,
-        repo: REPO,
-        cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
-        branch,
-        before: '0'.repeat(40),
-        after: shas[branch]!,
-      }),
-    );
+    deliverPush(standIn, hookId, { owner: OWNER, repo: REPO, branch, sha: shas[branch]! });
 
   it('redelivers what failed while it was down, once, and builds each delivery once', async () => {
     slipway = await start();
@@ -124,7 +113,9 @@ describe('deliveries made while the receiver was stopped are redelivered and bui
     const state = redisState(redisUrl, { logger, role: 'test-check' });
     try {
       for (const d of down) {
-        expect(await state.redeliveries.get(`${OWNER}/${REPO}#${hookId}`, d.guid)).toMatchObject({ attemptId: d.id });
+        expect(await state.redeliveries.get(`${OWNER}/${REPO}#${hookId}`, d.guid, 0)).toMatchObject({
+          attemptId: d.id,
+        });
       }
     } finally {
       await state.close();

@@ -97,6 +97,11 @@ export interface PullRequestSpec {
   state?: 'open' | 'closed';
   /** Default false. */
   draft?: boolean;
+  /**
+   * The head follows the head branch, as on GitHub: a push to it (also over git://) is the
+   * pull request's new head. Default false: the head is `headSha` until registered again.
+   */
+  followBranch?: boolean;
 }
 
 /** One API request the stand-in answered. */
@@ -371,6 +376,7 @@ export class GitHubStandIn {
       title: pr.title ?? `Pull request #${pr.number}`,
       state: pr.state ?? 'open',
       draft: pr.draft ?? false,
+      ...(pr.followBranch ? { followBranch: true } : {}),
     });
   }
 

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startApprover } from '../../services/approver/start-approver.js';
+import { startMerger } from '../../services/merger/start-merger.js';
 import { startExecutor } from '../../services/executor/start-executor.js';
 import { startPlanner } from '../../services/planner/start-planner.js';
 import { startReceiver } from '../../services/receiver/start-receiver.js';
@@ -83,6 +84,8 @@ export async function startSlipway(options: {
   standIn: GitHubStandIn;
   redisUrl: string;
   executor?: boolean;
+  /** Run the merge queue's worker too (default false). */
+  merger?: boolean;
   env?: Record<string, string>;
   /** Where the services log (default: stderr when SLIPWAY_TEST_LOG=1, else nowhere). */
   logger?: Logger;
@@ -107,6 +110,7 @@ export async function startSlipway(options: {
   const logger = options.logger ?? createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
   const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger)];
   if (options.executor !== false) parts.push(await startExecutor(config, logger));
+  if (options.merger) parts.push(startMerger(config, logger));
   parts.push(await startReceiver(config, logger));
   const state = redisState(options.redisUrl, { logger, role: 'test' });
   return {

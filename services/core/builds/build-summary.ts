@@ -25,6 +25,8 @@ export interface BuildSummary {
   finishedAt?: string;
   /** The build this one re-runs, when it is a re-run. */
   rerunOf?: string;
+  /** The repository is private (or not known to be public): who may see this build depends on it. */
+  private: boolean;
 }
 
 /** A record's summary; tolerates a record stored in a shape it should not have (never throws on one). Pure. */
@@ -46,5 +48,6 @@ export function buildSummary(record: BuildRecord): BuildSummary {
     ...(record.startedAt ? { startedAt: record.startedAt } : {}),
     ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
     ...(record.rerunOf ? { rerunOf: record.rerunOf.buildId } : {}),
+    private: request.private !== false,
   };
 }

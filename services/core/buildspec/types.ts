@@ -203,6 +203,13 @@ export interface SpecPolicy {
   mergeRequiredContexts?: string[];
   /** The merge queue may rebase a stale branch of the repository itself (never a fork's). Default false. */
   mergeRebase?: boolean;
+  /** A newer push to a pull request stops its older build (default true). */
+  supersedePullRequests?: boolean;
+  /**
+   * A newer push to a branch an environment deploys stops the older build (default false:
+   * every commit of master and production is tested; the newer deploy still overtakes).
+   */
+  supersedeEnvironmentBranches?: boolean;
 }
 
 /** One thing wrong with a spec: where it is and what to do about it. */

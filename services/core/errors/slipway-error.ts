@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'check-run-busy'
   // A peer Slipway could not reach, when it is not known which.
   | 'network'
+  // Redis took a write but no replica confirmed it (behind Sentinels, a failover could lose it).
+  | 'redis-not-replicated'
   // Anything not recognised: retried, because nothing says a retry cannot help.
   | 'unexpected';
 

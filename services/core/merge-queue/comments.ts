@@ -13,6 +13,4 @@ export const mergeComments = {
     (approvers.length > 0 ? `, approved by ${approvers.map((a) => `@${a}`).join(', ')}.` : '.'),
   rebasing: (reason: string, sha: string): string =>
     `${reason}: rebased and pushed as ${sha.slice(0, 7)}; merging once its checks pass.`,
-  rebaseFailed: (base: string, why: string): string =>
-    `Taken out of the merge queue: rebasing onto \`${base}\` failed (${why}); rebase it by hand and say /merge again.`,
 };

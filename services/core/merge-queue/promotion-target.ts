@@ -20,3 +20,19 @@ export function promotionTarget(
   if (!found) return undefined;
   return { environment: planEnvironment(found[0], found[1], spec), needsStaging: Boolean(environments[STAGING]) };
 }
+
+/**
+ * The environment `slipway promote` opens a pull request into: the one named, or the spec's
+ * only environment other than staging; a sentence saying why when there is none. Pure.
+ */
+export function promotionEnvironment(
+  spec: BuildSpec,
+  name?: string,
+): { ok: true; name: string; branch: string } | { ok: false; why: string } {
+  const environments = Object.entries(environmentsOf(spec.deploy) ?? {}).filter(([n]) => n !== STAGING);
+  const found = name === undefined ? environments : environments.filter(([n]) => n === name);
+  if (found.length === 1) return { ok: true, name: found[0]![0], branch: found[0]![1].branch };
+  if (name !== undefined) return { ok: false, why: `the spec has no environment "${name}" other than staging` };
+  if (found.length === 0) return { ok: false, why: 'the spec has no environment other than staging to promote to' };
+  return { ok: false, why: `name the environment: the spec has ${found.map(([n]) => n).join(', ')}` };
+}

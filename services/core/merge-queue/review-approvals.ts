@@ -74,7 +74,7 @@ export function promotionApprovals(
   return {
     met: distinct.length >= rules.count,
     approvers: distinct,
-    waitingFor: `${describeApprovers(rules)} (an approving review of this head, or /approve)`,
+    waitingFor: `${describeApprovers(rules)} (an approving review of this head)`,
     why,
   };
 }

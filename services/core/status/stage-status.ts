@@ -41,6 +41,9 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
     case 'waiting':
       return status('pending', `Waiting: ${event.reason}`);
     case 'cancelled':
+      // A superseded build is not a failure: its commit was replaced. GitHub statuses have no
+      // neutral state, and error would turn the commit (and a pull request showing it) red.
+      if (event.reason.startsWith('superseded by')) return status('success', `Not run to the end: ${event.reason}`);
       return status('error', `Cancelled: ${event.reason}`);
     case 'refused':
       return status('failure', event.reason);

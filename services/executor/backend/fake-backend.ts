@@ -36,6 +36,10 @@ export class FakeBackend implements Backend {
       this.builds.set(build.buildId, mkdtempSync(join(tmpdir(), `slipway-fake-${build.buildId}-`)));
   }
 
+  async resolveImages(images: readonly string[]): Promise<Record<string, string>> {
+    return Object.fromEntries(images.map((image) => [image, image]));
+  }
+
   async seedWorkspace(build: BuildResources, openTar: () => NodeJS.ReadableStream): Promise<void> {
     const dir = this.workspace(build.buildId);
     const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'ignore'] });

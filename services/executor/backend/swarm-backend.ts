@@ -2,6 +2,8 @@ import Docker from 'dockerode';
 import { serviceName, slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
+import { ContainerExits } from './container-exits.js';
+import { resolveImage } from './resolve-image.js';
 import { describeTaskError } from './task-errors.js';
 import {
   buildLabels,
@@ -16,6 +18,10 @@ import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, Ste
 export { LABEL } from './swarm-service-spec.js';
 
 const POLL_MS = 200;
+/** The wait for a step's end: polls at 50 ms, doubling to 1 s; 20 ms after its container exited. */
+const FIRST_POLL_MS = 50;
+const MAX_POLL_MS = 1_000;
+const AFTER_EXIT_POLL_MS = 20;
 const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const UNSCHEDULED = new Set(['new', 'pending', 'assigned']);
 
@@ -51,6 +57,7 @@ export function secretObjectName(buildId: string, name: string): string {
  */
 export class SwarmBackend implements Backend {
   private nodeId: Promise<string> | undefined;
+  private localNodeId: Promise<string | undefined> | undefined;
   private readonly volumeDriver: string;
   private readonly instance: string;
   /** A local volume: a workspace lives on one node, and a step placed elsewhere needs its own. */
@@ -61,6 +68,12 @@ export class SwarmBackend implements Backend {
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Checkout log lines a placed step's log starts with, by service name. */
   private readonly preludes = new Map<string, LogLine[]>();
+  /** Per build: the ids of the Docker secrets it made, by object name. */
+  private readonly secrets = new Map<string, Map<string, string>>();
+  /** The node each waited-on task was seen on, by service id, until its step is removed. */
+  private readonly taskNodes = new Map<string, string>();
+  /** Per build: its network, once made. */
+  private readonly networks = new Map<string, Promise<void>>();
   /** Steps that could not be started (their workspace checkout failed), by service name: why. */
   private readonly unstarted = new Map<string, string>();
 
@@ -76,25 +89,27 @@ export class SwarmBackend implements Backend {
 
   async setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void> {
     const labels = this.labels(build.buildId);
-    await ignoreConflict(() =>
-      this.docker.createNetwork({
-        Name: build.network,
-        Driver: 'overlay',
-        Attachable: true,
-        CheckDuplicate: true,
-        Labels: labels,
-      }),
-    );
-    await this.docker.createVolume({ Name: build.volume, Driver: this.volumeDriver, Labels: labels });
-    for (const [name, value] of Object.entries(secrets)) {
-      await ignoreConflict(() =>
-        this.docker.createSecret({
-          Name: secretObjectName(build.buildId, name),
-          Labels: labels,
-          Data: Buffer.from(value).toString('base64'),
+    // No network here: only a stage with sidecars needs one (`startSidecar` makes it).
+    await Promise.all([
+      this.docker.createVolume({ Name: build.volume, Driver: this.volumeDriver, Labels: labels }),
+      ...Object.entries(secrets).map(([name, value]) =>
+        ignoreConflict(async () => {
+          const objectName = secretObjectName(build.buildId, name);
+          const made = (await this.docker.createSecret({
+            Name: objectName,
+            Labels: labels,
+            Data: Buffer.from(value).toString('base64'),
+          })) as { id?: string };
+          // Kept, so a step's secrets need no look-up; one made before a restart is looked up.
+          if (made.id) this.secretIds(build.buildId).set(objectName, made.id);
         }),
-      );
-    }
+      ),
+    ]);
+  }
+
+  async resolveImages(images: readonly string[]): Promise<Record<string, string>> {
+    const refs = await Promise.all(images.map((image) => resolveImage(this.docker, image)));
+    return Object.fromEntries(images.map((image, i) => [image, refs[i]!]));
   }
 
   async seedWorkspace(build: BuildResources, openTar: () => NodeJS.ReadableStream): Promise<void> {
@@ -135,6 +150,7 @@ export class SwarmBackend implements Backend {
   }
 
   async startSidecar(sidecar: SidecarSpec): Promise<StepHandle> {
+    await this.network(sidecar.build);
     const spec = sidecarServiceSpec(sidecar, { instance: this.instance, pin: await this.pin() });
     return this.createOrAttach(sidecar.name, spec);
   }
@@ -200,6 +216,27 @@ export class SwarmBackend implements Backend {
     if (unstarted !== undefined) return { kind: 'error', reason: unstarted };
     const started = Date.now();
     const watch = new NodeWatch(this.docker, options.nodeLossGraceMs ?? 15_000);
+    // A container exit on this node wakes the wait at once; the poll is for everything else
+    // (other nodes, scheduling, node loss), quick at first and slower as the step runs on.
+    const exits = await ContainerExits.open(this.docker, handle.id);
+    const onAbort = () => exits.close();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.pollStep(handle, options, started, watch, exits);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      exits.close();
+    }
+  }
+
+  private async pollStep(
+    handle: StepHandle,
+    options: WaitOptions,
+    started: number,
+    watch: NodeWatch,
+    exits: ContainerExits,
+  ): Promise<StepOutcome> {
+    let pause = FIRST_POLL_MS;
     for (;;) {
       if (options.signal?.aborted) {
         await this.removeStep(handle);
@@ -207,6 +244,7 @@ export class SwarmBackend implements Backend {
       }
       const task = await this.latestTask(handle.id);
       const state = task?.Status?.State ?? 'new';
+      if (task?.NodeID) this.taskNodes.set(handle.id, task.NodeID);
       if (TERMINAL.has(state)) return outcomeOf(task!);
       // Swarm keeps the task of a lost node `running` for a day: the node's own state tells.
       const lost = task?.NodeID ? await watch.lost(task.NodeID) : undefined;
@@ -227,7 +265,12 @@ export class SwarmBackend implements Backend {
         await this.stop(handle);
         return { kind: 'failure', exitCode: 124, reason: `timed out after ${formatSeconds(options.timeoutMs)}` };
       }
-      await sleep(POLL_MS);
+      // A task on this engine's node says when its container exits: then a slow poll is enough.
+      if (exits.listening && task?.NodeID && task.NodeID === (await this.localNode()))
+        pause = Math.max(pause, MAX_POLL_MS);
+      const woken = await exits.next(Math.min(pause, Math.max(1, options.timeoutMs - waited)));
+      // Swarm marks the task ended a moment after its container exits: look again soon.
+      pause = woken === 'exit' ? AFTER_EXIT_POLL_MS : Math.min(pause * 2, MAX_POLL_MS);
     }
   }
 
@@ -250,7 +293,8 @@ export class SwarmBackend implements Backend {
   }
 
   async nodeOf(handle: StepHandle): Promise<string | undefined> {
-    const id = (await this.latestTask(handle.id))?.NodeID;
+    // The wait saw the task's node: no second look-up for it.
+    const id = this.taskNodes.get(handle.id) ?? (await this.latestTask(handle.id))?.NodeID;
     if (!id) return undefined;
     // Node names never change while a node is in the swarm: one lookup per node, not per step.
     let name = this.nodeNames.get(id);
@@ -264,6 +308,7 @@ export class SwarmBackend implements Backend {
   }
 
   async removeStep(handle: StepHandle): Promise<void> {
+    this.taskNodes.delete(handle.id);
     this.preludes.delete(handle.name);
     if (this.unstarted.delete(handle.name)) return;
     await ignoreMissing(() => this.docker.getService(handle.id).remove());
@@ -271,6 +316,8 @@ export class SwarmBackend implements Backend {
 
   async teardownBuild(buildId: string): Promise<void> {
     this.workspaces.delete(buildId);
+    this.networks.delete(buildId);
+    this.secrets.delete(buildId);
     const filters = JSON.stringify({ label: [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`] });
     const services = await this.docker.listServices({ filters });
     await Promise.all(services.map((s) => ignoreMissing(() => this.docker.getService(s.ID!).remove())));
@@ -284,7 +331,8 @@ export class SwarmBackend implements Backend {
     const networks = await this.docker.listNetworks({ filters });
     await Promise.all(networks.map((n) => retryInUse(() => this.docker.getNetwork(n.Id).remove())));
     // The manager removes an overlay network asynchronously: done means gone.
-    await waitUntil(async () => (await this.docker.listNetworks({ filters })).length === 0, 30_000);
+    if (networks.length > 0)
+      await waitUntil(async () => (await this.docker.listNetworks({ filters })).length === 0, 30_000);
     const { Volumes } = await this.docker.listVolumes({ filters });
     await Promise.all((Volumes ?? []).map((v) => retryInUse(() => this.docker.getVolume(v.Name).remove())));
     const secrets = await this.docker.listSecrets({ filters });
@@ -304,6 +352,25 @@ export class SwarmBackend implements Backend {
       .map((o) => (o.Spec?.Labels ?? o.Labels ?? {})[LABEL.build])
       .filter((id): id is string => Boolean(id));
     return [...new Set(ids)];
+  }
+
+  /** The build's overlay network, made once, for its sidecars and the steps beside them. */
+  private network(build: BuildResources): Promise<void> {
+    let made = this.networks.get(build.buildId);
+    if (!made) {
+      made = ignoreConflict(() =>
+        this.docker.createNetwork({
+          Name: build.network,
+          Driver: 'overlay',
+          Attachable: true,
+          CheckDuplicate: true,
+          Labels: this.labels(build.buildId),
+        }),
+      );
+      made.catch(() => this.networks.delete(build.buildId));
+      this.networks.set(build.buildId, made);
+    }
+    return made;
   }
 
   private labels(buildId: string): Record<string, string> {
@@ -398,12 +465,30 @@ export class SwarmBackend implements Backend {
   private async secretRefs(buildId: string, names: readonly string[]): Promise<SecretRef[]> {
     if (names.length === 0) return [];
     const wanted = new Map(names.map((n) => [secretObjectName(buildId, n), n]));
+    const known = this.secretIds(buildId);
+    if ([...wanted.keys()].every((objectName) => known.has(objectName)))
+      return [...wanted].map(([secretName, name]) => ({ name, secretId: known.get(secretName)!, secretName }));
     const secrets = await this.docker.listSecrets({
       filters: JSON.stringify({ label: [`${LABEL.build}=${buildId}`] }),
     });
     return secrets
       .filter((s) => wanted.has(s.Spec?.Name ?? ''))
       .map((s) => ({ name: wanted.get(s.Spec!.Name!)!, secretId: s.ID, secretName: s.Spec!.Name! }));
+  }
+
+  private secretIds(buildId: string): Map<string, string> {
+    let ids = this.secrets.get(buildId);
+    if (!ids) this.secrets.set(buildId, (ids = new Map()));
+    return ids;
+  }
+
+  /** The swarm node id of this engine, once asked (undefined when it is not in a swarm). */
+  private localNode(): Promise<string | undefined> {
+    this.localNodeId ??= this.docker
+      .info()
+      .then((info: { Swarm?: { NodeID?: string } }) => info.Swarm?.NodeID || undefined)
+      .catch(() => undefined);
+    return this.localNodeId;
   }
 
   /** With a local volume, every step runs on the node holding the workspace: this executor's. */
@@ -429,7 +514,8 @@ class WorkspaceError extends Error {}
 
 /** Watches the node a task runs on, at most once a second. */
 class NodeWatch {
-  private checkedAt = 0;
+  // The first look after a second: a step that ends sooner never needs one.
+  private checkedAt = Date.now();
   private downSince: number | undefined;
   private why = '';
 

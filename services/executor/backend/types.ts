@@ -99,8 +99,9 @@ export interface WaitOptions {
 /**
  * Runs steps for the executor. The lifecycle, in the order the runtime calls it:
  *
- * 1. `setupBuild` once per build: makes the network, the workspace and the secrets.
- *    Idempotent (a re-run after a crash finds them made).
+ * 1. `setupBuild` once per build: makes the workspace and the secrets (the network comes with
+ *    the first sidecar). Idempotent (a re-run after a crash finds them made). `resolveImages`
+ *    beside it.
  * 2. per stage, `startSidecar` and `waitReady` for each of its sidecars.
  * 3. per step: `startStep` (re-attaches when a step of that name exists, never starts a
  *    second), `followLog` while it runs, `waitStep` until it ends, `readLog` for the complete
@@ -112,6 +113,12 @@ export interface WaitOptions {
  */
 export interface Backend {
   setupBuild(build: BuildResources, secrets: Record<string, string>): Promise<void>;
+  /**
+   * The reference each image runs by, looked up once per build (the Swarm backend: its digest
+   * or local id, so no task asks a registry and every node runs the same image); an image it
+   * cannot resolve maps to itself, and its step then fails as it would have.
+   */
+  resolveImages(images: readonly string[]): Promise<Record<string, string>>;
   /**
    * Fills the build's workspace from a tar stream instead of a checkout (`slipway run` on a
    * working tree). After `setupBuild`. The stream is opened only when it can be read at once:

@@ -15,7 +15,8 @@
  * message is one line (`{"time","stream","text"}`), and `event: end` carries `{"state"}`.
  * That stream starts with the lines already stored, so give the viewer no lines of its own
  * with it. When the connection drops, EventSource reconnects and the server sends the log
- * from its first line again: the lines already delivered are skipped, so none repeats.
+ * after the last line it had (EventSource sends `Last-Event-ID`, each message's id being its
+ * line number); a line already delivered is skipped either way, so none repeats.
  * @param {string} url
  * @returns {LogFeed}
  */
@@ -29,9 +30,12 @@ export function eventSourceFeed(url) {
         seen = 0;
       });
       source.addEventListener('message', (event) => {
-        seen += 1;
-        if (seen <= delivered) return;
-        delivered += 1;
+        // Each message's id is its line number; a server that resumes after Last-Event-ID
+        // starts past `delivered`, one that replays from line 1 is skipped up to it.
+        const n = Number(/** @type {MessageEvent<string>} */ (event).lastEventId) || (seen += 1);
+        seen = n;
+        if (n <= delivered) return;
+        delivered = n;
         onLines([/** @type {LogLine} */ (JSON.parse(event.data))]);
       });
       source.addEventListener('end', (event) => {

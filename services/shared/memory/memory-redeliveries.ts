@@ -8,21 +8,21 @@ export class MemoryRedeliveries implements Redeliveries {
 
   async claim(record: RedeliveryRecord, ttlMs: number): Promise<boolean> {
     // Checked and set in one turn of the event loop, so concurrent claims cannot both win.
-    const held = this.records.get(key(record.hook, record.guid));
+    const held = this.records.get(key(record.hook, record.guid, record.round));
     if (held && held.until > this.now()) return false;
-    this.records.set(key(record.hook, record.guid), { record: { ...record }, until: this.now() + ttlMs });
+    this.records.set(key(record.hook, record.guid, record.round), { record: { ...record }, until: this.now() + ttlMs });
     return true;
   }
 
-  async get(hook: string, guid: string): Promise<RedeliveryRecord | undefined> {
-    const entry = this.records.get(key(hook, guid));
+  async get(hook: string, guid: string, round: number): Promise<RedeliveryRecord | undefined> {
+    const entry = this.records.get(key(hook, guid, round));
     if (!entry || entry.until <= this.now()) return undefined;
     return { ...entry.record };
   }
 
-  async release(hook: string, guid: string): Promise<void> {
-    this.records.delete(key(hook, guid));
+  async release(hook: string, guid: string, round: number): Promise<void> {
+    this.records.delete(key(hook, guid, round));
   }
 }
 
-const key = (hook: string, guid: string) => `${hook}\n${guid}`;
+const key = (hook: string, guid: string, round: number) => `${hook}\n${guid}\n${round}`;

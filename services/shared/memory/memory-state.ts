@@ -10,6 +10,7 @@ import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryLocks } from './memory-locks.js';
+import { MemoryOutgoingHooks } from './memory-outgoing-hooks.js';
 import { MemoryLogStore } from './memory-log-store.js';
 import { MemoryMergeQueue } from './memory-merge-queue.js';
 import { MemoryPermissionCache } from './memory-permission-cache.js';
@@ -40,6 +41,7 @@ export function memoryState(
   return {
     records,
     events,
+    hooks: new MemoryOutgoingHooks(),
     builds: publishingBuildStore(records, events, (err) => {
       throw err;
     }),

@@ -6,6 +6,7 @@ import type { CheckLedger } from './check-ledger.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
 import type { Locks } from './locks.js';
+import type { OutgoingHooks } from './outgoing-hooks.js';
 import type { LogStore } from './log-store.js';
 import type { MergeQueue } from './merge-queue.js';
 import type { PermissionCache } from './permission-cache.js';
@@ -27,6 +28,7 @@ export interface State {
   /** Publishes every change it stores to `events`. */
   builds: BuildStore;
   events: BuildEvents;
+  hooks: OutgoingHooks;
   logs: LogStore;
   stops: Stops;
   statusLedger: StatusLedger;

@@ -11,6 +11,12 @@ export const KEYS = {
   buildsOfRepo: (repo: string) => `slipway:builds:repo:${repo}`,
   /** Stream: build events (contract A), field `e` = the event's JSON; trimmed to the newest ~50,000. */
   events: 'slipway:events',
+  /** Hash: outgoing webhook subscriptions (id → JSON). */
+  hooks: 'slipway:hooks',
+  /** List: a subscription's last deliveries, newest first (JSON each). */
+  hookDeliveries: (id: string) => `slipway:hook-deliveries:${id}`,
+  /** String: the last build event id the outgoing dispatcher handed on. */
+  hookCursor: 'slipway:hooks:cursor',
   /** List: a step's log lines (JSON each). */
   log: (buildId: string, step: string) => `slipway:log:${buildId}:${step}`,
   /** Channel: a step's new lines (`{end, lines, done?}`). */
@@ -69,8 +75,8 @@ export const KEYS = {
   promotion: (repo: string, sha: string, environment: string) => `slipway:promotion:${repo}:${sha}:${environment}`,
   /** Hash: a manual run's secret parameters (name → value), by request id, for the TTL given (3 days). */
   secretParams: (requestId: string) => `slipway:secret-params:${requestId}`,
-  /** String: what the reconciler asked GitHub to redeliver for a hook's delivery id (JSON), for 4 days. */
-  redelivery: (hook: string, guid: string) => `slipway:redelivery:${hook}:${guid}`,
+  /** String: a redelivery the reconciler asked GitHub for (a hook's delivery id, its round; JSON), for 4 days. */
+  redelivery: (hook: string, guid: string, round: number) => `slipway:redelivery:${hook}:${guid}:${round}`,
 } as const;
 
 const DAY = 24 * 3600;

@@ -3,22 +3,32 @@ import type { BuildRecord } from '../../core/builds/record.js';
 import type { BuildScan, BuildStore } from '../ports/build-store.js';
 import { KEYS, TTL } from './keys.js';
 
+/**
+ * The record and its places in the recent lists in one step, and the places put back when a
+ * create is repeated (a planner job retried after a connection cut between them, during a
+ * failover, once left a record `recent` never listed). KEYS: record, recent list, the
+ * repository's list. ARGV: JSON, seconds, score, id. 1 when created.
+ */
+const CREATE = `
+local created = redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[4])
+if created then return 1 end
+return 0
+`;
+
 /** Build records in Redis, so the receiver's API serves what the planner and executor write. */
 export class RedisBuildStore implements BuildStore {
   constructor(private readonly redis: Redis) {}
 
   async create(record: BuildRecord): Promise<boolean> {
-    const ok = await this.redis.set(KEYS.build(record.id), JSON.stringify(record), 'EX', TTL.build, 'NX');
-    if (ok === 'OK') {
-      const at = Date.parse(record.createdAt) || Date.now();
-      const repo = `${record.request.repo.owner}/${record.request.repo.name}`;
-      await this.redis
-        .multi()
-        .zadd(KEYS.recentBuilds, at, record.id)
-        .zadd(KEYS.buildsOfRepo(repo), at, record.id)
-        .exec();
-    }
-    return ok === 'OK';
+    const at = Date.parse(record.createdAt) || Date.now();
+    const repo = `${record.request.repo.owner}/${record.request.repo.name}`;
+    const keys = [KEYS.build(record.id), KEYS.recentBuilds, KEYS.buildsOfRepo(repo)];
+    return (
+      (await this.redis.eval(CREATE, 3, ...keys, JSON.stringify(record), String(TTL.build), String(at), record.id)) ===
+      1
+    );
   }
 
   async scan(query: BuildScan): Promise<{ builds: BuildRecord[]; cursor?: string }> {

@@ -7,16 +7,16 @@ export class RedisRedeliveries implements Redeliveries {
   constructor(private readonly redis: Redis) {}
 
   async claim(record: RedeliveryRecord, ttlMs: number): Promise<boolean> {
-    const key = KEYS.redelivery(record.hook, record.guid);
+    const key = KEYS.redelivery(record.hook, record.guid, record.round);
     return (await this.redis.set(key, JSON.stringify(record), 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  async get(hook: string, guid: string): Promise<RedeliveryRecord | undefined> {
-    const text = await this.redis.get(KEYS.redelivery(hook, guid));
+  async get(hook: string, guid: string, round: number): Promise<RedeliveryRecord | undefined> {
+    const text = await this.redis.get(KEYS.redelivery(hook, guid, round));
     return text === null ? undefined : (JSON.parse(text) as RedeliveryRecord);
   }
 
-  async release(hook: string, guid: string): Promise<void> {
-    await this.redis.del(KEYS.redelivery(hook, guid));
+  async release(hook: string, guid: string, round: number): Promise<void> {
+    await this.redis.del(KEYS.redelivery(hook, guid, round));
   }
 }

@@ -4,7 +4,7 @@ import type { State } from '../ports/state.js';
 import { redactedRedis } from '../redis-target.js';
 import type { Running } from '../service.js';
 import type { Redis } from 'ioredis';
-import { clientConnection, workerConnection } from './connections.js';
+import { clientConnection, connectionOptions, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
 import { RedisAuditLog } from './redis-audit-log.js';
 import { publishingBuildStore } from '../publishing-build-store.js';
@@ -14,6 +14,7 @@ import { RedisCheckLedger } from './redis-check-ledger.js';
 import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
 import { RedisLocks } from './redis-locks.js';
+import { RedisOutgoingHooks } from './redis-outgoing-hooks.js';
 import { RedisLogStore } from './redis-log-store.js';
 import { RedisMergeQueue } from './redis-merge-queue.js';
 import { RedisPermissionCache } from './redis-permission-cache.js';
@@ -47,7 +48,10 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
   const role = options.role ?? 'state';
   const redis = options.failFast ? clientConnection(url, role) : workerConnection(url, role);
   const subscriptions = new Subscriptions(() => workerConnection(url, `${role}-subscriber`), options.logger);
-  const queues = new RedisQueues(redis, options.logger);
+  // Behind Sentinels a job is acknowledged once a replica has it too (see RedisQueues).
+  const sentinel = connectionOptions(url).target.kind === 'sentinel';
+  const wait = { replicas: 1, timeoutMs: 1_000, strict: options.failFast === true };
+  const queues = new RedisQueues(redis, options.logger, sentinel ? wait : undefined);
   const events = new RedisBuildEvents(redis, () => workerConnection(url, `${role}-events`), options.logger);
   const builds = publishingBuildStore(new RedisBuildStore(redis), events, (err, buildId) =>
     options.logger.error('build events not published; the record is stored', { buildId, err }),
@@ -55,6 +59,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
   return {
     builds,
     events,
+    hooks: new RedisOutgoingHooks(redis),
     logs: new RedisLogStore(redis, subscriptions, options.logger),
     stops: new RedisStops(redis, subscriptions),
     statusLedger: new RedisStatusLedger(redis),

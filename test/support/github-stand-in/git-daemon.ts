@@ -3,7 +3,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ISOLATED_GIT_ENV } from './git.js';
 
-/** A running `git daemon` serving bare repositories read-only over git://. */
+/** A running `git daemon` serving bare repositories over git:// (clone, fetch and push). */
 export interface GitDaemon {
   /** TCP port it listens on (on all interfaces). */
   readonly port: number;
@@ -37,6 +37,8 @@ async function launch(basePath: string, port: number): Promise<GitDaemon> {
       '--reuseaddr',
       `--base-path=${basePath}`,
       '--export-all',
+      // Pushes too, as a person (or Slipway's merge queue rebasing a branch) pushes to GitHub.
+      '--enable=receive-pack',
       '--informative-errors',
       '--listen=0.0.0.0',
       `--port=${port}`,

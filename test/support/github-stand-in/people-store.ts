@@ -48,6 +48,8 @@ export interface StoredPullRequest {
   closed_at: string | null;
   /** When its base branch came to contain its head (GitHub then closes it as merged). */
   merged_at?: string | null;
+  /** Its head follows the head branch, as on GitHub: a push to the branch is a new head. */
+  followBranch?: boolean;
 }
 
 /** The legacy permission of a role, as GitHub maps it. */

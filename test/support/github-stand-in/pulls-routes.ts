@@ -44,7 +44,7 @@ export const getPullRequest: RouteHandler = async (request, context) => {
   if (!/^\d+$/.test(rawNumber)) return notFound(context);
   const stored = context.people.pullRequest(owner, repo, Number(rawNumber));
   if (stored === undefined) return notFound(context);
-  return { status: 200, body: await pullRequestObject(stored, context) };
+  return { status: 200, body: await pullRequestObject(await followed(stored, context), context) };
 };
 
 /**
@@ -93,6 +93,14 @@ export const listPullRequests: RouteHandler = async (request, context) => {
 /** A full pull request as lists show it. */
 function simplePullRequest(full: PullRequest): PullRequestSimple {
   return Object.fromEntries(Object.entries(full).filter(([key]) => !DETAIL_ONLY_FIELDS.has(key))) as PullRequestSimple;
+}
+
+/** A pull request whose head follows its branch, with the head the branch has now (stored, so merges see it). */
+export async function followed(pr: StoredPullRequest, context: RouteContext): Promise<StoredPullRequest> {
+  if (!pr.followBranch || pr.state !== 'open') return pr;
+  const tip = await context.repos.resolveCommit(pr.owner, pr.repo, `refs/heads/${pr.headRef}`);
+  if (tip === undefined || tip === pr.headSha) return pr;
+  return context.people.addPullRequest({ ...pr, headSha: tip });
 }
 
 export async function pullRequestObject(pr: StoredPullRequest, context: RouteContext): Promise<PullRequest> {

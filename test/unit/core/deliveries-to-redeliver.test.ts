@@ -32,6 +32,16 @@ describe('which webhook deliveries the reconciler asks GitHub to redeliver', () 
     ]);
   });
 
+  it('asks again after a redelivery failed too, with the next round, five rounds at most (as many as asked)', () => {
+    const twice = [attempt('t', 5 * HOUR, 0), attempt('t', 4 * HOUR, 503, true), attempt('t', 3 * HOUR, 503, true)];
+    expect(deliveriesToRedeliver(twice, { nowMs: NOW }).map((d) => [d.guid, d.round, d.id])).toEqual([
+      ['t', 2, twice[2]!.id],
+    ]);
+    const thrice = [...twice, attempt('t', 2 * HOUR, 503, true)];
+    expect(deliveriesToRedeliver(thrice, { nowMs: NOW, maxRounds: 3 })).toEqual([]);
+    expect(deliveriesToRedeliver(thrice, { nowMs: NOW }).map((d) => d.round)).toEqual([3]);
+  });
+
   it('leaves a delivery alone once any attempt of it got a 2xx', () => {
     const due = deliveriesToRedeliver([attempt('x', 3 * HOUR, 0), attempt('x', 2 * HOUR, 202, true)], { nowMs: NOW });
     expect(due).toEqual([]);

@@ -76,7 +76,7 @@ describe('a build job', () => {
     await startedStep(e.backend, '-slow-');
     await e.state.stops.supersedeOlder(plan.request.repo, plan.request.ref, 'b-newer', 'abc1234def');
     expect(await done).toBe('cancelled');
-    expect(statuses(e.state).at(-1)).toBe('slipway/test error Cancelled: superseded by abc1234');
+    expect(statuses(e.state).at(-1)).toBe('slipway/test success Not run to the end: superseded by abc1234');
     await stopListening();
   });
 

@@ -128,4 +128,17 @@ describe('re-running a build', () => {
     expect(two).toEqual(one);
     expect(state.queues.jobs('requests')).toHaveLength(1);
   });
+
+  it("keeps a manual run's secret parameters for its re-run, under the new request", async () => {
+    const { plan, runtime } = await failedFirst();
+    const { state } = runtime;
+    const record = (await state.builds.get(plan.buildId))!;
+    record.request = { ...record.request, secretParams: ['TOKEN'] };
+    await state.builds.put(record);
+    await state.secretParams.put(record.request.id, { TOKEN: 'hunter2' }, 60_000);
+    await requestRerun({ state }, { buildId: plan.buildId, failedOnly: true, by: 'maya', via: 'api' });
+    const job = state.queues.jobs('requests').at(-1)!.payload as { request: { id: string } };
+    expect(await state.secretParams.get(job.request.id)).toEqual({ TOKEN: 'hunter2' });
+    expect(JSON.stringify(job)).not.toContain('hunter2');
+  });
 });

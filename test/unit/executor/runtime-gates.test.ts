@@ -101,6 +101,49 @@ describe('runBuild at its gates', () => {
     send('a-go');
     expect([await first.done, await second.done]).toEqual(['success', 'success']);
   });
+
+  it('refuses to deploy a push its branch has moved past, and runs its deploy step never', async () => {
+    const { backend, state } = shared();
+    const staging: PlanEnvironment = { name: 'staging', locks: [] };
+    const plan = planOf('x', 'y', [{ name: 'deploy', steps: [step('ship', ['echo shipped'])], environment: staging }]);
+    const asked: string[] = [];
+    const runtime = runtimeFor(
+      plan,
+      { locks: new MemoryLocks(), stillHead: async (_repo, ref, sha) => (asked.push(`${ref}@${sha}`), false) },
+      { backend, state },
+    );
+    await state.builds.create(recordForPlan(plan, 'now'));
+    expect(await runBuild(plan, runtime.deps)).toBe('failure');
+    expect(asked).toEqual(['refs/heads/master@y']);
+    expect(runtime.events.at(-1)).toEqual({
+      stage: 'deploy/staging',
+      state: 'refused',
+      reason: 'Not deployed: master has moved past this commit',
+    });
+    expect(starts(backend, '-ship-')).toBe(0);
+  });
+
+  it('refuses a moved-past deploy at once instead of waiting for the lock another deploy holds', async () => {
+    const { waitFor, send } = signals();
+    const { backend, build, state } = shared();
+    const staging: PlanEnvironment = { name: 'staging', locks: [] };
+    const deploy = (key: string, commands: string[]) =>
+      planOf('x', 'y', [{ name: 'deploy', steps: [step(key, commands)], environment: staging }]);
+    const first = await build(deploy('ship-a', [waitFor('a-go')]));
+    await startedStep(backend, '-ship-a-');
+    const stale = deploy('ship-b', ['echo b']);
+    const runtime = runtimeFor(
+      stale,
+      { locks: first.runtime.deps.locks, stillHead: async () => false },
+      { backend, state },
+    );
+    await state.builds.create(recordForPlan(stale, 'now'));
+    expect(await runBuild(stale, runtime.deps)).toBe('failure');
+    expect(summary(runtime.events)).toEqual(['deploy/staging:refused']);
+    expect(starts(backend, '-ship-b-')).toBe(0);
+    send('a-go');
+    expect(await first.done).toBe('success');
+  });
 });
 
 describe('runBuild with approvals', () => {

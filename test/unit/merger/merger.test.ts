@@ -6,7 +6,10 @@ import { createLogger } from '../../../services/shared/logger.js';
 import { memoryState, type MemoryState } from '../../../services/shared/memory/memory-state.js';
 import type { MergeJob } from '../../../services/shared/queues.js';
 import { specParser } from '../../../services/shared/spec-parser.js';
-import { GitHubStandIn } from '../../support/github-stand-in.js';
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/rest';
+import { appKeys } from '../../support/github-app-keys.js';
+import { GitHubStandIn, quietLog } from '../../support/github-stand-in.js';
 import { PROMOTION_SPEC } from '../../support/merge-fixtures.js';
 
 const TOKEN = 'merger-token';
@@ -19,7 +22,8 @@ describe('the merge queue', () => {
   let deps: MergerDeps;
   let repo: string;
   let count = 0;
-  const ci = () => createGitHub(standIn.apiUrl, { token: TOKEN });
+  // The stand-in is no GitHub: no need to pace writes a second apart.
+  const ci = () => createGitHub(standIn.apiUrl, { token: TOKEN }, undefined, { writeGapMs: 0 });
 
   beforeAll(async () => {
     standIn = await GitHubStandIn.start({ gitHost: '127.0.0.1', token: TOKEN });
@@ -39,9 +43,9 @@ describe('the merge queue', () => {
     standIn.setPermission(OWNER, repo, 'alice', 'maintain');
     standIn.setPermission(OWNER, repo, 'mallory', 'admin');
     state = memoryState();
-    const github = createGitHub(standIn.apiUrl, { token: TOKEN });
+    const github = createGitHub(standIn.apiUrl, { token: TOKEN }, undefined, { writeGapMs: 0 });
     deps = {
-      github: { ...github, ...createGitHubMerges(standIn.apiUrl, { token: TOKEN }) },
+      github: { ...github, ...createGitHubMerges(standIn.apiUrl, { token: TOKEN }, undefined, { writeGapMs: 0 }) },
       mergeQueue: state.mergeQueue,
       queues: state.queues,
       audit: state.audit,
@@ -206,6 +210,37 @@ describe('the merge queue', () => {
     expect(standIn.pullRequest(OWNER, repo, 9)?.merged).toBe(true);
   });
 
+  it('counts check runs by name beside statuses (Slipway in App mode posts check runs)', async () => {
+    standIn.protect(OWNER, repo, 'master', ['slipway/test']);
+    const sha = await pull(10, 'checked');
+    const keys = appKeys();
+    standIn.registerApp('902', keys.publicKey, 32, [`${OWNER}/${repo}`]);
+    const octokit = new Octokit({
+      baseUrl: standIn.apiUrl,
+      authStrategy: createAppAuth,
+      auth: { appId: '902', privateKey: keys.privateKey, installationId: 32 },
+      log: quietLog,
+    });
+    const run = await octokit.rest.checks.create({
+      owner: OWNER,
+      repo,
+      name: 'slipway/test',
+      head_sha: sha,
+      status: 'in_progress',
+    });
+    await processMerge(command(10), deps);
+    expect(queueStatus(sha)?.description).toBe('1st in line: waiting for slipway/test');
+    await octokit.rest.checks.update({
+      owner: OWNER,
+      repo,
+      check_run_id: run.data.id,
+      status: 'completed',
+      conclusion: 'success',
+    });
+    await processMerge(nudge(), deps);
+    expect(standIn.pullRequest(OWNER, repo, 10)?.merged).toBe(true);
+  });
+
   describe('promotion from master to production', () => {
     let sha: string;
     beforeEach(async () => {
@@ -230,7 +265,7 @@ describe('the merge queue', () => {
       await green(sha, 'slipway/staging-verified');
       await processMerge(nudge(), deps);
       expect(queueStatus(sha)?.description).toBe(
-        '1st in line: waiting for approval by alice (an approving review of this head, or /approve)',
+        '1st in line: waiting for approval by alice (an approving review of this head)',
       );
       standIn.review(OWNER, repo, 20, 'alice', 'APPROVED');
       await processMerge(nudge(), deps);
@@ -241,6 +276,25 @@ describe('the merge queue', () => {
         approvers: ['alice'],
         pullRequest: 20,
       });
+    });
+
+    it('slipway promote opens a pull request pinned at the sha into production, queued as the person', async () => {
+      const job: MergeJob = { kind: 'promote', owner: OWNER, repo, sha, user: 'walt' };
+      expect(await processMerge(job, deps)).toBe('opened #21 into production');
+      const opened = standIn.pullRequest(OWNER, repo, 21);
+      expect(opened).toMatchObject({
+        headSha: sha,
+        baseRef: 'production',
+        headRef: `slipway/promote-${sha.slice(0, 12)}`,
+      });
+      expect(state.queues.jobs('merges').map((j) => j.payload)).toContainEqual(
+        expect.objectContaining({ kind: 'command', command: 'merge', pullRequest: 21, user: 'walt' }),
+      );
+      // A job run twice (or a second promote of the same sha) finds the pull request already open.
+      expect(await processMerge(job, deps)).toBe('opened #21 into production');
+      expect(await processMerge({ ...job, user: 'rita' }, deps)).toBe(
+        'refused: @rita has read permission on this repository; /merge needs write permission',
+      );
     });
 
     it('waits with a review from someone not allowed, or a review of an older head', async () => {

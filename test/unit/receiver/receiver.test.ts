@@ -197,8 +197,8 @@ describe('the receiver', () => {
     await readUntil('event: end');
     const data = text
       .split('\n\n')
-      .filter((event) => event.startsWith('data: '))
-      .map((event) => (JSON.parse(event.slice(6)) as { text: string }).text);
+      .filter((event) => event.startsWith('id: '))
+      .map((event) => (JSON.parse(event.split('\ndata: ')[1]!) as { text: string }).text);
     expect(data).toEqual(['$ make', 'compiling', 'linking', 'done']);
     expect(text).toContain('event: end\ndata: {"state":"success"}');
   });

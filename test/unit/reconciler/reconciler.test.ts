@@ -77,7 +77,7 @@ describe('the reconciler, through the real GitHub client to the stand-in', () =>
         [failedToo.guid, 202],
       ].sort(),
     );
-    expect(await redeliveries.get(`acme/api#${hookId}`, failed.guid)).toMatchObject({
+    expect(await redeliveries.get(`acme/api#${hookId}`, failed.guid, 0)).toMatchObject({
       attemptId: failed.id,
       event: 'push',
     });
@@ -111,11 +111,11 @@ describe('the reconciler, through the real GitHub client to the stand-in', () =>
     standIn.failNext(1, 502, 'apps/redeliver-webhook-delivery');
     const refused = await reconcileDeliveries(deps);
     expect(refused.asked).toEqual([]);
-    expect(await redeliveries.get('app', lost.guid)).toBeUndefined();
+    expect(await redeliveries.get('app', lost.guid, 0)).toBeUndefined();
 
     const asked = await reconcileDeliveries(deps);
     await standIn.redeliveriesSettled();
-    expect(asked.asked).toEqual([{ hook: 'app', guid: lost.guid, attemptId: lost.id }]);
+    expect(asked.asked).toEqual([{ hook: 'app', guid: lost.guid, round: 0, attemptId: lost.id }]);
     expect(receiver.got.get(lost.guid)).toBe(2);
     expect(standIn.violations).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-per
 import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
+import { MemoryOutgoingHooks } from '../../../services/shared/memory/memory-outgoing-hooks.js';
 import { MemoryLocks } from '../../../services/shared/memory/memory-locks.js';
 import { MemoryLogStore } from '../../../services/shared/memory/memory-log-store.js';
 import { MemoryMergeQueue } from '../../../services/shared/memory/memory-merge-queue.js';
@@ -29,6 +30,7 @@ import { describePersonalTokensConformance } from '../../support/port-conformanc
 import { describeSecretParamStoreConformance } from '../../support/port-conformance/secret-param-store.js';
 import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
+import { describeOutgoingHooksConformance } from '../../support/port-conformance/outgoing-hooks.js';
 import { describeLocksConformance } from '../../support/port-conformance/locks.js';
 import { describeLogStoreConformance } from '../../support/port-conformance/log-store.js';
 import { describeMergeQueueConformance } from '../../support/port-conformance/merge-queue.js';
@@ -81,6 +83,7 @@ describePersonalTokensConformance(memory, async () => new MemoryPersonalTokens()
 describePermissionCacheConformance(memory, async () => new MemoryPermissionCache());
 describeDeliveryLedgerConformance(memory, async () => new MemoryDeliveryLedger());
 describeMergeQueueConformance(memory, async () => new MemoryMergeQueue());
+describeOutgoingHooksConformance(memory, async () => new MemoryOutgoingHooks());
 describeSecretParamStoreConformance(memory, async () => {
   const store = new MemorySecretParamStore();
   return { writer: store, reader: store };
