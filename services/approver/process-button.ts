@@ -5,14 +5,15 @@ import type { AuditLog } from '../shared/ports/audit-log.js';
 import type { BuildStore } from '../shared/ports/build-store.js';
 import type { Stops } from '../shared/ports/stops.js';
 import type { ApprovalJob } from '../shared/queues.js';
-import type { RequestRerun } from './rerun-call.js';
+import type { RerunInput } from '../shared/rerun.js';
 
 export interface ButtonDeps {
   github: Pick<GitHubPeople, 'roleOf'>;
   builds: Pick<BuildStore, 'get' | 'recent'>;
   stops: Pick<Stops, 'cancel'>;
   audit: AuditLog;
-  rerun: RequestRerun;
+  /** Contract B's requestRerun (services/shared/rerun.ts), bound to the state. */
+  rerun: (input: RerunInput) => Promise<{ buildId: string }>;
   logger: Logger;
 }
 
@@ -66,6 +67,7 @@ export async function processButton(job: Extract<ApprovalJob, { kind: 'button' }
       by: button.user,
       via: button.via,
       key: job.delivery,
+      from: FROM,
     });
     deps.logger.info('re-run requested on GitHub', { of: build.id, buildId: rerun.buildId, user: button.user });
     return `re-run of ${build.id} as ${rerun.buildId}`;

@@ -5,7 +5,7 @@ import { redisState } from '../shared/redis/redis-state.js';
 import { startWorker } from '../shared/redis/start-worker.js';
 import type { Running } from '../shared/service.js';
 import { processApproval } from './process-approval.js';
-import { queueRerunAgain } from './rerun-call.js';
+import { requestRerun, type RerunInput } from '../shared/rerun.js';
 
 /** Starts the approver's BullMQ worker: decisions and expiries of parked deploys, Checks tab buttons, one at a time. */
 export function startApprover(config: Config, logger: Logger): Running {
@@ -22,8 +22,8 @@ export function startApprover(config: Config, logger: Logger): Running {
     audit: state.audit,
     queues: state.queues,
     logger,
-    // Contract B's requestRerun replaces queueRerunAgain once services/shared/rerun.ts is on main.
-    buttons: { stops: state.stops, rerun: queueRerunAgain(state) },
+    // Re-run buttons take the API's path (contract B): the same re-run, audited as via check_run/check_suite.
+    buttons: { stops: state.stops, rerun: (input: RerunInput) => requestRerun({ state }, input) },
   };
   const worker = startWorker('approvals', config.redisUrl, (job, { id }) => processApproval(job, deps, id), {
     logger,

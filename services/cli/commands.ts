@@ -1,4 +1,5 @@
 import { apiCommands } from './api-commands.js';
+import { appCommand } from './app-command.js';
 import { mergeCommands } from './merge-commands.js';
 import { buildCommands } from './build-commands.js';
 import { defineCommand, UsageError, type Command } from './command.js';
@@ -19,6 +20,7 @@ export function commandTable(): Command[] {
     ...apiCommands,
     ...mergeCommands,
     loginCommand,
+    appCommand,
   ];
   table.push(helpCommand(table));
   return table;

@@ -1,5 +1,5 @@
 import type { RepoRef } from '../core/builds/types.js';
-import { PermanentError, type SlipwayError } from '../core/errors/slipway-error.js';
+import { isSlipwayError, PermanentError, type SlipwayError } from '../core/errors/slipway-error.js';
 import { createGitHub, fromOctokit, type GitHubClient } from './github.js';
 import type { Logger } from './logger.js';
 import { createOctokit, type OctokitOptions } from './octokit.js';
@@ -60,10 +60,40 @@ export function githubInstallations(
   const clientOf = (id: number): GitHubClient => {
     let client = clients.get(id);
     if (!client) {
-      client = createGitHub(baseUrl, { appId, privateKey, installationId: id }, logger, options.octokit);
+      client = revocable(id, createGitHub(baseUrl, { appId, privateKey, installationId: id }, logger, options.octokit));
       clients.set(id, client);
     }
     return client;
+  };
+  /**
+   * An installation's client that says so when the installation is gone: GitHub refuses its
+   * tokens (401) once the App is uninstalled or suspended there, and gives none (404) after.
+   * The client is dropped then, so a restored installation gets fresh tokens.
+   */
+  const revocable = (id: number, client: GitHubClient): GitHubClient => {
+    const wrapped = {} as Record<string, unknown>;
+    for (const [name, fn] of Object.entries(client) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
+      wrapped[name] = async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          if (
+            !isSlipwayError(err) ||
+            (err.code !== 'github-bad-credentials' && err.code !== 'github-app-not-installed')
+          )
+            throw err;
+          clients.delete(id);
+          auths.delete(id);
+          if (err.code === 'github-app-not-installed') throw err;
+          throw new PermanentError(
+            'github-app-not-installed',
+            `installation ${id} of Slipway's GitHub App is gone (uninstalled or suspended): GitHub refused its token`,
+            { cause: err, status: 401 },
+          );
+        }
+      };
+    }
+    return wrapped as unknown as GitHubClient;
   };
   const notInstalled = (what: string, err?: SlipwayError) =>
     new PermanentError(

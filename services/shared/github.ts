@@ -200,10 +200,23 @@ export function ifNotFound<T>(value: T): (err: SlipwayError) => { value: T } | u
  */
 export function fromOctokit(err: unknown, nowMs = Date.now()): SlipwayError {
   if (!(err instanceof Error) || typeof (err as { status?: unknown }).status !== 'number') return toSlipwayError(err);
-  const { status, response } = err as Error & {
+  const { status, response, request } = err as Error & {
     status: number;
     response?: { headers?: Record<string, string>; data?: { documentation_url?: unknown } };
+    request?: { url?: string };
   };
+  // No token for the installation: the App was uninstalled (or never was there). Not "no such file".
+  const installation = /\/app\/installations\/(\d+)\/access_tokens/.exec(request?.url ?? '')?.[1];
+  if (installation && (status === 404 || status === 403)) {
+    const gone = new PermanentError(
+      'github-app-not-installed',
+      `installation ${installation} of Slipway's GitHub App is gone (uninstalled or suspended): ` +
+        'GitHub gives no token for it',
+      { status },
+    );
+    Object.defineProperty(gone, 'cause', { value: err, enumerable: false });
+    return gone;
+  }
   const code = systemCodeOf(err.cause);
   // Octokit appends " - <documentation_url>": noise in a 140-character status description.
   const docs = response?.data?.documentation_url;

@@ -43,16 +43,17 @@ describe('GitHub App authentication', () => {
     const sha = await standIn.commit('acme', 'app-auth', 'master', {
       '.buildspec.yml': 'test:\n  - {name: unit, image: slipway/busybox:1, commands: [cat .buildspec.yml]}\n',
     });
-    const body = JSON.stringify(
-      pushPayload({
-        owner: 'acme',
-        repo: 'app-auth',
-        cloneUrl: 'https://github.com/acme/app-auth.git',
-        branch: 'master',
-        before: '0'.repeat(40),
-        after: sha,
-      }),
-    );
+    const payload = pushPayload({
+      owner: 'acme',
+      repo: 'app-auth',
+      cloneUrl: 'https://github.com/acme/app-auth.git',
+      branch: 'master',
+      before: '0'.repeat(40),
+      after: sha,
+    });
+    // Delivered by the installation the app has here, as GitHub would.
+    payload.installation = { id: 77, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=' };
+    const body = JSON.stringify(payload);
     const res = await fetch(`${slipway.url}/webhooks`, {
       method: 'POST',
       headers: signedHeaders('push', body, WEBHOOK_SECRET, 'app-1'),

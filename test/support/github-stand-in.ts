@@ -173,6 +173,33 @@ export class GitHubStandIn {
     this.apps.register(appId, publicKeyPem, installationId, repositories);
   }
 
+  /**
+   * What GitHub does when `owner` creates an App from `manifest` (as `slipway app create`
+   * writes it) in the browser: the code it sends the browser back with, for the conversion.
+   */
+  createAppFromManifest(manifest: Record<string, unknown>, owner: string): string {
+    return this.apps.manifestCode(
+      {
+        name: String(manifest.name),
+        url: String(manifest.url),
+        owner,
+        permissions: (manifest.default_permissions ?? {}) as Record<string, string>,
+        events: (manifest.default_events ?? []) as string[],
+      },
+      Date.now(),
+    );
+  }
+
+  /** Installs an App the stand-in already knows (one made from a manifest) as `installationId`. */
+  installApp(appId: string, installationId: number): void {
+    this.apps.install(appId, installationId);
+  }
+
+  /** The manifest an App was made from, by its id. */
+  manifestOf(appId: string): { permissions: Record<string, string>; events: string[] } | undefined {
+    return this.apps.fromManifests.get(appId);
+  }
+
   /** Uninstalls an installation: its tokens stop working and its repositories have no installation. */
   uninstallApp(installationId: number): void {
     this.apps.uninstall(installationId);

@@ -115,8 +115,10 @@ function stageTitle(stage: StageRecord, outcome: string): string {
     case 'failure':
     case 'timed_out':
       return failed ? `${failed.name}: ${why}` : (stage.description ?? 'Failed');
-    case 'cancelled':
-      return `Cancelled: ${stage.description ?? 'cancelled'}`;
+    case 'cancelled': {
+      const why = stage.description ?? stage.steps.find((s) => s.state === 'cancelled' && s.reason)?.reason;
+      return `Cancelled: ${why ?? 'cancelled'}`;
+    }
     case 'skipped':
       return `Not run: ${(stage.description ?? '').replace(/^not run: /, '')}`;
     default:

@@ -93,3 +93,37 @@ function installationView(id: number, owner: string, appId: string, context: Rou
     suspended_at: null,
   };
 }
+
+/**
+ * `POST /app-manifests/{code}/conversions` (apps/create-from-manifest): unauthenticated, as
+ * on GitHub. A code the stand-in handed out (once, for an hour) becomes a registered App with
+ * a fresh key pair: its id, private key, webhook secret and OAuth credentials. Anything else 404s.
+ */
+export const createFromManifest: RouteHandler = async (request, context) => {
+  const code = request.params.code ?? '';
+  const made = context.apps.convertManifest(code, Date.now());
+  if (!made) return githubError(404, 'Not Found', context.docsUrl);
+  const owner = context.people.account(made.owner);
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    status: 201,
+    body: {
+      id: Number(made.appId),
+      slug: made.name.toLowerCase(),
+      node_id: Buffer.from(`03:Integration${made.appId}`).toString('base64'),
+      client_id: made.clientId,
+      owner: simpleUser(context.apiUrl, owner.login, owner.id, owner.type),
+      name: made.name,
+      description: null,
+      external_url: made.url,
+      html_url: `${context.apiUrl}/apps/${made.name.toLowerCase()}`,
+      created_at: now,
+      updated_at: now,
+      permissions: made.permissions,
+      events: made.events,
+      client_secret: made.clientSecret,
+      webhook_secret: made.webhookSecret,
+      pem: made.privateKey,
+    },
+  };
+};

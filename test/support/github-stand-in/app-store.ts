@@ -1,4 +1,4 @@
-import { randomBytes, verify } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 
 /** GitHub Apps the stand-in knows, their installations, and the installation tokens it issued. */
 export class AppStore {
@@ -8,6 +8,11 @@ export class AppStore {
   private readonly repositories = new Map<number, Set<string>>();
   /** Who owns each installation's account, for `GET /repos/{o}/{r}/installation`. */
   private readonly accounts = new Map<number, string>();
+  /** Manifest codes handed out and not yet converted: what the App will be, and until when the code works. */
+  private readonly manifests = new Map<string, { manifest: ManifestApp; until: number }>();
+  private nextAppId = 90_000;
+  /** Apps made from manifests, by id: the manifest as GitHub received it. */
+  readonly fromManifests = new Map<string, ManifestApp>();
   /** Installation tokens issued, per installation. */
   readonly issuedFor = new Map<number, number>();
   /** How many installation tokens were issued, for tests. */
@@ -27,6 +32,45 @@ export class AppStore {
       const owner = repositories[0]?.split('/')[0];
       if (owner) this.accounts.set(installationId, owner);
     }
+  }
+
+  /**
+   * What GitHub does when someone creates an App from a manifest in the browser: a code for
+   * the conversion, valid once for an hour.
+   */
+  manifestCode(manifest: ManifestApp, nowMs: number): string {
+    const code = randomBytes(10).toString('hex');
+    this.manifests.set(code, { manifest, until: nowMs + 3_600_000 });
+    return code;
+  }
+
+  /** A manifest code as a registered App (with a new key pair), once; undefined for an unknown or spent code. */
+  convertManifest(code: string, nowMs: number): (ManifestApp & ConvertedApp) | undefined {
+    const entry = this.manifests.get(code);
+    this.manifests.delete(code);
+    if (!entry || entry.until < nowMs) return undefined;
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const appId = String(this.nextAppId++);
+    this.apps.set(appId, {
+      publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      installations: new Set(),
+    });
+    this.fromManifests.set(appId, entry.manifest);
+    return {
+      ...entry.manifest,
+      appId,
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      webhookSecret: randomBytes(20).toString('hex'),
+      clientId: `Iv1.${randomBytes(8).toString('hex')}`,
+      clientSecret: randomBytes(20).toString('hex'),
+    };
+  }
+
+  /** Installs a registered app (one made from a manifest) on another installation. */
+  install(appId: string, installationId: number): void {
+    const app = this.apps.get(appId);
+    if (!app) throw new Error(`no app ${appId}`);
+    app.installations.add(installationId);
   }
 
   /** Removes an installation, as uninstalling the app does: its tokens stop working. */
@@ -124,4 +168,22 @@ export class AppStore {
     const entry = this.tokens.get(token);
     return entry !== undefined && entry.expires > nowMs;
   }
+}
+
+/** An App as a manifest describes it, and the account that created it. */
+export interface ManifestApp {
+  name: string;
+  url: string;
+  owner: string;
+  permissions: Record<string, string>;
+  events: string[];
+}
+
+/** What a manifest conversion gives back beside the manifest. */
+export interface ConvertedApp {
+  appId: string;
+  privateKey: string;
+  webhookSecret: string;
+  clientId: string;
+  clientSecret: string;
 }

@@ -1,5 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { createInstallationAccessToken, getOrgInstallation, getRepoInstallation } from './app-routes.js';
+import {
+  createFromManifest,
+  createInstallationAccessToken,
+  getOrgInstallation,
+  getRepoInstallation,
+} from './app-routes.js';
 import { createCheckRun, getCheckRun, listCheckRunsForRef, updateCheckRun } from './checks-routes.js';
 import { compareCommits } from './compare-route.js';
 import { getContent } from './contents-route.js';
@@ -45,6 +50,7 @@ const HANDLERS: Record<string, RouteHandler> = {
   'apps/create-installation-access-token': createInstallationAccessToken,
   'apps/get-repo-installation': getRepoInstallation,
   'apps/get-org-installation': getOrgInstallation,
+  'apps/create-from-manifest': createFromManifest,
   'checks/create': createCheckRun,
   'checks/update': updateCheckRun,
   'checks/get': getCheckRun,
@@ -72,6 +78,8 @@ const JWT_OPERATIONS = new Set([
   'apps/redeliver-webhook-delivery',
   'apps/get-repo-installation',
   'apps/get-org-installation',
+  // Unauthenticated on GitHub: the code is the proof.
+  'apps/create-from-manifest',
 ]);
 
 const REST_DOCS = 'https://docs.github.com/rest';
