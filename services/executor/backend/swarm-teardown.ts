@@ -51,10 +51,12 @@ export async function teardownBuildObjects(
 async function settle(docker: Docker, filters: string, until: number): Promise<void> {
   for (;;) {
     const removed = await removeContainers(docker, filters);
-    // Only a task given to a node and not over may still get a container. (A job's task left
-    // `new` by its removed service stays listed for good, on no node: it never gets one.)
-    const tasks = ((await docker.listTasks({ filters })) as Task[]).filter(
-      (t) => t.NodeID && !FINAL.has(t.Status?.State ?? ''),
+    // Only a task given to a live node and not over may still get a container. (A job's task
+    // left `new` by its removed service stays listed for good, on no node; a lost node's task
+    // stays `running` for a day: neither gets one here.)
+    const tasks = await onLiveNodes(
+      docker,
+      ((await docker.listTasks({ filters })) as Task[]).filter((t) => t.NodeID && !FINAL.has(t.Status?.State ?? '')),
     );
     if (removed === 0 && tasks.length === 0) return;
     if (Date.now() > until)
@@ -64,6 +66,14 @@ async function settle(docker: Docker, filters: string, until: number): Promise<v
       );
     await sleep(POLL_MS);
   }
+}
+
+/** The tasks whose node the swarm sees as ready (asked only when there are tasks to judge). */
+async function onLiveNodes(docker: Docker, tasks: Task[]): Promise<Task[]> {
+  if (tasks.length === 0) return tasks;
+  const nodes = (await docker.listNodes()) as Array<{ ID: string; Status?: { State?: string } }>;
+  const live = new Set(nodes.filter((n) => n.Status?.State === 'ready').map((n) => n.ID));
+  return tasks.filter((t) => live.has(t.NodeID!));
 }
 
 /** Removes the build's containers on this engine; answers how many there were. */
