@@ -46,9 +46,17 @@ export function startWorker<Q extends QueueName>(
     id: job.id ?? '',
     attempt: job.attemptsMade + 1,
   });
+  let running = 0;
   const worker = new Worker<QueuePayloads[Q]>(
     QUEUES[queue],
-    typedProcessor((job) => handler(job.data, info(job))),
+    typedProcessor(async (job) => {
+      running++;
+      try {
+        return await handler(job.data, info(job));
+      } finally {
+        running--;
+      }
+    }),
     {
       connection,
       concurrency: settings.concurrency,
@@ -75,8 +83,29 @@ export function startWorker<Q extends QueueName>(
   worker.on('error', (err) => logger.error('queue worker error', { queue: QUEUES[queue], err }));
   return {
     async close() {
-      await worker.close();
+      // BullMQ's close waits for the jobs under way, then for its blocking client, which can
+      // hang for good when that client is stuck reconnecting after Redis came back
+      // (taskforcesh/bullmq#4656): once none of our jobs runs, that last wait gets a deadline.
+      const closed = worker.close();
+      const stuck = await Promise.race([closed.then(() => false), idleThen(() => running, CLOSE_GRACE_MS)]);
+      if (stuck) {
+        logger.warn('queue worker did not close in time after its jobs ended; disconnecting', {
+          queue: QUEUES[queue],
+        });
+        closed.catch(() => undefined);
+        await worker.disconnect().catch(() => undefined);
+      }
       connection.disconnect();
     },
   };
+}
+
+/** How long a closing worker with no job running may wait on its connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Resolves true `graceMs` after `running()` was first seen at 0 (polled every 100 ms). */
+async function idleThen(running: () => number, graceMs: number): Promise<true> {
+  while (running() > 0) await new Promise((resolve) => setTimeout(resolve, 100).unref());
+  await new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+  return true;
 }
