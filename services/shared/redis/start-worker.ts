@@ -1,4 +1,5 @@
 import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { SlipwayError } from '../../core/errors/slipway-error.js';
 import type { Logger } from '../logger.js';
 import { QUEUES, type QueueName, type QueuePayloads } from '../queues.js';
@@ -42,6 +43,14 @@ export function startWorker<Q extends QueueName>(
 ): Running {
   const { logger, failure, onGiveUp } = settings;
   const connection = workerConnection(redisUrl, `worker-${queue}`);
+  // BullMQ opens its blocking client as a duplicate of ours: kept, so a stuck close can end it.
+  const duplicates: Redis[] = [];
+  const duplicate = connection.duplicate.bind(connection);
+  connection.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+    const made = duplicate(...args);
+    duplicates.push(made);
+    return made;
+  };
   const info = (job: { id?: string | undefined; attemptsMade: number }): JobInfo => ({
     id: job.id ?? '',
     attempt: job.attemptsMade + 1,
@@ -93,7 +102,8 @@ export function startWorker<Q extends QueueName>(
           queue: QUEUES[queue],
         });
         closed.catch(() => undefined);
-        await worker.disconnect().catch(() => undefined);
+        // Its own disconnect waits on the same stuck client; ending the sockets does not.
+        for (const client of duplicates) client.disconnect();
       }
       connection.disconnect();
     },
