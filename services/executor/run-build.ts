@@ -1,3 +1,4 @@
+import type { ApprovalRequest } from '../core/approval/approval.js';
 import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import { isCarried } from '../core/builds/rerun-plan.js';
@@ -125,7 +126,7 @@ export async function runBuild(
         continue;
       }
       // A deploy under way is not stopped by a newer push: it finishes, then the newer build deploys.
-      const event = await runStage(
+      const { approval, ...event } = await runStage(
         plan,
         stage,
         rec,
@@ -133,6 +134,9 @@ export async function runBuild(
         cancelReason,
       );
       if (event.state === 'waiting') {
+        // The approval it waits for is on the record from now on: the build page and the API
+        // show its rules and the Approve button before anyone decided.
+        if (approval) record.approval = approval;
         // Parked for an approval: the job ends here and no worker waits. The workspace goes
         // with the teardown, so the checkout runs again when the build resumes.
         rec.state = 'waiting';
@@ -174,7 +178,7 @@ async function runStage(
   rec: StageRecord,
   ctx: StepContext,
   cancelReason: () => string,
-): Promise<StageEvent> {
+): Promise<StageEvent & { approval?: ApprovalRequest }> {
   const { deps } = ctx;
   const label = stageLabel(stage);
   // A push's commit deploys only while it is still its branch's head: an old body replayed
@@ -204,7 +208,8 @@ async function runStage(
     const gate = await deps.approvals.check(plan, stage.environment);
     const refused = await moved();
     if (refused) return refused;
-    if (gate.state === 'pending') return { stage: label, state: 'waiting', reason: gate.reason };
+    if (gate.state === 'pending')
+      return { stage: label, state: 'waiting', reason: gate.reason, ...(gate.request && { approval: gate.request }) };
     if (gate.state === 'rejected') return { stage: label, state: 'refused', reason: `Not deployed: ${gate.reason}` };
     if (gate.state === 'expired') return { stage: label, state: 'error', reason: gate.reason };
   }

@@ -1,4 +1,9 @@
-import { approvalState, describeApprovers, type ApprovalState } from '../core/approval/approval.js';
+import {
+  approvalState,
+  describeApprovers,
+  type ApprovalRequest,
+  type ApprovalState,
+} from '../core/approval/approval.js';
 import type { Plan, PlanEnvironment } from '../core/plan/types.js';
 import { formatDuration } from '../core/buildspec/parse-duration.js';
 import type { Approvals } from './ports/approvals.js';
@@ -12,7 +17,10 @@ export interface ApprovalGate {
    * expiry. Then says where it stands; `pending` ends the build job (no worker waits) and the
    * approver queues the build again when a decision settles it.
    */
-  check(plan: Plan, environment: PlanEnvironment): Promise<{ state: ApprovalState; reason: string }>;
+  check(
+    plan: Plan,
+    environment: PlanEnvironment,
+  ): Promise<{ state: ApprovalState; reason: string; request?: ApprovalRequest }>;
 }
 
 /**
@@ -74,7 +82,7 @@ export function approvalGate(
             : state === 'rejected'
               ? `rejected by ${last?.user ?? 'an approver'}`
               : `the approval expired: nobody approved within ${formatDuration(rules.expiresMs)}`;
-      return { state, reason };
+      return { state, reason, request };
     },
   };
 }

@@ -33,6 +33,7 @@ export function buildPage(b: BuildRecord, viewer: Viewer = NOBODY, view: BuildPa
   try {
     return page(`Build ${b.id} · Slipway`, buildBody(b, viewer, view), viewer, {
       modules: ['build-page.js'],
+      styles: ['log-viewer.css'],
       preload: [
         'live-events.js',
         'build-actions.js',

@@ -53,6 +53,8 @@ export interface PageAssets {
   modules?: readonly string[];
   /** Modules they import, fetched at once rather than one level of imports after another. */
   preload?: readonly string[];
+  /** Stylesheets from /static/ besides dashboard.css (e.g. `log-viewer.css` where a log is shown). */
+  styles?: readonly string[];
 }
 
 /**
@@ -72,7 +74,9 @@ export function page(title: string, body: string, viewer: Viewer = NOBODY, asset
   return [
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${h(title)}</title>`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<style>${STYLE}</style><link rel="stylesheet" href="/static/dashboard.css">${scripts}</head>`,
+    `<style>${STYLE}</style><link rel="stylesheet" href="/static/dashboard.css">`,
+    ...(assets.styles ?? []).map((s) => `<link rel="stylesheet" href="/static/${h(s)}">`),
+    `${scripts}</head>`,
     `<body>${header(viewer)}<main id="main">${body}</main></body></html>`,
   ].join('');
 }

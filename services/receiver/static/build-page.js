@@ -4,8 +4,9 @@
  * (`?fragment=live`) and swap it in, so states, durations, waiting reasons and the approval
  * change without a reload. The log panel mounts the log viewer for the step the server chose
  * (the failing one first, else the running one): a step still running is followed live over
- * its log stream, a finished one is loaded whole. When no step was open yet and one starts,
- * its log opens.
+ * its log stream, a finished one is loaded whole. Unless a step was asked for (`?step=`), the
+ * panel follows the server's choice as the build goes on: the next running step, or the one
+ * that failed; when none is chosen any more (the build passed), the last log stays open.
  */
 import './build-actions.js';
 import { eventSourceFeed } from './log-feed.js';
@@ -46,7 +47,9 @@ async function openLog(step, state, name) {
 
 function openChosen() {
   const summary = /** @type {HTMLElement | null} */ (live.querySelector('.summary'));
-  const step = panel.dataset.step || summary?.dataset.openStep || '';
+  // The server's choice follows the build (the step asked for with ?step=, else the failing
+  // one, else the running one): when the checkout ends and a test starts, its log opens.
+  const step = summary?.dataset.openStep || panel.dataset.step || '';
   const chosen = step === summary?.dataset.openStep ? summary : null;
   const state = chosen?.dataset.openState ?? panel.dataset.state ?? '';
   const name = chosen?.dataset.openName ?? panel.dataset.name ?? step;
