@@ -102,9 +102,16 @@ describe('the Docker daemon restarted during a step', () => {
     const step = record.stages[0]!.steps[0]!;
     // Either the step survived (success) or it says what happened to it.
     if (step.state !== 'success') expect(step.reason ?? '').not.toBe('');
-    expect(standIn.latestStatus(OWNER, REPO, sha, 'slipway/test')?.state).toBe(
-      record.state === 'success' ? 'success' : expect.stringMatching(/failure|error/),
+    // The reporter posts the final status after the record is final (paced writes): wait for it.
+    const posted = await eventually(
+      'the final status on GitHub',
+      async () => {
+        const state = standIn.latestStatus(OWNER, REPO, sha, 'slipway/test')?.state;
+        return state && state !== 'pending' ? state : undefined;
+      },
+      60_000,
     );
+    expect(posted).toEqual(record.state === 'success' ? 'success' : expect.stringMatching(/failure|error/));
     const filters = JSON.stringify({ label: [`slipway.build=${build}`] });
     await eventually(
       'nothing of the build to remain',
