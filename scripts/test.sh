@@ -12,11 +12,18 @@ npx tsc -p tsconfig.json --noEmit
 npx tsc -p tsconfig.browser.json
 echo "[test] lint" >&2
 npm run lint --silent
-jest() { node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js "$@"; }
+JEST=(node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js)
+jest() { "${JEST[@]}" "$@"; }
 # The real-infrastructure runs end when their tests do: a handle a library leaves behind (a
 # BullMQ timer after Redis went away) must not hold CI until its deadline, and a phase that
 # hangs for good fails with a message instead.
-slow() { local limit=$1; shift; timeout --foreground "$limit" node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --forceExit "$@" || { local rc=$?; [ "$rc" = 124 ] && echo "[test] gave up after ${limit}: the phase hung" >&2; return "$rc"; }; }
+slow() {
+  local limit=$1 rc=0
+  shift
+  timeout --foreground "$limit" "${JEST[@]}" --forceExit "$@" || rc=$?
+  [ "$rc" = 124 ] && echo "[test] gave up after ${limit}: the phase hung" >&2
+  return "$rc"
+}
 echo "[test] unit" >&2
 jest --selectProjects unit
 echo "[test] build (the executor-recovery test runs dist/ as a separate process)" >&2

@@ -190,9 +190,10 @@ describe('the dashboard in Chromium', () => {
       const shown = await page.locator('.lv-rows').innerText();
       expect(shown).toContain('ERROR the widget is not square');
       expect(shown).not.toContain('\u001b');
-      // The printed line, not the command that printed it (shown as "$ printf '\033[31mERROR…'").
-      const printed = shown.split('\n').filter((l) => l.includes('the widget is not square') && !l.startsWith('$'));
-      expect(printed).toEqual(['ERROR the widget is not square']);
+      // What was printed, not the commands that printed it (echoed as "$ printf '\033[31mERROR…'").
+      const printed = shown.split('\n').filter((l) => !l.startsWith('$'));
+      expect(printed.filter((l) => /\[(31|0)m/.test(l))).toEqual([]);
+      expect(printed.filter((l) => l.includes('the widget is not square'))).toEqual(['ERROR the widget is not square']);
       await page.locator('.lv-row', { hasText: 'waiting for the test to let go' }).last().waitFor({ timeout: 30_000 });
       const unit = page.locator('#step-unit');
       expect(await unit.getByText('running').isVisible()).toBe(true);
