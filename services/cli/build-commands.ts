@@ -2,6 +2,7 @@ import { ApiClient, refusal, type ApiAnswer } from './api-client.js';
 import { defineCommand, UsageError, type CliIo, type Command } from './command.js';
 import { followLog } from './follow-log.js';
 import { buildReport, buildsTable, stepsInOrder, table, duration, type BuildView } from './format.js';
+import type { StatusAnswer } from '../receiver/api-v1/status-route.js';
 
 export const API_GROUP = "Builds, through a running Slipway's API";
 
@@ -222,42 +223,43 @@ export const buildCommands: Command[] = [
   }),
 ];
 
-/** What `slipway status` reads of GET /api/v1/status. */
-interface StatusView {
-  queues?: Array<{
-    queue?: string;
-    name?: string;
-    waiting?: number;
-    active?: number;
-    delayed?: number;
-    failed?: number;
-    oldestWaitingMs?: number;
-  }>;
-  executors?: Array<{ id?: string; name?: string; builds?: Array<string | { id?: string }>; seenAt?: string }>;
-  nodes?: Array<{ id?: string; hostname?: string; role?: string; state?: string; availability?: string }>;
-}
+/** What `slipway status` reads of GET /api/v1/status (its `Status` schema). */
+type StatusView = Pick<StatusAnswer, 'queues' | 'executors' | 'nodes'>;
 
 function statusReport(s: StatusView): string {
   const queues = [['QUEUE', 'WAITING', 'RUNNING', 'DELAYED', 'FAILED', 'OLDEST WAITING']];
-  for (const q of s.queues ?? [])
+  for (const q of s.queues)
     queues.push([
-      q.queue ?? q.name ?? '',
-      String(q.waiting ?? 0),
-      String(q.active ?? 0),
-      String(q.delayed ?? 0),
-      String(q.failed ?? 0),
+      q.queue,
+      String(q.waiting),
+      String(q.active),
+      String(q.delayed),
+      String(q.failed),
       q.oldestWaitingMs ? duration(q.oldestWaitingMs) : '',
     ]);
-  const executors = [['EXECUTOR', 'BUILDS']];
-  for (const e of s.executors ?? [])
-    executors.push([
-      e.id ?? e.name ?? '',
-      (e.builds ?? []).map((b) => (typeof b === 'string' ? b : (b.id ?? ''))).join(' ') || '(idle)',
+  const executors = [['EXECUTOR', 'RUNNING', 'BUILDS']];
+  for (const e of s.executors) {
+    const count = e.builds.length + e.otherBuilds;
+    const others = e.otherBuilds ? `${e.builds.length ? ' ' : ''}(+${e.otherBuilds} you may not read)` : '';
+    executors.push([e.id, `${count}/${e.concurrency}`, count ? `${e.builds.join(' ')}${others}` : '(idle)']);
+  }
+  const nodes = [['NODE', 'HOSTNAME', 'ROLE', 'STATE', 'AVAILABILITY', 'LABELS']];
+  for (const n of s.nodes)
+    nodes.push([
+      n.id.slice(0, 12),
+      n.hostname,
+      n.role,
+      n.state,
+      n.availability,
+      Object.entries(n.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     ]);
-  const nodes = [['NODE', 'HOSTNAME', 'ROLE', 'STATE', 'AVAILABILITY']];
-  for (const n of s.nodes ?? [])
-    nodes.push([n.id?.slice(0, 12) ?? '', n.hostname ?? '', n.role ?? '', n.state ?? '', n.availability ?? '']);
-  return [table(queues), executors.length > 1 ? table(executors) : 'no executor running\n', table(nodes)].join('\n');
+  return [
+    table(queues),
+    executors.length > 1 ? table(executors) : 'no executor running (none reported in the last 30 s)\n',
+    nodes.length > 1 ? table(nodes) : 'no swarm nodes reported\n',
+  ].join('\n');
 }
 
 /** A log answer as text: the API's text as it is, JSON lines as they are. */

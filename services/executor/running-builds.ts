@@ -39,6 +39,11 @@ export class RunningBuilds {
     }
   }
 
+  /** The ids of the builds running here now. */
+  ids(): string[] {
+    return [...this.running.keys()];
+  }
+
   /** Aborts what was asked for a build running here; nothing for one that is not. */
   async apply(buildId: string): Promise<void> {
     const controllers = this.running.get(buildId);

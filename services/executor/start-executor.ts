@@ -15,6 +15,7 @@ import { SwarmBackend } from './backend/swarm-backend.js';
 import type { Backend } from './backend/types.js';
 import { giveUp, processBuild, type ExecutorDeps } from './process-build.js';
 import { reap } from './reap.js';
+import { reportPresence } from './report-presence.js';
 import { RunningBuilds } from './running-builds.js';
 import { meteredBackend } from './metered-backend.js';
 import { typedBackend } from './typed-backend.js';
@@ -74,6 +75,7 @@ export async function startExecutor(
     nodeLossGraceMs: config.nodeLossGraceMs,
     publicUrl: config.publicUrl,
     logger,
+    reproduceLines: true,
   };
   const running = new RunningBuilds(state.stops, logger);
 
@@ -94,6 +96,15 @@ export async function startExecutor(
       onGiveUp: (job, err) => giveUp(job, err, deps),
     },
   );
+  const stopReporting = await reportPresence(
+    state.presence,
+    {
+      builds: () => running.ids(),
+      concurrency: config.executorConcurrency,
+      ...(backend.nodes ? { nodes: () => backend.nodes!() } : {}),
+    },
+    logger,
+  );
   const reaper = setInterval(
     () => void reap(backend, state.builds, logger).catch((err: unknown) => logger.warn('reaper failed', { err })),
     5 * 60_000,
@@ -102,6 +113,7 @@ export async function startExecutor(
     async close() {
       clearInterval(reaper);
       await worker.close();
+      await stopReporting();
       await stopListening();
       await health?.close();
       await state.close();

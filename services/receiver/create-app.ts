@@ -8,6 +8,7 @@ import { healthRouter, type HealthDeps } from '../shared/health/health-router.js
 import { metrics } from '../shared/metrics/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import type { State } from '../shared/ports/state.js';
+import type { QueueCensus } from '../shared/ports/queue-census.js';
 import { apiRouter } from './api-routes.js';
 import { apiV1NotFound, apiV1Router } from './api-v1/api-v1-router.js';
 import { mergeRouter } from './merge-routes.js';
@@ -61,6 +62,9 @@ export interface AppDeps extends Pick<
   corsOrigins?: readonly string[];
   /** How long a person's role is cached (default 60 s). */
   permissionTtlMs?: number;
+  /** The queues counted and the executors' heartbeats, for `GET /api/v1/status`; without them it shows none. */
+  census?: QueueCensus;
+  presence?: State['presence'];
   /** The merge queue; its API (merge-routes.ts) is mounted when given. */
   mergeQueue?: State['mergeQueue'];
   /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */

@@ -15,6 +15,7 @@ import { describeBuildStoreConformance } from '../support/port-conformance/build
 import { describeCheckLedgerConformance } from '../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
 import { describeRedeliveriesConformance } from '../support/port-conformance/redeliveries.js';
+import { describeExecutorPresenceConformance } from '../support/port-conformance/executor-presence.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
 import { describeSecretParamStoreConformance } from '../support/port-conformance/secret-param-store.js';
@@ -74,6 +75,10 @@ describeStopsConformance(redis, async () => (await fresh(), { stopper: states[0]
 describeSessionsConformance(redis, async () => (await fresh(), client().sessions));
 describePersonalTokensConformance(redis, async () => (await fresh(), client().tokens));
 describePermissionCacheConformance(redis, async () => (await fresh(), client().permissions));
+describeExecutorPresenceConformance(
+  redis,
+  async () => (await fresh(), { executor: states[0]!.presence, reader: states[1]!.presence }),
+);
 describeDeliveryLedgerConformance(redis, async () => (await fresh(), client().deliveries));
 describeSecretParamStoreConformance(
   redis,

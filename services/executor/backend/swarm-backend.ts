@@ -16,6 +16,7 @@ import {
   type SecretRef,
 } from './swarm-service-spec.js';
 import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
+import type { SwarmNodeView } from '../../shared/ports/executor-presence.js';
 
 export { LABEL } from './swarm-service-spec.js';
 
@@ -337,6 +338,18 @@ export class SwarmBackend implements Backend {
    * Removes the volumes and containers of `buildIds` on every node, by a job run once on each
    * (`GlobalJob`, node-cleanup.ts); answers what each node said. Nothing without a cleanup image.
    */
+  async nodes(): Promise<SwarmNodeView[]> {
+    let nodes: unknown[];
+    try {
+      nodes = await this.docker.listNodes();
+    } catch (err) {
+      // A worker's engine may not list the swarm's nodes: that is an answer, not a fault.
+      if ((err as { statusCode?: number }).statusCode === 503) return [];
+      throw err;
+    }
+    return (nodes as NodeObject[]).map(nodeView).sort((a, b) => a.hostname.localeCompare(b.hostname));
+  }
+
   async cleanupNodes(buildIds: string[]): Promise<string[]> {
     if (!this.cleanupImage || buildIds.length === 0) return [];
     const report = await runNodeCleanup(this.docker, {
@@ -605,4 +618,23 @@ function destroy(stream: NodeJS.ReadableStream): void {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What `nodes` reads of a node object of the Engine API. */
+interface NodeObject {
+  ID: string;
+  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
+  Description?: { Hostname?: string };
+  Status?: { State?: string };
+}
+
+function nodeView(node: NodeObject): SwarmNodeView {
+  return {
+    id: node.ID,
+    hostname: node.Description?.Hostname ?? node.ID,
+    role: node.Spec?.Role ?? 'unknown',
+    state: node.Status?.State ?? 'unknown',
+    availability: node.Spec?.Availability ?? 'unknown',
+    labels: node.Spec?.Labels ?? {},
+  };
 }

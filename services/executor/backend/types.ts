@@ -1,5 +1,6 @@
 import type { PlanHostAccess, PlanSidecar } from '../../core/plan/types.js';
 import type { LogLine } from '../../core/builds/log-line.js';
+import type { SwarmNodeView } from '../../shared/ports/executor-presence.js';
 
 /**
  * Per-build objects: the network the steps share, the workspace volume holding the source,
@@ -145,4 +146,9 @@ export interface Backend {
    * for backends that spread a build over nodes; answers what was done, line by line.
    */
   cleanupNodes?(buildIds: string[]): Promise<string[]>;
+  /**
+   * The nodes of the swarm, for `slipway status`; empty when the engine is not a manager.
+   * Backends without nodes omit it.
+   */
+  nodes?(): Promise<SwarmNodeView[]>;
 }

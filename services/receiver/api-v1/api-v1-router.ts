@@ -12,9 +12,10 @@ import { eventFeedRoute } from './event-feed-route.js';
 import { hookRouter } from './hook-routes.js';
 import { openApiDocument } from './openapi-document.js';
 import { rerunRoute } from './rerun-route.js';
+import { statusRoute, type StatusDeps } from './status-route.js';
 import { resolveTriggerRef } from './trigger-ref.js';
 
-export interface ApiV1Deps extends ApiDeps {
+export interface ApiV1Deps extends ApiDeps, Pick<StatusDeps, 'census' | 'presence'> {
   events: BuildEvents;
   hooks: OutgoingHooks;
   /** Looks up a branch's head for a trigger that names a branch; without it a trigger needs a sha. */
@@ -37,6 +38,7 @@ export function apiV1Router(deps: ApiV1Deps): Router {
     ctx.body = openApiDocument();
   });
   router.get('/events', eventFeedRoute(deps));
+  router.get('/status', requireScope('read'), statusRoute(deps));
   router.post('/builds/:id/rerun', requireScope('trigger'), rerunRoute(deps));
   router.post('/builds', requireScope('trigger'), resolveTriggerRef(deps.access, deps.branchHead));
   const reads = buildReadRouter(deps);

@@ -9,6 +9,7 @@ import { MemoryCheckLedger } from './memory-check-ledger.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryRedeliveries } from './memory-redeliveries.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
+import { MemoryExecutorPresence } from './memory-executor-presence.js';
 import { MemoryLocks } from './memory-locks.js';
 import { MemoryOutgoingHooks } from './memory-outgoing-hooks.js';
 import { MemoryLogStore } from './memory-log-store.js';
@@ -62,5 +63,6 @@ export function memoryState(
     mergeQueue: new MemoryMergeQueue(),
     secretParams: new MemorySecretParamStore(),
     redeliveries: new MemoryRedeliveries(),
+    presence: new MemoryExecutorPresence(),
   };
 }

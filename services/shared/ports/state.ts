@@ -5,6 +5,7 @@ import type { BuildStore } from './build-store.js';
 import type { CheckLedger } from './check-ledger.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { DeploymentLedger } from './deployment-ledger.js';
+import type { ExecutorPresence } from './executor-presence.js';
 import type { Locks } from './locks.js';
 import type { OutgoingHooks } from './outgoing-hooks.js';
 import type { LogStore } from './log-store.js';
@@ -46,4 +47,5 @@ export interface State {
   mergeQueue: MergeQueue;
   secretParams: SecretParamStore;
   redeliveries: Redeliveries;
+  presence: ExecutorPresence;
 }

@@ -79,6 +79,10 @@ export const KEYS = {
   secretParams: (requestId: string) => `slipway:secret-params:${requestId}`,
   /** String: a redelivery the reconciler asked GitHub for (a hook's delivery id, its round; JSON), for 4 days. */
   redelivery: (hook: string, guid: string, round: number) => `slipway:redelivery:${hook}:${guid}:${round}`,
+  /** Sorted set: executor ids by the time their last report expires. */
+  executors: 'slipway:executors',
+  /** String: an executor's last report (JSON), expiring with it. */
+  executor: (id: string) => `slipway:executor:${id}`,
 } as const;
 
 const DAY = 24 * 3600;

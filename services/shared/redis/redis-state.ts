@@ -13,6 +13,7 @@ import { RedisBuildStore } from './redis-build-store.js';
 import { RedisCheckLedger } from './redis-check-ledger.js';
 import { RedisDeliveryLedger } from './redis-delivery-ledger.js';
 import { RedisDeploymentLedger } from './redis-deployment-ledger.js';
+import { RedisExecutorPresence } from './redis-executor-presence.js';
 import { RedisLocks } from './redis-locks.js';
 import { RedisOutgoingHooks } from './redis-outgoing-hooks.js';
 import { RedisLogStore } from './redis-log-store.js';
@@ -78,6 +79,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     mergeQueue: new RedisMergeQueue(redis),
     secretParams: new RedisSecretParamStore(redis),
     redeliveries: new RedisRedeliveries(redis),
+    presence: new RedisExecutorPresence(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {
         if (redis.status === 'ready') return resolve();

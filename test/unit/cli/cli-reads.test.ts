@@ -69,6 +69,8 @@ const FULL = {
   ],
 };
 
+const AT = '2026-12-02T10:00:00.000Z';
+
 describe('the read commands', () => {
   let server: Server;
   let url: string;
@@ -115,10 +117,28 @@ describe('the read commands', () => {
       if (path === '/api/v1/status')
         return json(res, 200, {
           queues: [{ queue: 'builds', waiting: 2, active: 1, delayed: 0, failed: 0, oldestWaitingMs: 65_000 }],
-          executors: [{ id: 'executor-1', builds: ['b0000000000a'] }],
-          nodes: [
-            { id: 'abcdef1234567890', hostname: 'node-1', role: 'manager', state: 'ready', availability: 'active' },
+          executors: [
+            {
+              id: 'executor-1',
+              hostname: 'node-1',
+              concurrency: 4,
+              builds: ['b0000000000a'],
+              otherBuilds: 1,
+              seenAt: AT,
+            },
+            { id: 'executor-2', hostname: 'node-2', concurrency: 4, builds: [], otherBuilds: 0, seenAt: AT },
           ],
+          nodes: [
+            {
+              id: 'abcdef1234567890',
+              hostname: 'node-1',
+              role: 'manager',
+              state: 'ready',
+              availability: 'active',
+              labels: { pool: 'gpu', zone: 'a' },
+            },
+          ],
+          at: AT,
         });
       json(res, 404, { error: 'not_found', message: `no ${path}` });
     });
@@ -194,8 +214,9 @@ describe('the read commands', () => {
     const { code, stdout } = await slipway(['status'], env());
     expect(code).toBe(0);
     expect(stdout).toMatch(/^builds\s+2\s+1\s+0\s+0\s+1m 05s$/m);
-    expect(stdout).toMatch(/^executor-1\s+b0000000000a$/m);
-    expect(stdout).toMatch(/^abcdef123456\s+node-1\s+manager\s+ready\s+active$/m);
+    expect(stdout).toMatch(/^executor-1\s+2\/4\s+b0000000000a \(\+1 you may not read\)$/m);
+    expect(stdout).toMatch(/^executor-2\s+0\/4\s+\(idle\)$/m);
+    expect(stdout).toMatch(/^abcdef123456\s+node-1\s+manager\s+ready\s+active\s+pool=gpu,zone=a$/m);
   });
 
   it('login: checks the token, stores it 0600 for the URL, and the commands use it', async () => {

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import type { BuildSummary } from '../../../services/core/builds/build-summary.js';
 import type { BuildRecord } from '../../../services/core/builds/record.js';
 import type { RequestJob } from '../../../services/shared/queues.js';
+import { newPersonalToken } from '../../../services/receiver/auth/secrets.js';
+import type { StatusAnswer } from '../../../services/receiver/api-v1/status-route.js';
 import { createApp, type AppDeps } from '../../../services/receiver/create-app.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import { memoryState, type MemoryState } from '../../../services/shared/memory/memory-state.js';
@@ -250,6 +252,54 @@ describe('the API v1', () => {
     expect(approve).toMatchObject({ status: 403, body: { error: 'forbidden' } });
     expect((await api.post('/builds/gate/cancel')).status).toBe(202);
     expect((await api.as({}).post('/builds/gate/cancel')).status).toBe(401);
+  });
+
+  it('says what Slipway is doing: queues, executors with the builds the caller may read, nodes', async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    // mallory may read acme/api, not acme/hidden.
+    const roleOf = async (repo: { name: string }) => (repo.name === 'api' ? 'read' : 'none');
+    await start({ census: state.queues, github: { roleOf, isPrivate: async () => true } });
+    await seed('open', 'acme/api', 1, { state: 'running' });
+    await seed('secret', 'acme/hidden', 2, { state: 'running' });
+    await state.queues.add('requests', { request: { id: 'r1' } } as unknown as RequestJob, { jobId: 'r1' });
+    const node = { id: 'n1', hostname: 'swarm-1', role: 'manager', state: 'ready', availability: 'active', labels: {} };
+    await state.presence.report(
+      {
+        id: 'exec-a',
+        hostname: 'swarm-1',
+        concurrency: 8,
+        builds: ['open', 'secret'],
+        nodes: [node],
+        seenAt: new Date().toISOString(),
+      },
+      60_000,
+    );
+
+    const asOperator = await api.get<StatusAnswer>('/status');
+    expect(asOperator.status).toBe(200);
+    expect(asOperator.body.executors).toEqual([
+      expect.objectContaining({ id: 'exec-a', concurrency: 8, builds: ['open', 'secret'], otherBuilds: 0 }),
+    ]);
+    expect(asOperator.body.nodes).toEqual([node]);
+    expect(asOperator.body.queues.find((q) => q.queue === 'requests')).toMatchObject({ waiting: 1 });
+
+    // A person without access to acme/hidden sees that a build runs there, not which.
+    const made = newPersonalToken();
+    await state.tokens.create({
+      id: made.id,
+      owner: 'mallory',
+      name: 't',
+      scopes: ['read'],
+      secretHash: made.secretHash,
+      createdAt: new Date().toISOString(),
+    });
+    const asPerson = await api.as({ authorization: `Bearer ${made.token}` }).get<StatusAnswer>('/status');
+    expect(asPerson.body.executors[0]).toMatchObject({ builds: ['open'], otherBuilds: 1 });
+    expect((await api.as({}).get('/status')).status).toBe(401);
+
+    await state.presence.leave('exec-a');
+    expect((await api.get<StatusAnswer>('/status')).body.executors).toEqual([]);
   });
 
   it('serves its OpenAPI document', async () => {

@@ -5,6 +5,7 @@ import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-s
 import { MemoryCheckLedger } from '../../../services/shared/memory/memory-check-ledger.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
 import { MemoryRedeliveries } from '../../../services/shared/memory/memory-redeliveries.js';
+import { MemoryExecutorPresence } from '../../../services/shared/memory/memory-executor-presence.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
 import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
@@ -25,6 +26,7 @@ import { describeBuildStoreConformance } from '../../support/port-conformance/bu
 import { describeCheckLedgerConformance } from '../../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
 import { describeRedeliveriesConformance } from '../../support/port-conformance/redeliveries.js';
+import { describeExecutorPresenceConformance } from '../../support/port-conformance/executor-presence.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
 import { describeSecretParamStoreConformance } from '../../support/port-conformance/secret-param-store.js';
@@ -91,4 +93,8 @@ describeSecretParamStoreConformance(memory, async () => {
 describeRedeliveriesConformance(memory, async () => {
   const store = new MemoryRedeliveries();
   return [store, store];
+});
+describeExecutorPresenceConformance(memory, async () => {
+  const presence = new MemoryExecutorPresence();
+  return { executor: presence, reader: presence };
 });
