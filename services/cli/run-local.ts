@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import type { BuildRequest } from '../core/builds/types.js';
 import { commandScript, compilePlan } from '../core/plan/compile-plan.js';
+import { onlyStep, stepKeys } from '../core/plan/only-step.js';
 import { formatIssues } from '../core/buildspec/format-issues.js';
 import { stageStatus } from '../core/status/stage-status.js';
 import { SwarmBackend } from '../executor/backend/swarm-backend.js';
@@ -17,13 +18,15 @@ import { specParser } from '../shared/spec-parser.js';
  * `slipway run [FILE]`: runs a spec (`text`, read from `file`) on the local swarm with the real
  * executor, no GitHub and no server. The workspace is the working tree of FILE's folder (files
  * git ignores left out), each step's log is printed as it runs, a line per stage says how it
- * ended, and the exit code is 0 only when the build succeeded.
+ * ended, and the exit code is 0 only when the build succeeded. With `onlyStepKey`, only that
+ * step runs (its stage's sidecars too); an unknown key runs nothing and answers 2.
  */
 export async function runLocal(
   file: string,
   text: string,
   config: Config,
   out: NodeJS.WritableStream = process.stdout,
+  onlyStepKey?: string,
 ): Promise<number> {
   const dir = dirname(resolve(file));
   const parsed = specParser()(text);
@@ -41,7 +44,15 @@ export async function runLocal(
     cloneUrl: dir,
     sender: process.env.USER ?? 'local',
   };
-  const plan = compilePlan(parsed.spec, request, { gitImage: config.gitImage, stepTimeoutMs: config.stepTimeoutMs });
+  const compiled = compilePlan(parsed.spec, request, {
+    gitImage: config.gitImage,
+    stepTimeoutMs: config.stepTimeoutMs,
+  });
+  const plan = onlyStepKey === undefined ? compiled : onlyStep(compiled, onlyStepKey);
+  if (!plan) {
+    out.write(`no step ${onlyStepKey} in ${file}; its steps are: ${stepKeys(compiled).join(', ')}; nothing was run\n`);
+    return 2;
+  }
   plan.checkout = {
     ...plan.checkout,
     name: 'workspace',

@@ -74,9 +74,12 @@ export const specCommands: Command[] = [
       "server. The workspace is the working tree of FILE's folder (files git ignores left out).\n" +
       "Each step's output is printed live, prefixed with its name, then a line per stage. Ctrl-C\n" +
       "cancels the build and removes what it started. Needs Docker in swarm mode and the steps'\n" +
-      'images on this machine.',
+      'images on this machine. With --step, only that step runs (after the checkout, with its\n' +
+      "stage's sidecars): the command every step's log begins with, to reproduce it here.",
     args: [FILE],
-    options: {},
+    options: {
+      step: { type: 'string', value: 'KEY', help: "run only this step (its key, as in the build's log and API)" },
+    },
     env: [
       ['SLIPWAY_SECRETS_FILE', 'the secrets steps may name, as for the server'],
       ['SLIPWAY_INSTANCE', 'labels what the run starts on the swarm (default "default")'],
@@ -84,14 +87,16 @@ export const specCommands: Command[] = [
     examples: [
       'slipway run  # ./.buildspec.yml, with this folder as the workspace',
       'slipway run .buildspec.example.yml',
+      'slipway run --step unit  # only the step unit, as its log in Slipway says',
     ],
     exit: '0 the build succeeded · 1 it failed, or the spec has problems · 2 usage error',
-    async run({ positionals: [file = '.buildspec.yml'] }, io) {
+    async run({ values, positionals: [file = '.buildspec.yml'] }, io) {
       const config = loadConfig(io.env);
       const text = readSpec(file);
       // Loaded only here: the Docker client and the executor are not needed to print help.
       const { runLocal } = await import('./run-local.js');
-      return runLocal(file, text, config, io.stdout);
+      const step = typeof values.step === 'string' ? values.step : undefined;
+      return runLocal(file, text, config, io.stdout, step);
     },
   }),
 ];

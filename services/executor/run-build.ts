@@ -6,8 +6,9 @@ import { isFinal, type RunState } from '../core/builds/types.js';
 import { credentialAnswer, splitCloneUrl } from '../core/plan/clone-url.js';
 import { CLONE_CREDENTIALS_SECRET, GIT_TOKEN_SECRET } from '../core/plan/compile-plan.js';
 import { serviceName } from '../core/plan/naming.js';
+import { reproduceLines } from '../core/plan/reproduce-lines.js';
 import { stageLabel } from '../core/plan/stage-label.js';
-import { FORK_RUN, type Plan, type PlanStage } from '../core/plan/types.js';
+import { FORK_RUN, type Plan, type PlanStage, type PlanStep } from '../core/plan/types.js';
 import type { StageEvent } from '../core/status/types.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import { secretParamValues } from '../shared/secret-params.js';
@@ -254,6 +255,7 @@ async function runStage(
     ...ctx,
     signal: AbortSignal.any([ctx.signal, quit.signal]),
     sidecarNetwork: stage.sidecars.length > 0,
+    ...(deps.reproduceLines ? { prelude: (step: PlanStep) => reproduceLines(plan, stage, step) } : {}),
   };
   const started = Date.now();
   let stageEnd: StageEvent | undefined;

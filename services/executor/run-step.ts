@@ -23,6 +23,8 @@ export interface StepContext {
   sidecarNetwork: boolean;
   /** The reference a step's image runs by (its digest, resolved once per build), else the image as written. */
   image: (image: string) => string;
+  /** Lines the step's log begins with, before its output (how to reproduce it); none when absent. */
+  prelude?: (step: PlanStep) => string[];
 }
 
 /**
@@ -113,7 +115,12 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   });
   const created = Date.now();
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
-  let appending = Promise.resolve();
+  const prelude = preludeLines(step, ctx);
+  // Re-attached, the log already begins with them.
+  let appending =
+    handle.reattached || prelude.length === 0
+      ? Promise.resolve()
+      : deps.logs.append(build.buildId, step.key, prelude).catch(() => undefined);
   const follower = deps.backend.followLog(handle, (lines) => {
     appending = appending.then(() => deps.logs.append(build.buildId, step.key, ctx.mask(lines))).catch(() => undefined);
   });
@@ -131,7 +138,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   const ended = Date.now();
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
-  await deps.logs.replace(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
+  await deps.logs.replace(build.buildId, step.key, [...prelude, ...ctx.mask(await deps.backend.readLog(handle))]);
   // Where it ran, for the build page (saved with the outcome).
   const node = await deps.backend.nodeOf(handle).catch(() => undefined);
   if (node) rec.node = node;
@@ -149,6 +156,12 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
     removeMs: Date.now() - logged,
   });
   return outcome;
+}
+
+function preludeLines(step: PlanStep, ctx: StepContext): LogLine[] {
+  if (!ctx.prelude || step === ctx.checkout) return [];
+  const time = ctx.now();
+  return ctx.prelude(step).map((text) => ({ time, stream: 'stdout' as const, text }));
 }
 
 /**

@@ -52,4 +52,9 @@ export interface RuntimeDeps {
   nodeLossGraceMs?: number;
   logger: Logger;
   now?: () => Date;
+  /**
+   * Whether each step's log begins with how to run it locally (`reproduceLines`): the
+   * executor service's logs do; `slipway run`, which is that local run, does not.
+   */
+  reproduceLines?: boolean;
 }

@@ -37,9 +37,29 @@ export async function streamLog(
       n++;
       if (n > skip) sse.send({ id: n, data: { ...line, n } });
     }
-    if (update.done) void stepState().then((state) => end(state ?? 'done'));
+    if (update.done) void settledState(stepState, sse.closed).then((state) => end(state ?? 'done'));
   });
   if (sse.closed.aborted) return stop();
   const state = await stepState();
   if (state && isFinal(state)) end(state);
+}
+
+/**
+ * The step's state once it is final. The executor stores the complete log before it records
+ * the outcome (and removes the service in between), so the log's end comes a moment before
+ * the state says how the step ended: wait for that, up to `limitMs`, polling every `everyMs`.
+ * Past the limit (an executor that died in between) the state as it is.
+ */
+async function settledState(
+  stepState: () => Promise<string | undefined>,
+  closed: AbortSignal,
+  everyMs = 200,
+  limitMs = 30_000,
+): Promise<string | undefined> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const state = await stepState();
+    if ((state && isFinal(state)) || Date.now() >= until || closed.aborted) return state;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }

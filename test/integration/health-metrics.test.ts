@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
+import type { StatusAnswer } from '../../services/receiver/api-v1/status-route.js';
+import { runCli } from '../../services/cli/run-cli.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import {
   eventually,
@@ -34,6 +37,21 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     if (wanted.every((w) => (match[2] ?? '').split(',').includes(w))) return Number(match[3]);
   }
   return undefined;
+}
+
+/** The CLI in this process, as `slipway ARGS` with `env`: its exit code and output. */
+async function cli(args: string[], env: NodeJS.ProcessEnv) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (chunks: string[]) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+  const code = await runCli(args, { env, stdout: sink(out), stderr: sink(err) });
+  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 const metricsOf = async (base: string) => (await fetch(`${base}/metrics`)).text();
@@ -117,6 +135,58 @@ describe('/metrics after a build on the swarm', () => {
     expect(
       sample(text, 'slipway_swarm_api_duration_seconds_count', { operation: 'startStep', outcome: 'ok' }),
     ).toBeGreaterThanOrEqual(3);
+  });
+
+  it('slipway logs -f follows a running step from its reproduction line on; status shows it running', async () => {
+    const follow = await standIn.commit(OWNER, REPO, 'follow', {
+      '.buildspec.yml':
+        'test:\n  - name: slow\n    image: slipway/busybox:1\n' +
+        '    commands: ["for i in 1 2 3 4; do echo tick $i; sleep 1; done"]\n',
+    });
+    const body = JSON.stringify(
+      pushPayload({
+        owner: OWNER,
+        repo: REPO,
+        cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
+        branch: 'follow',
+        before: '0'.repeat(40),
+        after: follow,
+      }),
+    );
+    const res = await fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, 'a6e0c1f2-0b7e-4c55-9d3e-000000000016'),
+      body,
+    });
+    const { build } = (await res.json()) as { build: string };
+    const env = { SLIPWAY_URL: slipway.url, SLIPWAY_API_TOKEN: await slipway.personalToken('maya', ['read']) };
+    await eventually('the step to run', async () => {
+      const b = await slipway.builds.get(build);
+      return b?.stages[0]?.steps[0]?.state === 'running' ? true : undefined;
+    });
+    const followed = cli(['logs', build, 'slow', '-f'], env);
+
+    const status = await eventually('the executor to report the build', async () => {
+      const s = await cli(['status', '--json'], env);
+      const answer = JSON.parse(s.stdout) as StatusAnswer;
+      return answer.executors.some((e) => e.builds.includes(build)) ? answer : undefined;
+    });
+    expect(status.executors).toHaveLength(1);
+    // The real swarm's node, as its engine reports it.
+    expect(status.nodes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ role: 'manager', state: 'ready', availability: 'active' })]),
+    );
+    expect(status.queues.map((q) => q.queue)).toEqual(expect.arrayContaining(['requests', 'builds', 'statuses']));
+    const table = await cli(['status'], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^${status.executors[0]!.id}\\s+1/\\d+\\s+${build}$`, 'm'));
+
+    const { code, stdout, stderr } = await followed;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '-- slow ended: success\n' });
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\[slipway\] to run this step on your machine/);
+    expect(lines[1]).toContain(`git checkout -q ${follow} && npx slipway run --step slow`);
+    expect(lines.filter((l) => l.startsWith('tick '))).toEqual(['tick 1', 'tick 2', 'tick 3', 'tick 4']);
   });
 
   it("serves the executor's health on SLIPWAY_HEALTH_PORT: ready with Redis and the Docker API", async () => {

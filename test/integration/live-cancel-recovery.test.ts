@@ -127,7 +127,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       );
       await eventually(
         'the step to start',
-        async () => ((await slipway.logs.read(build, 'long')).length > 0 ? true : undefined),
+        async () =>
+          (await slipway.logs.read(build, 'long')).some((l) => !l.text.startsWith('[slipway]')) ? true : undefined,
         60_000,
       );
       expect((await fetch(`${slipway.url}/builds/${build}/cancel`, { method: 'POST' })).status).toBe(401);
@@ -176,7 +177,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       const firstBuild = await pr('opened', first);
       await eventually(
         'the first build to start',
-        async () => ((await slipway.logs.read(firstBuild, 'slow')).length > 0 ? true : undefined),
+        async () =>
+          (await slipway.logs.read(firstBuild, 'slow')).some((l) => !l.text.startsWith('[slipway]')) ? true : undefined,
         60_000,
       );
       const second = await standIn.commit(OWNER, REPO, 'pr-77', {
@@ -208,7 +210,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       const { build } = (await (await deliver('opened')).json()) as { build: string };
       await eventually(
         'the build to start',
-        async () => ((await slipway.logs.read(build, 'slow')).length > 0 ? true : undefined),
+        async () =>
+          (await slipway.logs.read(build, 'slow')).some((l) => !l.text.startsWith('[slipway]')) ? true : undefined,
         60_000,
       );
       const closed = await deliver('closed');
@@ -224,7 +227,10 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       const older = await push('feature', slow);
       await eventually(
         'the older build to start',
-        async () => ((await slipway.logs.read(older.build, 'slow')).length > 0 ? true : undefined),
+        async () =>
+          (await slipway.logs.read(older.build, 'slow')).some((l) => !l.text.startsWith('[slipway]'))
+            ? true
+            : undefined,
         60_000,
       );
       const newer = await push(
@@ -270,7 +276,8 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       );
       await eventually(
         'the step to start',
-        async () => ((await slipway.logs.read(build, 'survivor')).length > 0 ? true : undefined),
+        async () =>
+          (await slipway.logs.read(build, 'survivor')).some((l) => !l.text.startsWith('[slipway]')) ? true : undefined,
         60_000,
       );
       first.kill('SIGKILL');
@@ -278,13 +285,13 @@ describe('live logs, cancellation, supersession and an executor killed mid-step'
       expect(await finalStatus(sha, 'slipway/test')).toMatchObject({ state: 'success' });
       const created = (await createdServices(docker, since)).filter((n) => n.startsWith(`slw-${build}-survivor`));
       expect(created).toEqual([`slw-${build}-survivor-1`]);
-      expect((await slipway.logs.read(build, 'survivor')).map((l) => l.text)).toEqual([
-        '$ echo begin',
-        'begin',
-        '$ sleep 6',
-        '$ echo done',
-        'done',
-      ]);
+      // The log begins with how to run the step locally, once though the second executor re-attached.
+      const survivor = (await slipway.logs.read(build, 'survivor')).map((l) => l.text);
+      expect(survivor[0]).toMatch(/^\[slipway\] to run this step on your machine .*image slipway\/busybox:1/);
+      expect(survivor[1]).toBe(
+        `[slipway]   git clone https://github.com/${OWNER}/${REPO}.git ${REPO} && cd ${REPO} && git checkout -q ${sha} && npx slipway run --step survivor`,
+      );
+      expect(survivor.slice(2)).toEqual(['$ echo begin', 'begin', '$ sleep 6', '$ echo done', 'done']);
       const filters = JSON.stringify({ label: [`slipway.build=${build}`] });
       await eventually(
         'nothing of the build to remain',

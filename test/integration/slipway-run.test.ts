@@ -95,6 +95,33 @@ describe('slipway run', () => {
     },
   );
 
+  it('runs only the step --step names, as its log in Slipway says, naming the steps for a wrong key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-run-'));
+    writeFileSync(
+      join(dir, '.buildspec.yml'),
+      'test:\n' +
+        '  - name: unit\n' +
+        '    image: slipway/busybox:1\n' +
+        '    commands: [echo unit ran]\n' +
+        'e2e:\n' +
+        '  - name: browser\n' +
+        '    image: slipway/busybox:1\n' +
+        '    commands: [echo browser ran with $GREETING]\n' +
+        '    env: {GREETING: hello}\n',
+    );
+    const { code, stdout } = await slipway(dir, ['--step', 'browser']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^browser +│ browser ran with hello$/m);
+    expect(stdout).not.toContain('unit ran');
+    expect(stdout).not.toContain('── test');
+    expect(stdout).toContain('build success');
+    const wrong = await slipway(dir, ['--step', 'nope']);
+    expect(wrong).toMatchObject({
+      code: 2,
+      stdout: /no step nope in \.buildspec\.yml; its steps are: unit, browser; nothing was run/,
+    });
+  });
+
   it("succeeds on the example spec from the project's own checkout", async () => {
     const { code, stdout } = await slipway(projectRoot(), ['.buildspec.example.yml']);
     expect({ code, tail: stdout.split('\n').slice(-6) }).toMatchObject({ code: 0 });

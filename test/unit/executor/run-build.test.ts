@@ -188,6 +188,21 @@ describe('runBuild', () => {
     ]);
   });
 
+  it("begins each step's log with how to run it locally", async () => {
+    const plan = planOf('x', 'y', [{ name: 'test', steps: [step('unit', ['echo unit ok'])] }]);
+    const { state, deps } = runtimeFor(plan, { reproduceLines: true });
+    await state.builds.create(recordForPlan(plan, 'now'));
+    expect(await runBuild(plan, deps)).toBe('success');
+    const texts = (await state.logs.read(plan.buildId, 'unit')).map((l) => l.text);
+    expect(texts.slice(0, 2)).toEqual([
+      '[slipway] to run this step on your machine (Docker in swarm mode, image slipway/busybox:1):',
+      `[slipway]   git clone https://github.com/acme/exec.git exec && cd exec && git checkout -q y && npx slipway run --step unit`,
+    ]);
+    expect(texts.slice(2)).toEqual(['$ echo unit ok', 'unit ok']);
+    // The checkout is how the workspace is made, not a step one reproduces.
+    expect((await state.logs.read(plan.buildId, 'checkout')).some((l) => l.text.startsWith('[slipway]'))).toBe(false);
+  });
+
   it('never puts a secret value in a log', async () => {
     const plan = planOf('x', 'y', [
       { name: 'test', steps: [step('leaky', ['echo "token is hunter2-secret"'], { secrets: ['deploy-key'] })] },
