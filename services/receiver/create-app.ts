@@ -152,7 +152,8 @@ export function createApp(deps: AppDeps): Koa {
   const branchHead = deps.github.branchHead?.bind(deps.github);
   routers.push(apiV1Router({ ...api, ...(branchHead ? { branchHead } : {}) }));
   // The dashboard's pages answer browsers first; JSON asks pass on to the API.
-  routers.push(pageRouter({ ...deps, access, signIn: deps.signIn !== undefined }));
+  // The API v1 (with its re-run route) is always mounted above: the pages offer its buttons.
+  routers.push(pageRouter({ ...deps, access, signIn: deps.signIn !== undefined, rerun: true }));
   routers.push(apiRouter(api));
   if (deps.mergeQueue) routers.push(mergeRouter({ mergeQueue: deps.mergeQueue, queues: deps.queues, access }));
   app.use(apiV1NotFound);

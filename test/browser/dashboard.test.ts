@@ -247,6 +247,40 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('section.audit').innerText()).toMatch(/octocat\s+approve for production/);
   });
 
+  it("re-runs only a failed build's failed steps from its page: a new build of the same commit", async () => {
+    const spec =
+      'test:\n' +
+      '  - {name: unit, image: slipway/busybox:1, commands: [echo unit ok]}\n' +
+      '  - {name: flaky, image: slipway/busybox:1, commands: [echo flaky fails, exit 3]}\n';
+    const build = await push('flaky', { '.buildspec.yml': spec }, 'A flaky test');
+    await eventually(
+      'the build to fail',
+      async () => ((await slipway.builds.get(build))?.state === 'failure' ? true : undefined),
+      90_000,
+    );
+    await page.goto(`${slipway.url}/builds/${build}`);
+    expect(await page.getByRole('button', { name: 'Re-run build' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Re-run failed steps' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/builds/') && !url.pathname.endsWith(build));
+    const rerun = new URL(page.url()).pathname.split('/')[2]!;
+    expect(await page.locator('p.rerun-of').innerText()).toBe(`Re-run of ${build}: only flaky`);
+    const record = await eventually(
+      'the re-run to end',
+      async () => {
+        const r = await slipway.builds.get(rerun);
+        return r && ['success', 'failure', 'error'].includes(r.state) ? r : undefined;
+      },
+      90_000,
+    );
+    expect(record.request.sha).toBe((await slipway.builds.get(build))!.request.sha);
+    // Only the failed step ran again; the one that passed is carried over, not run.
+    expect(record.stages[0]!.steps.map((st) => [st.key, st.state])).toEqual([
+      ['unit', 'skipped'],
+      ['flaky', 'failure'],
+    ]);
+    expect((await slipway.logs.read(rerun, 'unit')).length).toBe(0);
+  });
+
   it('fits 360 px, labels its controls and shows keyboard focus', async () => {
     const narrow = await browser.newPage({ width: 360, height: 740 });
     for (const path of ['/', `/builds/${builds.test}`, `/builds/${builds.deploy}`]) {

@@ -77,6 +77,10 @@ function buildBody(b: BuildRecord, viewer: Viewer, view: BuildPageView): string 
     `. ${h(r.event)} by <strong>${h(r.sender)}</strong>${r.fork ? ' (from a fork: no secrets, no deploy)' : ''}.`,
     deploy && environment ? ` <a href="${h(links.deployments(environment))}">Deployments to ${h(environment)}</a>` : '',
     '</p>',
+    b.rerunOf
+      ? `<p class="rerun-of">Re-run of <a href="/builds/${h(encodeURIComponent(b.rerunOf.buildId))}">` +
+        `${h(b.rerunOf.buildId)}</a>${b.rerunOf.steps ? `: only ${h(b.rerunOf.steps.join(', '))}` : ''}</p>`
+      : '',
     `<div id="build-live" data-build="${h(b.id)}" data-final="${isFinal(b.state)}">${buildLive(b, viewer, view)}</div>`,
     buildActions(b, view.may, viewer),
     logPanel(b, view.step),

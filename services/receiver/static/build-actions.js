@@ -46,6 +46,21 @@ function whereNext(form, body) {
   return typeof id === 'string' ? `/builds/${encodeURIComponent(id)}` : location.pathname;
 }
 
+/**
+ * Resolves once `path` answers 200, asking every 250 ms for up to 15 s (then the page is
+ * opened anyway, and says what it knows).
+ * @param {string} path
+ */
+async function recorded(path) {
+  for (let i = 0; i < 60; i++) {
+    const res = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } }).catch(
+      () => undefined,
+    );
+    if (res?.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 document.addEventListener('submit', async (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.dataset.jsonAction) return;
@@ -62,8 +77,11 @@ document.addEventListener('submit', async (event) => {
     });
     const body = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(body.message ?? `the server answered ${res.status}`);
-    if (result) result.textContent = 'Started.';
-    location.assign(whereNext(form, body));
+    if (result) result.textContent = 'Started; opening it…';
+    const next = whereNext(form, body);
+    // The planner records the new build a moment after the API accepted it: open it once it is there.
+    if (next.startsWith('/builds/')) await recorded(`/api/v1${next}`);
+    location.assign(next);
   } catch (err) {
     if (result) result.textContent = `Not started: ${/** @type {Error} */ (err).message}`;
     for (const b of buttons) b.disabled = false;
