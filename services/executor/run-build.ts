@@ -226,7 +226,9 @@ async function runStage(
     // Steps ask for their slots together: let the answers of those that got in land first.
     await new Promise((resolve) => setImmediate(resolve));
     // Once one step of the stage is in, a step waiting for a slot shows on its own record only.
-    if (anyGranted || rec.state === 'running' || toldWaiting) return ctx.save();
+    if (anyGranted || rec.state === 'running') return ctx.save();
+    // Told again when the wait changes (moved up the queue, another holder): say so, once per change.
+    if (toldWaiting && rec.description === why) return;
     toldWaiting = true;
     rec.state = 'waiting';
     rec.description = why;

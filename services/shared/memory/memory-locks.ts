@@ -25,7 +25,7 @@ export class MemoryLocks implements Locks {
     signal: AbortSignal,
   ): Promise<() => Promise<void>> {
     const unique = uniqueClaims(claims);
-    let told = false;
+    let told = '';
     const release = async () => {
       for (const claim of unique) this.leave(claim.name, owner);
     };
@@ -39,9 +39,10 @@ export class MemoryLocks implements Locks {
             return async () => undefined;
           }
           if (this.grant(lock, owner, claim.capacity)) break;
-          if (!told) {
-            told = true;
-            await onWaiting(waitingFor(claim, [...lock.holders]));
+          const why = waitingFor(claim, [...lock.holders], Math.max(0, lock.queue.indexOf(owner)));
+          if (why !== told) {
+            told = why;
+            await onWaiting(why);
             continue;
           }
           await this.changeOf(lock, signal);

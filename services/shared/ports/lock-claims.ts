@@ -5,8 +5,11 @@ export function uniqueClaims(claims: readonly LockClaim[]): LockClaim[] {
   return [...new Map(claims.map((c) => [c.name, c])).values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** What a waiting stage says it waits for, e.g. `for lock "db", held by b123`. */
-export function waitingFor(claim: LockClaim, holders: readonly string[]): string {
+/**
+ * What a waiting stage says it waits for, e.g. `for lock "db", held by b123, 2 ahead`:
+ * `ahead` is how many waiters are before it in line.
+ */
+export function waitingFor(claim: LockClaim, holders: readonly string[], ahead = 0): string {
   const kind = claim.capacity > 1 ? `a slot of pool "${claim.name}" (${claim.capacity} slots)` : `lock "${claim.name}"`;
-  return `for ${kind}, held by ${holders.join(', ') || 'another build'}`;
+  return `for ${kind}, held by ${holders.join(', ') || 'another build'}${ahead > 0 ? `, ${ahead} ahead` : ''}`;
 }

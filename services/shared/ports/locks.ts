@@ -14,8 +14,9 @@ import type { LockClaim } from '../../core/plan/types.js';
  */
 export interface Locks {
   /**
-   * Waits until every claim is held by `owner`; `onWaiting` is called once if it must wait,
-   * with who holds what. Returns the release function.
+   * Waits until every claim is held by `owner`; `onWaiting` is called if it must wait, with
+   * who holds what and how many wait before it, and again each time that changes (never twice
+   * with the same words in a row). Returns the release function.
    */
   acquire(
     claims: readonly LockClaim[],

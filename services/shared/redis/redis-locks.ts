@@ -10,7 +10,8 @@ const LEASE_MS = 60_000;
  * Grants a waiter when it is among the first (capacity - holders) in line. Holders whose
  * lease ran out (a dead executor) are dropped first, and so are waiters that stopped asking
  * (their executor died while they waited): neither can wedge the queue. The caller's own
- * waiting lease is renewed. Returns 1 when granted, else the current holders.
+ * waiting lease is renewed. Returns 1 when granted, else how many wait before the caller
+ * followed by the current holders.
  * KEYS: holders hash (owner → lease expiry), queue zset (owner → arrival), waiters hash
  * (owner → waiting lease expiry). ARGV: owner, capacity, now, hold expiry, waiting expiry.
  */
@@ -42,7 +43,9 @@ if rank and rank < free then
   return 1
 end
 if rank then redis.call('HSET', waiters, owner, waiting) end
-return redis.call('HKEYS', holders)
+local answer = redis.call('HKEYS', holders)
+table.insert(answer, 1, rank or 0)
+return answer
 `;
 
 /**
@@ -77,7 +80,7 @@ export class RedisLocks implements Locks {
   ): Promise<() => Promise<void>> {
     const unique = uniqueClaims(claims);
     const held: LockClaim[] = [];
-    let told = false;
+    let told = '';
     const renew = setInterval(() => {
       for (const claim of held)
         void this.redis
@@ -118,11 +121,13 @@ export class RedisLocks implements Locks {
             Date.now(),
             Date.now() + LEASE_MS,
             Date.now() + this.waitingLeaseMs,
-          )) as number | string[];
+          )) as 1 | [number, ...string[]];
           if (result === 1) break;
-          if (!told) {
-            told = true;
-            await onWaiting(waitingFor(claim, result as string[]));
+          const [ahead, ...holders] = result;
+          const why = waitingFor(claim, holders, ahead);
+          if (why !== told) {
+            told = why;
+            await onWaiting(why);
           }
           await abortable(this.options.pollMs ?? 500, signal);
         }

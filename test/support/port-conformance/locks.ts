@@ -77,16 +77,23 @@ export function describeLocksConformance(
       const holder = attempt(await make(), [lock], owners[0]!);
       await holder.done;
       const waiters: Attempt[] = [];
-      for (const owner of owners.slice(1)) {
+      const ahead = ['', ', 1 ahead', ', 2 ahead'];
+      for (const [i, owner] of owners.slice(1).entries()) {
         const w = attempt(await make(), [lock], owner);
         await waiting(w);
-        expect(w.told).toEqual([`for lock "${lock.name}", held by ${owners[0]}`]);
+        expect(w.told).toEqual([`for lock "${lock.name}", held by ${owners[0]}${ahead[i]}`]);
         waiters.push(w);
       }
       order.length = 0;
       await holder.release();
       await waiters[0]!.done;
       expect(waiters.map((w) => w.granted)).toEqual([true, false, false]);
+      // Each waiter left is told it moved up, and who holds the lock now.
+      const last = (w: Attempt) => w.told.at(-1);
+      await eventually('the waiters to be told they moved up', () =>
+        last(waiters[2]!) === `for lock "${lock.name}", held by ${owners[1]}, 1 ahead` ? true : undefined,
+      );
+      expect(last(waiters[1]!)).toBe(`for lock "${lock.name}", held by ${owners[1]}`);
       await waiters[0]!.release();
       await waiters[1]!.done;
       expect(waiters.map((w) => w.granted)).toEqual([true, true, false]);
