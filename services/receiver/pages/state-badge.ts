@@ -16,7 +16,7 @@ const MARKS: Readonly<Record<string, string>> = {
   failure: '✗',
   error: '!',
   running: '▶',
-  waiting: '⏸',
+  waiting: '‖', // not ⏸ (U+23F8): many Linux browsers have no font with it
   queued: '…',
   skipped: '–',
   cancelled: '⊘',
