@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Writable } from 'node:stream';
 import type { StatusAnswer } from '../../services/receiver/api-v1/status-route.js';
-import { runCli } from '../../services/cli/run-cli.js';
+import { runSlipway } from '../support/run-slipway.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import {
   eventually,
@@ -37,21 +36,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     if (wanted.every((w) => (match[2] ?? '').split(',').includes(w))) return Number(match[3]);
   }
   return undefined;
-}
-
-/** The CLI in this process, as `slipway ARGS` with `env`: its exit code and output. */
-async function cli(args: string[], env: NodeJS.ProcessEnv) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (chunks: string[]) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, { env, stdout: sink(out), stderr: sink(err) });
-  return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
 const metricsOf = async (base: string) => (await fetch(`${base}/metrics`)).text();
@@ -164,10 +148,10 @@ describe('/metrics after a build on the swarm', () => {
       const b = await slipway.builds.get(build);
       return b?.stages[0]?.steps[0]?.state === 'running' ? true : undefined;
     });
-    const followed = cli(['logs', build, 'slow', '-f'], env);
+    const followed = runSlipway(['logs', build, 'slow', '-f'], env);
 
     const status = await eventually('the executor to report the build', async () => {
-      const s = await cli(['status', '--json'], env);
+      const s = await runSlipway(['status', '--json'], env);
       const answer = JSON.parse(s.stdout) as StatusAnswer;
       return answer.executors.some((e) => e.builds.includes(build)) ? answer : undefined;
     });
@@ -177,7 +161,7 @@ describe('/metrics after a build on the swarm', () => {
       expect.arrayContaining([expect.objectContaining({ role: 'manager', state: 'ready', availability: 'active' })]),
     );
     expect(status.queues.map((q) => q.queue)).toEqual(expect.arrayContaining(['requests', 'builds', 'statuses']));
-    const table = await cli(['status'], env);
+    const table = await runSlipway(['status'], env);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`^${status.executors[0]!.id}\\s+1/\\d+\\s+${build}$`, 'm'));
 

@@ -1,26 +1,13 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../../services/cli/run-cli.js';
 import { APP_EVENTS, APP_PERMISSIONS } from '../../../services/core/checks/app-manifest.js';
 import { createGitHub } from '../../../services/shared/github.js';
 import { GitHubStandIn } from '../../support/github-stand-in.js';
+import { runSlipway } from '../../support/run-slipway.js';
 
-async function slipway(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (chunks: string[]) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, { env, stdout: sink(out), stderr: sink(err) });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const slipway = (args: string[], env: NodeJS.ProcessEnv = {}) => runSlipway(args, env);
 
 /** `slipway app create`, end to end against the stand-in's manifest conversion. */
 describe('slipway app create', () => {

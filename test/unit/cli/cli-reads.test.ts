@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../../services/cli/run-cli.js';
+import { runSlipway } from '../../support/run-slipway.js';
 
 /**
  * The read commands against a small fake of contract C's paths (the real API is tested with
@@ -15,22 +15,7 @@ const home = mkdtempSync(join(tmpdir(), 'slipway-cli-reads-'));
 const CREDENTIALS = join(home, 'slipway', 'credentials.json');
 
 async function slipway(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: NodeJS.ReadableStream) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (chunks: string[]) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, {
-    env: { SLIPWAY_CREDENTIALS: CREDENTIALS, ...env },
-    stdout: sink(out),
-    stderr: sink(err),
-    ...(stdin ? { stdin } : {}),
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  return runSlipway(args, { SLIPWAY_CREDENTIALS: CREDENTIALS, ...env }, stdin);
 }
 
 const BUILD = {

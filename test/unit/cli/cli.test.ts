@@ -3,33 +3,17 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { commandTable } from '../../../services/cli/commands.js';
-import { runCli } from '../../../services/cli/run-cli.js';
 import { ROOT } from '../core/support.js';
+import { runSlipway } from '../../support/run-slipway.js';
 
 /** Where this file's `slipway login` stores tokens: never the person's own file. */
 const CREDENTIALS = join(mkdtempSync(join(tmpdir(), 'slipway-cli-home-')), 'credentials.json');
 
 /** One `slipway …` command line run in this process, with what it printed and its exit code. */
 async function slipway(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: NodeJS.ReadableStream) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const sink = (chunks: string[]) =>
-    new Writable({
-      write(chunk, _encoding, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-  const code = await runCli(args, {
-    env: { SLIPWAY_LOG: 'silent', SLIPWAY_CREDENTIALS: CREDENTIALS, ...env },
-    stdout: sink(out),
-    stderr: sink(err),
-    ...(stdin ? { stdin } : {}),
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  return runSlipway(args, { SLIPWAY_LOG: 'silent', SLIPWAY_CREDENTIALS: CREDENTIALS, ...env }, stdin);
 }
 
 const NAMES = commandTable().map((c) => c.name);
