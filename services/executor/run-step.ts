@@ -6,6 +6,7 @@ import type { PlanStep } from '../core/plan/types.js';
 import type { LogLine } from '../core/builds/log-line.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
+import { collectStepFiles, inputsFor } from './step-files.js';
 
 /** What one step needs from the build it belongs to. */
 export interface StepContext {
@@ -77,6 +78,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   const { deps, build, checkout } = ctx;
   const began = Date.now();
   const name = rec.service!;
+  const inputs = await inputsFor(step, ctx);
   const handle = await deps.backend.startStep({
     build,
     key: step.key,
@@ -110,6 +112,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
           },
         }
       : {}),
+    ...(inputs ? { inputs } : {}),
   });
   const created = Date.now();
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
@@ -131,10 +134,28 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   const ended = Date.now();
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
-  await deps.logs.replace(build.buildId, step.key, ctx.mask(await deps.backend.readLog(handle)));
+  const complete = await deps.backend.readLog(handle);
   // Where it ran, for the build page (saved with the outcome).
   const node = await deps.backend.nodeOf(handle).catch(() => undefined);
   if (node) rec.node = node;
+  // Its artifacts and test reports, from the workspace it ran in, before its service goes.
+  const files = await collectStepFiles(step, rec, handle, outcome, ctx).catch(
+    (err: unknown): Awaited<ReturnType<typeof collectStepFiles>> => ({
+      outcome:
+        outcome.kind === 'success' && step.artifacts.length > 0
+          ? { kind: 'error', reason: `its artifacts could not be kept: ${(err as Error).message}` }
+          : outcome,
+      lines: [
+        {
+          time: ctx.now(),
+          stream: 'stderr',
+          text: `slipway: could not take the step's files: ${(err as Error).message}`,
+        },
+      ],
+    }),
+  );
+  outcome = files.outcome;
+  await deps.logs.replace(build.buildId, step.key, ctx.mask([...complete, ...files.lines]));
   const logged = Date.now();
   await deps.backend.removeStep(handle);
   // Where a step's time went, for docs/performance.md and for a slow swarm at 3 a.m.
