@@ -14,6 +14,7 @@ import type { LogStore } from '../../services/shared/ports/log-store.js';
 import { QUEUES, type QueueName, type QueuePayloads } from '../../services/shared/queues.js';
 import { redisState } from '../../services/shared/redis/redis-state.js';
 import type { Running } from '../../services/shared/service.js';
+import type { Backend } from '../../services/executor/backend/types.js';
 import type { GitHubStandIn } from './github-stand-in.js';
 import type { Scope } from '../../services/core/auth/principal.js';
 import { newPersonalToken } from '../../services/receiver/auth/secrets.js';
@@ -89,6 +90,8 @@ export async function startSlipway(options: {
   env?: Record<string, string>;
   /** Where the services log (default: stderr when SLIPWAY_TEST_LOG=1, else nowhere). */
   logger?: Logger;
+  /** The executor's backend (default: the Swarm backend on this machine's engine), e.g. one on the multi-node swarm. */
+  backend?: Backend;
 }): Promise<RunningSlipway> {
   const port = await freePort();
   const gitBase = options.standIn.cloneUrl('x', 'y').replace(/x\/y\.git$/, '');
@@ -109,7 +112,7 @@ export async function startSlipway(options: {
   });
   const logger = options.logger ?? createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
   const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger)];
-  if (options.executor !== false) parts.push(await startExecutor(config, logger));
+  if (options.executor !== false) parts.push(await startExecutor(config, logger, options.backend));
   if (options.merger) parts.push(startMerger(config, logger));
   parts.push(await startReceiver(config, logger));
   const state = redisState(options.redisUrl, { logger, role: 'test' });

@@ -41,7 +41,8 @@ export function readTar(archive: Buffer): TarRead {
     }
     if (type === 'g') continue;
     const prefix = cString(header.subarray(345, 500));
-    const name = longName ?? (prefix ? `${prefix}/${cString(header.subarray(0, 100))}` : cString(header.subarray(0, 100)));
+    const name =
+      longName ?? (prefix ? `${prefix}/${cString(header.subarray(0, 100))}` : cString(header.subarray(0, 100)));
     longName = undefined;
     const path = cleanPath(name);
     if (type === '0' || type === '\0' || type === '7') {
@@ -59,7 +60,11 @@ export function writeTar(files: readonly TarFile[]): Buffer {
   const parts: Buffer[] = [];
   for (const file of files) {
     const { name, prefix } = splitName(file.path);
-    if (name === undefined) parts.push(header('././@LongLink', '', Buffer.byteLength(file.path) + 1, 'L'), padded(Buffer.from(`${file.path}\0`)));
+    if (name === undefined)
+      parts.push(
+        header('././@LongLink', '', Buffer.byteLength(file.path) + 1, 'L'),
+        padded(Buffer.from(`${file.path}\0`)),
+      );
     parts.push(header(name ?? file.path.slice(0, 100), prefix, file.bytes.length, '0'), padded(file.bytes));
   }
   parts.push(Buffer.alloc(BLOCK * 2));
