@@ -129,7 +129,8 @@ export async function collectStepFiles(
       } else {
         await deps.artifacts!.put(build.buildId, { step: step.key, stage: step.stage }, set.files, ctx.now());
         say.push(
-          `slipway: kept ${set.files.length} artifact file${set.files.length === 1 ? '' : 's'} (${formatBytes(set.totalBytes)})`,
+          `slipway: kept ${set.files.length} artifact file${set.files.length === 1 ? '' : 's'} ` +
+            `(${formatBytes(set.totalBytes)})`,
         );
       }
     } else {
@@ -139,7 +140,8 @@ export async function collectStepFiles(
       rec.tests = summary;
       const c = summary.counts;
       say.push(
-        `slipway: test reports: ${c.total} tests, ${c.passed} passed, ${c.failed} failed, ${c.errored} errored, ${c.skipped} skipped`,
+        `slipway: test reports: ${c.total} tests, ${c.passed} passed, ${c.failed} failed, ` +
+          `${c.errored} errored, ${c.skipped} skipped`,
       );
       for (const u of summary.unreadable) say.push(`slipway: report ${u.report} not read: ${u.error}`);
     }

@@ -176,7 +176,7 @@ describe('artifacts and test reports', () => {
     });
   }
 
-  it('restores an artifact made in test into a deploy placed on another node, and serves it through the API and the CLI', async () => {
+  it('restores an artifact made in test into a deploy on another node, served by API and CLI', async () => {
     const sha = await push('master', { '.buildspec.yml': SHIP_SPEC, VERSION: 'v1.2.3\n' });
     const build = await finished(sha);
     expect(build.state).toBe('success');

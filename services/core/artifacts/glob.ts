@@ -21,7 +21,10 @@ export function globToRegExp(glob: string): string {
   return `^${out}$`;
 }
 
-/** The directory a glob's matches are all under (`build/junit/*.xml` → `build/junit`), `.` when it starts with a pattern. */
+/**
+ * The directory a glob's matches are all under (`build/junit/*.xml` → `build/junit`), `.` when
+ * it starts with a pattern.
+ */
 export function globBase(glob: string): string {
   const parts = glob.split('/');
   const fixed: string[] = [];

@@ -25,7 +25,7 @@ export function testReportMarkdown(step: StepRecord): string {
         .slice(0, FAILURES_SHOWN)
         .map(
           (f) =>
-            `- ❌ **${inlineText(nameOf(f))}**${f.file ? ` (\`${inlineText(`${f.file}${f.line ? `:${f.line}` : ''}`)}\`)` : ''}` +
+            `- ❌ **${inlineText(nameOf(f))}**${where(f)}` +
             (f.message ? `\n\n${indent(codeBlock(f.message.split('\n').slice(0, 10)))}` : ''),
         )
         .join('\n') +
@@ -35,9 +35,7 @@ export function testReportMarkdown(step: StepRecord): string {
     );
   }
   if (t.slowest.length > 0)
-    parts.push(
-      `Slowest: ${t.slowest.map((s) => `${inlineText(nameOf(s))} (${((s.timeMs ?? 0) / 1000).toFixed(2)}s)`).join(', ')}.`,
-    );
+    parts.push(`Slowest: ${t.slowest.map((s) => `${inlineText(nameOf(s))} (${seconds(s.timeMs)})`).join(', ')}.`);
   if (t.unreadable.length > 0)
     parts.push(`Not read: ${t.unreadable.map((u) => `${inlineText(u.report)} (${inlineText(u.error)})`).join('; ')}.`);
   return parts.join('\n\n');
@@ -53,6 +51,14 @@ export function testAnnotations(step: StepRecord): CheckAnnotation[] {
     title: a.title.slice(0, 255),
     message: a.message.slice(0, CHECK_LIMITS.annotationMessage),
   }));
+}
+
+function where(t: TestResult): string {
+  return t.file ? ` (\`${inlineText(`${t.file}${t.line ? `:${t.line}` : ''}`)}\`)` : '';
+}
+
+function seconds(ms: number | undefined): string {
+  return `${((ms ?? 0) / 1000).toFixed(2)}s`;
 }
 
 function nameOf(t: TestResult): string {

@@ -20,7 +20,8 @@ export function collectScript(sets: readonly FileSet[], workspace = '/workspace'
       const bases = [...new Set(set.paths.map(globBase))];
       const pattern = set.paths.map((p) => `(${globToRegExp(p).slice(1, -1)})`).join('|');
       lines.push(
-        `for b in ${bases.map(quote).join(' ')}; do [ -d "$b" ] && find "$b" -type f; done | sed 's|^\\./||' | grep -E ${quote(`^(${pattern})$`)} >> "$L"`,
+        `for b in ${bases.map(quote).join(' ')}; do [ -d "$b" ] && find "$b" -type f; done |` +
+          ` sed 's|^\\./||' | grep -E ${quote(`^(${pattern})$`)} >> "$L"`,
       );
       for (const p of set.paths)
         lines.push(`grep -qE ${quote(globToRegExp(p))} "$L" || echo "${MARK} missing "${quote(p)}`);
@@ -37,7 +38,9 @@ export function collectScript(sets: readonly FileSet[], workspace = '/workspace'
       'while IFS= read -r f; do s=$(wc -c < "$f"); t=$((t+s));' +
         ` if [ "$s" -gt ${set.maxFileBytes} ]; then echo "${MARK} too-big $s $f"; over=1; fi; done < "$L"`,
       `[ "$t" -gt ${set.maxTotalBytes} ] && over=1`,
-      'if [ "$over" = 0 ] && [ -s "$L" ]; then tar cf - -T "$L" | base64 || exit 71; fi',
+      // busybox tar has no -T: the list becomes the arguments, one a line (names may hold spaces).
+      'if [ "$over" = 0 ] && [ -s "$L" ]; then set --; while IFS= read -r f; do set -- "$@" "$f"; done < "$L";' +
+        ' tar cf /tmp/slipway-files.tar -- "$@" || exit 71; base64 /tmp/slipway-files.tar; fi',
       `echo "${MARK} end "${quote(set.name)}" $t"`,
     );
   }

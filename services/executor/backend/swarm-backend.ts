@@ -553,7 +553,10 @@ export class SwarmBackend implements Backend {
           .map((l) => l.text)
           .slice(-2)
           .join(' / ');
-        return `the earlier steps' artifacts could not be restored into the workspace: ${describe(outcome)}${said ? ` (${said})` : ''}`;
+        return (
+          "the earlier steps' artifacts could not be restored into the workspace: " +
+          `${describe(outcome)}${said ? ` (${said})` : ''}`
+        );
       }
       for (const s of inputs.steps) held.add(s);
       return undefined;

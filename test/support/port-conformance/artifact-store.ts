@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { ArtifactStore } from '../../../services/shared/ports/artifact-store.js';
 import { uniqueId } from './fixtures.js';
 
-/** What every ArtifactStore must do. `make` gives a writer and a reader (another process's instance, where there can be one). */
+/** What every ArtifactStore must do. `make` gives a writer and a reader (another instance, where there can be one). */
 export function describeArtifactStoreConformance(
   name: string,
   make: () => Promise<{ writer: ArtifactStore; reader: ArtifactStore }>,

@@ -7,7 +7,7 @@ import type { LogLine } from '../../../services/core/builds/log-line.js';
 import { collectScript, parseCollected } from '../../../services/executor/backend/collect-script.js';
 import type { FileSet } from '../../../services/executor/backend/types.js';
 
-/** The collector job's script, run here with the host's sh and tools (the swarm runs it in busybox: integration tests). */
+/** The collector job's script, run with the host's sh and tools (busybox on the swarm: integration tests). */
 function run(dir: string, sets: FileSet[]): LogLine[] {
   const out = execFileSync('/bin/sh', ['-c', collectScript(sets, dir)], { encoding: 'utf8' });
   return out

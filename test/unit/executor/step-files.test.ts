@@ -17,9 +17,11 @@ const JUNIT_FAILING = `<?xml version="1.0"?>
   </testcase>
 </testsuite></testsuites>`;
 
+const TOO_BIG = 'big.bin is 2.9 KiB, more than the 2 KiB a file may be (SLIPWAY_ARTIFACT_MAX_FILE_BYTES)';
+
 /** Artifacts and test reports in the runtime, on the fake backend (its workspace a folder) and memory ports. */
 describe('a step’s artifacts and test reports', () => {
-  it('keeps a passing step’s artifacts and gives them to the next stage’s workspace, made again after an approval', async () => {
+  it('keeps a passing step’s artifacts for the next stage’s workspace, made again after an approval', async () => {
     const production: PlanEnvironment = {
       name: 'production',
       approval: { required: true, users: [], teams: [], count: 1, expiresMs: 3_600_000, allowSelfApproval: false },
@@ -68,7 +70,7 @@ describe('a step’s artifacts and test reports', () => {
     expect(backend.restores).toEqual([`${plan.buildId}:ship`]);
   });
 
-  it('fails a passing step whose artifacts are over a limit, saying which and which setting, and keeps nothing', async () => {
+  it('fails a passing step whose artifacts are over a limit, saying which and why, and keeps nothing', async () => {
     const plan = planOf('x', 'y', [
       {
         name: 'test',
@@ -89,14 +91,12 @@ describe('a step’s artifacts and test reports', () => {
     expect(await runBuild(plan, deps)).toBe('failure');
     expect(summary(events)).toEqual(['test:running', 'test:failure', 'e2e:skipped']);
     const rec = (await state.builds.get(plan.buildId))!.stages[0]!.steps[0]!;
-    expect(rec.reason).toBe(
-      'artifacts over the limit: big.bin is 2.9 KiB, more than the 2 KiB a file may be (SLIPWAY_ARTIFACT_MAX_FILE_BYTES)',
-    );
+    expect(rec.reason).toBe(`artifacts over the limit: ${TOO_BIG}`);
     const log = (await state.logs.read(plan.buildId, 'big')).map((l) => l.text);
     expect(log).toEqual(
       expect.arrayContaining([
         'slipway: artifacts: nothing matches not-made.txt',
-        'slipway: artifacts not kept: big.bin is 2.9 KiB, more than the 2 KiB a file may be (SLIPWAY_ARTIFACT_MAX_FILE_BYTES)',
+        `slipway: artifacts not kept: ${TOO_BIG}`,
       ]),
     );
     expect(await artifacts.list(plan.buildId)).toEqual([]);
@@ -124,7 +124,7 @@ describe('a step’s artifacts and test reports', () => {
     expect((await artifacts.list(plan.buildId)).map((a) => a.path)).toEqual(['a.bin']);
   });
 
-  it('reads a failing step’s JUnit reports into its record: counts, the failure’s message and where, the slowest', async () => {
+  it('reads a failing step’s JUnit reports into its record: counts, failures, the slowest', async () => {
     const plan = planOf('x', 'y', [
       {
         name: 'test',
