@@ -7,6 +7,7 @@ import type { LogLine } from '../core/builds/log-line.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 import { collectStepFiles, inputsFor } from './step-files.js';
+import { takeAnnotations, withAnnotations } from './step-annotations.js';
 
 /** What one step needs from the build it belongs to. */
 export interface StepContext {
@@ -85,7 +86,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
     attempt,
     name,
     image: ctx.image(step.image),
-    script: withSecretEnv(step),
+    script: step === checkout ? withSecretEnv(step) : withAnnotations(withSecretEnv(step)),
     env: step.env,
     secrets: step.secrets,
     resources: step.resources,
@@ -134,7 +135,10 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   const ended = Date.now();
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
-  const complete = await deps.backend.readLog(handle);
+  // What the step wrote to $SLIPWAY_ANNOTATIONS came back at the end of its log: taken out, kept.
+  const { log: complete, annotations } = takeAnnotations(await deps.backend.readLog(handle));
+  if (annotations.length > 0) rec.annotations = annotations;
+  else delete rec.annotations;
   // Where it ran, for the build page (saved with the outcome).
   const node = await deps.backend.nodeOf(handle).catch(() => undefined);
   if (node) rec.node = node;

@@ -73,6 +73,7 @@ test:
     commands:
       - mkdir -p build/junit
       - cp junit.xml build/junit/cart.xml
+      - echo "src/cart.js:3:7: warning: magic number 0.9" >> "$SLIPWAY_ANNOTATIONS"
       - echo "1 failing"
       - exit 1
     reports: [build/junit/*.xml]
@@ -83,7 +84,7 @@ test:
  * posted) with its executor on the two-node swarm of scripts/multinode.sh. An artifact made in
  * the test stage on the manager is restored into the deploy's workspace on the worker, and
  * is listed and downloaded through the API and the CLI; a failing JUnit test is on the API,
- * the build page and the check run.
+ * the build page and the check run, with the annotations the step wrote.
  */
 describe('artifacts and test reports', () => {
   let swarm: MultiNodeSwarm;
@@ -261,6 +262,7 @@ describe('artifacts and test reports', () => {
     expect(run.output.summary).toContain('3 tests: 2 passed, 1 failed.');
     expect(run.output.summary).toContain('**cart › applies the discount**');
     expect(run.output.summary).toContain('expected 90 to equal 81');
+    // The failed test where its report says, and what the step wrote to $SLIPWAY_ANNOTATIONS.
     expect(run.annotations).toEqual([
       expect.objectContaining({
         path: 'src/cart.test.js',
@@ -268,6 +270,7 @@ describe('artifacts and test reports', () => {
         annotation_level: 'failure',
         message: 'expected 90 to equal 81',
       }),
+      expect.objectContaining({ path: 'src/cart.js', start_line: 3, start_column: 7, annotation_level: 'warning' }),
     ]);
   }, 200_000);
 });

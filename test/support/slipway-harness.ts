@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startApprover } from '../../services/approver/start-approver.js';
@@ -108,6 +111,8 @@ export async function startSlipway(options: {
     SLIPWAY_INSTANCE: process.env.SLIPWAY_TEST_INSTANCE ?? 'test',
     // The example payloads are of public repositories, which the tests read without signing in.
     SLIPWAY_PUBLIC_READS: '1',
+    // Artifacts in a folder of this run's own, never the working tree.
+    SLIPWAY_ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'slipway-artifacts-')),
     ...options.env,
   });
   const logger = options.logger ?? createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');

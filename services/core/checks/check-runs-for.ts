@@ -85,7 +85,11 @@ export function checkRunsFor(record: BuildRecord, extras: CheckRunExtras): Check
         title: title(stageTitle(stage, conclusion ?? status)),
         summary: clip(stageSummary(record, stage, extras.links, extras.logTails ?? {})),
       },
-      annotations: stage.steps.flatMap((s) => [...testAnnotations(s), ...(extras.stepAnnotations?.[s.key] ?? [])]),
+      annotations: stage.steps.flatMap((s) => [
+        ...testAnnotations(s),
+        ...(s.annotations ?? []),
+        ...(extras.stepAnnotations?.[s.key] ?? []),
+      ]),
       actions,
     };
   });

@@ -167,4 +167,45 @@ describe('a step’s artifacts and test reports', () => {
       'slipway: test reports: 2 tests, 1 passed, 1 failed, 0 errored, 0 skipped',
     );
   });
+
+  it('turns what a step wrote to $SLIPWAY_ANNOTATIONS into annotations, out of its log, exit code kept', async () => {
+    const plan = planOf('x', 'y', [
+      {
+        name: 'test',
+        steps: [
+          step('lint', [
+            'echo "src/app.ts:12:5: warning: unused variable x" >> "$SLIPWAY_ANNOTATIONS"',
+            'echo "src/app.ts:30: error: missing return" >> "$SLIPWAY_ANNOTATIONS"',
+            'echo "not an annotation" >> "$SLIPWAY_ANNOTATIONS"',
+            'echo linted',
+            'exit 3',
+          ]),
+          step('quiet', ['echo nothing to say']),
+        ],
+      },
+    ]);
+    const { deps, state } = runtimeFor(plan);
+    await state.builds.create(recordForPlan(plan, 'now'));
+    expect(await runBuild(plan, deps)).toBe('failure');
+    const [lint, quiet] = (await state.builds.get(plan.buildId))!.stages[0]!.steps;
+    expect(lint).toMatchObject({ state: 'failure', exitCode: 3 });
+    expect(lint!.annotations).toEqual([
+      {
+        path: 'src/app.ts',
+        start_line: 12,
+        end_line: 12,
+        start_column: 5,
+        end_column: 5,
+        annotation_level: 'warning',
+        message: 'unused variable x',
+      },
+      { path: 'src/app.ts', start_line: 30, end_line: 30, annotation_level: 'failure', message: 'missing return' },
+    ]);
+    const log = (await state.logs.read(plan.buildId, 'lint')).map((l) => l.text);
+    expect(log).toContain('linted');
+    // The commands are echoed; the file's own lines and the marks are not in the log.
+    expect(log.filter((l) => l.startsWith('@@slipway') || l.startsWith('src/app.ts:'))).toEqual([]);
+    expect(quiet!.annotations).toBeUndefined();
+    expect(quiet!.state).toBe('success');
+  });
 });
