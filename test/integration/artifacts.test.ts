@@ -73,7 +73,7 @@ test:
     commands:
       - mkdir -p build/junit
       - cp junit.xml build/junit/cart.xml
-      - echo "src/cart.js:3:7: warning: magic number 0.9" >> "$SLIPWAY_ANNOTATIONS"
+      - 'echo "src/cart.js:3:7: warning: magic number 0.9" >> "$SLIPWAY_ANNOTATIONS"'
       - echo "1 failing"
       - exit 1
     reports: [build/junit/*.xml]
