@@ -73,7 +73,8 @@ function artifactsSection(buildId: string, artifacts: readonly ArtifactEntry[]):
     `<td data-label="Size">${h(formatBytes(a.size))}</td><td data-label="Step">${h(a.step)}</td></tr>`;
   return [
     '<section class="artifacts" aria-labelledby="artifacts-title"><h2 id="artifacts-title">Artifacts</h2>',
-    '<table class="files"><thead><tr><th scope="col">File</th><th scope="col">Size</th><th scope="col">Step</th></tr></thead>',
+    '<table class="files"><thead><tr>',
+    '<th scope="col">File</th><th scope="col">Size</th><th scope="col">Step</th></tr></thead>',
     `<tbody>${artifacts.map(row).join('')}</tbody></table></section>`,
   ].join('');
 }
