@@ -1,4 +1,5 @@
 import { apiCommands } from './api-commands.js';
+import { artifactCommands } from './artifact-commands.js';
 import { appCommand } from './app-command.js';
 import { mergeCommands } from './merge-commands.js';
 import { buildCommands } from './build-commands.js';
@@ -18,6 +19,7 @@ export function commandTable(): Command[] {
     ...specCommands,
     ...buildCommands,
     ...apiCommands,
+    ...artifactCommands,
     ...mergeCommands,
     loginCommand,
     appCommand,

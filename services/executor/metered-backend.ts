@@ -5,7 +5,7 @@ import type { Backend } from './backend/types.js';
  * Calls that wait on a task (for its end, for a sidecar to be ready) or stream (a log) take as
  * long as the step does: they say nothing of the Swarm API's latency, so they are not timed.
  */
-const WAITING = new Set(['waitStep', 'waitReady', 'followLog']);
+const WAITING = new Set(['waitStep', 'waitReady', 'followLog', 'collectFiles']);
 
 /**
  * The backend with each call that talks to the engine timed into `slipway_swarm_api_duration_seconds`

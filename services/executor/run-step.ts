@@ -6,6 +6,8 @@ import type { PlanStep } from '../core/plan/types.js';
 import type { LogLine } from '../core/builds/log-line.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
+import { collectStepFiles, inputsFor } from './step-files.js';
+import { takeAnnotations, withAnnotations } from './step-annotations.js';
 
 /** What one step needs from the build it belongs to. */
 export interface StepContext {
@@ -79,13 +81,14 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   const { deps, build, checkout } = ctx;
   const began = Date.now();
   const name = rec.service!;
+  const inputs = await inputsFor(step, ctx);
   const handle = await deps.backend.startStep({
     build,
     key: step.key,
     attempt,
     name,
     image: ctx.image(step.image),
-    script: withSecretEnv(step),
+    script: step === checkout ? withSecretEnv(step) : withAnnotations(withSecretEnv(step)),
     env: step.env,
     secrets: step.secrets,
     resources: step.resources,
@@ -112,6 +115,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
           },
         }
       : {}),
+    ...(inputs ? { inputs } : {}),
   });
   const created = Date.now();
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
@@ -138,10 +142,31 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   const ended = Date.now();
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
-  await deps.logs.replace(build.buildId, step.key, [...prelude, ...ctx.mask(await deps.backend.readLog(handle))]);
+  // What the step wrote to $SLIPWAY_ANNOTATIONS came back at the end of its log: taken out, kept.
+  const { log: complete, annotations } = takeAnnotations(await deps.backend.readLog(handle));
+  if (annotations.length > 0) rec.annotations = annotations;
+  else delete rec.annotations;
   // Where it ran, for the build page (saved with the outcome).
   const node = await deps.backend.nodeOf(handle).catch(() => undefined);
   if (node) rec.node = node;
+  // Its artifacts and test reports, from the workspace it ran in, before its service goes.
+  const files = await collectStepFiles(step, rec, handle, outcome, ctx).catch(
+    (err: unknown): Awaited<ReturnType<typeof collectStepFiles>> => ({
+      outcome:
+        outcome.kind === 'success' && step.artifacts.length > 0
+          ? { kind: 'error', reason: `its artifacts could not be kept: ${(err as Error).message}` }
+          : outcome,
+      lines: [
+        {
+          time: ctx.now(),
+          stream: 'stderr',
+          text: `slipway: could not take the step's files: ${(err as Error).message}`,
+        },
+      ],
+    }),
+  );
+  outcome = files.outcome;
+  await deps.logs.replace(build.buildId, step.key, [...prelude, ...ctx.mask([...complete, ...files.lines])]);
   const logged = Date.now();
   await deps.backend.removeStep(handle);
   // Where a step's time went, for docs/performance.md and for a slow swarm at 3 a.m.

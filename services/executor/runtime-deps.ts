@@ -7,6 +7,8 @@ import type { LogStore } from '../shared/ports/log-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { ApprovalGate } from '../shared/approval-gate.js';
 import type { Backend } from './backend/types.js';
+import type { ArtifactLimits } from '../core/artifacts/limits.js';
+import type { ArtifactStore } from '../shared/ports/artifact-store.js';
 
 /** A deploy to an environment started or ended. */
 export interface DeploymentEvent {
@@ -47,6 +49,10 @@ export interface RuntimeDeps {
    * it, a deploy does not ask.
    */
   stillHead?: (repo: { owner: string; name: string }, ref: string, sha: string) => Promise<boolean>;
+  /** Where steps' `artifacts:` are kept; without it, none are (and none restored). */
+  artifacts?: ArtifactStore;
+  /** The operator's limits on them (default 20 MiB a file, 50 MiB a build). */
+  artifactLimits?: ArtifactLimits;
   schedulingTimeoutMs: number;
   /** How long a step's node may be down before the step is given up (an infrastructure error). */
   nodeLossGraceMs?: number;

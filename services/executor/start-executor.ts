@@ -19,6 +19,7 @@ import { reportPresence } from './report-presence.js';
 import { RunningBuilds } from './running-builds.js';
 import { meteredBackend } from './metered-backend.js';
 import { typedBackend } from './typed-backend.js';
+import { FsArtifactStore } from '../shared/fs/fs-artifact-store.js';
 
 /**
  * Starts the executor: first the reaper (removes what a dead executor left of finished
@@ -71,6 +72,8 @@ export async function startExecutor(
     gitToken: (request) => installations.gitToken(request.repo, request.installationId),
     // The one question the executor asks GitHub: is a push's commit still its branch's head?
     stillHead: async (repo, ref, sha) => (await github.behindBy(repo, ref.replace(/^refs\/heads\//, ''), sha)) === 0,
+    artifacts: new FsArtifactStore(config.artifactsDir),
+    artifactLimits: config.artifactLimits,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
     nodeLossGraceMs: config.nodeLossGraceMs,
     publicUrl: config.publicUrl,
@@ -109,9 +112,18 @@ export async function startExecutor(
     () => void reap(backend, state.builds, logger).catch((err: unknown) => logger.warn('reaper failed', { err })),
     5 * 60_000,
   );
+  // Artifacts past the operator's retention go, at start-up and hourly.
+  const expire = () =>
+    deps
+      .artifacts!.expire(new Date(Date.now() - config.artifactRetentionMs).toISOString())
+      .then((gone) => gone.length > 0 && logger.info('artifacts expired', { builds: gone.length }))
+      .catch((err: unknown) => logger.warn('artifact expiry failed', { err }));
+  void expire();
+  const expiry = setInterval(() => void expire(), 3_600_000);
   return {
     async close() {
       clearInterval(reaper);
+      clearInterval(expiry);
       await worker.close();
       await stopReporting();
       await stopListening();

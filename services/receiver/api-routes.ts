@@ -1,3 +1,4 @@
+import type { ArtifactStore } from '../shared/ports/artifact-store.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { isFinal } from '../core/builds/types.js';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   cloneUrlRewrite: CloneUrlRewrite;
   /** Whether sign-in with GitHub is configured (pages offer it). */
   signIn: boolean;
+  /** Builds' artifacts; without it, a build lists none. */
+  artifacts?: ArtifactStore;
 }
 
 /**

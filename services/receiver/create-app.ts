@@ -9,6 +9,7 @@ import { metrics } from '../shared/metrics/metrics.js';
 import type { Logger } from '../shared/logger.js';
 import type { State } from '../shared/ports/state.js';
 import type { QueueCensus } from '../shared/ports/queue-census.js';
+import type { ArtifactStore } from '../shared/ports/artifact-store.js';
 import { apiRouter } from './api-routes.js';
 import { apiV1NotFound, apiV1Router } from './api-v1/api-v1-router.js';
 import { mergeRouter } from './merge-routes.js';
@@ -67,6 +68,8 @@ export interface AppDeps extends Pick<
   presence?: State['presence'];
   /** The merge queue; its API (merge-routes.ts) is mounted when given. */
   mergeQueue?: State['mergeQueue'];
+  /** Builds' artifacts, listed and served by the API and the build page; without it, none are shown. */
+  artifacts?: ArtifactStore;
   /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */
   health?: HealthDeps;
 }

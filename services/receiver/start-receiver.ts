@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { censusRefresher } from '../shared/metrics/census.js';
 import { metrics } from '../shared/metrics/metrics.js';
 import { redisState } from '../shared/redis/redis-state.js';
+import { FsArtifactStore } from '../shared/fs/fs-artifact-store.js';
 import type { Running } from '../shared/service.js';
 import { createApp } from './create-app.js';
 
@@ -52,6 +53,7 @@ export async function startReceiver(config: Config, logger: Logger): Promise<Run
         }
       : {}),
     publicUrl: config.publicUrl,
+    artifacts: new FsArtifactStore(config.artifactsDir),
     sessionTtlMs: config.sessionTtlMs,
     publicReads: config.publicReads,
     admins: config.admins,

@@ -85,6 +85,16 @@ export interface Config {
    * /readyz and /metrics; unset, it serves none. The receiver serves them on its own port.
    */
   healthPort?: number;
+  /**
+   * SLIPWAY_ARTIFACTS_DIR: where builds' artifacts are kept (a directory the executor writes
+   * and the receiver reads: one volume in the stack). Default `.slipway/artifacts` under the
+   * working directory.
+   */
+  artifactsDir: string;
+  /** SLIPWAY_ARTIFACT_MAX_FILE_BYTES (default 20 MiB) and SLIPWAY_ARTIFACT_MAX_BUILD_BYTES (default 50 MiB). */
+  artifactLimits: { maxFileBytes: number; maxBuildBytes: number };
+  /** SLIPWAY_ARTIFACT_RETENTION_DAYS: how long a build's artifacts are kept after its last one (default 7). */
+  artifactRetentionMs: number;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +141,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     reconcileDelayMs: Number(env.SLIPWAY_RECONCILE_DELAY_MS ?? 5_000),
     reconcileMinAgeMs: Number(env.SLIPWAY_RECONCILE_MIN_AGE_MS ?? 10_000),
     statuses: !/^(0|false|no|off)$/i.test(env.SLIPWAY_STATUSES ?? ''),
+    artifactsDir: env.SLIPWAY_ARTIFACTS_DIR ?? '.slipway/artifacts',
+    artifactLimits: {
+      maxFileBytes: Number(env.SLIPWAY_ARTIFACT_MAX_FILE_BYTES ?? 20 * 1024 * 1024),
+      maxBuildBytes: Number(env.SLIPWAY_ARTIFACT_MAX_BUILD_BYTES ?? 50 * 1024 * 1024),
+    },
+    artifactRetentionMs: Number(env.SLIPWAY_ARTIFACT_RETENTION_DAYS ?? 7) * 86_400_000,
     ...(env.SLIPWAY_HEALTH_PORT ? { healthPort: Number(env.SLIPWAY_HEALTH_PORT) } : {}),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
@@ -187,6 +203,13 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     'reconcileIntervalMs',
   ] as const) {
     if (!Number.isFinite(config[key]) || config[key] <= 0) throw new ConfigError(`${key} must be a positive number`);
+  }
+  for (const [name, value] of [
+    ['SLIPWAY_ARTIFACT_MAX_FILE_BYTES', config.artifactLimits.maxFileBytes],
+    ['SLIPWAY_ARTIFACT_MAX_BUILD_BYTES', config.artifactLimits.maxBuildBytes],
+    ['SLIPWAY_ARTIFACT_RETENTION_DAYS', config.artifactRetentionMs],
+  ] as const) {
+    if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number`);
   }
   if (!Number.isFinite(config.githubWriteGapMs) || config.githubWriteGapMs < 0)
     throw new ConfigError('SLIPWAY_GITHUB_WRITE_GAP_MS must be a number of milliseconds, 0 or more');

@@ -57,6 +57,16 @@ export class ApiV1Client {
     return this.request<T>('GET', path, undefined, headers);
   }
 
+  /** A GET whose body is bytes (an artifact): its status and content type are checked. */
+  async getBytes(path: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, { headers: this.headers });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const text = type === 'application/json' ? bytes.toString('utf8') : '';
+    this.check('GET', path, res.status, type, text, text ? JSON.parse(text) : undefined);
+    return { status: res.status, headers: res.headers, bytes };
+  }
+
   post<T = unknown>(path: string, body?: unknown): Promise<ApiAnswer<T>> {
     return this.request<T>('POST', path, body);
   }
@@ -183,7 +193,8 @@ export class ApiV1Client {
   private operation(method: string, path: string): Operation | undefined {
     const pathname = path.split('?')[0]!;
     for (const [template, ops] of Object.entries(this.doc.paths)) {
-      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      // `{path}` (an artifact's) keeps its slashes; every other parameter is one segment.
+      const pattern = new RegExp(`^${template.replace('{path}', '.+').replace(/\{[^}]+\}/g, '[^/]+')}$`);
       if (pattern.test(pathname)) return ops[method.toLowerCase()];
     }
     return undefined;

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startApprover } from '../../services/approver/start-approver.js';
@@ -14,6 +17,7 @@ import type { LogStore } from '../../services/shared/ports/log-store.js';
 import { QUEUES, type QueueName, type QueuePayloads } from '../../services/shared/queues.js';
 import { redisState } from '../../services/shared/redis/redis-state.js';
 import type { Running } from '../../services/shared/service.js';
+import type { Backend } from '../../services/executor/backend/types.js';
 import type { GitHubStandIn } from './github-stand-in.js';
 import type { Scope } from '../../services/core/auth/principal.js';
 import { newPersonalToken } from '../../services/receiver/auth/secrets.js';
@@ -89,6 +93,8 @@ export async function startSlipway(options: {
   env?: Record<string, string>;
   /** Where the services log (default: stderr when SLIPWAY_TEST_LOG=1, else nowhere). */
   logger?: Logger;
+  /** The executor's backend (default: the Swarm backend on this machine's engine), e.g. one on the multi-node swarm. */
+  backend?: Backend;
 }): Promise<RunningSlipway> {
   const port = await freePort();
   const gitBase = options.standIn.cloneUrl('x', 'y').replace(/x\/y\.git$/, '');
@@ -105,11 +111,13 @@ export async function startSlipway(options: {
     SLIPWAY_INSTANCE: process.env.SLIPWAY_TEST_INSTANCE ?? 'test',
     // The example payloads are of public repositories, which the tests read without signing in.
     SLIPWAY_PUBLIC_READS: '1',
+    // Artifacts in a folder of this run's own, never the working tree.
+    SLIPWAY_ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'slipway-artifacts-')),
     ...options.env,
   });
   const logger = options.logger ?? createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');
   const parts: Running[] = [startPlanner(config, logger), startReporter(config, logger), startApprover(config, logger)];
-  if (options.executor !== false) parts.push(await startExecutor(config, logger));
+  if (options.executor !== false) parts.push(await startExecutor(config, logger, options.backend));
   if (options.merger) parts.push(startMerger(config, logger));
   parts.push(await startReceiver(config, logger));
   const state = redisState(options.redisUrl, { logger, role: 'test' });

@@ -1,5 +1,7 @@
 import type { ApprovalRequest } from '../approval/approval.js';
 import type { SpecIssue } from '../buildspec/types.js';
+import type { TestSummary } from '../reports/types.js';
+import type { CheckAnnotation } from '../checks/types.js';
 import type { BuildRequest, RunState } from './types.js';
 
 /** One step's progress, as shown by the API. */
@@ -21,6 +23,10 @@ export interface StepRecord {
   attempt?: number;
   startedAt?: string;
   finishedAt?: string;
+  /** What it wrote to `$SLIPWAY_ANNOTATIONS` (`path:line:col: level: message`), as check run annotations. */
+  annotations?: CheckAnnotation[];
+  /** What its `reports:` (JUnit XML) said, read after it ran: counts, failures, the slowest tests. */
+  tests?: TestSummary;
 }
 
 /** A service a stage's steps talk to (a database …), and whether it answered its readiness check. */

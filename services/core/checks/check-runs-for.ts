@@ -4,6 +4,7 @@ import { contextFor, truncate } from '../status/stage-status.js';
 import { specAnnotations } from './spec-annotations.js';
 import { stageConclusion } from './stage-conclusion.js';
 import { stageSummary, type CheckLinks } from './stage-summary.js';
+import { testAnnotations } from './test-report.js';
 import { CHECK_LIMITS, type CheckAnnotation, type CheckRunDraft } from './types.js';
 
 export type { CheckLinks } from './stage-summary.js';
@@ -84,7 +85,11 @@ export function checkRunsFor(record: BuildRecord, extras: CheckRunExtras): Check
         title: title(stageTitle(stage, conclusion ?? status)),
         summary: clip(stageSummary(record, stage, extras.links, extras.logTails ?? {})),
       },
-      annotations: stage.steps.flatMap((s) => extras.stepAnnotations?.[s.key] ?? []),
+      annotations: stage.steps.flatMap((s) => [
+        ...testAnnotations(s),
+        ...(s.annotations ?? []),
+        ...(extras.stepAnnotations?.[s.key] ?? []),
+      ]),
       actions,
     };
   });

@@ -1,5 +1,6 @@
 import type { BuildRecord, StageRecord, StepRecord } from '../builds/record.js';
 import { codeBlock, inlineText } from './escape-markdown.js';
+import { testReportMarkdown } from './test-report.js';
 
 /** Where a check run's Markdown links to: the build's page and each step's log, on Slipway's dashboard. */
 export interface CheckLinks {
@@ -58,6 +59,10 @@ export function stageSummary(
           ? `Last ${tail.length} lines ([full log](${links.stepLog(step.key)})):\n\n${codeBlock(tail)}`
           : `[Log](${links.stepLog(step.key)})`),
     );
+  }
+  for (const step of stage.steps) {
+    const tests = testReportMarkdown(step);
+    if (tests) parts.push(tests);
   }
   return parts.join('\n\n');
 }

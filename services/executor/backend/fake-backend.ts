@@ -3,7 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLine } from '../../core/builds/log-line.js';
-import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
+import { collectFromFolder, restoreIntoFolder } from './fake-files.js';
+import type {
+  Backend,
+  BuildResources,
+  CollectRequest,
+  CollectResult,
+  SidecarSpec,
+  StepHandle,
+  StepOutcome,
+  StepSpec,
+  WaitOptions,
+} from './types.js';
 
 interface FakeStep {
   handle: StepHandle;
@@ -26,6 +37,10 @@ export class FakeBackend implements Backend {
   private readonly steps = new Map<string, FakeStep>();
   /** Every step started, in order, for tests that count runs. */
   readonly started: string[] = [];
+  /** Per build: the steps whose files its workspace holds (collected there, or restored). */
+  private readonly held = new Map<string, Set<string>>();
+  /** Every restore of earlier steps' files, `<build>:<step>`, for tests. */
+  readonly restores: string[] = [];
 
   constructor(
     private readonly images: ReadonlySet<string> = new Set(['slipway/busybox:1', 'slipway/git:1', 'slipway/redis:1']),
@@ -51,6 +66,14 @@ export class FakeBackend implements Backend {
     const existing = this.steps.get(step.name);
     if (existing) return { ...existing.handle, reattached: true };
     const handle: StepHandle = { name: step.name, id: step.name, reattached: false };
+    if (step.inputs) {
+      const held = this.heldFiles(step.build.buildId);
+      if (!step.inputs.steps.every((s) => held.has(s))) {
+        await restoreIntoFolder(this.workspace(step.build.buildId), await step.inputs.open());
+        for (const s of step.inputs.steps) held.add(s);
+        this.restores.push(`${step.build.buildId}:${step.key}`);
+      }
+    }
     this.started.push(step.name);
     const fake: FakeStep = {
       handle,
@@ -150,6 +173,12 @@ export class FakeBackend implements Backend {
     return outcome;
   }
 
+  async collectFiles(handle: StepHandle, request: CollectRequest): Promise<CollectResult> {
+    const result = await collectFromFolder(this.workspace(request.build.buildId), request.sets);
+    this.heldFiles(request.build.buildId).add(request.step);
+    return result;
+  }
+
   async readLog(handle: StepHandle): Promise<LogLine[]> {
     return [...(this.steps.get(handle.name)?.lines ?? [])];
   }
@@ -180,10 +209,17 @@ export class FakeBackend implements Backend {
     const dir = this.builds.get(buildId);
     if (dir) rmSync(dir, { recursive: true, force: true });
     this.builds.delete(buildId);
+    this.held.delete(buildId);
   }
 
   async buildsPresent(): Promise<string[]> {
     return [...new Set([...this.builds.keys(), ...[...this.steps.values()].map((s) => s.buildId)])];
+  }
+
+  private heldFiles(buildId: string): Set<string> {
+    let held = this.held.get(buildId);
+    if (!held) this.held.set(buildId, (held = new Set()));
+    return held;
   }
 
   private workspace(buildId: string): string {

@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { serviceName, slug } from '../../core/plan/naming.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
+import { collectScript, parseCollected, restoreScript } from './collect-script.js';
 import { ContainerExits } from './container-exits.js';
 import { runNodeCleanup } from './node-cleanup.js';
 import { resolveImage } from './resolve-image.js';
@@ -15,7 +16,18 @@ import {
   WORKSPACE,
   type SecretRef,
 } from './swarm-service-spec.js';
-import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, StepSpec, WaitOptions } from './types.js';
+import type {
+  Backend,
+  BuildResources,
+  CollectRequest,
+  CollectResult,
+  SidecarSpec,
+  StepHandle,
+  StepInputs,
+  StepOutcome,
+  StepSpec,
+  WaitOptions,
+} from './types.js';
 import type { SwarmNodeView } from '../../shared/ports/executor-presence.js';
 
 export { LABEL } from './swarm-service-spec.js';
@@ -27,6 +39,10 @@ const MAX_POLL_MS = 1_000;
 const AFTER_EXIT_POLL_MS = 20;
 const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const UNSCHEDULED = new Set(['new', 'pending', 'assigned']);
+/** Docker refuses a secret past 500 KiB: a restored archive travels in parts of this size. */
+const SECRET_PART_BYTES = 450 * 1024;
+/** The most parts one restore takes (about 45 MiB): past it, the restore is refused with a reason. */
+const MAX_RESTORE_PARTS = 100;
 
 interface Task {
   ID: string;
@@ -85,6 +101,8 @@ export class SwarmBackend implements Backend {
   private readonly networks = new Map<string, Promise<void>>();
   /** Steps that could not be started (their workspace checkout failed), by service name: why. */
   private readonly unstarted = new Map<string, string>();
+  /** Per build: the keys of the steps whose files each workspace (by node id) holds. */
+  private readonly filesOn = new Map<string, Map<string, Set<string>>>();
 
   constructor(
     private readonly docker: Docker = new Docker(),
@@ -151,12 +169,42 @@ export class SwarmBackend implements Backend {
         return { name: step.name, id: step.name, reattached: false };
       }
     }
+    const pin = placed.placement.length > 0 ? [] : await this.pin();
+    if (step.inputs) {
+      const node = placed === step ? (pin[0] ?? '').replace(/^node\.id==/, '') : placed.placement[0]!.slice(9);
+      const refused = await this.restoreOnce(step, step.inputs, this.workspacePerNode ? node : 'shared');
+      if (refused) {
+        this.unstarted.set(step.name, refused);
+        return { name: step.name, id: step.name, reattached: false };
+      }
+    }
     const spec = stepServiceSpec(placed, {
       instance: this.instance,
-      pin: placed.placement.length > 0 ? [] : await this.pin(),
+      pin,
       secrets: await this.secretRefs(step.build.buildId, step.secrets),
     });
     return this.createOrAttach(step.name, spec);
+  }
+
+  /**
+   * Takes files from the workspace the step ran in, by a job on its node that mounts the
+   * workspace and writes them to its log as a base64 tar (any node's log comes back through
+   * the manager, so this needs no network between nodes).
+   */
+  async collectFiles(handle: StepHandle, request: CollectRequest): Promise<CollectResult> {
+    if (this.unstarted.has(handle.name)) return { ok: true, sets: [] };
+    const { build } = request;
+    const node = this.taskNodes.get(handle.id) ?? (await this.latestTask(handle.id))?.NodeID;
+    if (!node) return { ok: false, reason: 'the node the step ran on is not known' };
+    const { outcome, lines } = await this.fileJob(build, `collect-${request.step}`, node, {
+      image: request.image,
+      script: collectScript(request.sets),
+      timeoutMs: request.timeoutMs,
+      schedulingTimeoutMs: request.schedulingTimeoutMs,
+    });
+    if (outcome.kind !== 'success') return { ok: false, reason: `the collector job ended: ${describe(outcome)}` };
+    this.workspaceFiles(build.buildId, this.workspacePerNode ? node : 'shared').add(request.step);
+    return parseCollected(lines, request.sets);
   }
 
   async startSidecar(sidecar: SidecarSpec): Promise<StepHandle> {
@@ -325,6 +373,7 @@ export class SwarmBackend implements Backend {
   }
 
   async teardownBuild(buildId: string): Promise<void> {
+    this.filesOn.delete(buildId);
     const placements = this.workspaces.get(buildId);
     this.workspaces.delete(buildId);
     this.networks.delete(buildId);
@@ -462,6 +511,126 @@ export class SwarmBackend implements Backend {
     return { node, lines };
   }
 
+  /**
+   * Puts earlier steps' files into the workspace on `node` unless it holds them already (it
+   * ran them, or had them restored): a job on that node that extracts the archive, which
+   * travels as Docker secrets of at most 450 KiB each (removed at once after). Answers why
+   * it could not, or undefined. A step that is already running (an executor restarted) is left alone.
+   */
+  private async restoreOnce(step: StepSpec, inputs: StepInputs, node: string): Promise<string | undefined> {
+    const held = this.workspaceFiles(step.build.buildId, node);
+    if (inputs.steps.every((s) => held.has(s))) return undefined;
+    const running = await this.docker
+      .getService(step.name)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+    if (running) return undefined;
+    const archive = await inputs.open();
+    const count = Math.ceil(archive.length / SECRET_PART_BYTES);
+    if (count > MAX_RESTORE_PARTS)
+      return (
+        `the earlier steps' artifacts (${Math.round(archive.length / 1048576)} MiB) are too large to restore into a ` +
+        `workspace on another node (at most ${Math.floor((MAX_RESTORE_PARTS * SECRET_PART_BYTES) / 1048576)} MiB); ` +
+        'a shared volume driver (SLIPWAY_VOLUME_DRIVER) needs no restore'
+      );
+    const tag = `in-${slug(step.key)}`.slice(0, 20);
+    const labels = this.labels(step.build.buildId);
+    const parts: Array<{ name: string; secretId: string; secretName: string }> = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const secretName = `slw-${step.build.buildId}-${tag}-${step.attempt}-${i}`.slice(0, 63);
+        await ignoreMissing(() => this.docker.getSecret(secretName).remove());
+        const made = (await this.docker.createSecret({
+          Name: secretName,
+          Labels: labels,
+          Data: archive.subarray(i * SECRET_PART_BYTES, (i + 1) * SECRET_PART_BYTES).toString('base64'),
+        })) as { id?: string; ID?: string };
+        parts.push({ name: `part-${String(i).padStart(3, '0')}`, secretId: made.id ?? made.ID ?? '', secretName });
+      }
+      const { outcome, lines } = await this.fileJob(
+        step.build,
+        `${tag}-${step.attempt}`,
+        node === 'shared' ? undefined : node,
+        {
+          image: inputs.image,
+          script: restoreScript(parts.map((p) => `/run/secrets/${p.name}`)),
+          timeoutMs: 120_000,
+          schedulingTimeoutMs: inputs.schedulingTimeoutMs,
+          secrets: parts,
+        },
+      );
+      if (outcome.kind !== 'success') {
+        const said = lines
+          .filter((l) => l.stream === 'stderr')
+          .map((l) => l.text)
+          .slice(-2)
+          .join(' / ');
+        return (
+          "the earlier steps' artifacts could not be restored into the workspace: " +
+          `${describe(outcome)}${said ? ` (${said})` : ''}`
+        );
+      }
+      for (const s of inputs.steps) held.add(s);
+      return undefined;
+    } finally {
+      await Promise.all(parts.map((p) => ignoreMissing(() => this.docker.getSecret(p.secretId).remove())));
+    }
+  }
+
+  /** A job on `node` (any node with a shared volume) with the build's workspace mounted: its outcome and log. */
+  private async fileJob(
+    build: BuildResources,
+    key: string,
+    node: string | undefined,
+    job: {
+      image: string;
+      script: string;
+      timeoutMs: number;
+      schedulingTimeoutMs: number;
+      secrets?: Array<{ name: string; secretId: string; secretName: string }>;
+    },
+  ): Promise<{ outcome: StepOutcome; lines: LogLine[] }> {
+    const name = serviceName(build.buildId, key, 1);
+    // A job of that name left by an earlier try (an executor restarted) is not attached to: its files may be stale.
+    await ignoreMissing(() => this.docker.getService(name).remove());
+    const handle = await this.createOrAttach(
+      name,
+      stepServiceSpec(
+        {
+          build,
+          key,
+          attempt: 1,
+          name,
+          image: job.image,
+          script: job.script,
+          env: {},
+          secrets: [],
+          resources: {},
+          placement: node ? [`node.id==${node}`] : [],
+        },
+        { instance: this.instance, pin: [], secrets: job.secrets ?? [] },
+      ),
+    );
+    try {
+      const outcome = await this.waitStep(handle, {
+        schedulingTimeoutMs: job.schedulingTimeoutMs,
+        timeoutMs: job.timeoutMs,
+      });
+      return { outcome, lines: await this.serviceLog(handle) };
+    } finally {
+      await this.removeStep(handle);
+    }
+  }
+
+  private workspaceFiles(buildId: string, node: string): Set<string> {
+    const nodes = this.filesOn.get(buildId) ?? new Map<string, Set<string>>();
+    this.filesOn.set(buildId, nodes);
+    const held = nodes.get(node) ?? new Set<string>();
+    nodes.set(node, held);
+    return held;
+  }
+
   private async createOrAttach(name: string, spec: object): Promise<StepHandle> {
     try {
       const created = (await this.docker.createService(spec as Docker.CreateServiceOptions)) as {
@@ -586,6 +755,11 @@ function outcomeOf(task: Task): StepOutcome {
           'its node may have been lost',
       };
   }
+}
+
+function describe(outcome: StepOutcome): string {
+  if (outcome.kind === 'failure') return `exit code ${outcome.exitCode}${outcome.reason ? `, ${outcome.reason}` : ''}`;
+  return outcome.kind === 'success' ? 'success' : outcome.reason;
 }
 
 function formatSeconds(ms: number): string {

@@ -1,6 +1,7 @@
 import type { PlanHostAccess, PlanSidecar } from '../../core/plan/types.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import type { SwarmNodeView } from '../../shared/ports/executor-presence.js';
+import type { TarFile } from '../../core/artifacts/tar.js';
 
 /**
  * Per-build objects: the network the steps share, the workspace volume holding the source,
@@ -44,7 +45,60 @@ export interface StepSpec {
    * placement and build), and runs there.
    */
   checkout?: WorkspaceCheckout;
+  /**
+   * Files earlier steps of the build kept (`artifacts:`), to be in the workspace the step runs
+   * in before it starts. A backend restores them where they are not already (a workspace on
+   * another node, or made again after an approval), and a step whose files cannot be put there
+   * does not start: its outcome is an `error` saying why.
+   */
+  inputs?: StepInputs;
 }
+
+/** What a step is given of earlier steps' files. */
+export interface StepInputs {
+  /** Keys of the steps that kept the files (a workspace that has seen them collected has them). */
+  steps: string[];
+  /** The files as one tar archive, read only when they must be restored. */
+  open: () => Promise<Buffer>;
+  /** An image with busybox (Slipway's git image, by its resolved reference) to run the restore in. */
+  image: string;
+  schedulingTimeoutMs: number;
+}
+
+/** One set of files to take from a step's workspace after it ended. */
+export interface FileSet {
+  name: string;
+  /** Relative to the workspace: files or directories (`globs: false`), or globs with `*`, `**` and `?`. */
+  paths: string[];
+  globs: boolean;
+  /** Files larger than this are named, not taken; nor is anything of a set larger than `maxTotalBytes`. */
+  maxFileBytes: number;
+  maxTotalBytes: number;
+}
+
+export interface CollectRequest {
+  build: BuildResources;
+  /** The step's key: the backend remembers which workspace now has its files. */
+  step: string;
+  sets: FileSet[];
+  /** An image with busybox (`find`, `tar`, `base64`), by its resolved reference. */
+  image: string;
+  timeoutMs: number;
+  schedulingTimeoutMs: number;
+}
+
+/** What was found of one set. Nothing is taken of a set with a file or a total over its limits. */
+export interface CollectedSet {
+  name: string;
+  files: TarFile[];
+  /** Paths (or globs) that matched nothing. */
+  missing: string[];
+  tooBig: Array<{ path: string; size: number }>;
+  /** The size of everything the set matched. */
+  totalBytes: number;
+}
+
+export type CollectResult = { ok: true; sets: CollectedSet[] } | { ok: false; reason: string };
 
 /** The build's checkout, as a backend runs it again for a step placed on another node. */
 export interface WorkspaceCheckout {
@@ -138,6 +192,13 @@ export interface Backend {
   startSidecar(sidecar: SidecarSpec): Promise<StepHandle>;
   /** Resolves `success` once the sidecar's ready check passes, `error` when it does not in time. */
   waitReady(handle: StepHandle, options: WaitOptions): Promise<StepOutcome>;
+  /**
+   * Takes files from the workspace a step ran in, after `waitStep` and before `removeStep`
+   * (the Swarm backend runs a job on the step's node that writes them to its log as a
+   * base64 tar). Files it could not read are an answer (`ok: false`), engine trouble is thrown.
+   * A backend without it keeps no artifacts and reads no reports.
+   */
+  collectFiles?(handle: StepHandle, request: CollectRequest): Promise<CollectResult>;
   teardownBuild(buildId: string): Promise<void>;
   /** Build ids of every build that has objects on the engine; for the start-up reaper. */
   buildsPresent(): Promise<string[]>;

@@ -45,12 +45,31 @@ export function buildReadRouter(deps: ApiDeps & { heartbeatMs?: number }): Route
     await streamLog(ctx, logs, id, step, state, deps.heartbeatMs);
   });
 
-  // Artifacts are kept by a later change; the list is empty until then.
   router.get('/builds/:id/artifacts', async (ctx) => {
-    if (!(await visibleBuild(ctx, store, access, ctx.params.id!))) return notFound(ctx);
-    ctx.body = { artifacts: [] };
+    const id = ctx.params.id!;
+    if (!(await visibleBuild(ctx, store, access, id))) return notFound(ctx);
+    const kept = (await deps.artifacts?.list(id)) ?? [];
+    ctx.body = { artifacts: kept.map((a) => ({ ...a, url: artifactUrl(id, a.path) })) };
+  });
+
+  router.get('/builds/:id/artifacts/*path', async (ctx) => {
+    const { id, path } = ctx.params as { id: string; path: string };
+    if (!(await visibleBuild(ctx, store, access, id))) return notFound(ctx);
+    const bytes = await deps.artifacts?.read(id, path);
+    if (!bytes) return notFound(ctx, 'artifact');
+    ctx.type = 'application/octet-stream';
+    ctx.set(
+      'Content-Disposition',
+      `attachment; filename="${(path.split('/').pop() ?? 'artifact').replace(/["\\\r\n]/g, '_')}"`,
+    );
+    ctx.body = bytes;
   });
   return router;
+}
+
+/** Where an artifact is downloaded: each path segment escaped. */
+export function artifactUrl(buildId: string, path: string): string {
+  return `/api/v1/builds/${buildId}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /** A build as `GET /api/v1/builds/{id}` answers: the record without secrets, its summary and links. */

@@ -4,6 +4,8 @@ import { isFinal } from '../../core/builds/types.js';
 import { approvalSection } from './approval-section.js';
 import { buildActions, cancelForm, NO_PERMISSIONS, type BuildPermissions } from './build-actions.js';
 import { buildStages, stepToOpen } from './build-stages.js';
+import { buildOutputs } from './build-outputs.js';
+import type { ArtifactEntry } from '../../shared/ports/artifact-store.js';
 import { formatDuration, runTime } from './format-time.js';
 import { branchOf, githubLinks } from './github-links.js';
 import { h, NOBODY, page, timeTag, type Viewer } from './html.js';
@@ -18,6 +20,8 @@ export interface BuildPageView {
   audit: readonly AuditEntry[];
   /** The step whose log to open (`?step=`), when asked. */
   step?: string;
+  /** The files the build's steps kept. */
+  artifacts?: readonly ArtifactEntry[];
 }
 
 const DEFAULT_VIEW: BuildPageView = { now: new Date(0), may: NO_PERMISSIONS, audit: [] };
@@ -102,6 +106,7 @@ export function buildLive(b: BuildRecord, viewer: Viewer, view: BuildPageView): 
     b.specError ? `<p class="failure">${h(b.specError)}</p>` : '',
     specReport(Array.isArray(b.specIssues) ? b.specIssues : [], b.specSource),
     buildStages(b, view.now, open?.key),
+    buildOutputs(b, view.artifacts ?? []),
     approvalSection(b.id, b.approval, b.state === 'waiting', viewer, view.now),
   ].join('');
 }

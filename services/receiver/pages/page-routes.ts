@@ -4,6 +4,7 @@ import { hasScope } from '../../core/auth/principal.js';
 import type { BuildRecord } from '../../core/builds/record.js';
 import type { AuditLog } from '../../shared/ports/audit-log.js';
 import type { BuildStore } from '../../shared/ports/build-store.js';
+import type { ArtifactStore } from '../../shared/ports/artifact-store.js';
 import { csrfTokenOf, principalOf, type RepoAccess, visibleBuild, visibleBuilds } from '../auth/index.js';
 import { publicBuild } from '../public-build.js';
 import { NO_PERMISSIONS, type BuildPermissions } from './build-actions.js';
@@ -22,6 +23,8 @@ export interface PageDeps {
   /** Whether the re-run API (POST /api/v1/builds/:id/rerun) is there to offer its buttons. */
   rerun?: boolean;
   now?: () => Date;
+  /** Builds' artifacts, listed on the build page. */
+  artifacts?: ArtifactStore;
 }
 
 /**
@@ -70,6 +73,7 @@ export function pageRouter(deps: PageDeps): Router {
       now: now(),
       may: await permissions(ctx, build),
       audit: await deps.audit.list({ buildId: build.id, limit: 50 }).catch(() => []),
+      artifacts: (await deps.artifacts?.list(build.id)) ?? [],
       ...(step ? { step } : {}),
     };
     ctx.type = 'text/html; charset=utf-8';

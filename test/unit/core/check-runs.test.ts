@@ -207,3 +207,61 @@ describe('codeBlock', () => {
     expect(codeBlock(['a ````` b'])).toBe('``````text\na ````` b\n``````');
   });
 });
+
+describe('test reports in check runs', () => {
+  it("puts a step's counts, failures and slowest tests in its stage's summary, with lines as annotations", () => {
+    const failing = {
+      suite: 'calc',
+      name: 'divides by zero',
+      status: 'failed' as const,
+      timeMs: 120,
+      file: 'src/calc.test.js',
+      line: 9,
+      message: 'expected Infinity to be 0',
+    };
+    const r = record([
+      {
+        name: 'test',
+        state: 'failure',
+        steps: [
+          step('unit', 'failure', {
+            exitCode: 1,
+            tests: {
+              counts: { total: 3, passed: 1, failed: 2, errored: 0, skipped: 0 },
+              timeMs: 130,
+              failures: [failing, { suite: 'calc', name: 'rounds', status: 'failed', message: 'off by <one>' }],
+              slowest: [failing],
+              annotations: [
+                {
+                  file: 'src/calc.test.js',
+                  line: 9,
+                  title: 'calc › divides by zero',
+                  message: 'expected Infinity to be 0',
+                  status: 'failed',
+                },
+              ],
+              unreadable: [],
+            },
+          }),
+        ],
+      },
+    ]);
+    const [run] = checkRunsFor(r, { links });
+    expect(run!.output.summary).toContain('### Tests: unit\n\n3 tests: 1 passed, 2 failed.');
+    expect(run!.output.summary).toContain('- ❌ **calc › divides by zero** (`src/calc.test.js:9`)');
+    expect(run!.output.summary).toContain('expected Infinity to be 0');
+    expect(run!.output.summary).toContain('- ❌ **calc › rounds**');
+    expect(run!.output.summary).toContain('off by <one>');
+    expect(run!.output.summary).toContain('Slowest: calc › divides by zero (0.12s).');
+    expect(run!.annotations).toEqual([
+      {
+        path: 'src/calc.test.js',
+        start_line: 9,
+        end_line: 9,
+        annotation_level: 'failure',
+        title: 'calc › divides by zero',
+        message: 'expected Infinity to be 0',
+      },
+    ]);
+  });
+});

@@ -9,6 +9,7 @@ import type { StatusAnswer } from '../../../services/receiver/api-v1/status-rout
 import { createApp, type AppDeps } from '../../../services/receiver/create-app.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import { memoryState, type MemoryState } from '../../../services/shared/memory/memory-state.js';
+import { MemoryArtifactStore } from '../../../services/shared/memory/memory-artifact-store.js';
 import { ApiV1Client, type SseMessage } from '../../support/api-v1-client.js';
 import { eventually } from '../../support/eventually.js';
 import { buildRecord, lines } from '../../support/port-conformance/fixtures.js';
@@ -133,6 +134,50 @@ describe('the API v1', () => {
     ]);
     expect((await api.get('/builds/one/steps/nope/log')).status).toBe(404);
     expect((await api.get<{ artifacts: unknown[] }>('/builds/one/artifacts')).body).toEqual({ artifacts: [] });
+  });
+
+  it("lists a build's artifacts and serves each one's bytes, to those who may read the build only", async () => {
+    const artifacts = new MemoryArtifactStore();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await start({ artifacts });
+    await seed('kept', 'acme/api', 1, { state: 'success' });
+    const binary = Buffer.from([0, 1, 2, 200, 255]);
+    await artifacts.put(
+      'kept',
+      { step: 'unit', stage: 'test' },
+      [
+        { path: 'dist/app v1.bin', bytes: binary },
+        { path: 'coverage/lcov.info', bytes: Buffer.from('TN:\n') },
+      ],
+      '2024-05-01T10:05:00.000Z',
+    );
+    const list = await api.get<{ artifacts: Array<{ path: string; url: string }> }>('/builds/kept/artifacts');
+    expect(list.body.artifacts).toEqual([
+      {
+        path: 'coverage/lcov.info',
+        size: 4,
+        step: 'unit',
+        stage: 'test',
+        createdAt: '2024-05-01T10:05:00.000Z',
+        url: '/api/v1/builds/kept/artifacts/coverage/lcov.info',
+      },
+      expect.objectContaining({
+        path: 'dist/app v1.bin',
+        size: 5,
+        url: '/api/v1/builds/kept/artifacts/dist/app%20v1.bin',
+      }),
+    ]);
+    const file = await api.getBytes('/builds/kept/artifacts/dist/app%20v1.bin');
+    expect(file.status).toBe(200);
+    expect(file.bytes).toEqual(binary);
+    expect(file.headers.get('content-disposition')).toBe('attachment; filename="app v1.bin"');
+    expect((await api.getBytes('/builds/kept/artifacts/dist/nope.bin')).status).toBe(404);
+    expect((await api.getBytes('/builds/kept/artifacts/..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
+    // Someone who may not read the build gets what an unknown build gets.
+    const stranger = api.as({});
+    expect((await stranger.get('/builds/kept/artifacts')).status).toBe(404);
+    expect((await stranger.getBytes('/builds/kept/artifacts/coverage/lcov.info')).status).toBe(404);
   });
 
   it('streams a step log live with line ids, resumes after Last-Event-ID with no duplicate', async () => {

@@ -5,6 +5,7 @@ import { pageOf, parseListQuery } from '../../../services/receiver/pages/build-l
 import { stepToOpen } from '../../../services/receiver/pages/build-stages.js';
 import { formatAge, formatDuration } from '../../../services/receiver/pages/format-time.js';
 import { specReport } from '../../../services/receiver/pages/spec-report.js';
+import { buildOutputs } from '../../../services/receiver/pages/build-outputs.js';
 import { GitHubStandIn } from '../../support/github-stand-in.js';
 import { startIdentityApp, type IdentityApp } from '../../support/identity-app.js';
 import { planOf, step } from '../../support/plan-fixtures.js';
@@ -72,6 +73,39 @@ describe('the build page’s parts (pure)', () => {
     expect(html).toContain('<mark>3 |     imag: busybox</mark>');
     expect(html).toContain(`<span class="caret">${' '.repeat(8)}^</span>`);
     expect(html).toContain('1 problem in .buildspec.yml');
+  });
+
+  it("shows a step's test results (counts, failures with message and place, slowest) and the build's artifacts", () => {
+    const b = record(1, { state: 'failure' });
+    b.stages[0]!.steps[0]!.tests = {
+      counts: { total: 2, passed: 1, failed: 1, errored: 0, skipped: 0 },
+      timeMs: 1250,
+      failures: [
+        {
+          suite: 'cart',
+          name: 'applies <the> discount',
+          status: 'failed',
+          file: 'src/cart.test.js',
+          line: 14,
+          message: 'expected 90 to equal 81',
+          details: 'AssertionError: expected 90 to equal 81\n    at cart.test.js:14',
+        },
+      ],
+      slowest: [{ suite: 'cart', name: 'adds', status: 'passed', timeMs: 1200 }],
+      annotations: [],
+      unreadable: [],
+    };
+    const html = buildOutputs(b, [
+      { path: 'dist/app v1.js', size: 1536, step: 'unit', stage: 'test', createdAt: '2026-12-02T06:00:00Z' },
+    ]);
+    expect(html).toContain('✗ 2 tests: 1 passed, 1 failed');
+    expect(html).toContain('<strong>cart › applies &lt;the&gt; discount</strong>');
+    expect(html).toContain('<code>src/cart.test.js:14</code>');
+    expect(html).toContain('<p class="test-message">expected 90 to equal 81</p>');
+    expect(html).toContain('<li>cart › adds <small>1 s</small></li>');
+    expect(html).toContain(`<a href="/api/v1/builds/${b.id}/artifacts/dist/app%20v1.js" download>dist/app v1.js</a>`);
+    expect(html).toContain('1.5 KiB');
+    expect(buildOutputs(record(2), [])).toBe('');
   });
 
   it('says durations and ages as people read them', () => {

@@ -116,6 +116,35 @@ describe('the check reporter', () => {
     expect(spec!.conclusion).toBe('failure');
   });
 
+  it('sends the 120 annotations a step wrote to $SLIPWAY_ANNOTATIONS 50 a request, with test failures', async () => {
+    const annotations = Array.from({ length: 120 }, (_, i) => ({
+      path: 'src/app.ts',
+      start_line: i + 1,
+      end_line: i + 1,
+      annotation_level: 'warning' as const,
+      message: `lint ${i}`,
+    }));
+    const tests = {
+      counts: { total: 1, passed: 0, failed: 1, errored: 0, skipped: 0 },
+      timeMs: 0,
+      failures: [{ suite: 's', name: 't', status: 'failed' as const, message: 'boom' }],
+      slowest: [],
+      annotations: [{ file: 'src/app.test.ts', line: 3, title: 's › t', message: 'boom', status: 'failed' as const }],
+      unreadable: [],
+    };
+    const step = { key: 'lint', name: 'lint', image: 'busybox', state: 'failure' as const, exitCode: 1 };
+    await deps.builds.put(
+      record('b6', [{ name: 'test', state: 'failure', steps: [{ ...step, annotations, tests }] }], {
+        state: 'failure',
+      }),
+    );
+    expect((await processChecks(job('b6', 'slipway/test', 'failure'), deps)).posted).toBe(3);
+    const [run] = standIn.checkRuns(OWNER, REPO, sha).filter((c) => c.external_id === 'b6');
+    expect(run!.annotations).toHaveLength(121);
+    expect(run!.annotations[0]).toMatchObject({ path: 'src/app.test.ts', start_line: 3, annotation_level: 'failure' });
+    expect(run!.annotations[120]).toMatchObject({ path: 'src/app.ts', start_line: 120, message: 'lint 119' });
+  });
+
   it('a check about the commit (slipway/up-to-date) becomes a run beside its status', async () => {
     await processChecks(job('b3', 'slipway/up-to-date', 'failure'), deps);
     const [run] = standIn.checkRuns(OWNER, REPO, sha).filter((c) => c.name === 'slipway/up-to-date');

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryApprovals } from '../../../services/shared/memory/memory-approvals.js';
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
 import { MemoryBuildEvents } from '../../../services/shared/memory/memory-build-events.js';
@@ -9,6 +12,8 @@ import { MemoryExecutorPresence } from '../../../services/shared/memory/memory-e
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
 import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
+import { MemoryArtifactStore } from '../../../services/shared/memory/memory-artifact-store.js';
+import { FsArtifactStore } from '../../../services/shared/fs/fs-artifact-store.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryOutgoingHooks } from '../../../services/shared/memory/memory-outgoing-hooks.js';
@@ -30,6 +35,7 @@ import { describeExecutorPresenceConformance } from '../../support/port-conforma
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
 import { describeSecretParamStoreConformance } from '../../support/port-conformance/secret-param-store.js';
+import { describeArtifactStoreConformance } from '../../support/port-conformance/artifact-store.js';
 import { describeSessionsConformance } from '../../support/port-conformance/sessions.js';
 import { describeDeploymentLedgerConformance } from '../../support/port-conformance/deployment-ledger.js';
 import { describeOutgoingHooksConformance } from '../../support/port-conformance/outgoing-hooks.js';
@@ -97,4 +103,13 @@ describeRedeliveriesConformance(memory, async () => {
 describeExecutorPresenceConformance(memory, async () => {
   const presence = new MemoryExecutorPresence();
   return { executor: presence, reader: presence };
+});
+describeArtifactStoreConformance(memory, async () => {
+  const store = new MemoryArtifactStore();
+  return { writer: store, reader: store };
+});
+// The filesystem store is the default one; a second instance on the same directory stands for the receiver.
+describeArtifactStoreConformance('filesystem', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-artifacts-'));
+  return { writer: new FsArtifactStore(dir), reader: new FsArtifactStore(dir) };
 });
