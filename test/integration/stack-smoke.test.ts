@@ -94,7 +94,9 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
       120_000,
     ).catch(() => undefined);
     for (const name of Object.keys(secrets)) await docker('secret', 'rm', `${prefix}_${name}`).catch(() => undefined);
-    await docker('volume', 'rm', `${stack}_redis-data`).catch(() => undefined);
+    // Named volumes outlive `docker stack rm` by design (data): the test removes its own.
+    for (const volume of ['redis-data', 'artifacts'])
+      await docker('volume', 'rm', `${stack}_${volume}`).catch(() => undefined);
     await standIn?.stop();
   }, 180_000);
 
