@@ -37,7 +37,7 @@ describe('the manual test section of the build page', () => {
   it('links the application, shows the instructions as text, who may decide, the time left and every decision', () => {
     const html = gateSection('b0123456789a', gate(), NOBODY, NOW);
     expect(html).toContain('<a class="gate-url" href="http://10.0.0.5:30080">http://10.0.0.5:30080</a>');
-    expect(html).toContain('times out in 1h30m');
+    expect(html).toContain('times out in 1 h 30 min');
     expect(html).toContain('Check the &lt;b&gt;total&lt;/b&gt;.');
     expect(html).toContain('tess, team acme/qa');
     expect(html).toMatch(/<strong>mallory<\/strong> passed it via comment — not counted: not named/);
