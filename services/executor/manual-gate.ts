@@ -112,12 +112,14 @@ async function publishedAddress(
  * (a job run twice; everything stays up and the job ends). Once decided or timed out, the
  * held objects are torn down, the stage's record and status say how it ended, and `settled`
  * lets the build run on: passed, the next stage runs on a new checkout; failed or timed out,
- * the stage failed and the rest is skipped. `none` when no stage is held.
+ * the stage failed and the rest is skipped. `none` when no stage is held. `cancelled` (the
+ * build's cancel reason) settles a gate nobody decided: torn down, the stage cancelled.
  */
 export async function settleManualGate(
   plan: Plan,
   record: BuildRecord,
   deps: RuntimeDeps,
+  cancelled?: string,
 ): Promise<'none' | 'pending' | 'settled'> {
   const stage = plan.stages.find((s) => s.manual);
   const rec = stage && record.stages.find((s) => s.name === stage.name);
@@ -125,8 +127,9 @@ export async function settleManualGate(
   const parked = await deps.gates.store.get(plan.buildId);
   if (!parked) return 'none';
   const now = (deps.now ?? (() => new Date()))();
-  const state = gateState(parked.request, now);
-  if (state === 'pending') return 'pending';
+  const decided = gateState(parked.request, now);
+  if (decided === 'pending' && cancelled === undefined) return 'pending';
+  const state = decided === 'pending' ? 'cancelled' : decided;
   const gate: GateRequest = { ...parked.request, state };
   if (parked.request.state !== state) await deps.gates.store.put({ ...parked, request: gate });
   // Nothing the test needed stays up: the application, the sidecars, the network, the workspace.
@@ -141,6 +144,11 @@ export async function settleManualGate(
     record.checkout = { ...record.checkout!, state: 'queued' };
     await deps.builds.put(record);
     await deps.report({ stage: label, state: 'success', steps: rec.steps.length, durationMs: 0, reason });
+  } else if (state === 'cancelled') {
+    rec.state = 'cancelled';
+    rec.description = cancelled;
+    await deps.builds.put(record);
+    await deps.report({ stage: label, state: 'cancelled', reason: cancelled ?? 'cancelled' });
   } else {
     rec.state = 'failure';
     await deps.builds.put(record);

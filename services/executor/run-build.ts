@@ -92,7 +92,8 @@ export async function runBuild(
     }
   }
   // A stage held for a manual test: still held, the job ends; decided, it ends as decided and the build runs on.
-  if ((await settleManualGate(plan, record, deps)) === 'pending') return 'waiting';
+  const cancelled = stops.cancel?.aborted ? String(stops.cancel.reason ?? 'cancelled') : undefined;
+  if ((await settleManualGate(plan, record, deps, cancelled)) === 'pending') return 'waiting';
   record.state = 'running';
   record.startedAt ??= now();
   await save();

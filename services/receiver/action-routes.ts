@@ -32,6 +32,9 @@ export function actionRouter(deps: ApiDeps): Router {
     if (isFinal(build.state)) return refuse(ctx, 409, 'conflict', `build ${id} is already over (${build.state})`);
     const reason = `cancelled by ${actorName(ctx)} through the API`;
     await deps.stops.cancel(id, reason);
+    // A build held for a manual test runs no job to see the stop: queued again, its objects go now.
+    const held = build.gate?.state === 'pending' ? await deps.gates?.get(id) : undefined;
+    if (held) await deps.queues.add('builds', { plan: held.plan }, { jobId: `${id}-gate-cancelled` });
     await auditAction(ctx, deps.audit, { kind: 'cancel', buildId: id, repo: repoName(build.request.repo), reason });
     if (isForm(ctx)) return ctx.redirect(`/builds/${id}`);
     ctx.status = 202;

@@ -1,3 +1,4 @@
+import type { ManualGates } from '../shared/ports/manual-gates.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { isFinal } from '../core/builds/types.js';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   cloneUrlRewrite: CloneUrlRewrite;
   /** Whether sign-in with GitHub is configured (pages offer it). */
   signIn: boolean;
+  /** Stages held for manual tests: a cancelled held build is queued at once, so its objects go now. */
+  gates?: ManualGates;
 }
 
 /**

@@ -61,6 +61,8 @@ export interface AppDeps extends Pick<
   corsOrigins?: readonly string[];
   /** How long a person's role is cached (default 60 s). */
   permissionTtlMs?: number;
+  /** Stages held for manual tests (the cancel route tears a held build down at once). */
+  gates?: State['gates'];
   /** The merge queue; its API (merge-routes.ts) is mounted when given. */
   mergeQueue?: State['mergeQueue'];
   /** /healthz, /readyz (these checks) and /metrics (contract D); without it, no checks and this process's metrics. */

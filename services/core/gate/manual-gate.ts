@@ -15,7 +15,8 @@ export interface GateDecision {
   why?: string;
 }
 
-export type GateState = 'pending' | 'passed' | 'failed' | 'expired';
+/** `cancelled`: the build was cancelled while it was held (the executor tore it down at once). */
+export type GateState = 'pending' | 'passed' | 'failed' | 'expired' | 'cancelled';
 
 /**
  * A stage held up for people to test by hand: where its application is, who may pass or
@@ -105,6 +106,8 @@ export function gateReason(request: GateRequest, timeoutMs: number): string {
       return `Manual test failed by ${decided!.user}${decided!.reason ? `: ${decided!.reason}` : ''}`;
     case 'expired':
       return `Manual test timed out: nobody passed or failed it within ${formatDuration(timeoutMs)}`;
+    case 'cancelled':
+      return 'Manual test not finished: the build was cancelled';
     default:
       return (
         `for a manual test at ${request.url} by ${describeTesters(request.people)} ` +

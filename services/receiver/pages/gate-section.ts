@@ -20,7 +20,13 @@ export function gateSection(buildId: string, gate: GateRequest | undefined, view
         `${d.counted ? '' : ` — not counted: ${h(d.why ?? '')}`}</li>`,
     )
     .join('');
-  const badge = pending ? 'waiting' : gate.state === 'passed' ? 'success' : 'failure';
+  const badge = pending
+    ? 'waiting'
+    : gate.state === 'passed'
+      ? 'success'
+      : gate.state === 'cancelled'
+        ? 'cancelled'
+        : 'failure';
   return [
     '<section class="approval gate" aria-labelledby="gate-title"><h2 id="gate-title">',
     `Manual test of ${h(gate.stage)} ${stateBadge(badge)}</h2>`,

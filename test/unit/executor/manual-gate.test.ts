@@ -194,6 +194,24 @@ describe('a manual test gate', () => {
     });
   });
 
+  it('tears a held build down at once when it is cancelled, and a later word changes nothing', async () => {
+    const plan = gatedPlan();
+    const { runtime, approver } = await held(plan);
+    const cancel = new AbortController();
+    cancel.abort('cancelled by tess through the API');
+    expect(await runBuild(plan, runtime.deps, { cancel: cancel.signal })).toBe('cancelled');
+    expect(runtime.backend.apps.size).toBe(0);
+    expect(starts(runtime.backend, '-ship-')).toBe(0);
+    expect((await runtime.state.builds.get(plan.buildId))?.stages.map((s) => [s.name, s.state])).toEqual([
+      ['test', 'success'],
+      ['e2e', 'cancelled'],
+      ['deploy', 'cancelled'],
+    ]);
+    expect(await decide(approver, plan, 'tess', 'pass')).toBe(
+      `the manual test of build ${plan.buildId} is already cancelled`,
+    );
+  });
+
   it('ends in error rather than wait when the executor cannot hold a gate', async () => {
     const plan = gatedPlan();
     const runtime = runtimeFor(plan);
