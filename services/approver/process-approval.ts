@@ -8,6 +8,8 @@ import type { Queues } from '../shared/ports/queues.js';
 import type { ApprovalJob } from '../shared/queues.js';
 import type { RequestOrigin } from '../core/audit/audit-entry.js';
 import { processButton, type ButtonDeps } from './process-button.js';
+import { processGate } from './process-gate.js';
+import type { ManualGates } from '../shared/ports/manual-gates.js';
 
 export interface ApproverDeps {
   github: GitHubPeople;
@@ -19,6 +21,8 @@ export interface ApproverDeps {
   now?: () => Date;
   /** What the Checks tab's Re-run and Cancel buttons need beside (see processButton). */
   buttons?: Pick<ButtonDeps, 'stops' | 'rerun'>;
+  /** Stages held for manual tests: their passes, fails and time-outs come on the same queue. */
+  gates?: ManualGates;
 }
 
 /**
@@ -32,6 +36,10 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps, jobI
   if (job.kind === 'button') {
     if (!deps.buttons) return 'this approver takes no Checks tab buttons';
     return processButton(job, { ...deps, ...deps.buttons });
+  }
+  if (job.kind === 'gate' || job.kind === 'gate-expire') {
+    if (!deps.gates) return 'this approver takes no manual test decisions';
+    return processGate(job, { ...deps, gates: deps.gates }, jobId);
   }
   const now = (deps.now ?? (() => new Date()))();
   const buildId = job.kind === 'expire' ? job.buildId : await findBuild(job, deps);

@@ -18,6 +18,7 @@ export function startApprover(config: Config, logger: Logger): Running {
       }),
     ),
     approvals: state.approvals,
+    gates: state.gates,
     builds: state.builds,
     audit: state.audit,
     queues: state.queues,

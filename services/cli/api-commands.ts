@@ -12,7 +12,7 @@ const AS_REFUSED =
 
 const buildPath = (build: string) => `/api/v1/builds/${encodeURIComponent(build)}`;
 
-/** trigger, approve, reject, cancel: each one POST to API v1, its answer said in a line (or --json). */
+/** trigger, approve, reject, gate, cancel: each one POST to API v1, its answer said in a line (or --json). */
 export const apiCommands: Command[] = [
   defineCommand({
     name: 'trigger',
@@ -109,6 +109,45 @@ export const apiCommands: Command[] = [
       },
     }),
   ),
+  defineCommand({
+    name: 'gate',
+    group: API_GROUP,
+    summary: 'pass or fail a manual test a build is held for, as yourself',
+    description:
+      "Records that you pass or fail the manual test BUILD's e2e stage is held for, as a /pass or\n" +
+      '/fail comment on the pull request would (POST /api/v1/builds/BUILD/gate). The first decision\n' +
+      'that counts settles it: pass runs the next stage (the deploy), fail stops the pipeline with\n' +
+      "your reason. It counts when you are among the spec's manual.people with write permission\n" +
+      '(or, when it names nobody, have maintain permission). You are the owner of the personal token.',
+    args: [
+      { name: 'BUILD', help: 'the build id (b followed by 11 hex digits)' },
+      { name: 'pass|fail', help: 'your decision' },
+    ],
+    options: {
+      reason: { type: 'string', short: 'r', value: 'TEXT', help: 'what you found, shown on the build and its status' },
+      ...JSON_OPTION,
+    },
+    env: API_ENV,
+    examples: [
+      'slipway gate b1a2b3c4d5e6 pass  # the manual test passed: the deploy runs',
+      "slipway gate b1a2b3c4d5e6 fail -r 'the total is wrong'  # the pipeline stops",
+    ],
+    exit: API_EXIT,
+    run: async ({ values, positionals: [build, decision] }, io) => {
+      if (decision !== 'pass' && decision !== 'fail')
+        throw new UsageError(`the decision is pass or fail, not '${decision}'`);
+      const body = accepted(
+        await new ApiClient(io).post(`${buildPath(build!)}/gate`, {
+          decision,
+          via: 'cli',
+          ...(values.reason !== undefined ? { reason: values.reason } : {}),
+        }),
+      );
+      if (values.json) return printJson(io, body);
+      io.stdout.write(`${decision === 'pass' ? 'pass' : 'fail'} of the manual test of ${build} recorded\n`);
+      return 0;
+    },
+  }),
   defineCommand({
     name: 'cancel',
     group: API_GROUP,

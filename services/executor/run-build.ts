@@ -1,4 +1,5 @@
 import type { ApprovalRequest } from '../core/approval/approval.js';
+import type { GateRequest } from '../core/gate/manual-gate.js';
 import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
 import { isCarried } from '../core/builds/rerun-plan.js';
@@ -15,6 +16,7 @@ import { secretParamValues } from '../shared/secret-params.js';
 import { secretMasker } from './mask-secrets.js';
 import { runStep, type StepContext } from './run-step.js';
 import { runInSlots } from './step-slots.js';
+import { holdForManualTest, settleManualGate } from './manual-gate.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 
 export type { RuntimeDeps } from './runtime-deps.js';
@@ -90,9 +92,14 @@ export async function runBuild(
       return record.state;
     }
   }
+  // A stage held for a manual test: still held, the job ends; decided, it ends as decided and the build runs on.
+  const cancelled = stops.cancel?.aborted ? String(stops.cancel.reason ?? 'cancelled') : undefined;
+  if ((await settleManualGate(plan, record, deps, cancelled)) === 'pending') return 'waiting';
   record.state = 'running';
   record.startedAt ??= now();
   await save();
+  // A build held for a manual test keeps its objects up (the application, its sidecars) with no job running.
+  let held = false;
   try {
     // Each image is looked up once for the whole build, while its objects are made.
     const [, resolved] = await Promise.all([
@@ -127,23 +134,33 @@ export async function runBuild(
         continue;
       }
       // A deploy under way is not stopped by a newer push: it finishes, then the newer build deploys.
-      const { approval, ...event } = await runStage(
+      const ran = await runStage(
         plan,
         stage,
         rec,
         stage.name === 'deploy' ? { ...ctx, signal: hard } : ctx,
         cancelReason,
       );
+      const ended: StageEnd =
+        ran.state === 'success' && stage.manual && !stop.aborted ? await holdForManualTest(plan, stage, ctx) : ran;
+      const { approval, gate, ...event } = ended;
       if (event.state === 'waiting') {
         // The approval it waits for is on the record from now on: the build page and the API
         // show its rules and the Approve button before anyone decided.
         if (approval) record.approval = approval;
-        // Parked for an approval: the job ends here and no worker waits. The workspace goes
-        // with the teardown, so the checkout runs again when the build resumes.
         rec.state = 'waiting';
         rec.description = event.reason;
         record.state = 'waiting';
-        record.checkout = { ...record.checkout!, state: 'queued' };
+        if (gate) {
+          // Held for a manual test: the application and the sidecars stay up for people, the
+          // job ends and no worker waits; the decision (or the time-out) tears them down.
+          record.gate = gate;
+          held = true;
+        } else {
+          // Parked for an approval: the job ends here and no worker waits. The workspace goes
+          // with the teardown, so the checkout runs again when the build resumes.
+          record.checkout = { ...record.checkout!, state: 'queued' };
+        }
         await save();
         await deps.report(event);
         return 'waiting';
@@ -166,11 +183,14 @@ export async function runBuild(
     record.finishedAt = now();
     await save();
   } finally {
-    await deps.backend.teardownBuild(plan.buildId);
+    if (!held) await deps.backend.teardownBuild(plan.buildId);
   }
   deps.logger.info('build finished', { buildId: plan.buildId, state: record.state });
   return record.state;
 }
+
+/** How a stage ended, and what it waits for when it waits: an approval, or people's manual test. */
+type StageEnd = StageEvent & { approval?: ApprovalRequest; gate?: GateRequest };
 
 /** Runs one stage: locks, sidecars, then its steps in parallel. Returns the event that ends it. */
 async function runStage(
@@ -443,7 +463,11 @@ async function reportDeployment(stage: PlanStage, event: StageEvent, deps: Runti
 /** Every image the plan runs, once each. */
 function imagesOf(plan: Plan): string[] {
   const steps = [plan.checkout, ...plan.stages.flatMap((s) => s.steps)].map((s) => s.image);
-  return [...new Set([...steps, ...plan.stages.flatMap((s) => s.sidecars.map((c) => c.image))])];
+  const services = plan.stages.flatMap((s) => [
+    ...s.sidecars.map((c) => c.image),
+    ...(s.manual ? [s.manual.app.image] : []),
+  ]);
+  return [...new Set([...steps, ...services])];
 }
 
 /** Only the secrets the plan's steps name, so a build never holds more than it uses. */

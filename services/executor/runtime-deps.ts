@@ -6,6 +6,8 @@ import type { BuildStore } from '../shared/ports/build-store.js';
 import type { LogStore } from '../shared/ports/log-store.js';
 import type { Logger } from '../shared/logger.js';
 import type { ApprovalGate } from '../shared/approval-gate.js';
+import type { ManualGates } from '../shared/ports/manual-gates.js';
+import type { Queues } from '../shared/ports/queues.js';
 import type { Backend } from './backend/types.js';
 import type { ArtifactLimits } from '../core/artifacts/limits.js';
 import type { ArtifactStore } from '../shared/ports/artifact-store.js';
@@ -39,6 +41,11 @@ export interface RuntimeDeps {
   locks?: Locks;
   /** Decides deploys that need an approval; without it, such deploys are refused. */
   approvals?: ApprovalGate;
+  /**
+   * Where manual test gates are held (and their time-outs queued, on the approvals queue);
+   * without it, a stage with `manual:` ends in error after its steps rather than wait.
+   */
+  gates?: { store: ManualGates; queues: Pick<Queues, 'add'> };
   /**
    * Token the checkout clones private repositories with (a Docker secret, never in env or a
    * command): in App mode, a token of the request's installation.

@@ -34,6 +34,7 @@ export async function startExecutor(
     volumeDriver: config.volumeDriver,
     instance: config.instance,
     ...(config.cleanupImage ? { cleanupImage: config.cleanupImage } : {}),
+    ...(config.appHost ? { appHost: config.appHost } : {}),
   }),
 ): Promise<Running> {
   // Trouble with the engine rejects typed, so it decides the build job's retries; each call is timed.
@@ -67,6 +68,7 @@ export async function startExecutor(
     staging: state.staging,
     locks: state.locks,
     approvals: approvalGate(state.approvals, state.queues, undefined, state.mergeQueue),
+    gates: { store: state.gates, queues: state.queues },
     secretsFor: loadSecrets(config.secretsFile),
     secretParams: state.secretParams,
     gitToken: (request) => installations.gitToken(request.repo, request.installationId),

@@ -15,7 +15,8 @@ import { requestForm, requestJson } from './request-body.js';
 /**
  * What changes something: cancel (`cancel` scope, write permission), a manual run (`trigger`,
  * write permission), approve and reject (`approve`: a person; the decision is recorded as the
- * authenticated login, whatever the body says). Each is in the audit trail, with who and from
+ * authenticated login, whatever the body says), and a manual test's pass or fail (`approve`,
+ * a person; whoever the spec names decides). Each is in the audit trail, with who and from
  * where. A form post from a page (urlencoded) is answered with a redirect back to the build.
  */
 export function actionRouter(deps: ApiDeps): Router {
@@ -31,6 +32,9 @@ export function actionRouter(deps: ApiDeps): Router {
     if (isFinal(build.state)) return refuse(ctx, 409, 'conflict', `build ${id} is already over (${build.state})`);
     const reason = `cancelled by ${actorName(ctx)} through the API`;
     await deps.stops.cancel(id, reason);
+    // A build held for a manual test runs no job to see the stop: queued again, its objects go now.
+    const held = build.gate?.state === 'pending' ? await deps.gates?.get(id) : undefined;
+    if (held) await deps.queues.add('builds', { plan: held.plan }, { jobId: `${id}-gate-cancelled` });
     await auditAction(ctx, deps.audit, { kind: 'cancel', buildId: id, repo: repoName(build.request.repo), reason });
     if (isForm(ctx)) return ctx.redirect(`/builds/${id}`);
     ctx.status = 202;
@@ -92,6 +96,40 @@ export function actionRouter(deps: ApiDeps): Router {
       ctx.body = { build: id, decision, by: principal.login };
     });
   }
+  // A manual test's pass or fail: {decision: pass|fail, reason?}, as the authenticated person.
+  router.post('/builds/:id/gate', requireScope('approve'), async (ctx) => {
+    const id = ctx.params.id!;
+    const build = await visibleBuild(ctx, store, access, id);
+    if (!build) return notFound(ctx);
+    const principal = principalOf(ctx);
+    if (principal.kind !== 'user') return refuse(ctx, 403, 'forbidden', 'only a person can pass or fail a manual test');
+    const form = ctx.is('application/x-www-form-urlencoded') ? await requestForm(ctx) : undefined;
+    const body = form ? Object.fromEntries(form) : ((await requestJson(ctx)) ?? {});
+    const decision = body.decision;
+    if (decision !== 'pass' && decision !== 'fail')
+      return refuse(ctx, 400, 'bad-request', 'decision is "pass" or "fail"');
+    const reason = typeof body.reason === 'string' ? body.reason.trim().slice(0, 200) : '';
+    if (!build.gate || build.gate.state !== 'pending')
+      return refuse(ctx, 409, 'conflict', `build ${id} is not held for a manual test`);
+    const via = body.via === 'cli' ? 'cli' : form ? 'dashboard' : 'api';
+    const job: ApprovalJob = {
+      kind: 'gate',
+      owner: build.request.repo.owner,
+      repo: build.request.repo.name,
+      buildId: id,
+      user: principal.login,
+      decision,
+      ...(reason ? { reason } : {}),
+      via,
+      from: requestOrigin(ctx, principal),
+    };
+    await deps.queues.add('approvals', job, {
+      jobId: safeJobId(`gate-${id}-${principal.login}-${decision}-${randomUUID()}`),
+    });
+    if (form) return ctx.redirect(`/builds/${id}`);
+    ctx.status = 202;
+    ctx.body = { build: id, decision, by: principal.login, ...(reason ? { reason } : {}) };
+  });
   return router;
 }
 

@@ -1,4 +1,5 @@
 import type { ArtifactStore } from '../shared/ports/artifact-store.js';
+import type { ManualGates } from '../shared/ports/manual-gates.js';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { isFinal } from '../core/builds/types.js';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   signIn: boolean;
   /** Builds' artifacts; without it, a build lists none. */
   artifacts?: ArtifactStore;
+  /** Stages held for manual tests: a cancelled held build is queued at once, so its objects go now. */
+  gates?: ManualGates;
 }
 
 /**

@@ -112,6 +112,25 @@ async function act(ctx: Context, deps: WebhookDeps, event: string, delivery: str
     }
     return reply(ctx, 202, { decision: decision.decision, by: decision.user, pullRequest: decision.pullRequest });
   }
+  if (decision.action === 'gate') {
+    const job: ApprovalJob = {
+      kind: 'gate',
+      owner: decision.repo.owner,
+      repo: decision.repo.name,
+      pullRequest: decision.pullRequest,
+      user: decision.user,
+      decision: decision.decision,
+      ...(decision.reason ? { reason: decision.reason } : {}),
+      via: 'comment',
+    };
+    try {
+      await deps.queues.add('approvals', job, { jobId: safeJobId(`gate-${delivery}`) });
+    } catch (err) {
+      deps.logger.error('manual test decision not queued', { delivery, err });
+      return reply(ctx, 503, { error: 'could not queue the decision; redeliver later' });
+    }
+    return reply(ctx, 202, { gate: decision.decision, by: decision.user, pullRequest: decision.pullRequest });
+  }
   if (decision.action === 'merge') {
     const job: MergeJob = {
       kind: 'command',

@@ -36,6 +36,8 @@ export interface Config {
   instance: string;
   /** SLIPWAY_CLEANUP_IMAGE: an image with `node` on every node, for the job removing builds' leftovers there. */
   cleanupImage: string;
+  /** SLIPWAY_APP_HOST: the host name people reach manual tests' applications at (default: the node's address). */
+  appHost: string;
   /** Bearer token for the API's requests that change something (cancel); unset, they are refused. */
   apiToken: string;
   /** How long the node running a step may be down before the step ends in error. */
@@ -123,6 +125,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     volumeDriver: env.SLIPWAY_VOLUME_DRIVER ?? 'local',
     instance: env.SLIPWAY_INSTANCE ?? 'default',
     cleanupImage: env.SLIPWAY_CLEANUP_IMAGE ?? '',
+    appHost: env.SLIPWAY_APP_HOST ?? '',
     apiToken: env.SLIPWAY_API_TOKEN ?? '',
     nodeLossGraceMs: Number(env.SLIPWAY_NODE_LOSS_GRACE_MS ?? 15_000),
     githubWriteGapMs: Number(env.SLIPWAY_GITHUB_WRITE_GAP_MS ?? 1_000),

@@ -13,6 +13,7 @@ import type { CheckButton } from '../core/trigger/map-check-event.js';
  *     planner, executor --statuses--> reporter
  *     executor --deployments--> reporter
  *     receiver (API, comments), executor (expiry) --approvals--> approver --builds--> executor
+ *       (approvals of deploys, and passes and fails of manual test gates)
  *     receiver (/merge, the API, events that may move a queue) --merges--> merger
  */
 export const QUEUES = {
@@ -81,6 +82,24 @@ export type ApprovalJob =
       from?: RequestOrigin;
     }
   | { kind: 'expire'; buildId: string }
+  /**
+   * A person's pass or fail of a stage held for a manual test: names the build, or the pull
+   * request whose head commit it built (a `/pass` comment). `reason` is what they said with it.
+   */
+  | {
+      kind: 'gate';
+      owner: string;
+      repo: string;
+      buildId?: string;
+      pullRequest?: number;
+      user: string;
+      decision: 'pass' | 'fail';
+      reason?: string;
+      via: 'api' | 'comment' | 'cli' | 'dashboard';
+      from?: RequestOrigin;
+    }
+  /** A manual test gate's time ran out (delayed job `<build>-gate-expire`, queued when the stage is held). */
+  | { kind: 'gate-expire'; buildId: string }
   /**
    * A Re-run or Cancel button clicked on GitHub's Checks tab, checked against the clicker's
    * permission like the API's; `delivery` makes a redelivered click one re-run.

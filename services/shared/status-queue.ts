@@ -5,9 +5,13 @@ import type { SpecEvent, StageEvent } from '../core/status/types.js';
 import type { Queues } from './ports/queues.js';
 import type { StatusJob } from './queues.js';
 
-/** Events of one stage happen in this order; a status of a lower rank never replaces a higher one. */
+/**
+ * Events of one stage happen in this order; a status of a lower rank never replaces a higher
+ * one. A stage held for a manual test waits after it ran: 2.5, between running and its end.
+ */
 export function rankOf(event: StageEvent | SpecEvent): number {
   if (event.state === 'verified') return event.verified ? 3 : 0;
+  if (event.state === 'waiting' && event.held) return 2.5;
   const state = event.state;
   return state === 'queued' ? 0 : state === 'waiting' ? 1 : state === 'running' ? 2 : 3;
 }

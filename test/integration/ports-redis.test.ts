@@ -9,6 +9,7 @@ import { redisState, type RedisState } from '../../services/shared/redis/redis-s
 import { startWorker } from '../../services/shared/redis/start-worker.js';
 import { PermanentError } from '../../services/core/errors/slipway-error.js';
 import { describeApprovalsConformance } from '../support/port-conformance/approvals.js';
+import { describeManualGatesConformance } from '../support/port-conformance/manual-gates.js';
 import { describeAuditLogConformance } from '../support/port-conformance/audit-log.js';
 import { describeBuildEventsConformance } from '../support/port-conformance/build-events.js';
 import { describeBuildStoreConformance } from '../support/port-conformance/build-store.js';
@@ -90,6 +91,7 @@ describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().
 describeCheckLedgerConformance(redis, async () => (await fresh(), client().checkLedger));
 describeStagingRecordsConformance(redis, async () => (await fresh(), client().staging));
 describeApprovalsConformance(redis, async () => (await fresh(), client().approvals));
+describeManualGatesConformance(redis, async () => (await fresh(), client().gates));
 describeAuditLogConformance(redis, async () => (await fresh(), client().audit));
 describeMergeQueueConformance(redis, async () => (await fresh(), client().mergeQueue));
 describeOutgoingHooksConformance(redis, async () => (await fresh(), client().hooks));

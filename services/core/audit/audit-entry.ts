@@ -1,5 +1,6 @@
 import type { ApprovalDecision, ApprovalState } from '../approval/approval.js';
 import type { Scope } from '../auth/principal.js';
+import type { GateDecision, GateState } from '../gate/manual-gate.js';
 
 /** Where a request came from, as the receiver saw it. */
 export interface RequestOrigin {
@@ -47,6 +48,17 @@ export type AuditEntry =
       environment: string;
       state: Exclude<ApprovalState, 'pending'>;
     })
+  | (AuditBase & {
+      kind: 'gate-decision';
+      /** The stage held for the manual test (`e2e`). */
+      stage: string;
+      decision: GateDecision['decision'];
+      via: GateDecision['via'];
+      counted: boolean;
+      reason?: string;
+      why?: string;
+    })
+  | (AuditBase & { kind: 'gate-settled'; stage: string; state: Exclude<GateState, 'pending'> })
   | (AuditBase & { kind: 'cancel'; reason: string })
   | (AuditBase & {
       kind: 'manual-run';
@@ -84,6 +96,8 @@ export type AuditKind = AuditEntry['kind'];
 export const AUDIT_KINDS: readonly AuditKind[] = [
   'approval-decision',
   'approval-settled',
+  'gate-decision',
+  'gate-settled',
   'cancel',
   'manual-run',
   'rerun',

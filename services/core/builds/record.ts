@@ -1,4 +1,5 @@
 import type { ApprovalRequest } from '../approval/approval.js';
+import type { GateRequest } from '../gate/manual-gate.js';
 import type { SpecIssue } from '../buildspec/types.js';
 import type { TestSummary } from '../reports/types.js';
 import type { CheckAnnotation } from '../checks/types.js';
@@ -64,6 +65,8 @@ export interface BuildRecord {
   stages: StageRecord[];
   /** A deploy that needs people's approval: what it needs, and every decision with who and when. */
   approval?: ApprovalRequest;
+  /** A stage held for a manual test: where its application is, who may decide, every decision. */
+  gate?: GateRequest;
   /** A re-run: the build it repeats, and the steps it runs again (all when absent). */
   rerunOf?: { buildId: string; steps?: string[] };
 }

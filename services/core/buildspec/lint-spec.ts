@@ -17,7 +17,8 @@ import { STAGES, type SpecIssue, type SpecPolicy } from './types.js';
 export const DEFAULT_MAX_STEPS = 100;
 
 /**
- * The checks the schema cannot make, in code: stages without steps, sidecars outside e2e,
+ * The checks the schema cannot make, in code: stages without steps, sidecars and manual
+ * gates outside e2e,
  * step and environment rules (see lint-step.ts), unique names after matrix expansion,
  * duplicate environment branches, the number of steps. They run on the document even when
  * the schema refused it, judging only the parts whose shape allows it, so one run reports
@@ -67,6 +68,13 @@ export function lintSpec(doc: unknown, locate: Locate, policy: SpecPolicy = {}):
         'move them to e2e: {services: [...], steps: [...]}',
       );
     }
+    if (isRecord(value) && value.manual !== undefined && stage !== 'e2e') {
+      report(
+        [stage, 'manual'],
+        'a manual test gate is only for the e2e stage',
+        'move it to e2e: {services: [...], steps: [...], manual: {...}}',
+      );
+    }
     if (list && environments) {
       report(
         [stage, 'environments'],
@@ -85,6 +93,7 @@ export function lintSpec(doc: unknown, locate: Locate, policy: SpecPolicy = {}):
     }
     list?.list.forEach((step, i) => build.push(...lintStep(ctx, step, [...list.segments, String(i)])));
     if (stage === 'e2e') lintSidecars(ctx, stageServices(value));
+    if (stage === 'e2e' && isRecord(value) && isRecord(value.manual)) lintManual(ctx, value.manual);
   }
   const scopes = lintEnvironments(ctx, deployEnvironments(doc.deploy));
   checkUniqueNames(report, build, scopes);
@@ -106,6 +115,13 @@ function lintSidecars(ctx: LintContext, services: unknown[]): void {
         `already used at /e2e/services/${first}/name; a name is the host name the steps use`,
       );
   });
+}
+
+/** The manual gate's timeout and its application's image and env references. */
+function lintManual(ctx: LintContext, manual: Record<string, unknown>): void {
+  const at = ['e2e', 'manual'];
+  checkDuration(ctx, manual.timeout, [...at, 'timeout']);
+  if (isRecord(manual.app)) lintSidecar(ctx, manual.app, [...at, 'app']);
 }
 
 /** Checks each environment; returns the names each would add to the build, by environment. */

@@ -108,10 +108,33 @@ export interface SpecSidecar extends SpecHostAccess {
   ready?: SpecReady;
 }
 
-/** The long form of a stage: its steps, and for e2e its sidecars. */
+/** The application a manual test gate keeps up for people, published on a port of the swarm. */
+export interface SpecManualApp {
+  image: string;
+  /** Arguments replacing the image's command (CMD). */
+  command?: string[];
+  env?: SpecEnv;
+  /** The port the application listens on in its container. */
+  port: number;
+}
+
+/**
+ * A manual test gate: once the e2e steps pass, the sidecars and `app` stay up at a URL until
+ * a person named in `people` passes or fails it, or `timeout` runs out (then it fails).
+ */
+export interface SpecManual {
+  app: SpecManualApp;
+  people?: { users?: string[]; teams?: string[] };
+  instructions?: string;
+  /** Default 4h. */
+  timeout?: Duration;
+}
+
+/** The long form of a stage: its steps, and for e2e its sidecars and a manual test gate. */
 export interface SpecStageObject {
   steps?: SpecStep[];
   services?: SpecSidecar[];
+  manual?: SpecManual;
 }
 
 /** A stage: a list of steps, or the long form. */

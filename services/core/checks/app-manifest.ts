@@ -26,7 +26,7 @@ export const APP_EVENTS = {
   push: 'builds branches; a new push supersedes the older build',
   pull_request: 'builds pull requests; closing one cancels its build',
   pull_request_review: 'approvals of the merge queue',
-  issue_comment: '/approve and /reject on a pull request',
+  issue_comment: '/approve and /reject, /merge, /pass and /fail on a pull request',
   status: 'the merge queue follows required statuses',
   check_run: 'Re-run, Approve deploy, Reject and Cancel on a check run',
   check_suite: 'Re-run all checks',

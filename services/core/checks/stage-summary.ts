@@ -36,6 +36,12 @@ export function stageSummary(
   ];
   if (stage.description)
     parts.push(`**${stage.state === 'waiting' ? 'Waiting' : 'Note'}:** ${inlineText(stage.description)}`);
+  const gate = record.gate;
+  if (gate?.stage === stage.name && gate.state === 'pending')
+    parts.push(
+      `**Manual test:** <${gate.url}>${gate.instructions ? `\n\n${inlineText(gate.instructions)}` : ''}\n\n` +
+        'Comment `/pass` or `/fail <reason>` on the pull request, or use the build page.',
+    );
   if (stage.steps.length > 0) {
     parts.push(
       [

@@ -12,6 +12,7 @@ import {
   type StepContext,
 } from './compile-step.js';
 import { splitCloneUrl } from './clone-url.js';
+import { compileManual } from './compile-manual.js';
 import { matchesWhen } from './match-when.js';
 import { buildIdFor, buildObjectNames } from './naming.js';
 import type { Plan, PlanEnvironment, PlanStage, PlanStep } from './types.js';
@@ -103,11 +104,13 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
       continue;
     }
     const steps = compileSteps(stepsOf(stage), context(name));
+    const manual = name === 'e2e' ? manualOf(spec.e2e) : undefined;
     if (steps.length > 0)
       stages.push({
         name,
         steps,
         sidecars: name === 'e2e' ? servicesOf(spec.e2e).map((s) => compileSidecar(s, { sha: request.sha })) : [],
+        ...(manual ? { manual: compileManual(manual, { sha: request.sha }) } : {}),
       });
   }
   if (request.params) {
@@ -138,6 +141,10 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     timeoutMs: options.buildTimeoutMs ?? 3 * HOUR,
     ...(notDeployed ? { notDeployed } : {}),
   };
+}
+
+function manualOf(stage: BuildSpec['e2e']) {
+  return Array.isArray(stage) ? undefined : stage?.manual;
 }
 
 const FORCED = 'a forced push is not a fast-forward: tested, not deployed';

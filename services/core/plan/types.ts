@@ -94,10 +94,36 @@ export interface PlanEnvironment {
   locks: LockClaim[];
 }
 
+/**
+ * A manual test gate (`manual:` of the e2e stage): once the stage's steps pass, its sidecars
+ * and `app` stay up, `app` published on a port of the swarm, until a person passes or fails
+ * the test or `timeoutMs` runs out. The build holds no worker meanwhile.
+ */
+export interface PlanManualGate {
+  /** The application people test: a service on the build's network with the workspace at /workspace. */
+  app: {
+    key: string;
+    name: string;
+    image: string;
+    env: Record<string, string>;
+    /** Replaces the image's command when given. */
+    command?: string[];
+    /** The port it listens on inside its container; Swarm publishes it on a port of the node. */
+    port: number;
+  };
+  /** Who may pass or fail it (users, `org/team` slugs); nobody named: anyone with maintain permission. */
+  people: { users: string[]; teams: string[] };
+  /** What to try, for the people testing (shown on the build page and in the API). */
+  instructions?: string;
+  timeoutMs: number;
+}
+
 export interface PlanStage {
   name: StageName;
   steps: PlanStep[];
   sidecars: PlanSidecar[];
+  /** Only on an e2e stage with `manual:`: the stage is held for a person after its steps pass. */
+  manual?: PlanManualGate;
   /** Only on a deploy stage: the environment this build deploys to. */
   environment?: PlanEnvironment;
 }

@@ -52,6 +52,7 @@ export function stageStatus(event: StageEvent | SpecEvent, links: StatusLinks): 
     case 'check':
       return status(event.result, event.reason);
     case 'success':
+      if (event.reason) return status('success', event.reason);
       return status(
         'success',
         `${event.steps} step${event.steps === 1 ? '' : 's'} passed in ${seconds(event.durationMs)}`,

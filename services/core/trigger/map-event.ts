@@ -1,4 +1,5 @@
 import type { BuildRequest } from '../builds/types.js';
+import { gateCommandOf } from '../gate/manual-gate.js';
 import { mergeCommandOf } from '../merge-queue/merge-command.js';
 import type { MergeCommand } from '../merge-queue/types.js';
 import { mapCheckEvent, mapInstallationEvent, type CheckButton, type InstallationChange } from './map-check-event.js';
@@ -20,6 +21,15 @@ export type TriggerDecision =
       pullRequest: number;
       user: string;
       command: MergeCommand;
+    }
+  /** `/pass` or `/fail` (with a reason) on a pull request: a manual test of its head commit. */
+  | {
+      action: 'gate';
+      repo: BuildRequest['repo'];
+      pullRequest: number;
+      user: string;
+      decision: 'pass' | 'fail';
+      reason?: string;
     }
   /** A button on the Checks tab: re-run, approve, reject, cancel. */
   | { action: 'check-button'; button: CheckButton }
@@ -174,9 +184,19 @@ interface CommentPayload {
 
 /**
  * `/approve` or `/reject`, or `/merge` or `/merge cancel` (the merge queue), alone on the
- * first line of a new comment on a pull request.
+ * first line of a new comment on a pull request; or `/pass` or `/fail` with an optional reason
+ * (a manual test of the pull request's head commit).
  */
 function mapComment(p: CommentPayload): TriggerDecision {
+  const gate = p.action === 'created' && p.issue.pull_request ? gateCommandOf(p.comment.body) : undefined;
+  if (gate)
+    return {
+      action: 'gate',
+      repo: { owner: p.repository.owner.login, name: p.repository.name },
+      pullRequest: p.issue.number,
+      user: p.comment.user.login,
+      ...gate,
+    };
   const merge = mergeCommandOf(p.comment.body);
   if (p.action === 'created' && p.issue.pull_request && merge)
     return {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { collectFromFolder, restoreIntoFolder } from './fake-files.js';
 import type {
+  AppAddress,
+  AppSpec,
   Backend,
   BuildResources,
   CollectRequest,
@@ -196,11 +198,26 @@ export class FakeBackend implements Backend {
     return { name: sidecar.name, id: sidecar.name, reattached: false };
   }
 
+  /** Manual tests' applications started, by service name: recorded, running at once, never reachable. */
+  readonly apps = new Map<string, AppSpec>();
+
+  async startApp(app: AppSpec): Promise<StepHandle> {
+    const reattached = this.apps.has(app.name);
+    this.apps.set(app.name, app);
+    return { name: app.name, id: app.name, reattached };
+  }
+
+  async appAddress(handle: StepHandle): Promise<AppAddress | undefined> {
+    const app = this.apps.get(handle.name);
+    return app && { host: 'fake.invalid', port: 30_000 + app.port };
+  }
+
   async waitReady(): Promise<StepOutcome> {
     return { kind: 'success' };
   }
 
   async teardownBuild(buildId: string): Promise<void> {
+    for (const [name, app] of this.apps) if (app.build.buildId === buildId) this.apps.delete(name);
     for (const [name, step] of this.steps) {
       if (step.buildId !== buildId) continue;
       kill(step.child);

@@ -9,6 +9,7 @@ import { resolveImage } from './resolve-image.js';
 import { teardownBuildObjects } from './swarm-teardown.js';
 import { describeTaskError } from './task-errors.js';
 import {
+  appServiceSpec,
   buildLabels,
   LABEL,
   sidecarServiceSpec,
@@ -17,6 +18,8 @@ import {
   type SecretRef,
 } from './swarm-service-spec.js';
 import type {
+  AppAddress,
+  AppSpec,
   Backend,
   BuildResources,
   CollectRequest,
@@ -49,7 +52,13 @@ interface Task {
   CreatedAt?: string;
   NodeID?: string;
   DesiredState?: string;
-  Status?: { State?: string; Err?: string; Message?: string; ContainerStatus?: { ExitCode?: number } };
+  Status?: {
+    State?: string;
+    Err?: string;
+    Message?: string;
+    ContainerStatus?: { ExitCode?: number };
+    PortStatus?: { Ports?: Array<{ TargetPort?: number; PublishedPort?: number }> };
+  };
 }
 
 export interface SwarmOptions {
@@ -67,6 +76,11 @@ export interface SwarmOptions {
    * builds' volumes and containers on other nodes (`cleanupNodes`). Without it there is none.
    */
   cleanupImage?: string;
+  /**
+   * The host name people reach a manual test's application at (`SLIPWAY_APP_HOST`); without
+   * it, the address of the node the application runs on, as the swarm knows it.
+   */
+  appHost?: string;
 }
 
 /** Docker secret holding a build's secret `name`. */
@@ -89,6 +103,7 @@ export class SwarmBackend implements Backend {
   private readonly nodeNames = new Map<string, string>();
   private readonly seedImage: string;
   private readonly cleanupImage: string | undefined;
+  private readonly appHost: string | undefined;
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Checkout log lines a placed step's log starts with, by service name. */
@@ -112,6 +127,7 @@ export class SwarmBackend implements Backend {
     this.instance = options.instance ?? 'default';
     this.seedImage = options.seedImage ?? 'slipway/git:1';
     this.cleanupImage = options.cleanupImage;
+    this.appHost = options.appHost;
     this.workspacePerNode = this.volumeDriver === 'local';
   }
 
@@ -211,6 +227,22 @@ export class SwarmBackend implements Backend {
     await this.network(sidecar.build);
     const spec = sidecarServiceSpec(sidecar, { instance: this.instance, pin: await this.pin() });
     return this.createOrAttach(sidecar.name, spec);
+  }
+
+  async startApp(app: AppSpec): Promise<StepHandle> {
+    await this.network(app.build);
+    return this.createOrAttach(app.name, appServiceSpec(app, { instance: this.instance, pin: await this.pin() }));
+  }
+
+  async appAddress(handle: StepHandle): Promise<AppAddress | undefined> {
+    const task = await this.latestTask(handle.id);
+    const port = task?.Status?.PortStatus?.Ports?.find((p) => p.PublishedPort)?.PublishedPort;
+    if (!task?.NodeID || !port) return undefined;
+    if (this.appHost) return { host: this.appHost, port };
+    const node = (await this.docker.getNode(task.NodeID).inspect()) as { Status?: { Addr?: string } };
+    const addr = node.Status?.Addr;
+    // A node that advertises 0.0.0.0 is reached on the engine's own host.
+    return { host: addr && addr !== '0.0.0.0' ? addr : '127.0.0.1', port };
   }
 
   async waitReady(handle: StepHandle, options: WaitOptions): Promise<StepOutcome> {

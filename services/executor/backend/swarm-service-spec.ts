@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type { SidecarSpec, StepSpec } from './types.js';
+import type { AppSpec, SidecarSpec, StepSpec } from './types.js';
 
 /** Labels on every Swarm object Slipway makes; the reaper and teardown find them by these. */
 export const LABEL = {
@@ -136,6 +136,42 @@ export function sidecarServiceSpec(sidecar: SidecarSpec, ctx: ServiceSpecContext
     Mode: { Replicated: { Replicas: 1 } },
     EndpointSpec: { Mode: 'dnsrr' },
   } as Docker.CreateServiceOptions;
+}
+
+/**
+ * A manual test's application as a Swarm service spec: one replica on the build's network
+ * (it reaches the sidecars by name), the workspace at /workspace, pinned like the steps, and
+ * its port published in `host` mode on a port the engine picks (the ingress routing mesh
+ * needs IPVS, which not every kernel has; the task's `PortStatus` says which port it got).
+ */
+export function appServiceSpec(app: AppSpec, ctx: ServiceSpecContext): Docker.CreateServiceOptions {
+  const labels = { ...buildLabels(ctx.instance, app.build.buildId), [LABEL.step]: `manual-${app.key}` };
+  return {
+    Name: app.name,
+    Labels: labels,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: app.image,
+        ...(app.command ? { Args: app.command } : {}),
+        Env: envList(app.env),
+        Dir: WORKSPACE,
+        Labels: labels,
+        Mounts: [
+          {
+            Type: 'volume',
+            Source: app.build.volume,
+            Target: WORKSPACE,
+            VolumeOptions: { Labels: buildLabels(ctx.instance, app.build.buildId) },
+          },
+        ],
+      },
+      RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+      Placement: { Constraints: ctx.pin },
+      Networks: [{ Target: app.build.network, Aliases: [app.key] }],
+    },
+    Mode: { Replicated: { Replicas: 1 } },
+    EndpointSpec: { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: app.port, PublishMode: 'host' }] },
+  } as unknown as Docker.CreateServiceOptions;
 }
 
 function envList(env: Record<string, string>): string[] {

@@ -120,6 +120,27 @@ export interface SidecarSpec extends Omit<PlanSidecar, 'name'> {
   name: string;
 }
 
+/**
+ * The application a manual test gate keeps up for people: one replica on the build's network
+ * (where the sidecars are), the workspace at /workspace, `port` published on a port of the
+ * node it runs on (chosen by the engine), so people reach it from outside the swarm.
+ */
+export interface AppSpec {
+  build: BuildResources;
+  key: string;
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  command?: string[];
+  port: number;
+}
+
+/** Where people reach a started application: a host name or address of its node, and the published port. */
+export interface AppAddress {
+  host: string;
+  port: number;
+}
+
 /** A started step or sidecar, to follow, wait for and remove. */
 export interface StepHandle {
   name: string;
@@ -157,7 +178,10 @@ export interface WaitOptions {
  * 1. `setupBuild` once per build: makes the workspace and the secrets (the network comes with
  *    the first sidecar). Idempotent (a re-run after a crash finds them made). `resolveImages`
  *    beside it.
- * 2. per stage, `startSidecar` and `waitReady` for each of its sidecars.
+ * 2. per stage, `startSidecar` and `waitReady` for each of its sidecars; for a stage held for a
+ *    manual test, after its steps, `startApp`, `waitReady` and `appAddress` for its application.
+ *    A held build's objects stay up while no job runs; `teardownBuild` removes them when the
+ *    build runs on after the decision (or the timeout).
  * 3. per step: `startStep` (re-attaches when a step of that name exists, never starts a
  *    second), `followLog` while it runs, `waitStep` until it ends, `readLog` for the complete
  *    log, then `removeStep`.
@@ -199,6 +223,10 @@ export interface Backend {
    * A backend without it keeps no artifacts and reads no reports.
    */
   collectFiles?(handle: StepHandle, request: CollectRequest): Promise<CollectResult>;
+  /** Starts a manual test's application (re-attaches to one of that name); `waitReady` waits until it runs. */
+  startApp(app: AppSpec): Promise<StepHandle>;
+  /** Where people reach a running application; undefined while the engine has not published its port. */
+  appAddress(handle: StepHandle): Promise<AppAddress | undefined>;
   teardownBuild(buildId: string): Promise<void>;
   /** Build ids of every build that has objects on the engine; for the start-up reaper. */
   buildsPresent(): Promise<string[]>;

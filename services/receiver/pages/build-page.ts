@@ -2,6 +2,7 @@ import type { AuditEntry } from '../../core/audit/audit-entry.js';
 import type { BuildRecord } from '../../core/builds/record.js';
 import { isFinal } from '../../core/builds/types.js';
 import { approvalSection } from './approval-section.js';
+import { gateSection } from './gate-section.js';
 import { buildActions, cancelForm, NO_PERMISSIONS, type BuildPermissions } from './build-actions.js';
 import { buildStages, stepToOpen } from './build-stages.js';
 import { buildOutputs } from './build-outputs.js';
@@ -107,6 +108,7 @@ export function buildLive(b: BuildRecord, viewer: Viewer, view: BuildPageView): 
     specReport(Array.isArray(b.specIssues) ? b.specIssues : [], b.specSource),
     buildStages(b, view.now, open?.key),
     buildOutputs(b, view.artifacts ?? []),
+    gateSection(b.id, b.gate, viewer, view.now),
     approvalSection(b.id, b.approval, b.state === 'waiting', viewer, view.now),
   ].join('');
 }
@@ -133,13 +135,18 @@ function auditSection(entries: readonly AuditEntry[]): string {
         ? `${e.decision} for ${e.environment}${e.counted ? '' : ` (not counted: ${e.why ?? ''})`}`
         : e.kind === 'approval-settled'
           ? `approval for ${e.environment} ${e.state}`
-          : e.kind === 'cancel'
-            ? `cancel: ${e.reason}`
-            : e.kind === 'manual-run'
-              ? `manual run of ${e.ref}`
-              : e.kind === 'rerun'
-                ? `re-run of ${e.of}${e.failedOnly ? ' (failed steps)' : ''}`
-                : e.kind;
+          : e.kind === 'gate-decision'
+            ? `${e.decision} of the manual test${e.reason ? `: ${e.reason}` : ''}` +
+              `${e.counted ? '' : ` (not counted: ${e.why ?? ''})`}`
+            : e.kind === 'gate-settled'
+              ? `manual test ${e.state}`
+              : e.kind === 'cancel'
+                ? `cancel: ${e.reason}`
+                : e.kind === 'manual-run'
+                  ? `manual run of ${e.ref}`
+                  : e.kind === 'rerun'
+                    ? `re-run of ${e.of}${e.failedOnly ? ' (failed steps)' : ''}`
+                    : e.kind;
     const from = e.from ? ` <small>via ${h(e.from.via)}${e.from.ip ? ` from ${h(e.from.ip)}` : ''}</small>` : '';
     return `<li>${timeTag(e.at)} <strong>${h(e.actor)}</strong> ${h(what)}${from}</li>`;
   };

@@ -1,6 +1,7 @@
 import type { LogLine } from '../../core/builds/log-line.js';
 import type { State } from '../ports/state.js';
 import { MemoryApprovals } from './memory-approvals.js';
+import { MemoryManualGates } from './memory-manual-gates.js';
 import { MemoryAuditLog } from './memory-audit-log.js';
 import { publishingBuildStore } from '../publishing-build-store.js';
 import { MemoryBuildEvents } from './memory-build-events.js';
@@ -53,6 +54,7 @@ export function memoryState(
     checkLedger: new MemoryCheckLedger(),
     staging: new MemoryStagingRecords(),
     approvals: new MemoryApprovals(),
+    gates: new MemoryManualGates(),
     audit: new MemoryAuditLog(),
     locks: new MemoryLocks(),
     queues: new MemoryQueues(),

@@ -1,4 +1,5 @@
 import type { Approvals } from './approvals.js';
+import type { ManualGates } from './manual-gates.js';
 import type { AuditLog } from './audit-log.js';
 import type { BuildEvents } from './build-events.js';
 import type { BuildStore } from './build-store.js';
@@ -37,6 +38,7 @@ export interface State {
   checkLedger: CheckLedger;
   staging: StagingRecords;
   approvals: Approvals;
+  gates: ManualGates;
   audit: AuditLog;
   locks: Locks;
   queues: Queues;

@@ -45,6 +45,10 @@ export const KEYS = {
   approvalFor: (repo: string, sha: string) => `slipway:approval-for:${repo}:${sha}`,
   /** Set: ids of the builds whose parked deploy is still pending (for the approvals-waiting gauge). */
   approvalsPending: 'slipway:approvals-pending',
+  /** String: a stage held for a manual test, with its plan (JSON). */
+  manualGate: (buildId: string) => `slipway:manual-gate:${buildId}`,
+  /** String: the build whose stage of a commit is held for a manual test. */
+  manualGateFor: (repo: string, sha: string) => `slipway:manual-gate-for:${repo}:${sha}`,
   /** Hash: a lock's holders (owner → lease expiry, ms). */
   lockHolders: (name: string) => `slipway:lock:${name}:holders`,
   /** Sorted set: a lock's waiters by arrival. */
@@ -96,5 +100,6 @@ export const TTL = {
   checkRun: 90 * DAY,
   stagingVerified: 180 * DAY,
   approval: 90 * DAY,
+  manualGate: 30 * DAY,
   promotion: 90 * DAY,
 } as const;

@@ -6,6 +6,7 @@ import type { Running } from '../service.js';
 import type { Redis } from 'ioredis';
 import { clientConnection, connectionOptions, workerConnection } from './connections.js';
 import { RedisApprovals } from './redis-approvals.js';
+import { RedisManualGates } from './redis-manual-gates.js';
 import { RedisAuditLog } from './redis-audit-log.js';
 import { publishingBuildStore } from '../publishing-build-store.js';
 import { RedisBuildEvents } from './redis-build-events.js';
@@ -68,6 +69,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     checkLedger: new RedisCheckLedger(redis),
     staging: new RedisStagingRecords(redis),
     approvals: new RedisApprovals(redis),
+    gates: new RedisManualGates(redis),
     audit: new RedisAuditLog(redis),
     locks: new RedisLocks(redis),
     queues,

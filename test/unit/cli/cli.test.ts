@@ -201,6 +201,33 @@ describe('the API commands', () => {
     ]);
   });
 
+  it("passes or fails a manual test as the token's owner, with a reason; anything else is a usage error", async () => {
+    answer = { status: 202, body: '{"build":"b0123456789a","decision":"fail","by":"tess"}' };
+    expect(await slipway(['gate', 'b0123456789a', 'pass'], env())).toEqual({
+      code: 0,
+      stdout: 'pass of the manual test of b0123456789a recorded\n',
+      stderr: '',
+    });
+    expect(await slipway(['gate', 'b0123456789a', 'fail', '-r', 'the total is wrong'], env())).toMatchObject({
+      code: 0,
+    });
+    expect(await slipway(['gate', 'b0123456789a', 'maybe'], env())).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("the decision is pass or fail, not 'maybe'"),
+    });
+    answer = { status: 409, body: '{"error":"conflict","message":"build b0123456789a is not held for a manual test"}' };
+    expect(await slipway(['gate', 'b0123456789a', 'pass'], env())).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'slipway: 409 conflict: build b0123456789a is not held for a manual test\n',
+    });
+    expect(requests.map((r) => [r.path, r.body])).toEqual([
+      ['/api/v1/builds/b0123456789a/gate', { decision: 'pass', via: 'cli' }],
+      ['/api/v1/builds/b0123456789a/gate', { decision: 'fail', via: 'cli', reason: 'the total is wrong' }],
+      ['/api/v1/builds/b0123456789a/gate', { decision: 'pass', via: 'cli' }],
+    ]);
+  });
+
   it('re-runs a whole build, or only its failed steps (of a stage)', async () => {
     answer = { status: 202, body: '{"buildId":"b00000000002"}' };
     expect(await slipway(['rerun', 'b00000000001'], env())).toEqual({

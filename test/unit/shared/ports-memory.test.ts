@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryApprovals } from '../../../services/shared/memory/memory-approvals.js';
+import { MemoryManualGates } from '../../../services/shared/memory/memory-manual-gates.js';
+import { describeManualGatesConformance } from '../../support/port-conformance/manual-gates.js';
 import { MemoryAuditLog } from '../../../services/shared/memory/memory-audit-log.js';
 import { MemoryBuildEvents } from '../../../services/shared/memory/memory-build-events.js';
 import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-store.js';
@@ -68,6 +70,7 @@ describeDeploymentLedgerConformance(memory, async () => new MemoryDeploymentLedg
 describeCheckLedgerConformance(memory, async () => new MemoryCheckLedger());
 describeStagingRecordsConformance(memory, async () => new MemoryStagingRecords());
 describeApprovalsConformance(memory, async () => new MemoryApprovals());
+describeManualGatesConformance(memory, async () => new MemoryManualGates());
 describeAuditLogConformance(memory, async () => new MemoryAuditLog());
 // One process's locks: every executor of the test is this process.
 const locks = new MemoryLocks();
