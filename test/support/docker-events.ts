@@ -1,16 +1,41 @@
 import type Docker from 'dockerode';
 
-/** Names of the Swarm services created since `since` (unix seconds), read from the engine's event log. */
-export async function createdServices(docker: Docker, since: number): Promise<string[]> {
+interface DockerEvent {
+  Actor: { Attributes: Record<string, string> };
+}
+
+/** The engine's events since `since` (unix seconds) up to now, of one type and action. */
+async function eventsSince(
+  docker: Docker,
+  since: number,
+  type: 'service' | 'container',
+  event: string,
+): Promise<DockerEvent[]> {
   const stream = (await docker.getEvents({
     since,
     until: Math.ceil(Date.now() / 1000),
-    filters: { type: ['service'], event: ['create'] },
+    filters: { type: [type], event: [event] },
   })) as unknown as AsyncIterable<Buffer>;
   let text = '';
   for await (const chunk of stream) text += chunk.toString('utf8');
   return text
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => (JSON.parse(line) as { Actor: { Attributes: { name: string } } }).Actor.Attributes.name);
+    .map((line) => JSON.parse(line) as DockerEvent);
+}
+
+/** Names of the Swarm services created since `since` (unix seconds), read from the engine's event log. */
+export async function createdServices(docker: Docker, since: number): Promise<string[]> {
+  return (await eventsSince(docker, since, 'service', 'create')).map((e) => e.Actor.Attributes.name ?? '');
+}
+
+/**
+ * For each container this engine started since `since` (unix seconds), the Swarm service it
+ * was a task of: one entry per start, so a step whose command ran twice is there twice.
+ * Containers of no service are left out.
+ */
+export async function startedTaskContainers(docker: Docker, since: number): Promise<string[]> {
+  return (await eventsSince(docker, since, 'container', 'start'))
+    .map((e) => e.Actor.Attributes['com.docker.swarm.service.name'])
+    .filter((name): name is string => name !== undefined);
 }
