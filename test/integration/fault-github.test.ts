@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { QUEUES } from '../../services/shared/queues.js';
+import { appKeys } from '../support/github-app-keys.js';
 import { createdServices } from '../support/docker-events.js';
 import {
   GitHubStandIn,
@@ -138,47 +139,145 @@ describe('GitHub answering 500, 502, 403 rate limited and 429 during a build', (
         '429 repos/create-deployment-status',
       ].sort(),
     );
-    const waits: string[] = [];
-    for (const failure of failed) {
-      const again = retryOf(failure, writes);
-      // The deployment whose answer was lost is there: it is found, not made again.
-      if (failure.status === 502 && failure.operationId === 'repos/create-deployment') {
-        expect(again).toBeUndefined();
-        continue;
-      }
-      expect(again).toBeDefined();
-      if (failure.retryNoSoonerThan !== undefined) {
-        expect(again!.receivedAt).toBeGreaterThanOrEqual(failure.retryNoSoonerThan);
-        const asked = failure.retryNoSoonerThan - failure.receivedAt;
-        waits.push(
-          `${failure.status} ${failure.operationId}: asked to wait ${asked} ms, ` +
-            `asked again after ${again!.receivedAt - failure.receivedAt} ms`,
-        );
-      }
-    }
+    const waits = retriesHonoured(failed, writes, ['502 repos/create-deployment']);
     expect(waits).toHaveLength(7);
 
-    // The build ran once: one Swarm service per step, each its first attempt, and one build job run.
-    const services = (await createdServices(docker, since)).filter((n) => n.startsWith(`slw-${build}-`));
-    expect(new Set(services).size).toBe(services.length);
-    expect(services.every((n) => n.endsWith('-1'))).toBe(true);
-    expect(services.filter((n) => n.startsWith(`slw-${build}-unit-`))).toHaveLength(1);
-    expect(services.filter((n) => n.startsWith(`slw-${build}-ship-`))).toHaveLength(1);
-    const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    const builds = new Queue(QUEUES.builds, { connection });
-    try {
-      const job = await builds.getJob(build);
-      expect(job?.attemptsMade).toBe(1);
-      expect(await job?.getState()).toBe('completed');
-    } finally {
-      await builds.close();
-      connection.disconnect();
-    }
+    await ranOnce(build, since, redisUrl, ['unit', 'ship']);
     // Every request and answer, the injected error bodies included, is as GitHub's description says.
     expect(standIn.violations).toEqual([]);
-    console.info(`GitHub faults: ${failed.length} failed writes, all retried\n  ${waits.join('\n  ')}`);
+    console.info(`GitHub faults (token): ${failed.length} failed writes, all retried\n  ${waits.join('\n  ')}`);
   }, 240_000);
 });
+
+describe('GitHub answering 500, 502 and 429 to the check runs of an App', () => {
+  const APP = '4290';
+  const INSTALLATION = 81;
+  let standIn: GitHubStandIn;
+  let slipway: RunningSlipway;
+  let redisUrl: string;
+
+  beforeAll(async () => {
+    redisUrl = await freshRedisUrl(9);
+    // Only the installation's tokens will do.
+    standIn = await GitHubStandIn.start({ token: 'not-slipways' });
+    const keys = appKeys();
+    standIn.registerApp(APP, keys.publicKey, INSTALLATION, [`${OWNER}/${REPO}`]);
+    await standIn.createRepo(OWNER, REPO);
+    slipway = await startSlipway({
+      standIn,
+      redisUrl,
+      env: {
+        SLIPWAY_GITHUB_TOKEN: '',
+        SLIPWAY_GITHUB_APP_ID: APP,
+        SLIPWAY_GITHUB_APP_PRIVATE_KEY: keys.privateKey,
+        SLIPWAY_GITHUB_WRITE_GAP_MS: '0',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await slipway?.close();
+    await standIn?.stop();
+  });
+
+  it('makes each check run once, completes it, and waits as GitHub said', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const sha = await standIn.commit(OWNER, REPO, 'feature', { '.buildspec.yml': SPEC });
+    // The run's create: a secondary limit, then made with its answer lost; its updates: 429, 500, 403.
+    standIn.failNext(1, secondaryRateLimit(2), 'checks/create');
+    standIn.failNext(1, lostAnswer(502), 'checks/create');
+    standIn.failNext(1, secondaryRateLimit(1), 'checks/update');
+    standIn.failNext(1, serverError(500), 'checks/update');
+    standIn.failNext(1, (now) => rateLimitExceeded(new Date(now.getTime() + 2_000)), 'checks/update');
+    const payload = {
+      ...pushPayload({
+        owner: OWNER,
+        repo: REPO,
+        cloneUrl: `https://github.com/${OWNER}/${REPO}.git`,
+        branch: 'feature',
+        before: '0'.repeat(40),
+        after: sha,
+      }),
+      installation: { id: INSTALLATION, node_id: Buffer.from(`installation${INSTALLATION}`).toString('base64') },
+    };
+    const body = JSON.stringify(payload);
+    const res = await fetch(`${slipway.url}/webhooks`, {
+      method: 'POST',
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, 'fa017000-0000-4000-8000-000000000002'),
+      body,
+    });
+    expect(res.status).toBe(202);
+    const { build } = (await res.json()) as { build: string };
+    // A branch no environment deploys: one stage, one run.
+    const runs = await eventually(
+      'the check run to complete',
+      () => {
+        const all = standIn.checkRuns(OWNER, REPO, sha);
+        return all.length > 0 && all.every((r) => r.status === 'completed') ? all : undefined;
+      },
+      120_000,
+    );
+    expect(runs.map((r) => [r.name, r.conclusion])).toEqual([['slipway/test', 'success']]);
+    expect(runs[0]!.history.filter((h) => h.startsWith('completed'))).toHaveLength(1);
+    expect((await slipway.builds.get(build))?.state).toBe('success');
+
+    const writes = standIn.requests.filter(
+      (r) => r.operationId === 'checks/create' || r.operationId === 'checks/update',
+    );
+    const failed = writes.filter((r) => r.status >= 400);
+    expect(failed.map((r) => `${r.status} ${r.operationId}`).sort()).toEqual(
+      ['502 checks/create', '429 checks/create', '429 checks/update', '500 checks/update', '403 checks/update'].sort(),
+    );
+    const waits = retriesHonoured(failed, writes, ['502 checks/create']);
+    expect(waits).toHaveLength(3);
+    await ranOnce(build, since, redisUrl, ['unit']);
+    expect(standIn.violations).toEqual([]);
+    console.info(`GitHub faults (App): ${failed.length} failed check run writes, all retried\n  ${waits.join('\n  ')}`);
+  }, 240_000);
+});
+
+/**
+ * Checks that each failed write was asked again, no sooner than its `Retry-After` or reset
+ * said, except `made` (`status operationId`), writes GitHub had carried out: those must not
+ * be sent again. Returns a line per measured wait.
+ */
+function retriesHonoured(failed: RecordedRequest[], writes: RecordedRequest[], made: string[]): string[] {
+  const waits: string[] = [];
+  for (const failure of failed) {
+    const again = retryOf(failure, writes);
+    if (made.includes(`${failure.status} ${failure.operationId}`)) {
+      expect(again).toBeUndefined();
+      continue;
+    }
+    expect(again).toBeDefined();
+    if (failure.retryNoSoonerThan === undefined) continue;
+    expect(again!.receivedAt).toBeGreaterThanOrEqual(failure.retryNoSoonerThan);
+    const asked = failure.retryNoSoonerThan - failure.receivedAt;
+    waits.push(
+      `${failure.status} ${failure.operationId}: asked to wait ${asked} ms, ` +
+        `asked again after ${again!.receivedAt - failure.receivedAt} ms`,
+    );
+  }
+  return waits;
+}
+
+/** The build ran once: one Swarm service per step (its first attempt), and its build job ran once. */
+async function ranOnce(build: string, since: number, redisUrl: string, steps: string[]): Promise<void> {
+  const services = (await createdServices(docker, since)).filter((n) => n.startsWith(`slw-${build}-`));
+  expect(new Set(services).size).toBe(services.length);
+  expect(services.every((n) => n.endsWith('-1'))).toBe(true);
+  for (const step of steps) expect(services.filter((n) => n.startsWith(`slw-${build}-${step}-`))).toHaveLength(1);
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const builds = new Queue(QUEUES.builds, { connection });
+  try {
+    const job = await builds.getJob(build);
+    expect(job?.attemptsMade).toBe(1);
+    expect(await job?.getState()).toBe('completed');
+  } finally {
+    await builds.close();
+    connection.disconnect();
+  }
+}
 
 /** The next request after `failure` that asks the same again: same operation, path and body. */
 function retryOf(failure: RecordedRequest, requests: RecordedRequest[]): RecordedRequest | undefined {
