@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
 import { isFinal } from '../../services/core/builds/types.js';
 import { projectRoot } from '../../services/shared/project-root.js';
-import { createdServices, startedTaskContainers } from '../support/docker-events.js';
+import { watchSwarmEvents, type SwarmEventLog } from '../support/docker-events.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import {
   eventually,
@@ -53,6 +53,7 @@ describe('the executor SIGKILLed at random moments during 20 builds', () => {
   let slipway: RunningSlipway;
   let redisUrl: string;
   let executor: ChildProcess | undefined;
+  let events: SwarmEventLog | undefined;
 
   beforeAll(async () => {
     redisUrl = await freshRedisUrl(0);
@@ -67,6 +68,7 @@ describe('the executor SIGKILLed at random moments during 20 builds', () => {
   });
 
   afterAll(async () => {
+    events?.stop();
     executor?.kill('SIGKILL');
     await slipway?.close();
     await standIn?.stop();
@@ -104,7 +106,7 @@ describe('the executor SIGKILLed at random moments during 20 builds', () => {
     const exited = (child: ChildProcess) =>
       new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
-    const since = Math.floor(Date.now() / 1000) - 1;
+    events = await watchSwarmEvents(docker);
     const began = Date.now();
     executor = start();
     const builds: Array<{ sha: string; build: string; environment: string }> = [];
@@ -173,8 +175,8 @@ describe('the executor SIGKILLed at random moments during 20 builds', () => {
     }
 
     // No step twice: one service per step (its first attempt), and its task's container started once.
-    const services = await createdServices(docker, since);
-    const started = await startedTaskContainers(docker, since);
+    const services = events.createdServices;
+    const started = events.startedTaskContainers;
     for (const b of builds) {
       const mine = services.filter((n) => n.startsWith(`slw-${b.build}-`));
       expect(mine.filter((n) => n.startsWith(`slw-${b.build}-unit-`))).toEqual([`slw-${b.build}-unit-1`]);

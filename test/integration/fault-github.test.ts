@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { QUEUES } from '../../services/shared/queues.js';
 import { appKeys } from '../support/github-app-keys.js';
-import { createdServices } from '../support/docker-events.js';
+import { watchSwarmEvents, type SwarmEventLog } from '../support/docker-events.js';
 import {
   GitHubStandIn,
   lostAnswer,
@@ -63,7 +63,7 @@ describe('GitHub answering 500, 502, 403 rate limited and 429 during a build', (
   });
 
   it('ends the statuses and the deployment right, retried no sooner than GitHub said, the build run once', async () => {
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const events = await watchSwarmEvents(docker);
     const sha = await standIn.commit(OWNER, REPO, 'master', { '.buildspec.yml': SPEC });
     const inSeconds = (s: number) => (now: Date) => rateLimitExceeded(new Date(now.getTime() + s * 1000));
     // Statuses: two 5xx the client retries in place, a spent limit and a secondary one it waits out.
@@ -142,7 +142,7 @@ describe('GitHub answering 500, 502, 403 rate limited and 429 during a build', (
     const waits = retriesHonoured(failed, writes, ['502 repos/create-deployment']);
     expect(waits).toHaveLength(7);
 
-    await ranOnce(build, since, redisUrl, ['unit', 'ship']);
+    await ranOnce(build, events, redisUrl, ['unit', 'ship']);
     // Every request and answer, the injected error bodies included, is as GitHub's description says.
     expect(standIn.violations).toEqual([]);
     console.info(`GitHub faults (token): ${failed.length} failed writes, all retried\n  ${waits.join('\n  ')}`);
@@ -181,7 +181,7 @@ describe('GitHub answering 500, 502 and 429 to the check runs of an App', () => 
   });
 
   it('makes each check run once, completes it, and waits as GitHub said', async () => {
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const events = await watchSwarmEvents(docker);
     const sha = await standIn.commit(OWNER, REPO, 'feature', { '.buildspec.yml': SPEC });
     // The run's create: a secondary limit, then made with its answer lost; its updates: 429, 500, 403.
     standIn.failNext(1, secondaryRateLimit(2), 'checks/create');
@@ -230,7 +230,7 @@ describe('GitHub answering 500, 502 and 429 to the check runs of an App', () => 
     );
     const waits = retriesHonoured(failed, writes, ['502 checks/create']);
     expect(waits).toHaveLength(3);
-    await ranOnce(build, since, redisUrl, ['unit']);
+    await ranOnce(build, events, redisUrl, ['unit']);
     expect(standIn.violations).toEqual([]);
     console.info(`GitHub faults (App): ${failed.length} failed check run writes, all retried\n  ${waits.join('\n  ')}`);
   }, 240_000);
@@ -262,8 +262,9 @@ function retriesHonoured(failed: RecordedRequest[], writes: RecordedRequest[], m
 }
 
 /** The build ran once: one Swarm service per step (its first attempt), and its build job ran once. */
-async function ranOnce(build: string, since: number, redisUrl: string, steps: string[]): Promise<void> {
-  const services = (await createdServices(docker, since)).filter((n) => n.startsWith(`slw-${build}-`));
+async function ranOnce(build: string, events: SwarmEventLog, redisUrl: string, steps: string[]): Promise<void> {
+  events.stop();
+  const services = events.createdServices.filter((n) => n.startsWith(`slw-${build}-`));
   expect(new Set(services).size).toBe(services.length);
   expect(services.every((n) => n.endsWith('-1'))).toBe(true);
   for (const step of steps) expect(services.filter((n) => n.startsWith(`slw-${build}-${step}-`))).toHaveLength(1);

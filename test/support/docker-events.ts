@@ -39,3 +39,39 @@ export async function startedTaskContainers(docker: Docker, since: number): Prom
     .map((e) => e.Actor.Attributes['com.docker.swarm.service.name'])
     .filter((name): name is string => name !== undefined);
 }
+
+/** What {@link watchSwarmEvents} saw: services created, and the service of each task container started. */
+export interface SwarmEventLog {
+  createdServices: string[];
+  startedTaskContainers: string[];
+  /** Stops watching; what was seen stays. */
+  stop(): void;
+}
+
+/**
+ * Follows the engine's events from now on, live. The engine keeps only its last 256 events for
+ * `since` queries, so a test that makes many objects (or shares the engine) watches instead.
+ */
+export async function watchSwarmEvents(docker: Docker): Promise<SwarmEventLog> {
+  const stream = (await docker.getEvents({
+    filters: { type: ['service', 'container'], event: ['create', 'start'] },
+  })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  const log: SwarmEventLog = { createdServices: [], startedTaskContainers: [], stop: () => stream.destroy() };
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let cut: number;
+    while ((cut = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, cut).trim();
+      buffer = buffer.slice(cut + 1);
+      if (!line) continue;
+      const event = JSON.parse(line) as DockerEvent & { Type?: string; Action?: string };
+      const attributes = event.Actor.Attributes;
+      if (event.Type === 'service' && event.Action === 'create') log.createdServices.push(attributes.name ?? '');
+      const service = attributes['com.docker.swarm.service.name'];
+      if (event.Type === 'container' && event.Action === 'start' && service) log.startedTaskContainers.push(service);
+    }
+  });
+  stream.on('error', () => undefined);
+  return log;
+}
