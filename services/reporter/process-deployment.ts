@@ -4,8 +4,8 @@ import type { DeploymentJob } from '../shared/queues.js';
 
 /**
  * Records one step of a deploy on GitHub: the first creates the deployment (once per build
- * and environment, even when the job runs again), each adds a deployment status, never one
- * older than what was posted.
+ * and environment, even when the job runs again or GitHub's answer to the create was lost),
+ * each adds a deployment status, never one older than what was posted.
  */
 export async function processDeployment(
   job: DeploymentJob,
@@ -16,9 +16,12 @@ export async function processDeployment(
   if (known.seq !== undefined && known.seq > job.seq) return 'stale';
   let id = known.id;
   if (id === undefined) {
+    // Keyed by the build: a create whose answer was lost, or whose id this reporter died before
+    // saving, is found again rather than made twice.
     const created = await deps.github.createDeployment(repo, job.sha, job.environment, {
       production: job.production,
       description: `Slipway build ${job.buildId}`,
+      key: job.buildId,
     });
     id = await deps.ledger.saveId(job.buildId, job.environment, created);
   }

@@ -18,12 +18,17 @@ export interface GitHub {
   /** The text of a file at a commit, or undefined when it does not exist there. */
   fileAt(repo: RepoRef, path: string, sha: string): Promise<string | undefined>;
   createStatus(repo: RepoRef, sha: string, status: CommitStatus): Promise<void>;
-  /** A deployment of `sha` to `environment` that GitHub must not merge or check for us: Slipway already did. */
+  /**
+   * A deployment of `sha` to `environment` that GitHub must not merge or check for us: Slipway
+   * already did. With a `key` (the build id) it is made once: a deployment of `sha` to
+   * `environment` carrying that key is looked for first, and the create is never retried in
+   * place, since a 5xx may come after GitHub made it; the caller's job retries, and finds it.
+   */
   createDeployment(
     repo: RepoRef,
     sha: string,
     environment: string,
-    options: { production: boolean; description: string },
+    options: { production: boolean; description: string; key?: string },
   ): Promise<number>;
   createDeploymentStatus(
     repo: RepoRef,
@@ -88,6 +93,18 @@ export function createGitHub(
       }),
     createDeployment: (repo, sha, environment, options) =>
       call(async () => {
+        const { key } = options;
+        if (key !== undefined) {
+          const made = await octokit.paginate(octokit.rest.repos.listDeployments, {
+            owner: repo.owner,
+            repo: repo.name,
+            sha,
+            environment,
+            per_page: 100,
+          });
+          const mine = made.find((d) => typeof d.payload === 'object' && d.payload[DEPLOYMENT_KEY] === key);
+          if (mine) return mine.id;
+        }
         const res = await octokit.rest.repos.createDeployment({
           owner: repo.owner,
           repo: repo.name,
@@ -98,6 +115,7 @@ export function createGitHub(
           description: options.description,
           production_environment: options.production,
           transient_environment: false,
+          ...(key === undefined ? {} : { payload: { [DEPLOYMENT_KEY]: key }, request: { retries: 0 } }),
         });
         if (res.status !== 201 || !('id' in res.data))
           throw new PermanentError(
@@ -173,6 +191,9 @@ export function createGitHub(
       }),
   };
 }
+
+/** The field of a deployment's `payload` that names the build that made it. */
+export const DEPLOYMENT_KEY = 'slipway_build';
 
 /** Runs one GitHub call; what it throws leaves as a typed error, or as `recover`'s answer when that takes it. */
 export async function call<T>(

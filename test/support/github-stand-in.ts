@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DeploymentStore, type DeploymentState } from './github-stand-in/deployment-store.js';
-import { Dispatcher } from './github-stand-in/dispatcher.js';
-import type { InjectedFailure } from './github-stand-in/failures.js';
+import { Dispatcher, type FailureSource } from './github-stand-in/dispatcher.js';
 import { startGitDaemon, type GitDaemon } from './github-stand-in/git-daemon.js';
 import { GitRepos } from './github-stand-in/git-repos.js';
 import { HookDeliveryStore, type DeliveryAttempt, type HookOwner } from './github-stand-in/hook-delivery-store.js';
@@ -25,6 +24,7 @@ export type { SimpleUser } from './github-stand-in/stand-in-user.js';
 export type { DeliveryAttempt, HookOwner } from './github-stand-in/hook-delivery-store.js';
 export type { StoredCheckRun } from './github-stand-in/check-store.js';
 export {
+  lostAnswer,
   rateLimitExceeded,
   secondaryRateLimit,
   serverError,
@@ -112,6 +112,15 @@ export interface RecordedRequest {
   status: number;
   /** The description's operationId, or undefined for a route GitHub does not have. */
   operationId: string | undefined;
+  /** When it arrived (epoch ms), to measure how long a client waited before it asked again. */
+  receivedAt: number;
+  /** The JSON body sent, undefined when there was none (or it was not JSON). */
+  body?: unknown;
+  /**
+   * For a 403 or 429: when GitHub said to ask again, from `Retry-After` (seconds after the
+   * answer) and `x-ratelimit-reset` with `x-ratelimit-remaining: 0` (epoch seconds), in epoch ms.
+   */
+  retryNoSoonerThan?: number;
 }
 
 /**
@@ -402,10 +411,13 @@ export class GitHubStandIn {
    * Makes the next `count` API requests that match an operation (only those of `operationId`,
    * e.g. `repos/get-content`, when given) fail, to exercise retries: with `failure` as a status
    * (default 502) and GitHub's error body, or as GitHub's whole answer, headers included
-   * (`rateLimitExceeded`, `secondaryRateLimit`, `serverError`). They are recorded like any
+   * (`rateLimitExceeded`, `secondaryRateLimit`, `serverError`; `lostAnswer` carries the
+   * request out and then fails, as a write whose answer GitHub lost), or a function of the
+   * moment the request arrives that makes one (`(now) => rateLimitExceeded(new Date(+now + 3000))`).
+   * They are recorded like any
    * request, and the answers are validated like any other. Calls add up: each is used in turn.
    */
-  failNext(count = 1, failure: number | InjectedFailure = 502, operationId?: string): void {
+  failNext(count = 1, failure: number | FailureSource = 502, operationId?: string): void {
     this.dispatcher.failNext(count, failure, operationId);
   }
 
@@ -542,6 +554,7 @@ export class GitHubStandIn {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const method = req.method ?? 'GET';
@@ -551,9 +564,38 @@ export class GitHubStandIn {
       serveOAuth(incoming, this.oauth, this.people, () => this.people.knownLogins()) ??
       (await this.dispatcher.dispatch(incoming));
     this.violations.push(...answer.violations);
-    this.requests.push({ method, path: url.pathname, status: answer.status, operationId: answer.operationId });
+    const sent = jsonOrUndefined(incoming.body);
+    const notBefore = answer.status === 403 || answer.status === 429 ? retryNoSoonerThan(answer.headers) : undefined;
+    this.requests.push({
+      method,
+      path: url.pathname,
+      status: answer.status,
+      operationId: answer.operationId,
+      receivedAt,
+      ...(sent === undefined ? {} : { body: sent }),
+      ...(notBefore === undefined ? {} : { retryNoSoonerThan: notBefore }),
+    });
     res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.payload.length) });
     res.end(answer.payload);
+  }
+}
+
+/** What a rate-limited answer's headers ask of the client, as an epoch-ms time; undefined when nothing. */
+function retryNoSoonerThan(headers: Record<string, string>): number | undefined {
+  const times: number[] = [];
+  const retryAfter = Number(headers['retry-after']);
+  if (headers['retry-after'] !== undefined && Number.isFinite(retryAfter)) times.push(Date.now() + retryAfter * 1000);
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (headers['x-ratelimit-remaining'] === '0' && reset > 0) times.push(reset * 1000);
+  return times.length === 0 ? undefined : Math.max(...times);
+}
+
+function jsonOrUndefined(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

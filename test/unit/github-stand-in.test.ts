@@ -10,6 +10,7 @@ import { OpenApiValidator } from '../support/github-stand-in/openapi-validator.j
 import {
   GitHubStandIn,
   quietLog,
+  lostAnswer,
   rateLimitExceeded,
   secondaryRateLimit,
   serverError,
@@ -81,6 +82,8 @@ describe('GitHubStandIn', () => {
       path: `/repos/${OWNER}/${REPO}/statuses/${sha}`,
       status: 201,
       operationId: 'repos/create-commit-status',
+      receivedAt: expect.any(Number),
+      body: { state: 'success', context: 'slipway/build' },
     });
   });
 
@@ -227,6 +230,18 @@ describe('GitHubStandIn', () => {
       context: 'limited',
     });
     expect(standIn.latestStatus(OWNER, REPO, sha, 'limited')?.state).toBe('success');
+  });
+
+  it("carries a write out and then loses its answer (lostAnswer): a 502 with GitHub's error body", async () => {
+    const violations = await standIn.violationsDuring(async () => {
+      standIn.failNext(1, lostAnswer(502), 'repos/create-commit-status');
+      await expect(
+        octokit.rest.repos.createCommitStatus({ owner: OWNER, repo: REPO, sha, state: 'failure', context: 'lost' }),
+      ).rejects.toMatchObject({ status: 502, response: { data: { message: 'Server Error', status: '502' } } });
+    });
+    expect(violations).toEqual([]);
+    expect(standIn.latestStatus(OWNER, REPO, sha, 'lost')?.state).toBe('failure');
+    expect(standIn.requests.at(-1)).toMatchObject({ status: 502, operationId: 'repos/create-commit-status' });
   });
 
   it('fails only the operation named, and failures given one after another are used in turn', async () => {

@@ -84,6 +84,9 @@ const JWT_OPERATIONS = new Set([
 
 const REST_DOCS = 'https://docs.github.com/rest';
 
+/** An injected failure, or what makes one at the moment the request arrives. */
+export type FailureSource = InjectedFailure | ((now: Date) => InjectedFailure);
+
 /** One HTTP request as received. */
 export interface IncomingApiRequest {
   method: string;
@@ -119,15 +122,16 @@ export interface DispatcherOptions {
 export class Dispatcher {
   private readonly validator = new OpenApiValidator();
   /** Failures still to answer, oldest first; a request takes the first one that matches it. */
-  private injected: Array<{ remaining: number; failure: InjectedFailure; operationId: string | undefined }> = [];
+  private injected: Array<{ remaining: number; failure: FailureSource; operationId: string | undefined }> = [];
 
   constructor(private readonly options: DispatcherOptions) {}
 
   /**
    * Makes the next `count` matched requests (of operation `operationId` only, when given) fail
-   * with `failure`: a status, or a status with GitHub's headers and message (see failures.ts).
+   * with `failure`: a status, or a status with GitHub's headers and message (see failures.ts),
+   * or a function making one when the request comes (a reset time relative to that request).
    */
-  failNext(count: number, failure: number | InjectedFailure, operationId?: string): void {
+  failNext(count: number, failure: number | FailureSource, operationId?: string): void {
     const answer = typeof failure === 'number' ? serverError(failure) : failure;
     this.injected.push({ remaining: count, failure: answer, operationId });
   }
@@ -138,7 +142,7 @@ export class Dispatcher {
     if (due === undefined) return undefined;
     due.remaining -= 1;
     this.injected = this.injected.filter((i) => i.remaining > 0);
-    return due.failure;
+    return typeof due.failure === 'function' ? due.failure(new Date()) : due.failure;
   }
 
   /** Handles one request; never throws (a handler's exception becomes a 500 and a violation). */
@@ -180,10 +184,8 @@ export class Dispatcher {
       : this.authorize(request.headers.authorization, context, match.pathParams);
     const failure = denied === undefined ? this.takeFailure(operationId) : undefined;
     if (denied !== undefined) response = denied;
-    else if (failure !== undefined) {
-      const { status, message = 'Server Error', documentationUrl = context.docsUrl, headers = {} } = failure;
-      response = { ...githubError(status, message, documentationUrl), headers };
-    } else {
+    else if (failure !== undefined && !failure.afterWrite) response = failureResponse(failure, context);
+    else {
       try {
         response = await handler(
           { params: match.pathParams, query: request.url.searchParams, body, headers: request.headers },
@@ -193,6 +195,8 @@ export class Dispatcher {
         note(`stand-in handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         response = githubError(500, 'Server Error', context.docsUrl);
       }
+      // Done, and the answer lost on its way back.
+      if (failure !== undefined) response = failureResponse(failure, context);
     }
     this.validateResponse(match, response).forEach(note);
     return exchange(withRateLimit(response, ++this.requestsServed), operationId, violations);
@@ -227,6 +231,12 @@ export class Dispatcher {
       return this.validator.validateResponse(match, response.status, response.raw.data, false);
     return this.validator.validateResponse(match, response.status, response.body, true);
   }
+}
+
+/** The answer of an injected failure: GitHub's error body, with the failure's headers. */
+function failureResponse(failure: InjectedFailure, context: RouteContext): RouteResponse {
+  const { status, message = 'Server Error', documentationUrl = context.docsUrl, headers = {} } = failure;
+  return { ...githubError(status, message, documentationUrl), headers };
 }
 
 /**

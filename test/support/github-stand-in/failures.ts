@@ -11,6 +11,11 @@ export interface InjectedFailure {
   message?: string;
   /** GitHub's `documentation_url`; default the operation's documentation. */
   documentationUrl?: string;
+  /**
+   * The request is carried out first and only its answer is lost: GitHub's front end timing
+   * out (502, 504) on a write that went through. A client that retries blindly writes twice.
+   */
+  afterWrite?: boolean;
 }
 
 const RATE_LIMITS_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api';
@@ -49,4 +54,9 @@ export function secondaryRateLimit(retryAfterSeconds: number, status: 403 | 429 
 /** GitHub having trouble: 500, 502, 503 … with its error body. */
 export function serverError(status = 502): InjectedFailure {
   return { status, message: status === 503 ? 'Service Unavailable' : 'Server Error' };
+}
+
+/** A write GitHub carried out whose answer was lost on the way: 502 (or another 5xx) after the fact. */
+export function lostAnswer(status = 502): InjectedFailure {
+  return { ...serverError(status), afterWrite: true };
 }

@@ -7,7 +7,7 @@ import { MemoryCheckLedger } from '../../../services/shared/memory/memory-check-
 import { MemoryLogStore } from '../../../services/shared/memory/memory-log-store.js';
 import type { StatusJob } from '../../../services/shared/queues.js';
 import { appKeys } from '../../support/github-app-keys.js';
-import { GitHubStandIn } from '../../support/github-stand-in.js';
+import { GitHubStandIn, lostAnswer } from '../../support/github-stand-in.js';
 
 const OWNER = 'acme';
 const REPO = 'checks';
@@ -143,6 +143,26 @@ describe('the check reporter', () => {
     expect(run!.annotations).toHaveLength(121);
     expect(run!.annotations[0]).toMatchObject({ path: 'src/app.test.ts', start_line: 3, annotation_level: 'failure' });
     expect(run!.annotations[120]).toMatchObject({ path: 'src/app.ts', start_line: 120, message: 'lint 119' });
+  });
+
+  it('a run GitHub made whose answer was lost is found on the job retry: one run, its annotations once', async () => {
+    const issues = Array.from({ length: 10 }, (_, i) => ({
+      path: `/test/${i}`,
+      line: i + 1,
+      column: 1,
+      message: `x${i}`,
+    }));
+    await deps.builds.put(record('b6-lost', [], { state: 'failure', specIssues: issues }));
+    standIn.failNext(1, lostAnswer(502), 'checks/create');
+    await expect(processChecks(job('b6-lost', 'slipway/spec', 'failure'), deps)).rejects.toMatchObject({
+      status: 502,
+      retryable: true,
+    });
+    await processChecks(job('b6-lost', 'slipway/spec', 'failure'), deps);
+    const runs = standIn.checkRuns(OWNER, REPO, sha).filter((c) => c.external_id === 'b6-lost');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.annotations).toHaveLength(10);
+    expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
   });
 
   it('a check about the commit (slipway/up-to-date) becomes a run beside its status', async () => {

@@ -5,7 +5,7 @@ import { createGitHub } from '../../../services/shared/github.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryStatusLedger } from '../../../services/shared/memory/memory-status-ledger.js';
 import type { DeploymentJob, StatusJob } from '../../../services/shared/queues.js';
-import { GitHubStandIn } from '../../support/github-stand-in.js';
+import { GitHubStandIn, lostAnswer } from '../../support/github-stand-in.js';
 
 const OWNER = 'acme';
 const REPO = 'reporter';
@@ -100,5 +100,51 @@ describe('the reporter', () => {
     expect(deployments).toHaveLength(1);
     expect(deployments[0]).toMatchObject({ sha, auto_merge: false, required_contexts: [] });
     expect(deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'in_progress', 'success']);
+  });
+});
+
+describe('the reporter when GitHub made a deployment but its answer was lost', () => {
+  let standIn: GitHubStandIn;
+  let sha: string;
+
+  beforeAll(async () => {
+    standIn = await GitHubStandIn.start({ gitHost: '127.0.0.1', token: TOKEN });
+    await standIn.createRepo(OWNER, REPO);
+    sha = await standIn.commit(OWNER, REPO, 'master', { 'README.md': 'hi\n' });
+  });
+
+  afterAll(async () => {
+    expect(standIn.violations).toEqual([]);
+    await standIn?.stop();
+  });
+
+  it('finds the deployment on the job retry rather than making a second', async () => {
+    // The client's in-place retries on, as in production: the create must still not be sent twice.
+    const deps = {
+      github: createGitHub(standIn.apiUrl, { token: TOKEN }, undefined, { retryBaseMs: 10 }),
+      ledger: new MemoryDeploymentLedger(),
+    };
+    const job: DeploymentJob = {
+      buildId: 'lost1',
+      owner: OWNER,
+      repo: REPO,
+      sha,
+      environment: 'staging',
+      production: false,
+      state: 'in_progress',
+      description: 'Deploying to staging',
+      logUrl: 'http://slipway/builds/lost1/steps/ship/log',
+      seq: 0,
+    };
+    standIn.failNext(1, lostAnswer(502), 'repos/create-deployment');
+    await expect(processDeployment(job, deps)).rejects.toMatchObject({ status: 502, retryable: true });
+    expect(standIn.deployments(OWNER, REPO)).toHaveLength(1);
+    expect(await processDeployment(job, deps)).toBe('posted');
+    const deployments = standIn.deployments(OWNER, REPO);
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress']);
+    expect(standIn.requests.filter((r) => r.operationId === 'repos/create-deployment').map((r) => r.status)).toEqual([
+      502,
+    ]);
   });
 });
