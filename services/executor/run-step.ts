@@ -55,7 +55,9 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
     rec.service = serviceName(ctx.build.buildId, step.key, attempt);
     rec.startedAt ??= ctx.now();
     await ctx.save();
-    outcome = await runAttempt(step, rec, attempt, ctx);
+    const attempted = await runAttempt(step, rec, attempt, ctx);
+    outcome = attempted.outcome;
+    if (attempted.recorded) return outcome;
     if (outcome.kind !== 'error' || ctx.signal.aborted) break;
     if (attempt <= step.retries)
       ctx.deps.logger.warn('step error, retrying', {
@@ -77,7 +79,18 @@ async function finish(rec: StepRecord, outcome: StepOutcome, ctx: StepContext): 
   return outcome;
 }
 
-async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx: StepContext): Promise<StepOutcome> {
+/**
+ * One attempt, to its removal. An outcome that ends the step is recorded before the step's
+ * service is removed (`recorded`): an executor that dies in between leaves a finished step
+ * behind, never a "running" one without its service, which a resumed build would start again
+ * (a second checkout into a used workspace, a step run twice).
+ */
+async function runAttempt(
+  step: PlanStep,
+  rec: StepRecord,
+  attempt: number,
+  ctx: StepContext,
+): Promise<{ outcome: StepOutcome; recorded: boolean }> {
   const { deps, build, checkout } = ctx;
   const began = Date.now();
   const name = rec.service!;
@@ -168,6 +181,8 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   outcome = files.outcome;
   await deps.logs.replace(build.buildId, step.key, [...prelude, ...ctx.mask([...complete, ...files.lines])]);
   const logged = Date.now();
+  const recorded = outcome.kind !== 'error' || ctx.signal.aborted || attempt > step.retries;
+  if (recorded) await finish(rec, outcome, ctx);
   await deps.backend.removeStep(handle);
   // Where a step's time went, for docs/performance.md and for a slow swarm at 3 a.m.
   deps.logger.info('step ended', {
@@ -180,7 +195,7 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
     logMs: logged - ended,
     removeMs: Date.now() - logged,
   });
-  return outcome;
+  return { outcome, recorded };
 }
 
 function preludeLines(step: PlanStep, ctx: StepContext): LogLine[] {

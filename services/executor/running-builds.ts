@@ -14,6 +14,8 @@ interface Controllers {
  */
 export class RunningBuilds {
   private readonly running = new Map<string, Controllers>();
+  /** The run of each build under way here. */
+  private readonly runs = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly stops: Stops,
@@ -27,15 +29,30 @@ export class RunningBuilds {
     });
   }
 
-  /** Runs a build with its stop signals, for as long as `run` takes. */
+  /**
+   * Runs a build with its stop signals, for as long as `run` takes. A build already running
+   * here is never run beside itself: BullMQ hands a job out again when its lock lapsed (an
+   * event loop held up past the lock's duration), and two runs of one build would each start
+   * what the other had just removed. The second waits for the first, then runs (and finds the
+   * recorded outcomes).
+   */
   async run<T>(buildId: string, run: (stops: BuildStops) => Promise<T>): Promise<T> {
+    for (let current = this.runs.get(buildId); current; current = this.runs.get(buildId)) {
+      this.logger.warn('build already running here: waiting for that run before this one', { buildId });
+      await current.catch(() => undefined);
+    }
     const controllers = { cancel: new AbortController(), supersede: new AbortController() };
     this.running.set(buildId, controllers);
-    try {
+    const running = (async () => {
       await this.apply(buildId);
-      return await run({ cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
+      return run({ cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
+    })();
+    this.runs.set(buildId, running);
+    try {
+      return await running;
     } finally {
       if (this.running.get(buildId) === controllers) this.running.delete(buildId);
+      if (this.runs.get(buildId) === running) this.runs.delete(buildId);
     }
   }
 

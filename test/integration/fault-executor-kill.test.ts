@@ -159,7 +159,12 @@ describe('the executor SIGKILLed at random moments during 20 builds', () => {
       150_000,
     );
     const endedMs = Date.now() - began;
-    expect(records.map((r) => r!.state)).toEqual(builds.map(() => 'success'));
+    // A build that did not succeed says why, step by step, in the failure.
+    const why = (r: NonNullable<(typeof records)[number]>) =>
+      r.state === 'success'
+        ? 'success'
+        : `${r.state}: checkout ${r.checkout?.state} ${r.checkout?.reason ?? ''}; ${r.stages.flatMap((s) => s.steps.map((st) => `${st.key} ${st.state} ${st.reason ?? ''}`)).join('; ')}`;
+    expect(records.map((r) => why(r!))).toEqual(builds.map(() => 'success'));
     for (const b of builds) {
       const final = await eventually(
         `the final statuses of ${b.build}`,
