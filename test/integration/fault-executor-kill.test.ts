@@ -163,7 +163,9 @@ describe('the executor SIGKILLed at random moments during 20 builds', () => {
     const why = (r: NonNullable<(typeof records)[number]>) =>
       r.state === 'success'
         ? 'success'
-        : `${r.state}: checkout ${r.checkout?.state} ${r.checkout?.reason ?? ''}; ${r.stages.flatMap((s) => s.steps.map((st) => `${st.key} ${st.state} ${st.reason ?? ''}`)).join('; ')}`;
+        : [r.checkout, ...r.stages.flatMap((s) => s.steps)]
+            .map((st) => `${st?.key} ${st?.state} ${st?.reason ?? ''}`)
+            .join('; ');
     expect(records.map((r) => why(r!))).toEqual(builds.map(() => 'success'));
     for (const b of builds) {
       const final = await eventually(
