@@ -51,14 +51,23 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
     rec.service = serviceName(ctx.build.buildId, step.key, attempt);
     rec.startedAt ??= ctx.now();
     await ctx.save();
-    outcome = await runAttempt(step, rec, attempt, ctx);
-    if (outcome.kind !== 'error' || ctx.signal.aborted) break;
+    const ran = await runAttempt(step, rec, attempt, ctx);
+    outcome = ran.outcome;
+    const last = outcome.kind !== 'error' || ctx.signal.aborted || attempt > step.retries;
+    if (last) {
+      // The outcome is saved before the service goes: an executor that dies between the two
+      // finds the outcome, never an unrecorded step without its service, which it would run again.
+      await finish(rec, outcome, ctx);
+      await ran.remove();
+      return outcome;
+    }
+    await ran.remove();
     if (attempt <= step.retries)
       ctx.deps.logger.warn('step error, retrying', {
         build: ctx.build.buildId,
         step: step.key,
         attempt,
-        reason: outcome.reason,
+        reason: outcome.kind === 'error' ? outcome.reason : undefined,
       });
   }
   return finish(rec, outcome, ctx);
@@ -73,7 +82,16 @@ async function finish(rec: StepRecord, outcome: StepOutcome, ctx: StepContext): 
   return outcome;
 }
 
-async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx: StepContext): Promise<StepOutcome> {
+/**
+ * Runs one attempt to its end and reads its log; `remove` then removes its service (the caller
+ * saves the outcome first).
+ */
+async function runAttempt(
+  step: PlanStep,
+  rec: StepRecord,
+  attempt: number,
+  ctx: StepContext,
+): Promise<{ outcome: StepOutcome; remove: () => Promise<void> }> {
   const { deps, build, checkout } = ctx;
   const began = Date.now();
   const name = rec.service!;
@@ -136,19 +154,22 @@ async function runAttempt(step: PlanStep, rec: StepRecord, attempt: number, ctx:
   const node = await deps.backend.nodeOf(handle).catch(() => undefined);
   if (node) rec.node = node;
   const logged = Date.now();
-  await deps.backend.removeStep(handle);
-  // Where a step's time went, for docs/performance.md and for a slow swarm at 3 a.m.
-  deps.logger.info('step ended', {
-    build: build.buildId,
-    step: step.key,
-    attempt,
-    outcome: outcome.kind,
-    createMs: created - began,
-    runMs: ended - created,
-    logMs: logged - ended,
-    removeMs: Date.now() - logged,
-  });
-  return outcome;
+  const remove = async () => {
+    const removing = Date.now();
+    await deps.backend.removeStep(handle);
+    // Where a step's time went, for docs/performance.md and for a slow swarm at 3 a.m.
+    deps.logger.info('step ended', {
+      build: build.buildId,
+      step: step.key,
+      attempt,
+      outcome: outcome.kind,
+      createMs: created - began,
+      runMs: ended - created,
+      logMs: logged - ended,
+      removeMs: Date.now() - removing,
+    });
+  };
+  return { outcome, remove };
 }
 
 /**
