@@ -64,7 +64,7 @@ export async function runStep(step: PlanStep, rec: StepRecord, ctx: StepContext)
         build: ctx.build.buildId,
         step: step.key,
         attempt,
-        reason: outcome.reason,
+        reason: outcome.kind === 'error' ? outcome.reason : undefined,
       });
   }
   return finish(rec, outcome, ctx);

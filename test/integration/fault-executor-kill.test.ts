@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,7 +125,9 @@ describe('the executor SIGKILLed at random moments during 20 builds', () => {
       );
       const res = await fetch(`${slipway.url}/webhooks`, {
         method: 'POST',
-        headers: signedHeaders('push', body, WEBHOOK_SECRET, `fa0e0000-0000-4000-8000-${String(i).padStart(12, '0')}`),
+        // A new delivery id each run: build ids (and so Swarm names) follow from it, and two runs
+        // on one engine must never share a build's volume.
+        headers: signedHeaders('push', body, WEBHOOK_SECRET, randomUUID()),
         body,
       });
       expect(res.status).toBe(202);

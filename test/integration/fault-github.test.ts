@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import Docker from 'dockerode';
@@ -90,7 +91,7 @@ describe('GitHub answering 500, 502, 403 rate limited and 429 during a build', (
     );
     const res = await fetch(`${slipway.url}/webhooks`, {
       method: 'POST',
-      headers: signedHeaders('push', body, WEBHOOK_SECRET, 'fa017000-0000-4000-8000-000000000001'),
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, randomUUID()),
       body,
     });
     expect(res.status).toBe(202);
@@ -203,7 +204,7 @@ describe('GitHub answering 500, 502 and 429 to the check runs of an App', () => 
     const body = JSON.stringify(payload);
     const res = await fetch(`${slipway.url}/webhooks`, {
       method: 'POST',
-      headers: signedHeaders('push', body, WEBHOOK_SECRET, 'fa017000-0000-4000-8000-000000000002'),
+      headers: signedHeaders('push', body, WEBHOOK_SECRET, randomUUID()),
       body,
     });
     expect(res.status).toBe(202);

@@ -58,6 +58,7 @@ export async function watchSwarmEvents(docker: Docker): Promise<SwarmEventLog> {
   })) as unknown as NodeJS.ReadableStream & { destroy(): void };
   const log: SwarmEventLog = { createdServices: [], startedTaskContainers: [], stop: () => stream.destroy() };
   let buffer = '';
+  const seen = new Set<string>();
   stream.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
     let cut: number;
@@ -65,7 +66,18 @@ export async function watchSwarmEvents(docker: Docker): Promise<SwarmEventLog> {
       const line = buffer.slice(0, cut).trim();
       buffer = buffer.slice(cut + 1);
       if (!line) continue;
-      const event = JSON.parse(line) as DockerEvent & { Type?: string; Action?: string };
+      const event = JSON.parse(line) as DockerEvent & {
+        Type?: string;
+        Action?: string;
+        timeNano?: number;
+        Actor: { ID?: string };
+      };
+      // The engine sometimes sends a swarm event twice: one per object (a service's id is new
+      // each time it is made) and, for a container, per start time.
+      const when = event.Type === 'container' ? String(event.timeNano) : '';
+      const identity = `${event.Type}/${event.Action}/${event.Actor.ID}/${when}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
       const attributes = event.Actor.Attributes;
       if (event.Type === 'service' && event.Action === 'create') log.createdServices.push(attributes.name ?? '');
       const service = attributes['com.docker.swarm.service.name'];
