@@ -8,6 +8,8 @@ import { median, ms, note, percentile, ratio, record, sleep } from './figures.js
 import type { SlipwayProcesses } from './slipway-processes.js';
 
 const RUNS = Number(process.env.SLIPWAY_BENCH_RUNS ?? 10);
+/** SLIPWAY_BENCH_TRACE=1: each build's statuses as they reach the stand-in, ms after the push. */
+const TRACE = process.env.SLIPWAY_BENCH_TRACE === '1';
 /** Time for a build's teardown (after its final status) before the next push, so builds do not overlap. */
 const SETTLE_MS = 1_500;
 
@@ -35,9 +37,11 @@ export async function pipelineBench(
     const floor = await floorChain(docker, floorJobsOf(standIn, repo, spec, sha));
     calls.take();
     const t0 = performance.now();
-    await push(slipway.url, repo, 'master', sha, `pipeline-${i}-${Date.now()}`);
+    const trace = TRACE ? traceStatuses(standIn, repo, sha, t0) : undefined;
+    const id = await push(slipway.url, repo, 'master', sha, `pipeline-${i}-${Date.now()}`);
     const states = await finalStatuses(standIn, repo, sha, contexts);
     const took = performance.now() - t0;
+    if (trace) note(`trace ${id} pushed ${new Date(Date.now() - took).toISOString()}: ${trace.stop()}`);
     if (Object.values(states).some((s) => s !== 'success'))
       throw new Error(`bench: pipeline build ended ${JSON.stringify(states)}`);
     await sleep(SETTLE_MS);
@@ -141,6 +145,24 @@ export async function liveLogBench(slipway: SlipwayProcesses, standIn: GitHubSta
     against: 'target p95 < 250 ms',
     verdict: lags.length > 0 && p95 < 250 ? 'met' : 'NOT met',
   });
+}
+
+/** Notes each status (context and state) as it reaches the stand-in, ms after `t0`, polled every 2 ms. */
+function traceStatuses(standIn: GitHubStandIn, repo: string, sha: string, t0: number): { stop(): string } {
+  const seen: string[] = [];
+  let count = 0;
+  const timer = setInterval(() => {
+    const all = standIn.statuses(OWNER, repo, sha);
+    for (const s of all.slice(count))
+      seen.push(`${Math.round(performance.now() - t0)} ${s.context.replace('slipway/', '')}=${s.state}`);
+    count = all.length;
+  }, 2);
+  return {
+    stop() {
+      clearInterval(timer);
+      return seen.join(', ');
+    },
+  };
 }
 
 async function buildRecord(url: string, id: string): Promise<BuildRecord> {

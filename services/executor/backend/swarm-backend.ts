@@ -20,10 +20,15 @@ import type { Backend, BuildResources, SidecarSpec, StepHandle, StepOutcome, Ste
 export { LABEL } from './swarm-service-spec.js';
 
 const POLL_MS = 200;
-/** The wait for a step's end: polls at 50 ms, doubling to 1 s; 20 ms after its container exited. */
+/**
+ * The wait for a step's end: polls at 50 ms, doubling to 1 s (a task on this node: 1 s, its
+ * container's exit wakes the wait). Once the container exited, Swarm marks the task ended a
+ * few tens of ms later: polled every 10 ms, doubling to at most 200 ms, never the slow pace again.
+ */
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1_000;
-const AFTER_EXIT_POLL_MS = 20;
+const AFTER_EXIT_POLL_MS = 10;
+const MAX_AFTER_EXIT_POLL_MS = 200;
 const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const UNSCHEDULED = new Set(['new', 'pending', 'assigned']);
 
@@ -246,6 +251,7 @@ export class SwarmBackend implements Backend {
     exits: ContainerExits,
   ): Promise<StepOutcome> {
     let pause = FIRST_POLL_MS;
+    let exited = false;
     for (;;) {
       if (options.signal?.aborted) {
         await this.removeStep(handle);
@@ -274,12 +280,17 @@ export class SwarmBackend implements Backend {
         await this.stop(handle);
         return { kind: 'failure', exitCode: 124, reason: `timed out after ${formatSeconds(options.timeoutMs)}` };
       }
-      // A task on this engine's node says when its container exits: then a slow poll is enough.
-      if (exits.listening && task?.NodeID && task.NodeID === (await this.localNode()))
+      // A task on this engine's node says when its container exits: until then a slow poll is enough.
+      if (!exited && exits.listening && task?.NodeID && task.NodeID === (await this.localNode()))
         pause = Math.max(pause, MAX_POLL_MS);
       const woken = await exits.next(Math.min(pause, Math.max(1, options.timeoutMs - waited)));
-      // Swarm marks the task ended a moment after its container exits: look again soon.
-      pause = woken === 'exit' ? AFTER_EXIT_POLL_MS : Math.min(pause * 2, MAX_POLL_MS);
+      // Swarm marks the task ended a moment after its container exits: look again soon, and
+      // keep looking soon (the exit that woke the wait does not wake it a second time).
+      if (woken === 'exit') exited = true;
+      pause =
+        woken === 'exit'
+          ? AFTER_EXIT_POLL_MS
+          : Math.min(pause * 2, exited ? MAX_AFTER_EXIT_POLL_MS : MAX_POLL_MS);
     }
   }
 
