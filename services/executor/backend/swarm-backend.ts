@@ -87,6 +87,8 @@ export class SwarmBackend implements Backend {
   private readonly taskNodes = new Map<string, string>();
   /** Per build: its network, once made. */
   private readonly networks = new Map<string, Promise<void>>();
+  /** The container each step's task ran in on this engine, by service id, once it was seen to exit. */
+  private readonly exitedContainers = new Map<string, string>();
   /** Steps that could not be started (their workspace checkout failed), by service name: why. */
   private readonly unstarted = new Map<string, string>();
 
@@ -240,6 +242,8 @@ export class SwarmBackend implements Backend {
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
       exits.close();
+      // Its log is read from that container, on this engine (see `readLog`).
+      if (exits.death) this.exitedContainers.set(handle.id, exits.death.container);
     }
   }
 
@@ -261,6 +265,10 @@ export class SwarmBackend implements Backend {
       const state = task?.Status?.State ?? 'new';
       if (task?.NodeID) this.taskNodes.set(handle.id, task.NodeID);
       if (TERMINAL.has(state)) return outcomeOf(task!);
+      // Its container exited 0 and Swarm was not told to stop the task (a drain, a removal
+      // would make it `shutdown`): the task is complete, which Swarm reports 0.1 to 0.9 s later
+      // (the longer the busier the node). Any other exit waits for Swarm's word and its reason.
+      if (exits.death?.exitCode === 0 && task?.DesiredState === 'complete') return { kind: 'success' };
       // Swarm keeps the task of a lost node `running` for a day: the node's own state tells.
       const lost = task?.NodeID ? await watch.lost(task.NodeID) : undefined;
       if (lost) {
@@ -301,6 +309,21 @@ export class SwarmBackend implements Backend {
   }
 
   private async serviceLog(handle: StepHandle): Promise<LogLine[]> {
+    // A task seen to exit on this engine: its container holds the complete log the moment it
+    // exits, while Swarm's service log can still be empty then (it waits on the task's state),
+    // and the engine answers without the manager's log broker.
+    const container = this.exitedContainers.get(handle.id);
+    if (container) {
+      try {
+        const raw = (await this.docker
+          .getContainer(container)
+          .logs({ follow: false, stdout: true, stderr: true, timestamps: true })) as unknown;
+        return decodeDockerLog(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+      } catch (err) {
+        // Gone already (removed with its service): Swarm's service log is asked instead.
+        if (statusOf(err) !== 404) throw err;
+      }
+    }
     try {
       const raw = (await this.docker
         .getService(handle.id)
@@ -329,6 +352,7 @@ export class SwarmBackend implements Backend {
 
   async removeStep(handle: StepHandle): Promise<void> {
     this.taskNodes.delete(handle.id);
+    this.exitedContainers.delete(handle.id);
     this.preludes.delete(handle.name);
     if (this.unstarted.delete(handle.name)) return;
     await ignoreMissing(() => this.docker.getService(handle.id).remove());
