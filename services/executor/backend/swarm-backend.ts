@@ -296,9 +296,7 @@ export class SwarmBackend implements Backend {
       // keep looking soon (the exit that woke the wait does not wake it a second time).
       if (woken === 'exit') exited = true;
       pause =
-        woken === 'exit'
-          ? AFTER_EXIT_POLL_MS
-          : Math.min(pause * 2, exited ? MAX_AFTER_EXIT_POLL_MS : MAX_POLL_MS);
+        woken === 'exit' ? AFTER_EXIT_POLL_MS : Math.min(pause * 2, exited ? MAX_AFTER_EXIT_POLL_MS : MAX_POLL_MS);
     }
   }
 
