@@ -3,7 +3,7 @@ import type { GitHubStandIn } from '../test/support/github-stand-in.js';
 import type { BuildRecord } from '../services/core/builds/record.js';
 import { describeCalls, total, type EngineCalls } from './engine-calls.js';
 import { contextsOf, finalStatuses, floorJobsOf, OWNER, push, specOf } from './builds.js';
-import { floorChain } from './floor.js';
+import { floorChain, floorStage } from './floor.js';
 import { median, ms, note, percentile, ratio, record, sleep } from './figures.js';
 import type { SlipwayProcesses } from './slipway-processes.js';
 
@@ -76,14 +76,18 @@ export async function pipelineBench(
  * Parallel stage: a stage of 8 trivial steps against one step alone, each measured from the
  * first step's start to the last step's end in the build's record; median of 5.
  */
-export async function parallelBench(slipway: SlipwayProcesses, standIn: GitHubStandIn): Promise<void> {
+export async function parallelBench(slipway: SlipwayProcesses, standIn: GitHubStandIn, docker: Docker): Promise<void> {
   const repo = 'parallel';
   await standIn.createRepo(OWNER, repo);
   const spans: Record<number, number[]> = { 1: [], 8: [] };
+  const floors: Record<number, number[]> = { 1: [], 8: [] };
   for (let i = 0; i < 6; i++) {
     for (const n of [1, 8]) {
       const spec = specOf({ test: n });
       const sha = await standIn.commit(OWNER, repo, 'master', { '.buildspec.yml': `${spec}# run ${i}\n` });
+      // The swarm's own figure beside it: the stage's jobs created at once, awaited through the Engine API.
+      const floor = await floorStage(docker, floorJobsOf(standIn, repo, spec, sha).slice(1));
+      if (i > 0) floors[n]!.push(floor);
       const id = await push(slipway.url, repo, 'master', sha, `parallel-${n}-${i}-${Date.now()}`);
       await finalStatuses(standIn, repo, sha, ['slipway/test']);
       const rec = await buildRecord(slipway.url, id);
@@ -103,6 +107,16 @@ export async function parallelBench(slipway: SlipwayProcesses, standIn: GitHubSt
     verdict: eight <= 1.3 * one ? 'met' : 'NOT met',
   });
   note(`8 steps ${spans[8]!.join(', ')} ms; 1 step ${spans[1]!.join(', ')} ms`);
+  const floorOne = median(floors[1]!);
+  const floorEight = median(floors[8]!);
+  note(
+    `the swarm alone (the same jobs created at once through the Engine API, polled every 10 ms): ` +
+      `8 jobs ${ms(floorEight)}, 1 job ${ms(floorOne)} → ${ratio(floorEight, floorOne)}; ` +
+      `Slipway's 8-step stage ${ratio(eight, floorEight)} the swarm's 8 jobs`,
+  );
+  note(
+    `floor 8 jobs ${floors[8]!.map((v) => Math.round(v)).join(', ')} ms; 1 job ${floors[1]!.map((v) => Math.round(v)).join(', ')} ms`,
+  );
 }
 
 /** Live log latency: a line printed in a step → the SSE client, p50 and p95 over 40 lines. */
