@@ -114,9 +114,8 @@ export async function parallelBench(slipway: SlipwayProcesses, standIn: GitHubSt
       `8 jobs ${ms(floorEight)}, 1 job ${ms(floorOne)} → ${ratio(floorEight, floorOne)}; ` +
       `Slipway's 8-step stage ${ratio(eight, floorEight)} the swarm's 8 jobs`,
   );
-  note(
-    `floor 8 jobs ${floors[8]!.map((v) => Math.round(v)).join(', ')} ms; 1 job ${floors[1]!.map((v) => Math.round(v)).join(', ')} ms`,
-  );
+  const rounded = (values: number[]) => values.map((v) => Math.round(v)).join(', ');
+  note(`floor 8 jobs ${rounded(floors[8]!)} ms; 1 job ${rounded(floors[1]!)} ms`);
 }
 
 /** Live log latency: a line printed in a step → the SSE client, p50 and p95 over 40 lines. */
