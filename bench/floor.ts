@@ -38,6 +38,28 @@ export async function floorChain(docker: Docker, jobs: FloorJob[]): Promise<numb
   }
 }
 
+/** Runs `jobs` all at once on a fresh volume, as the steps of one stage; resolves with the wall time in ms. */
+export async function floorStage(docker: Docker, jobs: FloorJob[]): Promise<number> {
+  const volume = `slwbench-floor-${process.pid}-${n++}`;
+  await docker.createVolume({ Name: volume, Labels: LABELS });
+  const started = performance.now();
+  const services: string[] = [];
+  try {
+    await Promise.all(jobs.map(async (job) => services.push(await runJob(docker, volume, job))));
+    return performance.now() - started;
+  } finally {
+    await Promise.all(
+      services.map((id) =>
+        docker
+          .getService(id)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
+    await removeVolume(docker, volume);
+  }
+}
+
 /** `chains` chains at most `concurrency` at a time, as an executor of that concurrency would; wall time in ms. */
 export async function floorChains(docker: Docker, chains: FloorJob[][], concurrency: number): Promise<number> {
   const started = performance.now();

@@ -3,11 +3,13 @@ import type { GitHubStandIn } from '../test/support/github-stand-in.js';
 import type { BuildRecord } from '../services/core/builds/record.js';
 import { describeCalls, total, type EngineCalls } from './engine-calls.js';
 import { contextsOf, finalStatuses, floorJobsOf, OWNER, push, specOf } from './builds.js';
-import { floorChain } from './floor.js';
+import { floorChain, floorStage } from './floor.js';
 import { median, ms, note, percentile, ratio, record, sleep } from './figures.js';
 import type { SlipwayProcesses } from './slipway-processes.js';
 
 const RUNS = Number(process.env.SLIPWAY_BENCH_RUNS ?? 10);
+/** SLIPWAY_BENCH_TRACE=1: each build's statuses as they reach the stand-in, ms after the push. */
+const TRACE = process.env.SLIPWAY_BENCH_TRACE === '1';
 /** Time for a build's teardown (after its final status) before the next push, so builds do not overlap. */
 const SETTLE_MS = 1_500;
 
@@ -35,9 +37,11 @@ export async function pipelineBench(
     const floor = await floorChain(docker, floorJobsOf(standIn, repo, spec, sha));
     calls.take();
     const t0 = performance.now();
-    await push(slipway.url, repo, 'master', sha, `pipeline-${i}-${Date.now()}`);
+    const trace = TRACE ? traceStatuses(standIn, repo, sha, t0) : undefined;
+    const id = await push(slipway.url, repo, 'master', sha, `pipeline-${i}-${Date.now()}`);
     const states = await finalStatuses(standIn, repo, sha, contexts);
     const took = performance.now() - t0;
+    if (trace) note(`trace ${id} pushed ${new Date(Date.now() - took).toISOString()}: ${trace.stop()}`);
     if (Object.values(states).some((s) => s !== 'success'))
       throw new Error(`bench: pipeline build ended ${JSON.stringify(states)}`);
     await sleep(SETTLE_MS);
@@ -72,14 +76,18 @@ export async function pipelineBench(
  * Parallel stage: a stage of 8 trivial steps against one step alone, each measured from the
  * first step's start to the last step's end in the build's record; median of 5.
  */
-export async function parallelBench(slipway: SlipwayProcesses, standIn: GitHubStandIn): Promise<void> {
+export async function parallelBench(slipway: SlipwayProcesses, standIn: GitHubStandIn, docker: Docker): Promise<void> {
   const repo = 'parallel';
   await standIn.createRepo(OWNER, repo);
   const spans: Record<number, number[]> = { 1: [], 8: [] };
+  const floors: Record<number, number[]> = { 1: [], 8: [] };
   for (let i = 0; i < 6; i++) {
     for (const n of [1, 8]) {
       const spec = specOf({ test: n });
       const sha = await standIn.commit(OWNER, repo, 'master', { '.buildspec.yml': `${spec}# run ${i}\n` });
+      // The swarm's own figure beside it: the stage's jobs created at once, awaited through the Engine API.
+      const floor = await floorStage(docker, floorJobsOf(standIn, repo, spec, sha).slice(1));
+      if (i > 0) floors[n]!.push(floor);
       const id = await push(slipway.url, repo, 'master', sha, `parallel-${n}-${i}-${Date.now()}`);
       await finalStatuses(standIn, repo, sha, ['slipway/test']);
       const rec = await buildRecord(slipway.url, id);
@@ -99,6 +107,15 @@ export async function parallelBench(slipway: SlipwayProcesses, standIn: GitHubSt
     verdict: eight <= 1.3 * one ? 'met' : 'NOT met',
   });
   note(`8 steps ${spans[8]!.join(', ')} ms; 1 step ${spans[1]!.join(', ')} ms`);
+  const floorOne = median(floors[1]!);
+  const floorEight = median(floors[8]!);
+  note(
+    `the swarm alone (the same jobs created at once through the Engine API, polled every 10 ms): ` +
+      `8 jobs ${ms(floorEight)}, 1 job ${ms(floorOne)} → ${ratio(floorEight, floorOne)}; ` +
+      `Slipway's 8-step stage ${ratio(eight, floorEight)} the swarm's 8 jobs`,
+  );
+  const rounded = (values: number[]) => values.map((v) => Math.round(v)).join(', ');
+  note(`floor 8 jobs ${rounded(floors[8]!)} ms; 1 job ${rounded(floors[1]!)} ms`);
 }
 
 /** Live log latency: a line printed in a step → the SSE client, p50 and p95 over 40 lines. */
@@ -141,6 +158,24 @@ export async function liveLogBench(slipway: SlipwayProcesses, standIn: GitHubSta
     against: 'target p95 < 250 ms',
     verdict: lags.length > 0 && p95 < 250 ? 'met' : 'NOT met',
   });
+}
+
+/** Notes each status (context and state) as it reaches the stand-in, ms after `t0`, polled every 2 ms. */
+function traceStatuses(standIn: GitHubStandIn, repo: string, sha: string, t0: number): { stop(): string } {
+  const seen: string[] = [];
+  let count = 0;
+  const timer = setInterval(() => {
+    const all = standIn.statuses(OWNER, repo, sha);
+    for (const s of all.slice(count))
+      seen.push(`${Math.round(performance.now() - t0)} ${s.context.replace('slipway/', '')}=${s.state}`);
+    count = all.length;
+  }, 2);
+  return {
+    stop() {
+      clearInterval(timer);
+      return seen.join(', ');
+    },
+  };
 }
 
 async function buildRecord(url: string, id: string): Promise<BuildRecord> {

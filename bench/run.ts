@@ -40,7 +40,7 @@ const slipway = needsSlipway
   : undefined;
 try {
   if (slipway && parts.has('pipeline')) await pipelineBench(slipway, standIn, docker, calls);
-  if (slipway && parts.has('parallel')) await parallelBench(slipway, standIn);
+  if (slipway && parts.has('parallel')) await parallelBench(slipway, standIn, docker);
   if (slipway && parts.has('livelog')) await liveLogBench(slipway, standIn, 'idle');
   if (slipway && parts.has('burst')) await burstBench(slipway, standIn, docker, calls);
 } finally {

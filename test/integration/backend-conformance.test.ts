@@ -72,6 +72,20 @@ describe.each(backends)('the %s backend', (_name, make) => {
     },
   );
 
+  it('has the whole log of a step that printed much as soon as it ended well', async () => {
+    const b = build();
+    await backend.setupBuild(b, {});
+    try {
+      const { outcome, log } = await runToEnd(b, spec(b, 'chatty', ['seq 1 3000', 'echo last line']));
+      expect(outcome).toEqual({ kind: 'success' });
+      const out = log.filter((l) => l.stream === 'stdout').map((l) => l.text);
+      expect(out.filter((t) => /^\d+$/.test(t))).toHaveLength(3000);
+      expect(out.at(-1)).toBe('last line');
+    } finally {
+      await backend.teardownBuild(b.buildId);
+    }
+  });
+
   it('refuses an image it does not have as an error, not a failure', async () => {
     const b = build();
     await backend.setupBuild(b, {});

@@ -12,8 +12,11 @@ export class ContainerExits {
   private wake: (() => void) | undefined;
   private exited = false;
   private closed = false;
+  private partial = '';
   /** True when the event stream is open: an exit on this node wakes the waiter. */
   listening = false;
+  /** The last container death seen: the container's id and its exit code (`Actor.Attributes.exitCode`). */
+  death: ContainerDeath | undefined;
 
   private constructor() {}
 
@@ -30,7 +33,7 @@ export class ContainerExits {
       } as unknown as Docker.GetEventsOptions);
       exits.stream = stream;
       exits.listening = true;
-      stream.on('data', () => exits.fire());
+      stream.on('data', (chunk: Buffer) => exits.fire(chunk));
       stream.on('error', () => undefined);
       if (exits.closed) exits.close();
     } catch {
@@ -66,8 +69,31 @@ export class ContainerExits {
     (this.stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
-  private fire(): void {
+  private fire(chunk: Buffer): void {
+    // One JSON object a line; a chunk may end mid-line.
+    const lines = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) this.death = deathOf(line) ?? this.death;
     this.exited = true;
     this.wake?.();
+  }
+}
+
+/** A container that died: its id, and the code it exited with. */
+export interface ContainerDeath {
+  container: string;
+  exitCode: number;
+}
+
+/** The container and exit code of a `die` event line; undefined when the line says neither. */
+export function deathOf(line: string): ContainerDeath | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    const event = JSON.parse(line) as { Actor?: { ID?: string; Attributes?: { exitCode?: string } } };
+    const exitCode = Number(event.Actor?.Attributes?.exitCode ?? NaN);
+    const container = event.Actor?.ID;
+    return container && Number.isInteger(exitCode) ? { container, exitCode } : undefined;
+  } catch {
+    return undefined;
   }
 }

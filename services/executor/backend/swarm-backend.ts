@@ -36,10 +36,15 @@ import type { SwarmNodeView } from '../../shared/ports/executor-presence.js';
 export { LABEL } from './swarm-service-spec.js';
 
 const POLL_MS = 200;
-/** The wait for a step's end: polls at 50 ms, doubling to 1 s; 20 ms after its container exited. */
+/**
+ * The wait for a step's end: polls at 50 ms, doubling to 1 s (a task on this node: 1 s, its
+ * container's exit wakes the wait). Once the container exited, Swarm marks the task ended a
+ * few tens of ms later: polled every 10 ms, doubling to at most 200 ms, never the slow pace again.
+ */
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1_000;
-const AFTER_EXIT_POLL_MS = 20;
+const AFTER_EXIT_POLL_MS = 10;
+const MAX_AFTER_EXIT_POLL_MS = 200;
 const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const UNSCHEDULED = new Set(['new', 'pending', 'assigned']);
 /** Docker refuses a secret past 500 KiB: a restored archive travels in parts of this size. */
@@ -114,6 +119,8 @@ export class SwarmBackend implements Backend {
   private readonly taskNodes = new Map<string, string>();
   /** Per build: its network, once made. */
   private readonly networks = new Map<string, Promise<void>>();
+  /** The container each step's task ran in on this engine, by service id, once it was seen to exit. */
+  private readonly exitedContainers = new Map<string, string>();
   /** Steps that could not be started (their workspace checkout failed), by service name: why. */
   private readonly unstarted = new Map<string, string>();
   /** Per build: the keys of the steps whose files each workspace (by node id) holds. */
@@ -316,6 +323,8 @@ export class SwarmBackend implements Backend {
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
       exits.close();
+      // Its log is read from that container, on this engine (see `readLog`).
+      if (exits.death) this.exitedContainers.set(handle.id, exits.death.container);
     }
   }
 
@@ -327,6 +336,7 @@ export class SwarmBackend implements Backend {
     exits: ContainerExits,
   ): Promise<StepOutcome> {
     let pause = FIRST_POLL_MS;
+    let exited = false;
     for (;;) {
       if (options.signal?.aborted) {
         await this.removeStep(handle);
@@ -336,6 +346,10 @@ export class SwarmBackend implements Backend {
       const state = task?.Status?.State ?? 'new';
       if (task?.NodeID) this.taskNodes.set(handle.id, task.NodeID);
       if (TERMINAL.has(state)) return outcomeOf(task!);
+      // Its container exited 0 and Swarm was not told to stop the task (a drain, a removal
+      // would make it `shutdown`): the task is complete, which Swarm reports 0.1 to 0.9 s later
+      // (the longer the busier the node). Any other exit waits for Swarm's word and its reason.
+      if (exits.death?.exitCode === 0 && task?.DesiredState === 'complete') return { kind: 'success' };
       // Swarm keeps the task of a lost node `running` for a day: the node's own state tells.
       const lost = task?.NodeID ? await watch.lost(task.NodeID) : undefined;
       if (lost) {
@@ -355,12 +369,15 @@ export class SwarmBackend implements Backend {
         await this.stop(handle);
         return { kind: 'failure', exitCode: 124, reason: `timed out after ${formatSeconds(options.timeoutMs)}` };
       }
-      // A task on this engine's node says when its container exits: then a slow poll is enough.
-      if (exits.listening && task?.NodeID && task.NodeID === (await this.localNode()))
+      // A task on this engine's node says when its container exits: until then a slow poll is enough.
+      if (!exited && exits.listening && task?.NodeID && task.NodeID === (await this.localNode()))
         pause = Math.max(pause, MAX_POLL_MS);
       const woken = await exits.next(Math.min(pause, Math.max(1, options.timeoutMs - waited)));
-      // Swarm marks the task ended a moment after its container exits: look again soon.
-      pause = woken === 'exit' ? AFTER_EXIT_POLL_MS : Math.min(pause * 2, MAX_POLL_MS);
+      // Swarm marks the task ended a moment after its container exits: look again soon, and
+      // keep looking soon (the exit that woke the wait does not wake it a second time).
+      if (woken === 'exit') exited = true;
+      pause =
+        woken === 'exit' ? AFTER_EXIT_POLL_MS : Math.min(pause * 2, exited ? MAX_AFTER_EXIT_POLL_MS : MAX_POLL_MS);
     }
   }
 
@@ -371,6 +388,21 @@ export class SwarmBackend implements Backend {
   }
 
   private async serviceLog(handle: StepHandle): Promise<LogLine[]> {
+    // A task seen to exit on this engine: its container holds the complete log the moment it
+    // exits, while Swarm's service log can still be empty then (it waits on the task's state),
+    // and the engine answers without the manager's log broker.
+    const container = this.exitedContainers.get(handle.id);
+    if (container) {
+      try {
+        const raw = (await this.docker
+          .getContainer(container)
+          .logs({ follow: false, stdout: true, stderr: true, timestamps: true })) as unknown;
+        return decodeDockerLog(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+      } catch (err) {
+        // Gone already (removed with its service): Swarm's service log is asked instead.
+        if (statusOf(err) !== 404) throw err;
+      }
+    }
     try {
       const raw = (await this.docker
         .getService(handle.id)
@@ -399,6 +431,7 @@ export class SwarmBackend implements Backend {
 
   async removeStep(handle: StepHandle): Promise<void> {
     this.taskNodes.delete(handle.id);
+    this.exitedContainers.delete(handle.id);
     this.preludes.delete(handle.name);
     if (this.unstarted.delete(handle.name)) return;
     await ignoreMissing(() => this.docker.getService(handle.id).remove());
