@@ -13,17 +13,24 @@ export interface PresenceSource {
   concurrency: number;
 }
 
+/** The running report: `changed()` reports again at once (a build started or ended), `stop()` removes it. */
+export interface PresenceReporter {
+  changed(): void;
+  stop(): Promise<void>;
+}
+
 /**
- * Reports this executor to `presence` now and every `intervalMs`, until the returned
- * function is called (which removes the report). A failed report is logged and tried again
- * at the next beat: presence is for people looking, it never stops the executor.
+ * Reports this executor to `presence` now, every `intervalMs` and whenever `changed()` is
+ * called, until `stop()` (which removes the report). Reports never overlap: a change during
+ * one is reported right after it. A failed report is logged and tried again at the next beat:
+ * presence is for people looking, it never stops the executor.
  */
 export async function reportPresence(
   presence: ExecutorPresence,
   source: PresenceSource,
   logger: Logger,
   intervalMs = PRESENCE_INTERVAL_MS,
-): Promise<() => Promise<void>> {
+): Promise<PresenceReporter> {
   const id = `${hostname()}-${process.pid}`;
   const beat = async () => {
     try {
@@ -43,11 +50,33 @@ export async function reportPresence(
       logger.warn('could not report this executor', { err });
     }
   };
+  let beating: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const report = (): void => {
+    if (stopped) return;
+    if (beating) {
+      again = true;
+      return;
+    }
+    beating = beat().finally(() => {
+      beating = undefined;
+      if (again) {
+        again = false;
+        report();
+      }
+    });
+  };
   await beat();
-  const timer = setInterval(() => void beat(), intervalMs);
+  const timer = setInterval(report, intervalMs);
   timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await presence.leave(id).catch((err: unknown) => logger.warn('could not remove this executor', { err }));
+  return {
+    changed: report,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await beating;
+      await presence.leave(id).catch((err: unknown) => logger.warn('could not remove this executor', { err }));
+    },
   };
 }

@@ -16,6 +16,8 @@ export class RunningBuilds {
   private readonly running = new Map<string, Controllers>();
   /** The run of each build under way here. */
   private readonly runs = new Map<string, Promise<unknown>>();
+  /** Told when a build starts or ends here (the executor's presence report). */
+  onChange: () => void = () => undefined;
 
   constructor(
     private readonly stops: Stops,
@@ -48,11 +50,13 @@ export class RunningBuilds {
       return run({ cancel: controllers.cancel.signal, supersede: controllers.supersede.signal });
     })();
     this.runs.set(buildId, running);
+    this.onChange();
     try {
       return await running;
     } finally {
       if (this.running.get(buildId) === controllers) this.running.delete(buildId);
       if (this.runs.get(buildId) === running) this.runs.delete(buildId);
+      this.onChange();
     }
   }
 

@@ -101,7 +101,7 @@ export async function startExecutor(
       onGiveUp: (job, err) => giveUp(job, err, deps),
     },
   );
-  const stopReporting = await reportPresence(
+  const presence = await reportPresence(
     state.presence,
     {
       builds: () => running.ids(),
@@ -110,6 +110,8 @@ export async function startExecutor(
     },
     logger,
   );
+  // A build that starts or ends shows in `slipway status` at once, not at the next beat.
+  running.onChange = presence.changed;
   const reaper = setInterval(
     () => void reap(backend, state.builds, logger).catch((err: unknown) => logger.warn('reaper failed', { err })),
     5 * 60_000,
@@ -127,7 +129,8 @@ export async function startExecutor(
       clearInterval(reaper);
       clearInterval(expiry);
       await worker.close();
-      await stopReporting();
+      running.onChange = () => undefined;
+      await presence.stop();
       await stopListening();
       await health?.close();
       await state.close();
