@@ -10,6 +10,7 @@ import type { RequestOrigin } from '../core/audit/audit-entry.js';
 import { processButton, type ButtonDeps } from './process-button.js';
 import { processGate } from './process-gate.js';
 import type { ManualGates } from '../shared/ports/manual-gates.js';
+import { buildOfDecision } from './build-of-decision.js';
 
 export interface ApproverDeps {
   github: GitHubPeople;
@@ -42,7 +43,14 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps, jobI
     return processGate(job, { ...deps, gates: deps.gates }, jobId);
   }
   const now = (deps.now ?? (() => new Date()))();
-  const buildId = job.kind === 'expire' ? job.buildId : await findBuild(job, deps);
+  const buildId =
+    job.kind === 'expire'
+      ? job.buildId
+      : await buildOfDecision(
+          job,
+          (repo, n) => deps.github.pullHead(repo, n),
+          (repo, sha) => deps.approvals.buildFor(repo, sha),
+        );
   if (!buildId) return 'no deploy of that commit waits for an approval';
   const parked = await deps.approvals.get(buildId);
   if (!parked) return `build ${buildId} waits for no approval`;
@@ -81,16 +89,6 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps, jobI
   if (after === 'pending') return decided && !decided.counted ? `not counted: ${decided.why}` : 'pending';
   await deps.queues.add('builds', { plan: parked.plan }, { jobId: `${buildId}-${after}` });
   return after;
-}
-
-async function findBuild(
-  job: Extract<ApprovalJob, { kind: 'decision' }>,
-  deps: ApproverDeps,
-): Promise<string | undefined> {
-  if (job.buildId) return job.buildId;
-  if (job.pullRequest === undefined) return undefined;
-  const sha = await deps.github.pullHead({ owner: job.owner, name: job.repo }, job.pullRequest);
-  return deps.approvals.buildFor(`${job.owner}/${job.repo}`, sha);
 }
 
 /** The decision, counted or not, and how the approval was settled, for good. */

@@ -7,6 +7,7 @@ import type { BuildStore } from '../shared/ports/build-store.js';
 import type { ManualGates } from '../shared/ports/manual-gates.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { ApprovalJob } from '../shared/queues.js';
+import { buildOfDecision } from './build-of-decision.js';
 
 export interface GateDeps {
   github: GitHubPeople;
@@ -30,7 +31,14 @@ type GateJob = Extract<ApprovalJob, { kind: 'gate' | 'gate-expire' }>;
  */
 export async function processGate(job: GateJob, deps: GateDeps, jobId?: string): Promise<string> {
   const now = (deps.now ?? (() => new Date()))();
-  const buildId = job.kind === 'gate-expire' ? job.buildId : await findBuild(job, deps);
+  const buildId =
+    job.kind === 'gate-expire'
+      ? job.buildId
+      : await buildOfDecision(
+          job,
+          (repo, n) => deps.github.pullHead(repo, n),
+          (repo, sha) => deps.gates.buildFor(repo, sha),
+        );
   if (!buildId) return 'no stage of that commit is held for a manual test';
   const parked = await deps.gates.get(buildId);
   if (!parked) return `build ${buildId} is held for no manual test`;
@@ -66,13 +74,6 @@ export async function processGate(job: GateJob, deps: GateDeps, jobId?: string):
   if (after === 'pending') return decided && !decided.counted ? `not counted: ${decided.why}` : 'pending';
   await deps.queues.add('builds', { plan: parked.plan }, { jobId: `${buildId}-gate-${after}` });
   return after;
-}
-
-async function findBuild(job: Extract<GateJob, { kind: 'gate' }>, deps: GateDeps): Promise<string | undefined> {
-  if (job.buildId) return job.buildId;
-  if (job.pullRequest === undefined) return undefined;
-  const sha = await deps.github.pullHead({ owner: job.owner, name: job.repo }, job.pullRequest);
-  return deps.gates.buildFor(`${job.owner}/${job.repo}`, sha);
 }
 
 async function audit(
