@@ -93,7 +93,12 @@ export async function runBuild(
     }
   }
   // A stage held for a manual test: still held, the job ends; decided, it ends as decided and the build runs on.
-  const cancelled = stops.cancel?.aborted ? String(stops.cancel.reason ?? 'cancelled') : undefined;
+  // Cancelled or superseded, it is torn down: the held stage is a test, never a deploy under way.
+  const cancelled = stops.cancel?.aborted
+    ? String(stops.cancel.reason ?? 'cancelled')
+    : stops.supersede?.aborted
+      ? String(stops.supersede.reason ?? 'superseded')
+      : undefined;
   if ((await settleManualGate(plan, record, deps, cancelled)) === 'pending') return 'waiting';
   record.state = 'running';
   record.startedAt ??= now();

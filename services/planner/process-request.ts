@@ -12,6 +12,7 @@ import type { SpecParser } from '../core/buildspec/parse-spec.js';
 import type { BuildStore } from '../shared/ports/build-store.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { StagingRecords } from '../shared/ports/staging-records.js';
+import type { ManualGates } from '../shared/ports/manual-gates.js';
 import type { Stops } from '../shared/ports/stops.js';
 import type { GitHub, GitHubPeople } from '../shared/github.js';
 import { upToDateEvent } from '../core/trigger/up-to-date.js';
@@ -27,6 +28,8 @@ export interface PlannerDeps {
   github: GitHub & Pick<GitHubPeople, 'behindBy' | 'openPullsInto'>;
   builds: BuildStore;
   stops: Stops;
+  /** Builds held for a manual test: one a newer build supersedes is torn down, not left up. */
+  gates?: Pick<ManualGates, 'get'>;
   staging: StagingRecords;
   queues: Queues;
   parse: SpecParser;
@@ -146,7 +149,13 @@ export async function processRequest(
   await deps.queues.add('builds', { plan }, { jobId: buildId });
   if (supersedesOlder(parsed.spec, request, policy)) {
     const superseded = await deps.stops.supersedeOlder(request.repo, request.ref, buildId, request.sha);
-    if (superseded) deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
+    if (superseded) {
+      deps.logger.info('older build superseded', { buildId: superseded, by: buildId });
+      // A build held for a manual test runs no job to see the stop: queued again, its objects go now.
+      const held = await deps.gates?.get(superseded);
+      if (held?.request.state === 'pending')
+        await deps.queues.add('builds', { plan: held.plan }, { jobId: `${superseded}-gate-cancelled` });
+    }
   }
   deps.logger.info('build queued', { buildId, repo: `${request.repo.owner}/${request.repo.name}`, sha: request.sha });
   return { buildId, outcome: 'queued' };

@@ -22,6 +22,7 @@ export function startPlanner(config: Config, logger: Logger): Running {
     github: routedGitHub(installations),
     builds: state.builds,
     stops: state.stops,
+    gates: state.gates,
     staging: state.staging,
     queues: state.queues,
     parse: specParser(),

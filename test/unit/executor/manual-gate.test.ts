@@ -212,6 +212,24 @@ describe('a manual test gate', () => {
     );
   });
 
+  it('tears a held build down when a newer push supersedes it, and says so on the stage', async () => {
+    const plan = gatedPlan();
+    const { runtime, approver } = await held(plan);
+    const supersede = new AbortController();
+    supersede.abort('superseded by bbbbbbb');
+    expect(await runBuild(plan, runtime.deps, { supersede: supersede.signal })).toBe('cancelled');
+    expect(runtime.backend.apps.size).toBe(0);
+    expect(starts(runtime.backend, '-ship-')).toBe(0);
+    const record = await runtime.state.builds.get(plan.buildId);
+    expect(record?.stages.find((s) => s.name === 'e2e')).toMatchObject({
+      state: 'cancelled',
+      description: 'superseded by bbbbbbb',
+    });
+    expect(await decide(approver, plan, 'tess', 'pass')).toBe(
+      `the manual test of build ${plan.buildId} is already cancelled`,
+    );
+  });
+
   it('ends in error rather than wait when the executor cannot hold a gate', async () => {
     const plan = gatedPlan();
     const runtime = runtimeFor(plan);

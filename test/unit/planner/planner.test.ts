@@ -151,6 +151,29 @@ describe('the planner', () => {
     expect(await state.stops.reasons(elsewhere.buildId)).toEqual({});
   });
 
+  it('queues the tear-down of an older build held for a manual test when a newer commit supersedes it', async () => {
+    deps.gates = state.gates;
+    const older = await plan(await pushed('held', { '.buildspec.yml': VALID }));
+    const job = state.queues.job('builds', older.buildId)!;
+    await state.gates.park({
+      plan: job.payload.plan,
+      request: {
+        buildId: older.buildId,
+        stage: 'e2e',
+        url: 'http://10.0.0.5:30080',
+        people: { users: ['tess'], teams: [] },
+        pusher: 'tess',
+        requestedAt: NOW.toISOString(),
+        expiresAt: new Date(NOW.getTime() + 3_600_000).toISOString(),
+        decisions: [],
+        state: 'pending',
+      },
+    });
+    const newer = await plan(await pushed('held', { '.buildspec.yml': VALID, 'y.txt': 'y\n' }));
+    expect(state.queues.job('builds', `${older.buildId}-gate-cancelled`)?.payload.plan).toEqual(job.payload.plan);
+    expect(state.queues.job('builds', `${newer.buildId}-gate-cancelled`)).toBeUndefined();
+  });
+
   it('runs nothing of a fork’s pull request until a maintainer approves it', async () => {
     const headSha = await standIn.commit(OWNER, REPO, 'fork-head', { '.buildspec.yml': VALID });
     const payload = pullRequestPayload({
