@@ -48,6 +48,28 @@ deploy:
         - {name: ship, image: slipway/busybox:1, commands: ["echo shipping to $SLIPWAY_ENVIRONMENT"]}
 `;
 
+/** e2e held for a manual test of an httpd serving the checked-out page; master deploys to staging. */
+const gatedSpec = `test:
+  - {name: unit, image: slipway/busybox:1, commands: ["test -f site/index.html"]}
+e2e:
+  steps:
+    - {name: smoke, image: slipway/busybox:1, commands: ["grep -q square site/index.html"]}
+  manual:
+    app:
+      image: slipway/busybox:1
+      command: [httpd, -f, -p, "8080", -h, /workspace/site]
+      port: 8080
+    people: {users: [octocat]}
+    instructions: Open the page; every widget must be square.
+    timeout: 30m
+deploy:
+  environments:
+    staging:
+      branch: master
+      steps:
+        - {name: ship, image: slipway/busybox:1, commands: ["echo shipping to $SLIPWAY_ENVIRONMENT"]}
+`;
+
 function rgb(colour: string): [number, number, number] {
   const m = /^rgba?\((\d+), (\d+), (\d+)/.exec(colour);
   if (!m) throw new Error(`not a colour: ${colour}`);
@@ -245,6 +267,38 @@ describe('the dashboard in Chromium', () => {
     // The audit records of the build are on its page.
     await page.reload();
     expect(await page.locator('section.audit').innerText()).toMatch(/octocat\s+approve for production/);
+  });
+
+  it('passes a manual test from its page after trying the application it links to, and the deploy runs', async () => {
+    const html = '<h1>All widgets are square</h1>\n';
+    const build = await push('master', { '.buildspec.yml': gatedSpec, 'site/index.html': html }, 'Square widgets');
+    await eventually('the build to be recorded', () => slipway.builds.get(build), 60_000);
+    await page.goto(`${slipway.url}/builds/${build}`);
+    await markPage();
+    // Opened before the gate: the application's link and the forms appear live.
+    const pass = page.getByRole('button', { name: 'Pass' });
+    await pass.waitFor({ timeout: 120_000 });
+    expect(await stillSamePage()).toBe(true);
+    const gate = page.locator('section.gate');
+    expect(await gate.innerText()).toContain('Open the page; every widget must be square.');
+    expect(await page.getByRole('button', { name: 'Fail' }).isVisible()).toBe(true);
+    await gate.scrollIntoViewIfNeeded();
+    await screenshot(page, 'dashboard-manual-gate');
+
+    // The tester follows the link to the running application, then comes back to decide.
+    await gate.locator('a.gate-url').click();
+    expect(await page.locator('h1').innerText()).toBe('All widgets are square');
+    await page.goBack();
+    await page.locator('form', { has: pass }).getByLabel('Reason').fill('all square on my screen');
+    await pass.click();
+    await page.waitForURL(`${slipway.url}/builds/${build}`);
+    const deploy = page.locator('section.stage', { has: page.getByRole('heading', { name: /^Deploy/ }) });
+    await deploy.locator('h3 .st-success').waitFor({ timeout: 120_000 });
+    expect(await gate.innerText()).toMatch(/octocat\s+passed it via \w+: all square on my screen/);
+    expect(await page.getByRole('button', { name: 'Pass' }).count()).toBe(0);
+    const record = await slipway.builds.get(build);
+    expect(record?.gate?.state).toBe('passed');
+    expect((await slipway.logs.read(build, 'ship')).map((l) => l.text)).toContain('shipping to staging');
   });
 
   it("re-runs only a failed build's failed steps from its page: a new build of the same commit", async () => {
