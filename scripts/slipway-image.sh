@@ -25,7 +25,8 @@ cp -r package.json package-lock.json schemas "$work/app/"
 # The browser code is served as it is in the repository (services/receiver/static-files.ts).
 mkdir -p "$work/app/services/receiver"
 cp -r services/receiver/static "$work/app/services/receiver/static"
-cp -r node_modules "$work/app/node_modules"
+# The contents, also when node_modules is a symlink: the prune below must not reach through it.
+mkdir -p "$work/app/node_modules" && cp -r node_modules/. "$work/app/node_modules/"
 (cd "$work/app" && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
 cat >"$work/Dockerfile" <<DOCKERFILE
 FROM scratch

@@ -54,6 +54,9 @@ export function startPlanner(config: Config, logger: Logger): Running {
     logger,
     failure: 'planning failed',
     concurrency: 4,
+    // A request taken by a planner that died is planned again once its lock lapses.
+    lockDurationMs: config.planLockMs,
+    stalledIntervalMs: Math.max(1_000, Math.floor(config.planLockMs / 2)),
     // GitHub refused the spec for good, or for longer than the retries: an `error` status says so.
     onGiveUp: async (job, err, { id }) => {
       const outcome = await reportUnreadableSpec(job, err, deps);

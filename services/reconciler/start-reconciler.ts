@@ -24,7 +24,9 @@ export function startReconciler(config: Config, logger: Logger): RunningReconcil
   const targets: HookTarget[] = [...(config.githubApp ? [{ kind: 'app' as const }] : []), ...config.webhookHooks];
   const state = redisState(config.redisUrl, { logger, role: 'reconciler' });
   const auth = githubAuthOf(config);
-  const hooks = targets.map((target) => createHookDeliveries(config.githubApiUrl, auth, target, { logger }));
+  const hooks = targets.map((target) =>
+    createHookDeliveries(config.githubApiUrl, auth, target, { logger, writeGapMs: config.githubWriteGapMs }),
+  );
   const deps = {
     hooks,
     redeliveries: state.redeliveries,

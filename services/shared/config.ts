@@ -28,6 +28,8 @@ export interface Config {
   stepTimeoutMs: number;
   /** How long an executor holds a build job's lock without renewing it; a dead executor's build resumes after it. */
   buildLockMs: number;
+  /** How long a planner holds a request job's lock without renewing it; a dead planner's requests are planned by another after it. */
+  planLockMs: number;
   /** JSON file with the secrets builds may use: `{"name": "value", "repos": {"owner/repo": {"name": "value"}}}`. */
   secretsFile: string;
   /** Volume driver of build workspaces (`local` pins each build to one node). */
@@ -121,6 +123,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     schedulingTimeoutMs: Number(env.SLIPWAY_SCHEDULING_TIMEOUT_MS ?? 120_000),
     stepTimeoutMs: Number(env.SLIPWAY_STEP_TIMEOUT_MS ?? 3_600_000),
     buildLockMs: Number(env.SLIPWAY_BUILD_LOCK_MS ?? 30_000),
+    planLockMs: Number(env.SLIPWAY_PLAN_LOCK_MS ?? 30_000),
     secretsFile: env.SLIPWAY_SECRETS_FILE ?? '',
     volumeDriver: env.SLIPWAY_VOLUME_DRIVER ?? 'local',
     instance: env.SLIPWAY_INSTANCE ?? 'default',
@@ -200,6 +203,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     'schedulingTimeoutMs',
     'stepTimeoutMs',
     'buildLockMs',
+    'planLockMs',
     'nodeLossGraceMs',
     'sessionTtlMs',
     'mergeRecheckMs',

@@ -50,6 +50,8 @@ describe('a receiver killed during a burst of 200 deliveries', () => {
         SLIPWAY_RECONCILE_DELAY_MS: '500',
         SLIPWAY_RECONCILE_INTERVAL_MS: '3000',
         SLIPWAY_RECONCILE_MIN_AGE_MS: '0',
+        // The requests the killed process had taken are planned again once their locks lapse.
+        SLIPWAY_PLAN_LOCK_MS: '3000',
         SLIPWAY_LOG: process.env.SLIPWAY_TEST_LOG === '1' ? '' : 'silent',
       },
       stdio: ['ignore', 'ignore', process.env.SLIPWAY_TEST_LOG === '1' ? 'inherit' : 'ignore'],
