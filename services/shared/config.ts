@@ -28,7 +28,7 @@ export interface Config {
   stepTimeoutMs: number;
   /** How long an executor holds a build job's lock without renewing it; a dead executor's build resumes after it. */
   buildLockMs: number;
-  /** How long a planner holds a request job's lock without renewing it; a dead planner's requests are planned by another after it. */
+  /** How long a planner holds a request job's lock without renewing it; a dead planner's jobs are planned after it. */
   planLockMs: number;
   /** JSON file with the secrets builds may use: `{"name": "value", "repos": {"owner/repo": {"name": "value"}}}`. */
   secretsFile: string;
