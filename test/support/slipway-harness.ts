@@ -107,6 +107,8 @@ export async function startSlipway(options: {
     SLIPWAY_CLONE_URL_REWRITE: `https://github.com/=${gitBase}`,
     SLIPWAY_SCHEDULING_TIMEOUT_MS: '20000',
     SLIPWAY_STEP_TIMEOUT_MS: '120000',
+    // The stand-in has no secondary rate limit; writes stay one at a time, in order, without the 1 s gap.
+    SLIPWAY_GITHUB_WRITE_GAP_MS: '0',
     // Each test file is its own installation: its reaper never touches another file's builds.
     SLIPWAY_INSTANCE: process.env.SLIPWAY_TEST_INSTANCE ?? 'test',
     // The example payloads are of public repositories, which the tests read without signing in.
