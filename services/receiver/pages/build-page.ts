@@ -101,7 +101,7 @@ export function buildLive(b: BuildRecord, viewer: Viewer, view: BuildPageView): 
     `<div class="summary" data-open-step="${h(open?.key ?? '')}" data-open-state="${h(open?.state ?? '')}"`,
     ` data-open-name="${h(open?.name ?? '')}">`,
     `<p class="build-state">${stateBadge(b.state)}`,
-    took !== undefined ? ` <span>${isFinal(b.state) ? 'took' : 'running for'} ${h(formatDuration(took))}</span>` : '',
+    took !== undefined ? ` <span>${elapsed(b.state, formatDuration(took))}</span>` : '',
     ` <small>created ${timeTag(b.createdAt)}</small>`,
     ` ${cancelForm(b, view.may, viewer)}</p></div>`,
     b.specError ? `<p class="failure">${h(b.specError)}</p>` : '',
@@ -154,4 +154,10 @@ function auditSection(entries: readonly AuditEntry[]): string {
     '<section class="audit" aria-labelledby="audit-title"><h2 id="audit-title">Audit</h2>',
     `<ol>${entries.map(item).join('')}</ol></section>`,
   ].join('');
+}
+
+/** How long the build took, runs, or since when it started while it waits (it is not running then). */
+function elapsed(state: BuildRecord['state'], took: string): string {
+  if (isFinal(state)) return `took ${h(took)}`;
+  return state === 'waiting' ? `started ${h(took)} ago` : `running for ${h(took)}`;
 }

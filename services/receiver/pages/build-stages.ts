@@ -18,9 +18,15 @@ const STAGE_TITLES: Readonly<Record<string, string>> = { test: 'Test', e2e: 'End
  */
 export function buildStages(b: BuildRecord, now: Date, openStep?: string): string {
   const stages = Array.isArray(b.stages) ? b.stages : [];
+  // Parked for an approval, a build keeps no workspace: its checkout ran, and runs again when it goes on.
+  const again =
+    b.checkout?.state === 'queued' && b.checkout.attempt !== undefined
+      ? '<p class="stage-note">Checked out before the build waited; the workspace is not kept while it waits, ' +
+        'so the commit is checked out again when the build goes on.</p>'
+      : '';
   const checkout = b.checkout
     ? `<section class="stage" aria-labelledby="stage-checkout"><h3 id="stage-checkout">Checkout ` +
-      `${stateBadge(b.checkout.state)}</h3>${stepTable(b, [b.checkout], now, openStep)}</section>`
+      `${stateBadge(b.checkout.state)}</h3>${again}${stepTable(b, [b.checkout], now, openStep)}</section>`
     : '';
   return `<div class="stages">${checkout}${stages.map((s, i) => stage(b, s, i, now, openStep)).join('')}</div>`;
 }

@@ -185,6 +185,22 @@ describe('the dashboard’s pages, per viewer', () => {
     expect(waiting).toContain('<p class="waiting-reason">Waiting for lock &quot;demo-board&quot;, held by b123</p>');
   });
 
+  it('says a waiting build started, not that it runs, and why its checkout runs again', async () => {
+    const reader = await app.signIn('reader');
+    const parked = record(3, { state: 'waiting', startedAt: '2026-12-02T06:03:00Z' });
+    parked.checkout = { ...parked.checkout!, state: 'queued', attempt: 1, startedAt: '2026-12-02T06:03:00Z' };
+    parked.stages[0]!.state = 'waiting';
+    parked.stages[0]!.description = 'Waiting: for approval by octocat';
+    await app.state.builds.create(parked);
+    const page = await (await html(`/builds/${parked.id}?fragment=live`, reader.cookie)).text();
+    expect(page).toMatch(/<span>started [^<]+ ago<\/span>/);
+    expect(page).not.toContain('running for');
+    expect(page).toContain('the commit is checked out again when the build goes on');
+    const live = await (await html(`/builds/${running.id}?fragment=live`, reader.cookie)).text();
+    expect(live).toContain('running for');
+    expect(live).not.toContain('checked out again');
+  });
+
   it('offers cancel and a manual run only to people with write permission', async () => {
     const reader = await app.signIn('reader');
     const writer = await app.signIn('writer');
