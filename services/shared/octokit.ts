@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -47,6 +48,8 @@ export interface OctokitOptions {
 /** GitHub's advice for mutating requests: one at a time, at least a second apart. */
 export const DEFAULT_WRITE_GAP_MS = 1_000;
 
+const PRIMARY = 'rate limit spent';
+
 const writeGroups = new Map<number, Bottleneck.Group>();
 
 /** The spacing of write starts per gap, shared by every Octokit of the process that uses it. */
@@ -65,6 +68,23 @@ function writeGroup(gapMs: number): Bottleneck.Group {
  * so with a short gap two slow writes would overlap, which GitHub asks integrations not to do.
  */
 const oneWriteAtATime = new Bottleneck({ maxConcurrent: 1 });
+
+/**
+ * Until when (epoch ms) GitHub said a credential's primary rate limit is spent, process-wide:
+ * the planner's, reporter's and approver's clients of one token or installation share one limit,
+ * so once one of them is told it is spent, the others wait for the reset too instead of asking
+ * (GitHub: requests made while rate limited may get an integration banned).
+ */
+const spentUntil = new Map<string, number>();
+
+/** Names a credential (never the token itself) and the GitHub it is for. */
+function credentialKey(baseUrl: string, auth: GitHubAuth): string {
+  const who =
+    'appId' in auth
+      ? `app:${auth.appId}:${auth.installationId ?? 'jwt'}`
+      : `token:${createHash('sha256').update(auth.token).digest('hex').slice(0, 16)}`;
+  return `${baseUrl} ${who}`;
+}
 
 /** Token exchanges are not writes (and an App's write may need one first). */
 const AUTH_PATH =
@@ -98,9 +118,11 @@ export function createOctokit(baseUrl: string, auth: GitHubAuth, options: Octoki
     // Failed requests are thrown and reported by the caller; Octokit's own line is noise.
     error: () => undefined,
   };
+  const key = credentialKey(baseUrl, auth);
   const onLimit =
     (kind: string) =>
     (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      if (kind === PRIMARY) spentUntil.set(key, Math.max(spentUntil.get(key) ?? 0, Date.now() + retryAfter * 1000));
       const waitHere = retryCount < rateLimitRetries && retryAfter <= maxRateLimitWaitSeconds;
       logger?.warn(`github: ${kind} on ${request.method} ${request.url}`, {
         retryAfterSeconds: retryAfter,
@@ -114,7 +136,7 @@ export function createOctokit(baseUrl: string, auth: GitHubAuth, options: Octoki
     userAgent: 'slipway',
     log,
     throttle: {
-      onRateLimit: onLimit('rate limit spent'),
+      onRateLimit: onLimit(PRIMARY),
       onSecondaryRateLimit: onLimit('secondary rate limit'),
       write: writeGroup(writeGapMs),
     },
@@ -125,9 +147,15 @@ export function createOctokit(baseUrl: string, auth: GitHubAuth, options: Octoki
     'appId' in auth
       ? new PacedOctokit({ ...common, authStrategy: createAppAuth, auth })
       : new PacedOctokit({ ...common, auth: auth.token || undefined });
-  octokit.hook.wrap('request', (request, options) =>
-    isWrite(options.method, options.url) ? oneWriteAtATime.schedule(async () => request(options)) : request(options),
-  );
+  octokit.hook.wrap('request', async (request, options) => {
+    // Another client of this credential was told the limit is spent: wait for its reset here
+    // (when short), rather than ask and be refused; a long one is asked, refused and left to the job queue.
+    const wait = (spentUntil.get(key) ?? 0) - Date.now();
+    if (wait > 0 && wait <= maxRateLimitWaitSeconds * 1000) await new Promise((resolve) => setTimeout(resolve, wait));
+    return isWrite(options.method, options.url)
+      ? oneWriteAtATime.schedule(async () => request(options))
+      : request(options);
+  });
   // Counted into this process's metrics: calls by outcome, the rate limit left.
   meterGitHub(octokit.hook, metrics());
   return octokit;

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PermanentError, TransientError } from '../../services/core/errors/slipway-error.js';
 import { createGitHub, type GitHub, type GitHubPeople } from '../../services/shared/github.js';
+import type { Logger } from '../../services/shared/logger.js';
 import {
   GitHubStandIn,
   rateLimitExceeded,
@@ -53,6 +54,31 @@ describe('the GitHub client', () => {
     const made = await requestsDuring(async () => (text = await github.fileAt(repo, '.buildspec.yml', sha)));
     expect(made).toEqual(['403 repos/get-content', '200 repos/get-content']);
     expect(text).toBe('test: []\n');
+  });
+
+  it("once GitHub says a token's rate limit is spent, another client of that token waits for the reset too", async () => {
+    let told: () => void = () => undefined;
+    const toldSpent = new Promise<void>((resolve) => (told = resolve));
+    const warned: Logger = {
+      info: () => undefined,
+      error: () => undefined,
+      warn: (msg) => void (msg.startsWith('github: rate limit spent') && told()),
+      child: () => warned,
+    };
+    const refusedClient = createGitHub(standIn.apiUrl, { token: TOKEN }, warned, { retryBaseMs: 50 });
+    const other = createGitHub(standIn.apiUrl, { token: TOKEN }, undefined, { retryBaseMs: 50 });
+    const before = standIn.requests.length;
+    standIn.failNext(1, rateLimitExceeded(new Date(Date.now() + 1_500)), 'repos/get-content');
+    const first = refusedClient.fileAt(repo, '.buildspec.yml', sha);
+    await toldSpent;
+    // Asked while the limit is spent, by a client that was never refused itself.
+    const second = other.fileAt(repo, 'not-asked-before.txt', sha);
+    await Promise.all([first, second]);
+    const made = standIn.requests.slice(before);
+    expect(made.filter((r) => r.status === 403)).toHaveLength(1);
+    const refused = made.find((r) => r.status === 403)!;
+    const asked = made.find((r) => r.path.endsWith('not-asked-before.txt'))!;
+    expect(asked.receivedAt).toBeGreaterThanOrEqual(refused.retryNoSoonerThan!);
   });
 
   it('retries a 502 and a 500, and succeeds', async () => {
