@@ -56,7 +56,7 @@ describe('the GitHub client', () => {
     expect(text).toBe('test: []\n');
   });
 
-  it("once GitHub says a token's rate limit is spent, another client of that token waits for the reset too", async () => {
+  it("once a token's rate limit is spent, another client of that token waits for the reset too", async () => {
     let told: () => void = () => undefined;
     const toldSpent = new Promise<void>((resolve) => (told = resolve));
     const warned: Logger = {
