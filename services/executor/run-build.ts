@@ -71,6 +71,7 @@ export async function runBuild(
     checkout: plan.checkout,
     sidecarNetwork: false,
     image: (image) => images[image] ?? image,
+    fileHashes: () => record.checkout?.fileHashes ?? {},
   };
   const cancelReason = () =>
     timeout.aborted

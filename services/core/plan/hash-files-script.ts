@@ -13,7 +13,8 @@ const MARK = '@@slipway hash ';
  * matches (the key then has an empty hash, as on GitHub). Quoted throughout.
  */
 export function hashFilesScript(lists: readonly string[][], workspace: string): string {
-  const lines = [`cd ${shellQuote(workspace)}`];
+  // The fake backend's workspace is a folder it names in $SLIPWAY_WORKSPACE.
+  const lines = [`cd "\${SLIPWAY_WORKSPACE:-${workspace}}"`];
   for (const globs of lists) {
     const bases = [...new Set(globs.map(globBase))];
     const pattern = `^(${globs.map((g) => `(${globToRegExp(g).slice(1, -1)})`).join('|')})$`;
