@@ -39,10 +39,7 @@ export function hashId(globs: readonly string[]): string {
 }
 
 /** What is wrong with a template: each expression that is not one of the three forms, with a hint. */
-export function templateProblems(
-  template: string,
-  axes: readonly string[],
-): Array<{ message: string; hint?: string }> {
+export function templateProblems(template: string, axes: readonly string[]): Array<{ message: string; hint?: string }> {
   const problems: Array<{ message: string; hint?: string }> = [];
   for (const m of template.matchAll(EXPRESSION)) {
     const inner = m[1]!;
@@ -72,7 +69,11 @@ export function templateProblems(
         const near = closest(matrix[1]!, axes);
         problems.push({
           message: `"matrix.${matrix[1]}" is not an axis of this step's matrix`,
-          hint: near ? `did you mean "matrix.${near}"?` : axes.length > 0 ? `the axes are ${axes.join(', ')}` : undefined,
+          hint: near
+            ? `did you mean "matrix.${near}"?`
+            : axes.length > 0
+              ? `the axes are ${axes.join(', ')}`
+              : 'add a matrix with that axis',
         });
       }
       continue;

@@ -226,8 +226,7 @@ function checkoutScript(cloneUrl: string, sha: string, secret: string | undefine
  * read what trusted builds saved nor leave anything for them to restore.
  */
 export function cacheScope(request: BuildRequest): { scope: string } | { refused: string } {
-  if (request.fork)
-    return { refused: "a pull request from a fork neither restores nor saves the repository's caches" };
+  if (request.fork) return { refused: "a pull request from a fork neither restores nor saves the repository's caches" };
   return { scope: `${request.repo.owner}/${request.repo.name}` };
 }
 

@@ -239,7 +239,8 @@ export class SwarmBackend implements Backend {
       await container.putArchive(restore.archive, { path: WORKSPACE });
       return undefined;
     } catch (err) {
-      if (statusOf(err) === 400 || statusOf(err) === 500) return `the engine refused the archive: ${(err as Error).message}`;
+      if (statusOf(err) === 400 || statusOf(err) === 500)
+        return `the engine refused the archive: ${(err as Error).message}`;
       throw err;
     } finally {
       await ignoreMissing(() => container.remove({ force: true }));

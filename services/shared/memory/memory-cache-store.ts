@@ -16,7 +16,11 @@ export class MemoryCacheStore implements CacheStore {
 
   async lookup(scope: string, key: string, restoreKeys: readonly string[], at: string): Promise<CacheHit | undefined> {
     const kept = this.scopes.get(scope);
-    const hit = pickEntry([...(kept?.values() ?? [])].map((k) => k.entry), key, restoreKeys);
+    const hit = pickEntry(
+      [...(kept?.values() ?? [])].map((k) => k.entry),
+      key,
+      restoreKeys,
+    );
     if (!hit || !kept) return undefined;
     const stored = kept.get(hit.entry.key)!;
     stored.entry = { ...stored.entry, lastUsedAt: at };

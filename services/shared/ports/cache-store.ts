@@ -4,9 +4,7 @@ export type { CacheEntry, CacheHit } from '../../core/caches/cache-rules.js';
 
 /** What a save did: kept (and which least recently used entries went to make room), or why not. */
 export type CacheSaved =
-  | { kind: 'saved'; evicted: string[] }
-  | { kind: 'exists' }
-  | { kind: 'too-large'; size: number; limit: number };
+  { kind: 'saved'; evicted: string[] } | { kind: 'exists' } | { kind: 'too-large'; size: number; limit: number };
 
 /**
  * Steps' caches (`cache:` in the spec), per scope (a repository, `owner/name`): archives

@@ -64,7 +64,7 @@ describe('cache: in the spec', () => {
       '    cache:',
       '      key: "deps-${{ github.sha }}-${{ hashFiles(package-lock.json) }}"',
       '      paths: [/root/.npm, ../up, .]',
-      "      restore_keys: [\"${{ matrix.os }}-\", \"${{ hashFiles('/etc/passwd') }}\"]",
+      '      restore_keys: ["${{ matrix.os }}-", "${{ hashFiles(\'/etc/passwd\') }}"]',
     );
     expect(issues(text)).toEqual([
       [
@@ -84,7 +84,11 @@ describe('cache: in the spec', () => {
       ],
       ['/test/0/cache/paths/1', 'cache path "../up" must stay inside the workspace: ".." is not allowed', undefined],
       ['/test/0/cache/paths/2', 'cache path "." names the whole workspace', 'name the files or directories to keep'],
-      ['/test/0/cache/restore_keys/0', '"matrix.os" is not an axis of this step\'s matrix', undefined],
+      [
+        '/test/0/cache/restore_keys/0',
+        '"matrix.os" is not an axis of this step\'s matrix',
+        'add a matrix with that axis',
+      ],
       [
         '/test/0/cache/restore_keys/1',
         "hashFiles('/etc/passwd') must name files inside the workspace",
@@ -116,9 +120,13 @@ describe('cache: in the plan', () => {
   });
 
   it('is refused to a pull request from a fork, whose checkout hashes nothing', () => {
-    const plan = compilePlan(parsed.spec, { ...REQUEST, event: 'pull_request', fork: true, pullRequest: 7 }, {
-      gitImage: 'slipway/git:1',
-    });
+    const plan = compilePlan(
+      parsed.spec,
+      { ...REQUEST, event: 'pull_request', fork: true, pullRequest: 7 },
+      {
+        gitImage: 'slipway/git:1',
+      },
+    );
     expect(plan.stages[0]!.steps[0]!.cache).toMatchObject({
       refused: "a pull request from a fork neither restores nor saves the repository's caches",
     });
@@ -149,9 +157,9 @@ describe('hashFiles', () => {
   it('finds the glob lists of a template and fills in their hashes (none matched: empty)', () => {
     const template = "a-${{ hashFiles('x.lock') }}-${{hashFiles(\"y/*.lock\", 'z')}}-${{ hashFiles('gone') }}";
     expect(hashFilesCalls(template)).toEqual([['x.lock'], ['y/*.lock', 'z'], ['gone']]);
-    expect(
-      resolveTemplate(template, { [hashId(['x.lock'])]: 'aaa', [hashId(['y/*.lock', 'z'])]: 'bbb' }),
-    ).toBe('a-aaa-bbb-');
+    expect(resolveTemplate(template, { [hashId(['x.lock'])]: 'aaa', [hashId(['y/*.lock', 'z'])]: 'bbb' })).toBe(
+      'a-aaa-bbb-',
+    );
     expect(templateProblems(template, [])).toEqual([]);
   });
 
