@@ -33,9 +33,10 @@ test:
 `;
 
 /**
- * Caches: per round a new lock file (no restore keys: the first build finds nothing), built twice (two commits, the lock file unchanged): the
- * first build installs and saves, the second restores. Push → final status of each, and the
- * install step's own time (restore, run, save), medians over the rounds.
+ * Caches: per round a new lock file (no restore keys: the first build finds nothing), built
+ * twice (two commits, the lock file unchanged): the first build installs and saves, the
+ * second restores. Push → final status of each, and the install step's own time (restore,
+ * run, save), medians over the rounds.
  */
 export async function cacheBench(slipway: SlipwayProcesses, standIn: GitHubStandIn): Promise<void> {
   const repo = 'cache';

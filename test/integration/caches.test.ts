@@ -119,7 +119,7 @@ describe('step caches on the swarm', () => {
     };
   }
 
-  it('misses and saves, restores the directory for the same lock file, falls back to a prefix when it changes', async () => {
+  it('misses and saves, restores for an unchanged lock file, falls back to a prefix for a new one', async () => {
     const first = await push('{"lock": 1}\n');
     const one = await ended(first.sha, first.build);
     const key = `deps-${hashOfOne('{"lock": 1}\n')}`;
