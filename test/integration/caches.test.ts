@@ -1,15 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Docker from 'dockerode';
+import { writeTar } from '../../services/core/artifacts/tar.js';
 import type { StepRecord } from '../../services/core/builds/record.js';
+import { buildIdFor, buildObjectNames, serviceName } from '../../services/core/plan/naming.js';
+import { SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
 import { FsCacheStore } from '../../services/shared/fs/fs-cache-store.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import {
   eventually,
   freshRedisUrl,
   startSlipway,
+  testInstance,
   WEBHOOK_SECRET,
   type RunningSlipway,
 } from '../support/slipway-harness.js';
@@ -188,4 +194,52 @@ describe('step caches on the swarm', () => {
     expect(fork.step.cache?.off).toBeDefined();
     expect(await store.list(`${OWNER}/${REPO}`)).toEqual(before);
   }, 90_000);
+
+  it("puts a cache entry (modes, links) and earlier artifacts (the restore job) in a step's workspace", async () => {
+    const backend = new SwarmBackend(new Docker(), { instance: testInstance('caches-backend') });
+    const buildId = buildIdFor(randomUUID());
+    const build = { buildId, ...buildObjectNames(buildId) };
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-cache-entry-'));
+    mkdirSync(join(dir, 'tools'));
+    writeFileSync(join(dir, 'tools/run.sh'), '#!/bin/sh\necho the tool ran\n');
+    chmodSync(join(dir, 'tools/run.sh'), 0o755);
+    symlinkSync('run.sh', join(dir, 'tools/tool'));
+    const archive = execFileSync('tar', ['cf', '-', '-C', dir, 'tools']);
+    await backend.setupBuild(build, {});
+    try {
+      const images = await backend.resolveImages(['slipway/busybox:1', 'slipway/git:1']);
+      const name = serviceName(buildId, 'read', 1);
+      const handle = await backend.startStep({
+        build,
+        key: 'read',
+        attempt: 1,
+        name,
+        image: images['slipway/busybox:1']!,
+        script: 'cat dist/app.txt && tools/tool && [ -L tools/tool ] && echo linked',
+        env: {},
+        secrets: [],
+        resources: {},
+        placement: [],
+        inputs: {
+          steps: ['build'],
+          open: async () => writeTar([{ path: 'dist/app.txt', bytes: Buffer.from('artifact restored\n') }]),
+          image: images['slipway/git:1']!,
+          schedulingTimeoutMs: 20_000,
+        },
+        restore: { archive, image: images['slipway/git:1']!, schedulingTimeoutMs: 20_000 },
+      });
+      expect(handle.restoreProblem).toBeUndefined();
+      expect(await backend.waitStep(handle, { schedulingTimeoutMs: 20_000, timeoutMs: 30_000 })).toEqual({
+        kind: 'success',
+      });
+      expect((await backend.readLog(handle)).map((l) => l.text)).toEqual([
+        'artifact restored',
+        'the tool ran',
+        'linked',
+      ]);
+      await backend.removeStep(handle);
+    } finally {
+      await backend.teardownBuild(buildId);
+    }
+  }, 60_000);
 });
