@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   DEFAULT_CACHE_LIMITS,
@@ -33,7 +33,8 @@ export class FsCacheStore implements CacheStore {
 
   async lookup(scope: string, key: string, restoreKeys: readonly string[], at: string): Promise<CacheHit | undefined> {
     const hit = pickEntry(await this.list(scope), key, restoreKeys);
-    if (!hit) return undefined;
+    // Evicted by another executor since the listing: a miss, and no entry written back without its archive.
+    if (!hit || !(await exists(this.entryFile(scope, hit.entry.key, 'tar')))) return undefined;
     const entry = { ...hit.entry, lastUsedAt: at };
     await atomicWrite(this.entryFile(scope, entry.key, 'json'), Buffer.from(JSON.stringify(entry)));
     return { ...hit, entry };
@@ -44,7 +45,7 @@ export class FsCacheStore implements CacheStore {
   }
 
   async has(scope: string, key: string): Promise<boolean> {
-    return (await this.entry(scope, key)) !== undefined;
+    return (await this.entry(scope, key)) !== undefined && exists(this.entryFile(scope, key, 'tar'));
   }
 
   async save(scope: string, key: string, archive: Buffer, at: string): Promise<CacheSaved> {
@@ -92,6 +93,10 @@ export class FsCacheStore implements CacheStore {
   private entryFile(scope: string, key: string, ext: 'tar' | 'json'): string {
     return join(this.scopeDir(scope), `${sha256(key)}.${ext}`);
   }
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, missing(false));
 }
 
 function sha256(text: string): string {
