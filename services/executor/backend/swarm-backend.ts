@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { serviceName, slug } from '../../core/plan/naming.js';
+import { takeFileHashes } from '../../core/plan/hash-files-script.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
 import { collectScript, parseCollected, restoreScript } from './collect-script.js';
@@ -611,7 +612,8 @@ export class SwarmBackend implements Backend {
         `could not check the source out on a node matching ${step.placement.join(', ')}: ${why}`,
       );
     }
-    return { node, lines };
+    // The hashes the checkout prints for cache keys are the runtime's, from the build's own checkout.
+    return { node, lines: takeFileHashes(lines).log };
   }
 
   /**
