@@ -5,9 +5,10 @@ import { BUILD_FIELDS } from './build-references.js';
  * The templates of a step's `cache.key` and `cache.restore_keys`: text with `${{ … }}`
  * expressions, each one of
  *
- * - `hashFiles('GLOB', ...)`: the sha-256 of the matched workspace files at the commit (each
- *   file's sha-256, in path order, hashed again: GitHub Actions' form); empty when nothing
- *   matches. Computed by the checkout (see `hashFilesScript`), filled in by the executor.
+ * - `hashFiles('GLOB', ...)`: one sha-256 of the matched workspace files at the commit (each
+ *   file's sha-256 in path order, one a line, hashed again; GitHub hashes the raw digests, so
+ *   the values differ from GitHub's); empty when nothing matches. Computed by the checkout
+ *   (core/plan/hash-files-script.ts), filled in by the executor.
  * - `build.FIELD` (`build.sha`) and `matrix.AXIS`: filled in when the plan is made.
  *
  * Anything else in `${{ }}` is a spec error.
