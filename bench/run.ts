@@ -2,13 +2,16 @@
  * `npm run bench`: Slipway against the floor, measured in the same run, on the real Redis and
  * swarm, with `slipway server` and `slipway executor` as their own processes against the GitHub
  * stand-in. Prints every figure of docs/performance.md with its ratio and target. Never run by
- * the test command. `SLIPWAY_BENCH=pipeline,parallel,livelog,burst,intake` picks parts.
+ * the test command. `SLIPWAY_BENCH=pipeline,parallel,livelog,burst,cache,intake` picks parts.
  */
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { GitHubStandIn } from '../test/support/github-stand-in.js';
 import { freshRedisUrl, testInstance } from '../test/support/slipway-harness.js';
 import { burstBench, BURST_CONCURRENCY } from './burst.js';
+import { cacheBench } from './cache-bench.js';
 import { EngineCalls } from './engine-calls.js';
 import { note } from './figures.js';
 import { intakeBench } from './intake.js';
@@ -16,7 +19,7 @@ import { liveLogBench, parallelBench, pipelineBench } from './pipeline.js';
 import { startSlipwayProcesses } from './slipway-processes.js';
 import { specBench } from './spec-bench.js';
 
-const parts = new Set((process.env.SLIPWAY_BENCH ?? 'pipeline,parallel,livelog,burst,intake').split(','));
+const parts = new Set((process.env.SLIPWAY_BENCH ?? 'pipeline,parallel,livelog,burst,cache,intake').split(','));
 const writeGap = process.env.SLIPWAY_GITHUB_WRITE_GAP_MS ?? '0';
 const docker = new Docker();
 const engine = (await docker.version()) as { Version?: string };
@@ -28,14 +31,18 @@ specBench();
 
 const standIn = await GitHubStandIn.start({ token: 'test-token' });
 const calls = await EngineCalls.start(`/tmp/slipway-bench-docker-${process.pid}.sock`);
-const needsSlipway = ['pipeline', 'parallel', 'livelog', 'burst'].some((p) => parts.has(p));
+const needsSlipway = ['pipeline', 'parallel', 'livelog', 'burst', 'cache'].some((p) => parts.has(p));
 const slipway = needsSlipway
   ? await startSlipwayProcesses({
       standIn,
       redisUrl: await freshRedisUrl(9),
       instance: testInstance('bench'),
       dockerHost: calls.socket,
-      env: { SLIPWAY_EXECUTOR_CONCURRENCY: String(BURST_CONCURRENCY), SLIPWAY_GITHUB_WRITE_GAP_MS: writeGap },
+      env: {
+        SLIPWAY_EXECUTOR_CONCURRENCY: String(BURST_CONCURRENCY),
+        SLIPWAY_GITHUB_WRITE_GAP_MS: writeGap,
+        SLIPWAY_CACHE_DIR: mkdtempSync(join(tmpdir(), 'slipway-bench-caches-')),
+      },
     })
   : undefined;
 try {
@@ -43,6 +50,7 @@ try {
   if (slipway && parts.has('parallel')) await parallelBench(slipway, standIn, docker);
   if (slipway && parts.has('livelog')) await liveLogBench(slipway, standIn, 'idle');
   if (slipway && parts.has('burst')) await burstBench(slipway, standIn, docker, calls);
+  if (slipway && parts.has('cache')) await cacheBench(slipway, standIn);
 } finally {
   await slipway?.stop();
 }

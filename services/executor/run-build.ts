@@ -2,6 +2,7 @@ import type { ApprovalRequest } from '../core/approval/approval.js';
 import type { GateRequest } from '../core/gate/manual-gate.js';
 import type { StageRecord } from '../core/builds/record.js';
 import { recordForPlan } from '../core/builds/record-for-plan.js';
+import { carryArtifacts } from './carry-artifacts.js';
 import { isCarried } from '../core/builds/rerun-plan.js';
 import { isFinal, type RunState } from '../core/builds/types.js';
 import { credentialAnswer, splitCloneUrl } from '../core/plan/clone-url.js';
@@ -71,6 +72,7 @@ export async function runBuild(
     checkout: plan.checkout,
     sidecarNetwork: false,
     image: (image) => images[image] ?? image,
+    fileHashes: () => record.checkout?.fileHashes ?? {},
   };
   const cancelReason = () =>
     timeout.aborted
@@ -103,6 +105,14 @@ export async function runBuild(
   record.state = 'running';
   record.startedAt ??= now();
   await save();
+  // A re-run's carried steps did not run here: their artifacts come from the build it repeats.
+  const carriedFiles = await carryArtifacts(plan, record, deps, now());
+  if (carriedFiles.length > 0)
+    deps.logger.info('artifacts carried from the build re-run', {
+      build: plan.buildId,
+      from: plan.request.rerunOf?.buildId,
+      steps: carriedFiles,
+    });
   // A build held for a manual test keeps its objects up (the application, its sidecars) with no job running.
   let held = false;
   try {

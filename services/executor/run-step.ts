@@ -8,6 +8,8 @@ import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 import { collectStepFiles, inputsFor } from './step-files.js';
 import { takeAnnotations, withAnnotations } from './step-annotations.js';
+import { cacheBeforeStep, restoreFailed } from './step-cache.js';
+import { takeFileHashes } from '../core/plan/hash-files-script.js';
 
 /** What one step needs from the build it belongs to. */
 export interface StepContext {
@@ -27,6 +29,8 @@ export interface StepContext {
   image: (image: string) => string;
   /** Lines the step's log begins with, before its output (how to reproduce it); none when absent. */
   prelude?: (step: PlanStep) => string[];
+  /** The checkout's hashes of the files cache keys name (`hashFiles`), by `hashId`; empty before it ran. */
+  fileHashes: () => Readonly<Record<string, string>>;
 }
 
 /**
@@ -95,6 +99,7 @@ async function runAttempt(
   const began = Date.now();
   const name = rec.service!;
   const inputs = await inputsFor(step, ctx);
+  const cache = await cacheBeforeStep(step, rec, ctx);
   const handle = await deps.backend.startStep({
     build,
     key: step.key,
@@ -129,10 +134,13 @@ async function runAttempt(
         }
       : {}),
     ...(inputs ? { inputs } : {}),
+    ...(cache.restore ? { restore: cache.restore } : {}),
   });
   const created = Date.now();
+  if (handle.restoreProblem) cache.lines.push(...restoreFailed(rec, handle.restoreProblem, ctx));
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
-  const prelude = preludeLines(step, ctx);
+  // What the cache did comes first, as the step's log tells it.
+  const prelude = [...preludeLines(step, ctx), ...cache.lines];
   // Re-attached, the log already begins with them.
   let appending =
     handle.reattached || prelude.length === 0
@@ -156,7 +164,9 @@ async function runAttempt(
   await appending;
   // The followed stream may lag or miss the tail; the complete log is read before the service goes.
   // What the step wrote to $SLIPWAY_ANNOTATIONS came back at the end of its log: taken out, kept.
-  const { log: complete, annotations } = takeAnnotations(await deps.backend.readLog(handle));
+  const read = await deps.backend.readLog(handle);
+  const { log: complete, annotations } =
+    step === checkout ? { log: keepFileHashes(read, rec), annotations: [] } : takeAnnotations(read);
   if (annotations.length > 0) rec.annotations = annotations;
   else delete rec.annotations;
   // Where it ran, for the build page (saved with the outcome).
@@ -196,6 +206,13 @@ async function runAttempt(
     removeMs: Date.now() - logged,
   });
   return { outcome, recorded };
+}
+
+/** The checkout printed the hashes cache keys name: kept on its record, taken out of its log. */
+function keepFileHashes(log: LogLine[], rec: StepRecord): LogLine[] {
+  const { log: rest, hashes } = takeFileHashes(log);
+  if (Object.keys(hashes).length > 0) rec.fileHashes = hashes;
+  return rest;
 }
 
 function preludeLines(step: PlanStep, ctx: StepContext): LogLine[] {

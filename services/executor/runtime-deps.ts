@@ -11,6 +11,7 @@ import type { Queues } from '../shared/ports/queues.js';
 import type { Backend } from './backend/types.js';
 import type { ArtifactLimits } from '../core/artifacts/limits.js';
 import type { ArtifactStore } from '../shared/ports/artifact-store.js';
+import type { CacheStore } from '../shared/ports/cache-store.js';
 
 /** A deploy to an environment started or ended. */
 export interface DeploymentEvent {
@@ -60,6 +61,10 @@ export interface RuntimeDeps {
   artifacts?: ArtifactStore;
   /** The operator's limits on them (default 20 MiB a file, 50 MiB a build). */
   artifactLimits?: ArtifactLimits;
+  /** Where steps' `cache:` entries are kept, per repository; without it, steps use no cache. */
+  caches?: CacheStore;
+  /** The largest entry the collector takes from a workspace (the store refuses larger ones too). */
+  cacheMaxEntryBytes?: number;
   schedulingTimeoutMs: number;
   /** How long a step's node may be down before the step is given up (an infrastructure error). */
   nodeLossGraceMs?: number;

@@ -20,6 +20,7 @@ import { RunningBuilds } from './running-builds.js';
 import { meteredBackend } from './metered-backend.js';
 import { typedBackend } from './typed-backend.js';
 import { FsArtifactStore } from '../shared/fs/fs-artifact-store.js';
+import { FsCacheStore } from '../shared/fs/fs-cache-store.js';
 
 /**
  * Starts the executor: first the reaper (removes what a dead executor left of finished
@@ -76,6 +77,8 @@ export async function startExecutor(
     stillHead: async (repo, ref, sha) => (await github.behindBy(repo, ref.replace(/^refs\/heads\//, ''), sha)) === 0,
     artifacts: new FsArtifactStore(config.artifactsDir),
     artifactLimits: config.artifactLimits,
+    caches: new FsCacheStore(config.cacheDir, config.cacheLimits),
+    cacheMaxEntryBytes: config.cacheLimits.maxEntryBytes,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
     nodeLossGraceMs: config.nodeLossGraceMs,
     publicUrl: config.publicUrl,

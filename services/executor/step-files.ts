@@ -13,6 +13,7 @@ import { summariseReports } from '../core/reports/summarise-tests.js';
 import { DEFAULT_MAX_REPORT_BYTES } from '../core/reports/parse-junit.js';
 import type { FileSet, StepHandle, StepInputs, StepOutcome } from './backend/types.js';
 import type { StepContext } from './run-step.js';
+import { CACHE_SET, cacheSetToTake, saveCache } from './step-cache.js';
 
 /** How long the job that takes a step's files may run. */
 const COLLECT_TIMEOUT_MS = 120_000;
@@ -46,8 +47,9 @@ export async function inputsFor(step: PlanStep, ctx: StepContext): Promise<StepI
 
 /**
  * After a step ended: its `artifacts:` (when it succeeded) into the artifact store, within
- * the operator's limits, and its `reports:` (when it ran to an exit, passing or failing) read
- * into `rec.tests`. Answers the lines to add to the step's log, and the outcome: a success
+ * the operator's limits, its `cache:` (when it succeeded and its key is new) into the cache
+ * store, and its `reports:` (when it ran to an exit, passing or failing) read into
+ * `rec.tests`, all by one collector job. Answers the lines to add to the step's log, and the outcome: a success
  * whose artifacts are over a limit or cannot be taken is a failure saying so.
  */
 export async function collectStepFiles(
@@ -61,7 +63,9 @@ export async function collectStepFiles(
   const exited = outcome.kind === 'success' || (outcome.kind === 'failure' && outcome.exitCode !== 124);
   const wantArtifacts = outcome.kind === 'success' && step.artifacts.length > 0 && deps.artifacts !== undefined;
   const wantReports = exited && (step.reports?.length ?? 0) > 0;
-  if (!deps.backend.collectFiles || (!wantArtifacts && !wantReports)) return { outcome, lines: [] };
+  const cache = outcome.kind === 'success' ? await cacheSetToTake(step, rec, ctx) : { lines: [] };
+  if (!deps.backend.collectFiles || (!wantArtifacts && !wantReports && !cache.set))
+    return { outcome, lines: cache.lines };
   const limits = deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS;
   const kept = wantArtifacts ? await deps.artifacts!.list(build.buildId) : [];
   const room = limits.maxBuildBytes - kept.filter((k) => k.step !== step.key).reduce((sum, k) => sum + k.size, 0);
@@ -88,6 +92,7 @@ export async function collectStepFiles(
           },
         ]
       : []),
+    ...(cache.set ? [cache.set] : []),
   ];
   const say: string[] = [];
   const collected = await deps.backend.collectFiles(handle, {
@@ -104,11 +109,19 @@ export async function collectStepFiles(
       outcome: wantArtifacts
         ? { kind: 'error', reason: `its artifacts could not be kept: ${collected.reason}` }
         : outcome,
-      lines: lines(say, ctx),
+      lines: [...lines(say, ctx), ...(cache.set ? await saveCache(step, rec, undefined, ctx) : [])],
     };
   }
   let result = outcome;
-  for (const set of collected.sets) {
+  const cacheLines = cache.set
+    ? await saveCache(
+        step,
+        rec,
+        collected.sets.find((s) => s.name === CACHE_SET),
+        ctx,
+      )
+    : [];
+  for (const set of collected.sets.filter((s) => s.name !== CACHE_SET)) {
     for (const m of set.missing) say.push(`slipway: ${set.name}: nothing matches ${m}`);
     if (set.name === 'artifacts') {
       const others = kept.filter((k) => k.step !== step.key);
@@ -146,7 +159,7 @@ export async function collectStepFiles(
       for (const u of summary.unreadable) say.push(`slipway: report ${u.report} not read: ${u.error}`);
     }
   }
-  return { outcome: result, lines: lines(say, ctx) };
+  return { outcome: result, lines: [...lines(say, ctx), ...cacheLines] };
 }
 
 function lines(texts: string[], ctx: StepContext): LogLine[] {

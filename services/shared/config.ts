@@ -99,6 +99,17 @@ export interface Config {
   artifactLimits: { maxFileBytes: number; maxBuildBytes: number };
   /** SLIPWAY_ARTIFACT_RETENTION_DAYS: how long a build's artifacts are kept after its last one (default 7). */
   artifactRetentionMs: number;
+  /**
+   * SLIPWAY_CACHE_DIR: where steps' caches are kept, per repository (a directory every executor
+   * may share: one volume in the stack). Default `.slipway/caches` under the working directory.
+   */
+  cacheDir: string;
+  /**
+   * SLIPWAY_CACHE_MAX_ENTRY_BYTES (default 100 MiB): the largest cache entry saved;
+   * SLIPWAY_CACHE_MAX_REPO_BYTES (default 1 GiB): the most one repository's caches hold, least
+   * recently used entries removed past it.
+   */
+  cacheLimits: { maxEntryBytes: number; maxScopeBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -153,6 +164,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
       maxBuildBytes: Number(env.SLIPWAY_ARTIFACT_MAX_BUILD_BYTES ?? 50 * 1024 * 1024),
     },
     artifactRetentionMs: Number(env.SLIPWAY_ARTIFACT_RETENTION_DAYS ?? 7) * 86_400_000,
+    cacheDir: env.SLIPWAY_CACHE_DIR ?? '.slipway/caches',
+    cacheLimits: {
+      maxEntryBytes: Number(env.SLIPWAY_CACHE_MAX_ENTRY_BYTES ?? 100 * 1024 * 1024),
+      maxScopeBytes: Number(env.SLIPWAY_CACHE_MAX_REPO_BYTES ?? 1024 * 1024 * 1024),
+    },
     ...(env.SLIPWAY_HEALTH_PORT ? { healthPort: Number(env.SLIPWAY_HEALTH_PORT) } : {}),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
@@ -215,6 +231,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     ['SLIPWAY_ARTIFACT_MAX_FILE_BYTES', config.artifactLimits.maxFileBytes],
     ['SLIPWAY_ARTIFACT_MAX_BUILD_BYTES', config.artifactLimits.maxBuildBytes],
     ['SLIPWAY_ARTIFACT_RETENTION_DAYS', config.artifactRetentionMs],
+    ['SLIPWAY_CACHE_MAX_ENTRY_BYTES', config.cacheLimits.maxEntryBytes],
+    ['SLIPWAY_CACHE_MAX_REPO_BYTES', config.cacheLimits.maxScopeBytes],
   ] as const) {
     if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number`);
   }

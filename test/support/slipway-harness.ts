@@ -115,6 +115,7 @@ export async function startSlipway(options: {
     SLIPWAY_PUBLIC_READS: '1',
     // Artifacts in a folder of this run's own, never the working tree.
     SLIPWAY_ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'slipway-artifacts-')),
+    SLIPWAY_CACHE_DIR: mkdtempSync(join(tmpdir(), 'slipway-caches-')),
     ...options.env,
   });
   const logger = options.logger ?? createLogger('test', process.env.SLIPWAY_TEST_LOG !== '1');

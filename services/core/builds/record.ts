@@ -28,6 +28,25 @@ export interface StepRecord {
   annotations?: CheckAnnotation[];
   /** What its `reports:` (JUnit XML) said, read after it ran: counts, failures, the slowest tests. */
   tests?: TestSummary;
+  /** What its `cache:` did: the key, the entry restored, what the save did. */
+  cache?: StepCacheRecord;
+  /**
+   * The checkout's only: the sha-256 of the files the steps' cache keys name (`hashFiles`), by
+   * the glob list (`hashId`), empty when nothing matched.
+   */
+  fileHashes?: Record<string, string>;
+}
+
+/** A step's cache as it went (the step's log says the same in words). */
+export interface StepCacheRecord {
+  /** The key, its templates filled in. */
+  key: string;
+  /** The entry restored before the step: by its key (`prefix` absent), or by a restore key's prefix. */
+  restored?: { key: string; prefix?: string };
+  /** After a success: saved, not saved since the key exists, too large, nothing to save, or it failed (logged). */
+  saved?: 'saved' | 'exists' | 'too-large' | 'nothing' | 'failed';
+  /** Why the step used no cache (a pull request from a fork). */
+  off?: string;
 }
 
 /** A service a stage's steps talk to (a database …), and whether it answered its readiness check. */

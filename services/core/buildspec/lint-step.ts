@@ -5,6 +5,7 @@ import { MIN_MEMORY_BYTES, parseMemory } from './parse-memory.js';
 import { BUILD_REFERENCE, unknownBuildReferences } from './build-references.js';
 import { capabilityProblems } from './capabilities.js';
 import { safetyProblems } from './safety-rules.js';
+import { templateProblems } from './cache-templates.js';
 import { isRecord } from './spec-parts.js';
 import type { SpecMatrix, SpecPolicy } from './types.js';
 
@@ -49,6 +50,7 @@ export function lintStep(ctx: LintContext, step: unknown, at: string[]): Expande
   checkResources(ctx, step.resources, [...at, 'resources']);
   checkPaths(ctx, step.artifacts, [...at, 'artifacts'], 'artifact path');
   checkPaths(ctx, step.reports, [...at, 'reports'], 'report path');
+  checkCache(ctx, step, [...at, 'cache']);
   checkLock(ctx, step.lock, [...at, 'lock']);
   checkSecrets(ctx, step.secrets, [...at, 'secrets']);
   checkConstraints(ctx, step.placement, [...at, 'placement', 'constraints']);
@@ -94,9 +96,15 @@ export function checkResources(ctx: LintContext, resources: unknown, at: string[
 }
 
 /** Artifact paths and report globs: relative to the workspace, inside it, and not all of it. */
-function checkPaths(ctx: LintContext, paths: unknown, at: string[], what: 'artifact path' | 'report path'): void {
+function checkPaths(
+  ctx: LintContext,
+  paths: unknown,
+  at: string[],
+  what: 'artifact path' | 'report path' | 'cache path',
+): void {
   if (!Array.isArray(paths)) return;
-  const example = what === 'artifact path' ? 'dist/app.tar.gz' : 'build/junit/*.xml';
+  const example =
+    what === 'artifact path' ? 'dist/app.tar.gz' : what === 'cache path' ? 'node_modules' : 'build/junit/*.xml';
   paths.forEach((path: unknown, i) => {
     if (typeof path !== 'string' || path.length === 0) return;
     const where = [...at, String(i)];
@@ -112,10 +120,28 @@ function checkPaths(ctx: LintContext, paths: unknown, at: string[], what: 'artif
       ctx.report(
         where,
         `${what} "${path}" names the whole workspace`,
-        what === 'artifact path' ? 'name the files or directories to keep' : `name the report files, e.g. ${example}`,
+        what === 'report path' ? `name the report files, e.g. ${example}` : 'name the files or directories to keep',
       );
     }
   });
+}
+
+/** A cache's paths as artifact paths are, and its key and restore keys as templates. */
+function checkCache(ctx: LintContext, step: Record<string, unknown>, at: string[]): void {
+  const cache = step.cache;
+  if (!isRecord(cache)) return;
+  checkPaths(ctx, cache.paths, [...at, 'paths'], 'cache path');
+  const axes = isRecord(step.matrix) && isRecord(step.matrix.axes) ? Object.keys(step.matrix.axes) : [];
+  const templates: Array<[unknown, string[]]> = [
+    [cache.key, [...at, 'key']],
+    ...(Array.isArray(cache.restore_keys)
+      ? cache.restore_keys.map((k: unknown, i): [unknown, string[]] => [k, [...at, 'restore_keys', String(i)]])
+      : []),
+  ];
+  for (const [template, where] of templates) {
+    if (typeof template !== 'string') continue;
+    for (const p of templateProblems(template, axes)) ctx.report(where, p.message, p.hint);
+  }
 }
 
 /** `./dist//app/` → `dist/app`: the form the plan holds. */

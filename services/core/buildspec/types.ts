@@ -81,6 +81,8 @@ export interface SpecStep extends SpecHostAccess {
   /** JUnit XML files the step writes (globs relative to the workspace), parsed into test results. */
   reports?: string[];
   matrix?: SpecMatrix;
+  /** A directory saved after the step succeeds and restored before it runs in later builds. */
+  cache?: SpecCache;
   /**
    * Linux capabilities added to the step's container (Swarm's `CapabilityAdd`), as
    * `SYS_ADMIN` or `CAP_SYS_ADMIN`. Beyond Docker's defaults, refused unless the operator
@@ -89,6 +91,17 @@ export interface SpecStep extends SpecHostAccess {
   capabilities?: string[];
   network_mode?: 'host';
   pid?: 'host';
+}
+
+/**
+ * A step's cache: `paths` saved under `key` after the step succeeds, restored before it runs
+ * (the entry named `key`, else the newest whose key starts with a `restore_keys` prefix).
+ * `key` and `restore_keys` are templates (core/buildspec/cache-templates.ts).
+ */
+export interface SpecCache {
+  key: string;
+  paths: string[];
+  restore_keys?: string[];
 }
 
 /** A readiness check run inside a sidecar until it exits 0. */

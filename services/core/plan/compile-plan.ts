@@ -12,6 +12,8 @@ import {
   type StepContext,
 } from './compile-step.js';
 import { splitCloneUrl } from './clone-url.js';
+import { hashFilesCalls, hashId } from '../buildspec/cache-templates.js';
+import { hashFilesScript } from './hash-files-script.js';
 import { compileManual } from './compile-manual.js';
 import { matchesWhen } from './match-when.js';
 import { buildIdFor, buildObjectNames } from './naming.js';
@@ -75,6 +77,7 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     keys,
     timeoutMs: options.stepTimeoutMs ?? HOUR,
     build: { sha: request.sha },
+    cacheScope: cacheScope(request),
     ...(env ? { env } : {}),
   });
   const compileSteps = (steps: SpecStep[], ctx: StepContext) =>
@@ -133,7 +136,7 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
       name: 'checkout',
       stage: 'checkout',
       image: options.gitImage,
-      script: checkoutScript(request.cloneUrl, request.sha, checkout),
+      script: withFileHashes(checkoutScript(request.cloneUrl, request.sha, checkout), stages),
       secrets: checkout ? [checkout] : [],
       retries: 2,
     },
@@ -215,6 +218,27 @@ function checkoutScript(cloneUrl: string, sha: string, secret: string | undefine
     `git -C ${WORKSPACE} -c advice.detachedHead=false checkout --quiet ${shellQuote(sha)}`,
     `git -C ${WORKSPACE} log -1 --format='checked out %H: %s'`,
   ]);
+}
+
+/**
+ * Whose caches a build's steps use: the repository's, shared by its pushes and its own pull
+ * requests; none for a pull request from a fork, which runs code from outside and must neither
+ * read what trusted builds saved nor leave anything for them to restore.
+ */
+export function cacheScope(request: BuildRequest): { scope: string } | { refused: string } {
+  if (request.fork) return { refused: "a pull request from a fork neither restores nor saves the repository's caches" };
+  return { scope: `${request.repo.owner}/${request.repo.name}` };
+}
+
+/** The checkout, then the hashes the steps' cache keys name (`hashFiles`), printed for the executor. */
+function withFileHashes(script: string, stages: readonly PlanStage[]): string {
+  const lists = new Map<string, string[]>();
+  for (const step of stages.flatMap((s) => s.steps)) {
+    if (!step.cache?.scope) continue;
+    for (const template of [step.cache.key, ...step.cache.restoreKeys])
+      for (const globs of hashFilesCalls(template)) lists.set(hashId(globs), globs);
+  }
+  return lists.size === 0 ? script : `${script}\n${hashFilesScript([...lists.values()], WORKSPACE)}`;
 }
 
 /** The secret the checkout's credential helper reads, if any: the clone URL's credentials, else the token. */

@@ -10,12 +10,13 @@ import type {
   SpecEnv,
   SpecHostAccess,
   SpecLock,
+  SpecCache,
   SpecSidecar,
   SpecStep,
   StageName,
 } from '../buildspec/types.js';
 import { uniqueKey } from './naming.js';
-import type { LockClaim, PlanHostAccess, PlanSidecar, PlanStep } from './types.js';
+import type { LockClaim, PlanCache, PlanHostAccess, PlanSidecar, PlanStep } from './types.js';
 
 /** What compiling a step needs from the rest of the spec and the plan so far. */
 export interface StepContext {
@@ -30,6 +31,8 @@ export interface StepContext {
   env?: Record<string, string>;
   /** What `${{ build.FIELD }}` in images and env values becomes; left as written without it. */
   build?: BuildValues;
+  /** Whose caches steps use (the repository's), or why they use none (a fork's pull request). */
+  cacheScope?: { scope: string } | { refused: string };
 }
 
 /** Default readiness check timing of a sidecar. */
@@ -67,6 +70,7 @@ export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
     locks: lockClaims(step.lock, ctx.locks),
     artifacts: (step.artifacts ?? []).map(normaliseArtifact),
     ...(step.reports ? { reports: step.reports.map(normaliseArtifact) } : {}),
+    ...(step.cache ? { cache: compileCache(step.cache, ctx) } : {}),
     ...(host ? { host } : {}),
   };
   if (!step.matrix) return [{ key: uniqueKey(step.name, ctx.keys), ...base }];
@@ -80,6 +84,15 @@ export function compileStep(step: SpecStep, ctx: StepContext): PlanStep[] {
       image: interpolateMatrix(image, combo),
       env: buildEnv(ctx, { ...stringEnv(defaults.env), ...stringEnv(step.env), ...matrixEnv, ...ctx.env }),
       matrix: Object.fromEntries(combo),
+      ...(base.cache
+        ? {
+            cache: {
+              ...base.cache,
+              key: interpolateMatrix(base.cache.key, combo),
+              restoreKeys: base.cache.restoreKeys.map((k) => interpolateMatrix(k, combo)),
+            },
+          }
+        : {}),
     };
   });
 }
@@ -108,6 +121,21 @@ export function compileSidecar(sidecar: SpecSidecar, build?: BuildValues): PlanS
         }
       : {}),
     ...(host ? { host } : {}),
+  };
+}
+
+/**
+ * A step's cache: `${{ build.sha }}` filled in, the paths normalised, the scope the
+ * repository's, or none at all for a fork's pull request (`ctx.cacheScope` says which).
+ */
+function compileCache(cache: SpecCache, ctx: StepContext): PlanCache {
+  const fill = (text: string) => (ctx.build ? interpolateBuild(text, ctx.build) : text);
+  const scope = ctx.cacheScope ?? { refused: 'no cache without a repository' };
+  return {
+    key: fill(cache.key),
+    restoreKeys: (cache.restore_keys ?? []).map(fill),
+    paths: cache.paths.map(normaliseArtifact),
+    ...scope,
   };
 }
 

@@ -59,10 +59,28 @@ export interface PlanStep {
    * files the step writes, read after it ends. Absent when the step names none.
    */
   reports?: string[];
+  /** Optional: the step's cache (`cache:`), its key templates left with their `hashFiles(...)`. */
+  cache?: PlanCache;
   /** The matrix combination this step was expanded from, if any. */
   matrix?: Record<string, string>;
   /** Optional, added with the spec language: host access the operator allowed (see PlanHostAccess). */
   host?: PlanHostAccess;
+}
+
+/**
+ * A step's cache as the executor uses it: restored before the step's commands, saved after it
+ * succeeds. `key` and `restoreKeys` have `${{ build.* }}` and `${{ matrix.* }}` filled in; their
+ * `${{ hashFiles(...) }}` are filled in by the executor from the checkout's hashes.
+ */
+export interface PlanCache {
+  key: string;
+  restoreKeys: string[];
+  /** Relative to the workspace, normalised like artifacts. */
+  paths: string[];
+  /** Whose caches the step reads and writes: the repository, `owner/name`. Absent when `refused`. */
+  scope?: string;
+  /** Why this build uses no cache at all (a pull request from a fork), for the step's log. */
+  refused?: string;
 }
 
 /** A service an e2e stage's steps talk to (a database, a browser), reachable by its key on the build's network. */

@@ -13,7 +13,7 @@ const MARK = '@@slipway';
  * marks, on stdout. Nothing in it is interpolated unquoted: paths and patterns are quoted.
  */
 export function collectScript(sets: readonly FileSet[], workspace = '/workspace'): string {
-  const lines = ['set -u', `cd ${quote(workspace)} || exit 70`, 'L=/tmp/slipway-files'];
+  const lines = ['set -u', `cd ${quote(workspace)} || exit 70`, 'L=/tmp/slipway-files', 'R=/tmp/slipway-paths'];
   for (const set of sets) {
     lines.push(': > "$L"');
     if (set.globs) {
@@ -26,11 +26,15 @@ export function collectScript(sets: readonly FileSet[], workspace = '/workspace'
       for (const p of set.paths)
         lines.push(`grep -qE ${quote(globToRegExp(p))} "$L" || echo "${MARK} missing "${quote(p)}`);
     } else {
+      lines.push(': > "$R"');
       for (const p of set.paths)
         lines.push(
-          `if [ -e ${quote(p)} ]; then find ${quote(p)} -type f >> "$L"; else echo "${MARK} missing "${quote(p)}; fi`,
+          `if [ -e ${quote(p)} ]; then find ${quote(p)} -type f >> "$L"; echo ${quote(p)} >> "$R"; ` +
+            `else echo "${MARK} missing "${quote(p)}; fi`,
         );
     }
+    // A raw set is archived as its paths are (links, modes, empty directories); the others file by file.
+    const list = set.raw && !set.globs ? '"$R"' : '"$L"';
     lines.push(
       'sort -u "$L" -o "$L"',
       `echo "${MARK} set "${quote(set.name)}`,
@@ -39,7 +43,7 @@ export function collectScript(sets: readonly FileSet[], workspace = '/workspace'
         ` if [ "$s" -gt ${set.maxFileBytes} ]; then echo "${MARK} too-big $s $f"; over=1; fi; done < "$L"`,
       `[ "$t" -gt ${set.maxTotalBytes} ] && over=1`,
       // busybox tar has no -T: the list becomes the arguments, one a line (names may hold spaces).
-      'if [ "$over" = 0 ] && [ -s "$L" ]; then set --; while IFS= read -r f; do set -- "$@" "$f"; done < "$L";' +
+      `if [ "$over" = 0 ] && [ -s ${list} ]; then set --; while IFS= read -r f; do set -- "$@" "$f"; done < ${list};` +
         ' tar cf /tmp/slipway-files.tar -- "$@" || exit 71; base64 /tmp/slipway-files.tar; fi',
       `echo "${MARK} end "${quote(set.name)}" $t"`,
     );
@@ -75,7 +79,9 @@ export function parseCollected(lines: readonly LogLine[], sets: readonly FileSet
     } else if (kind === 'end' && current) {
       current.set.totalBytes = Number(rest.at(-1) ?? 0);
       const data = current.base64.join('');
-      if (data) {
+      if (data && sets.find((s) => s.name === current!.set.name)?.raw) {
+        current.set.archive = Buffer.from(data, 'base64');
+      } else if (data) {
         const tar = readTar(Buffer.from(data, 'base64'));
         if (!tar.ok)
           return { ok: false, reason: `the files of ${current.set.name} came back unreadable: ${tar.error}` };

@@ -76,6 +76,13 @@ export class FakeBackend implements Backend {
         this.restores.push(`${step.build.buildId}:${step.key}`);
       }
     }
+    if (step.restore) {
+      try {
+        await restoreIntoFolder(this.workspace(step.build.buildId), step.restore.archive);
+      } catch (err) {
+        handle.restoreProblem = `the archive could not be extracted: ${(err as Error).message}`;
+      }
+    }
     this.started.push(step.name);
     const fake: FakeStep = {
       handle,

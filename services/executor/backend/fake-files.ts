@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { globToRegExp } from '../../core/artifacts/glob.js';
-import { cleanPath, readTar, type TarFile } from '../../core/artifacts/tar.js';
+import { cleanPath, readTar, writeTar, type TarFile } from '../../core/artifacts/tar.js';
 import type { CollectedSet, CollectResult, FileSet } from './types.js';
 
 /** The fake backend's `collectFiles`: the sets' files read from its workspace folder, as the Swarm collector would. */
@@ -32,7 +32,15 @@ export async function collectFromFolder(dir: string, sets: readonly FileSet[]): 
       .map((f) => ({ path: f.path, size: f.bytes.length }));
     const totalBytes = files.reduce((sum, f) => sum + f.bytes.length, 0);
     const fits = tooBig.length === 0 && totalBytes <= set.maxTotalBytes;
-    out.push({ name: set.name, files: fits ? files : [], missing, tooBig, totalBytes });
+    // The fake keeps regular files only: a raw set's archive is theirs, without modes or links.
+    out.push({
+      name: set.name,
+      files: fits && !set.raw ? files : [],
+      missing,
+      tooBig,
+      totalBytes,
+      ...(fits && set.raw && files.length > 0 ? { archive: writeTar(files) } : {}),
+    });
   }
   return { ok: true, sets: out };
 }

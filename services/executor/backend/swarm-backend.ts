@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { serviceName, slug } from '../../core/plan/naming.js';
+import { takeFileHashes } from '../../core/plan/hash-files-script.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
 import { collectScript, parseCollected, restoreScript } from './collect-script.js';
@@ -28,6 +29,7 @@ import type {
   StepHandle,
   StepInputs,
   StepOutcome,
+  StepRestore,
   StepSpec,
   WaitOptions,
 } from './types.js';
@@ -193,20 +195,57 @@ export class SwarmBackend implements Backend {
       }
     }
     const pin = placed.placement.length > 0 ? [] : await this.pin();
+    const node = placed === step ? (pin[0] ?? '').replace(/^node\.id==/, '') : placed.placement[0]!.slice(9);
+    const where = this.workspacePerNode ? node : 'shared';
     if (step.inputs) {
-      const node = placed === step ? (pin[0] ?? '').replace(/^node\.id==/, '') : placed.placement[0]!.slice(9);
-      const refused = await this.restoreOnce(step, step.inputs, this.workspacePerNode ? node : 'shared');
+      const refused = await this.restoreOnce(step, step.inputs, where);
       if (refused) {
         this.unstarted.set(step.name, refused);
         return { name: step.name, id: step.name, reattached: false };
       }
     }
+    const restoreProblem = step.restore ? await this.restoreCache(step, step.restore, where) : undefined;
     const spec = stepServiceSpec(placed, {
       instance: this.instance,
       pin,
       secrets: await this.secretRefs(step.build.buildId, step.secrets),
     });
-    return this.createOrAttach(step.name, spec);
+    const handle = await this.createOrAttach(step.name, spec);
+    return restoreProblem ? { ...handle, restoreProblem } : handle;
+  }
+
+  /**
+   * Extracts a cache entry into the workspace a step is about to run in. On this engine's own
+   * node (or a shared volume) straight into the volume, through a stopped container that
+   * mounts it (`PUT /containers/{id}/archive`: no job to schedule, no size limit); on
+   * another node by the restore job, the archive as Docker secrets. Answers why it could
+   * not, or undefined; a step already running (an executor restarted) is left alone.
+   */
+  private async restoreCache(step: StepSpec, restore: StepRestore, node: string): Promise<string | undefined> {
+    if (await this.serviceExists(step.name)) return undefined;
+    const local = node === 'shared' || node === (await this.localNode());
+    if (!local)
+      return this.extractByJob(step, restore.archive, `cache-${slug(step.key)}`.slice(0, 20), node, {
+        image: restore.image,
+        schedulingTimeoutMs: restore.schedulingTimeoutMs,
+        what: 'the cache',
+      });
+    const container = await this.docker.createContainer({
+      Image: restore.image,
+      Cmd: ['true'],
+      Labels: this.labels(step.build.buildId),
+      HostConfig: { Mounts: [{ Type: 'volume', Source: step.build.volume, Target: WORKSPACE }] },
+    });
+    try {
+      await container.putArchive(restore.archive, { path: WORKSPACE });
+      return undefined;
+    } catch (err) {
+      if (statusOf(err) === 400 || statusOf(err) === 500)
+        return `the engine refused the archive: ${(err as Error).message}`;
+      throw err;
+    } finally {
+      await ignoreMissing(() => container.remove({ force: true }));
+    }
   }
 
   /**
@@ -573,7 +612,8 @@ export class SwarmBackend implements Backend {
         `could not check the source out on a node matching ${step.placement.join(', ')}: ${why}`,
       );
     }
-    return { node, lines };
+    // The hashes the checkout prints for cache keys are the runtime's, from the build's own checkout.
+    return { node, lines: takeFileHashes(lines).log };
   }
 
   /**
@@ -585,21 +625,43 @@ export class SwarmBackend implements Backend {
   private async restoreOnce(step: StepSpec, inputs: StepInputs, node: string): Promise<string | undefined> {
     const held = this.workspaceFiles(step.build.buildId, node);
     if (inputs.steps.every((s) => held.has(s))) return undefined;
-    const running = await this.docker
-      .getService(step.name)
+    if (await this.serviceExists(step.name)) return undefined;
+    const refused = await this.extractByJob(step, await inputs.open(), `in-${slug(step.key)}`.slice(0, 20), node, {
+      image: inputs.image,
+      schedulingTimeoutMs: inputs.schedulingTimeoutMs,
+      what: "the earlier steps' artifacts",
+    });
+    if (refused) return refused;
+    for (const s of inputs.steps) held.add(s);
+    return undefined;
+  }
+
+  private serviceExists(name: string): Promise<boolean> {
+    return this.docker
+      .getService(name)
       .inspect()
       .then(() => true)
       .catch(() => false);
-    if (running) return undefined;
-    const archive = await inputs.open();
+  }
+
+  /**
+   * A job on `node` that extracts `archive` into its workspace, the archive travelling as
+   * Docker secrets of at most 450 KiB each (removed at once after). Answers why it could not.
+   */
+  private async extractByJob(
+    step: StepSpec,
+    archive: Buffer,
+    tag: string,
+    node: string,
+    job: { image: string; schedulingTimeoutMs: number; what: string },
+  ): Promise<string | undefined> {
     const count = Math.ceil(archive.length / SECRET_PART_BYTES);
     if (count > MAX_RESTORE_PARTS)
       return (
-        `the earlier steps' artifacts (${Math.round(archive.length / 1048576)} MiB) are too large to restore into a ` +
+        `${job.what} (${Math.round(archive.length / 1048576)} MiB) are too large to restore into a ` +
         `workspace on another node (at most ${Math.floor((MAX_RESTORE_PARTS * SECRET_PART_BYTES) / 1048576)} MiB); ` +
         'a shared volume driver (SLIPWAY_VOLUME_DRIVER) needs no restore'
       );
-    const tag = `in-${slug(step.key)}`.slice(0, 20);
     const labels = this.labels(step.build.buildId);
     const parts: Array<{ name: string; secretId: string; secretName: string }> = [];
     try {
@@ -618,10 +680,10 @@ export class SwarmBackend implements Backend {
         `${tag}-${step.attempt}`,
         node === 'shared' ? undefined : node,
         {
-          image: inputs.image,
+          image: job.image,
           script: restoreScript(parts.map((p) => `/run/secrets/${p.name}`)),
           timeoutMs: 120_000,
-          schedulingTimeoutMs: inputs.schedulingTimeoutMs,
+          schedulingTimeoutMs: job.schedulingTimeoutMs,
           secrets: parts,
         },
       );
@@ -631,12 +693,8 @@ export class SwarmBackend implements Backend {
           .map((l) => l.text)
           .slice(-2)
           .join(' / ');
-        return (
-          "the earlier steps' artifacts could not be restored into the workspace: " +
-          `${describe(outcome)}${said ? ` (${said})` : ''}`
-        );
+        return `${job.what} could not be restored into the workspace: ${describe(outcome)}${said ? ` (${said})` : ''}`;
       }
-      for (const s of inputs.steps) held.add(s);
       return undefined;
     } finally {
       await Promise.all(parts.map((p) => ignoreMissing(() => this.docker.getSecret(p.secretId).remove())));

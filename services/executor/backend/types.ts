@@ -52,6 +52,20 @@ export interface StepSpec {
    * does not start: its outcome is an `error` saying why.
    */
   inputs?: StepInputs;
+  /**
+   * A cache entry (a tar archive, modes and links as saved) to extract into the workspace the
+   * step runs in, after `inputs`, before it starts. Best effort: a backend that cannot put it
+   * there starts the step without it and says why in `StepHandle.restoreProblem`.
+   */
+  restore?: StepRestore;
+}
+
+/** A cache entry to restore before a step starts. */
+export interface StepRestore {
+  archive: Buffer;
+  /** An image with busybox (Slipway's git image, by its resolved reference) to run the restore in. */
+  image: string;
+  schedulingTimeoutMs: number;
 }
 
 /** What a step is given of earlier steps' files. */
@@ -71,6 +85,11 @@ export interface FileSet {
   /** Relative to the workspace: files or directories (`globs: false`), or globs with `*`, `**` and `?`. */
   paths: string[];
   globs: boolean;
+  /**
+   * Taken as one archive of the paths as they are (modes, links and empty directories kept:
+   * a cache), answered in `CollectedSet.archive`, instead of as regular files. Paths only, no globs.
+   */
+  raw?: boolean;
   /** Files larger than this are named, not taken; nor is anything of a set larger than `maxTotalBytes`. */
   maxFileBytes: number;
   maxTotalBytes: number;
@@ -96,6 +115,8 @@ export interface CollectedSet {
   tooBig: Array<{ path: string; size: number }>;
   /** The size of everything the set matched. */
   totalBytes: number;
+  /** A `raw` set's archive, when anything was taken. */
+  archive?: Buffer;
 }
 
 export type CollectResult = { ok: true; sets: CollectedSet[] } | { ok: false; reason: string };
@@ -147,6 +168,8 @@ export interface StepHandle {
   id: string;
   /** True when the step was already running and the backend attached to it instead of starting it. */
   reattached: boolean;
+  /** Why `StepSpec.restore` could not be put in the workspace; the step started without it. */
+  restoreProblem?: string;
 }
 
 /**

@@ -7,6 +7,8 @@ import { approvalGate } from '../../../services/shared/approval-gate.js';
 import { MemoryArtifactStore } from '../../../services/shared/memory/memory-artifact-store.js';
 import { memoryState } from '../../../services/shared/memory/memory-state.js';
 import { planOf, step } from '../../support/plan-fixtures.js';
+import { requestRerun } from '../../../services/shared/rerun.js';
+import type { BuildRequest } from '../../../services/core/builds/types.js';
 import { runtimeFor, summary } from './runtime-fixtures.js';
 
 const JUNIT_FAILING = `<?xml version="1.0"?>
@@ -207,5 +209,40 @@ describe('a step’s artifacts and test reports', () => {
     expect(log.filter((l) => l.startsWith('@@slipway') || l.startsWith('src/app.ts:'))).toEqual([]);
     expect(quiet!.annotations).toBeUndefined();
     expect(quiet!.state).toBe('success');
+  });
+
+  it('gives a re-run’s later stages the artifacts of the steps it carries from the build it repeats', async () => {
+    const stages = (e2e: string) => [
+      {
+        name: 'test' as const,
+        steps: [step('build', ['mkdir -p dist', 'echo app-v7 > dist/app.txt'], { artifacts: ['dist'] })],
+      },
+      { name: 'e2e' as const, steps: [step('flaky', ['cat dist/app.txt', e2e], { stage: 'e2e' })] },
+    ];
+    const state = memoryState();
+    const artifacts = new MemoryArtifactStore();
+    const first = planOf('x', 'd'.repeat(40), stages('exit 3'));
+    const { deps, backend } = runtimeFor(first, { artifacts }, { state });
+    await state.builds.create(recordForPlan(first, 'now'));
+    expect(await runBuild(first, deps)).toBe('failure');
+
+    const { buildId } = await requestRerun(
+      { state },
+      { buildId: first.buildId, failedOnly: true, by: 'maya', via: 'api' },
+    );
+    const request = (state.queues.jobs('requests').at(-1)!.payload as { request: BuildRequest }).request;
+    const again = planOf('x', request.sha, stages('true'));
+    again.request = request;
+    again.buildId = buildId;
+    const rerun = runtimeFor(again, { artifacts }, { state, backend });
+    await state.builds.create(recordForPlan(again, 'later'));
+    expect(await runBuild(again, rerun.deps)).toBe('success');
+    const record = (await state.builds.get(buildId))!;
+    expect(record.stages[0]!.steps[0]).toMatchObject({ key: 'build', state: 'skipped' });
+    // Its own workspace never ran `build`: the file came from the first build's artifacts.
+    expect((await state.logs.read(buildId, 'flaky')).map((l) => l.text)).toContain('app-v7');
+    expect((await artifacts.list(buildId)).map((a) => [a.path, a.step, a.stage])).toEqual([
+      ['dist/app.txt', 'build', 'test'],
+    ]);
   });
 });

@@ -16,6 +16,9 @@ import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-per
 import { MemorySecretParamStore } from '../../../services/shared/memory/memory-secret-param-store.js';
 import { MemoryArtifactStore } from '../../../services/shared/memory/memory-artifact-store.js';
 import { FsArtifactStore } from '../../../services/shared/fs/fs-artifact-store.js';
+import { MemoryCacheStore } from '../../../services/shared/memory/memory-cache-store.js';
+import { FsCacheStore } from '../../../services/shared/fs/fs-cache-store.js';
+import { describeCacheStoreConformance } from '../../support/port-conformance/cache-store.js';
 import { MemorySessions } from '../../../services/shared/memory/memory-sessions.js';
 import { MemoryDeploymentLedger } from '../../../services/shared/memory/memory-deployment-ledger.js';
 import { MemoryOutgoingHooks } from '../../../services/shared/memory/memory-outgoing-hooks.js';
@@ -115,4 +118,13 @@ describeArtifactStoreConformance(memory, async () => {
 describeArtifactStoreConformance('filesystem', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-artifacts-'));
   return { writer: new FsArtifactStore(dir), reader: new FsArtifactStore(dir) };
+});
+describeCacheStoreConformance(memory, async (limits) => {
+  const store = new MemoryCacheStore(limits);
+  return { writer: store, reader: store };
+});
+// Two executors on one cache directory.
+describeCacheStoreConformance('filesystem', async (limits) => {
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-caches-'));
+  return { writer: new FsCacheStore(dir, limits), reader: new FsCacheStore(dir, limits) };
 });

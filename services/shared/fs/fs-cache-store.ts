@@ -1,0 +1,117 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  DEFAULT_CACHE_LIMITS,
+  evictions,
+  pickEntry,
+  type CacheEntry,
+  type CacheHit,
+  type CacheLimits,
+} from '../../core/caches/cache-rules.js';
+import type { CacheSaved, CacheStore } from '../ports/cache-store.js';
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Caches in a directory (SLIPWAY_CACHE_DIR; a volume when Slipway runs in the stack), which
+ * every executor of the installation may share: `<dir>/<owner>+<name>/<sha256 of key>.tar`,
+ * and beside it `.json` with the entry (key, size, when saved, when last used). No index
+ * shared between entries, so concurrent executors never lose each other's writes; each file
+ * is written to a temporary name and renamed, and the archive before its entry, so a listed
+ * entry has its archive (until it is evicted: a read then finds nothing, which is a miss).
+ */
+export class FsCacheStore implements CacheStore {
+  private readonly root: string;
+
+  constructor(
+    dir: string,
+    private readonly limits: CacheLimits = DEFAULT_CACHE_LIMITS,
+  ) {
+    this.root = resolve(dir);
+  }
+
+  async lookup(scope: string, key: string, restoreKeys: readonly string[], at: string): Promise<CacheHit | undefined> {
+    const hit = pickEntry(await this.list(scope), key, restoreKeys);
+    // Evicted by another executor since the listing: a miss, and no entry written back without its archive.
+    if (!hit || !(await exists(this.entryFile(scope, hit.entry.key, 'tar')))) return undefined;
+    const entry = { ...hit.entry, lastUsedAt: at };
+    await atomicWrite(this.entryFile(scope, entry.key, 'json'), Buffer.from(JSON.stringify(entry)));
+    return { ...hit, entry };
+  }
+
+  async read(scope: string, key: string): Promise<Buffer | undefined> {
+    return readFile(this.entryFile(scope, key, 'tar')).catch(missing(undefined));
+  }
+
+  async has(scope: string, key: string): Promise<boolean> {
+    return (await this.entry(scope, key)) !== undefined && exists(this.entryFile(scope, key, 'tar'));
+  }
+
+  async save(scope: string, key: string, archive: Buffer, at: string): Promise<CacheSaved> {
+    if (archive.length > this.limits.maxEntryBytes)
+      return { kind: 'too-large', size: archive.length, limit: this.limits.maxEntryBytes };
+    if (await this.has(scope, key)) return { kind: 'exists' };
+    await mkdir(this.scopeDir(scope), { recursive: true });
+    await atomicWrite(this.entryFile(scope, key, 'tar'), archive);
+    const entry: CacheEntry = { key, size: archive.length, createdAt: at, lastUsedAt: at };
+    await atomicWrite(this.entryFile(scope, key, 'json'), Buffer.from(JSON.stringify(entry)));
+    const evicted = evictions(await this.list(scope), this.limits.maxScopeBytes, key);
+    for (const gone of evicted) {
+      // The entry first: a reader never lists an entry whose archive is gone for good.
+      await rm(this.entryFile(scope, gone, 'json'), { force: true });
+      await rm(this.entryFile(scope, gone, 'tar'), { force: true });
+    }
+    return { kind: 'saved', evicted };
+  }
+
+  async list(scope: string): Promise<CacheEntry[]> {
+    const names = await readdir(this.scopeDir(scope)).catch(missing<string[]>([]));
+    const entries: CacheEntry[] = [];
+    for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))) {
+      const text = await readFile(join(this.scopeDir(scope), name), 'utf8').catch(missing(undefined));
+      if (text !== undefined) entries.push(JSON.parse(text) as CacheEntry);
+    }
+    return entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  }
+
+  private async entry(scope: string, key: string): Promise<CacheEntry | undefined> {
+    const text = await readFile(this.entryFile(scope, key, 'json'), 'utf8').catch(missing(undefined));
+    return text === undefined ? undefined : (JSON.parse(text) as CacheEntry);
+  }
+
+  private scopeDir(scope: string): string {
+    const [owner = '', name = '', ...rest] = scope.split('/');
+    // A repository's own name when it is one (readable on disk), else a hash: never a path out of the root.
+    const dir =
+      rest.length === 0 && NAME.test(owner) && NAME.test(name) && owner !== '..' && name !== '..'
+        ? `${owner}+${name}`
+        : `scope-${sha256(scope)}`;
+    return join(this.root, dir);
+  }
+
+  private entryFile(scope: string, key: string, ext: 'tar' | 'json'): string {
+    return join(this.scopeDir(scope), `${sha256(key)}.${ext}`);
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, missing(false));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function missing<T>(value: T): (err: unknown) => T {
+  return (err) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return value;
+    throw err;
+  };
+}
+
+async function atomicWrite(target: string, bytes: Buffer): Promise<void> {
+  const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, target);
+}
