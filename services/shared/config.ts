@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { parseHookTargets, type HookTarget } from '../core/reconcile/hook-target.js';
 import { redisTargetOf, sentinelUrl, withPassword } from './redis-target.js';
+import { readProvisioningConfig, type ProvisioningConfig } from './provision-config.js';
 
 /** Everything an operator can set, read once from the environment at start-up. */
 export interface Config {
@@ -97,6 +98,8 @@ export interface Config {
   artifactLimits: { maxFileBytes: number; maxBuildBytes: number };
   /** SLIPWAY_ARTIFACT_RETENTION_DAYS: how long a build's artifacts are kept after its last one (default 7). */
   artifactRetentionMs: number;
+  /** Node provisioners and their callback (provision-config.ts); none by default. */
+  provisioning: ProvisioningConfig;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +153,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
       maxBuildBytes: Number(env.SLIPWAY_ARTIFACT_MAX_BUILD_BYTES ?? 50 * 1024 * 1024),
     },
     artifactRetentionMs: Number(env.SLIPWAY_ARTIFACT_RETENTION_DAYS ?? 7) * 86_400_000,
+    provisioning: provisioningOf(env),
     ...(env.SLIPWAY_HEALTH_PORT ? { healthPort: Number(env.SLIPWAY_HEALTH_PORT) } : {}),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
@@ -217,6 +221,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   if (!Number.isFinite(config.githubWriteGapMs) || config.githubWriteGapMs < 0)
     throw new ConfigError('SLIPWAY_GITHUB_WRITE_GAP_MS must be a number of milliseconds, 0 or more');
   return config;
+}
+
+function provisioningOf(env: NodeJS.ProcessEnv): ProvisioningConfig {
+  try {
+    return readProvisioningConfig(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function redisSetting(env: NodeJS.ProcessEnv): string {
