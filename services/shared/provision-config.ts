@@ -6,7 +6,7 @@ export interface ProvisioningConfig {
   provisioners: ProvisionerSettings[];
   /** SLIPWAY_PROVISION_CALLBACK_URL: where nodes report (`http://HOST:PORT/provision/callback`), as they reach it. */
   callbackUrl: string;
-  /** SLIPWAY_PROVISION_HOST and SLIPWAY_PROVISION_PORT: where the executor listens for reports (default every address, 3090). */
+  /** SLIPWAY_PROVISION_HOST, SLIPWAY_PROVISION_PORT: where the executor takes reports (default all addresses, 3090). */
   callbackHost: string;
   callbackPort: number;
   /** SLIPWAY_PROVISION_MANAGER_ADDRESS: `host:port` nodes join at (default: the manager's own advertised address). */

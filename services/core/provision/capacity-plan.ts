@@ -109,6 +109,7 @@ export function planCapacity(input: {
   }
 
   const known = new Set(input.records.map((r) => r.id));
+  const coming = active.filter((r) => r.state === 'starting').map((r) => r.labels);
   for (const task of input.waiting) {
     const wanted = wantedLabels(task.constraints);
     if (!wanted) continue;
@@ -121,12 +122,13 @@ export function planCapacity(input: {
           n.state === 'ready' &&
           n.availability === 'active' &&
           Object.entries(wanted).every(([k, v]) => n.labels[k] === v),
-      ) || active.some((r) => r.state === 'starting' && Object.entries(wanted).every(([k, v]) => r.labels[k] === v));
+      ) || coming.some((labels) => Object.entries(wanted).every(([k, v]) => labels[k] === v));
     if (served) continue;
     const provisioner = input.provisioners.find((p) => supplies(p, wanted) && (count.get(p.name) ?? 0) < p.maxNodes);
     if (!provisioner) continue;
     count.set(provisioner.name, (count.get(provisioner.name) ?? 0) + 1);
     known.add(id);
+    coming.push(provisioner.labels);
     actions.push({
       kind: 'request',
       id,
