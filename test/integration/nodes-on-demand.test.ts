@@ -82,7 +82,7 @@ describe('nodes on demand', () => {
         name: 'silent',
         kind: 'command',
         labels: { pool: 'fpga' },
-        joinTimeoutMs: 3_000,
+        joinTimeoutMs: 5_000,
         // Starts a "machine" that never runs its bootstrap script; records each stop.
         command: `p() { case $1 in start) echo "vm-$2" ;; stop) echo "$2" >> '${stops}' ;; esac; }; p`,
       },
@@ -139,11 +139,11 @@ describe('nodes on demand', () => {
   });
   const nodeIds = async () => ((await manager.listNodes()) as Array<{ ID: string }>).map((n) => n.ID);
 
-  /** Runs one step to its end as the runtime does; the scheduling timeout is shorter than a node's start. */
-  async function run(b: BuildResources, pool: string) {
+  /** Runs one step to its end as the runtime does. */
+  async function run(b: BuildResources, pool: string, schedulingTimeoutMs = 5_000) {
     await backend.setupBuild(b, {});
     const handle = await backend.startStep(step(b, pool));
-    const outcome = await backend.waitStep(handle, { schedulingTimeoutMs: 5_000, timeoutMs: 150_000 });
+    const outcome = await backend.waitStep(handle, { schedulingTimeoutMs, timeoutMs: 150_000 });
     const log = (await backend.readLog(handle)).map((l) => l.text).join('\n');
     const node = await backend.nodeOf(handle);
     await backend.removeStep(handle);
@@ -197,10 +197,11 @@ describe('nodes on demand', () => {
 
   it('gives up on a node that never joins, tells the step, and stops the machine', async () => {
     const before = await nodeIds();
-    const ran = await run(build('c'), 'fpga');
+    // The scheduling timeout is shorter than the join timeout: the step waits for the provisioner's verdict.
+    const ran = await run(build('c'), 'fpga', 2_500);
     expect(ran.outcome).toEqual({
       kind: 'error',
-      reason: 'no node with pool=fpga: provisioner "silent" started a node that did not join within 3s',
+      reason: 'no node with pool=fpga: provisioner "silent" started a node that did not join within 5s',
     });
     const [record] = (await state.provisions.list()).filter((r) => r.reason.service === ran.service);
     await eventually(
