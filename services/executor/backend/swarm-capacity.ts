@@ -17,6 +17,9 @@ export interface CapacitySwarm {
   /** Where this manager listens for joins (its `ManagerStatus.Addr`). */
   managerAddress(): Promise<string>;
   labelNode(id: string, labels: Record<string, string>): Promise<void>;
+  /** Availability `pause`: no new task is placed there, those running run on. */
+  pauseNode(id: string): Promise<void>;
+  /** Availability `drain`: the swarm moves or ends what still runs there. */
   drainNode(id: string): Promise<void>;
   /** Removes the node from the swarm (forced: a drained node may still be up); gone already is fine. */
   removeNode(id: string): Promise<void>;
@@ -115,6 +118,10 @@ export class SwarmCapacity implements CapacitySwarm {
 
   async labelNode(id: string, labels: Record<string, string>): Promise<void> {
     await this.updateNode(id, (spec) => ({ ...spec, Labels: { ...spec.Labels, ...labels } }));
+  }
+
+  async pauseNode(id: string): Promise<void> {
+    await this.updateNode(id, (spec) => ({ ...spec, Availability: 'pause' }));
   }
 
   async drainNode(id: string): Promise<void> {

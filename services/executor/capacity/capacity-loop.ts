@@ -185,13 +185,18 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       await update(action.id, (r) => (r.state === 'joined' ? { ...r, busyAt: at } : undefined));
     } else if (action.kind === 'drain') {
       const r = await deps.provisions.get(action.id);
-      if (r?.nodeId) await deps.swarm.drainNode(r.nodeId);
+      // Paused first, not drained: a task placed there since the idle check runs to its end
+      // (a drain would shut it down); `remove` drains once no Slipway task is left.
+      if (r?.nodeId) await deps.swarm.pauseNode(r.nodeId);
       await update(action.id, (x) => (x.state === 'joined' ? { ...x, state: 'draining', drainingAt: at } : undefined));
       deps.logger.info('draining an idle provisioned node', { request: action.id, node: r?.nodeId });
     } else {
       const r = await deps.provisions.get(action.id);
       if (!r) return;
-      if (r.nodeId) await deps.swarm.removeNode(r.nodeId);
+      if (r.nodeId) {
+        await deps.swarm.drainNode(r.nodeId);
+        await deps.swarm.removeNode(r.nodeId);
+      }
       await stopMachine(r);
       const ended: ProvisionRecord = { ...r, state: 'removed', endedAt: at };
       await deps.provisions.put(ended);

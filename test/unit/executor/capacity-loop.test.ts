@@ -44,6 +44,9 @@ class MemorySwarm implements CapacitySwarm {
     this.nodesUp.push({ id, labels, state: 'ready', availability: 'active', tasks: 0 });
     this.waiting = [];
   }
+  async pauseNode(id: string) {
+    this.calls.push(`pause ${id}`);
+  }
   async drainNode(id: string) {
     this.calls.push(`drain ${id}`);
   }
@@ -99,7 +102,7 @@ describe('the capacity loop', () => {
     });
   });
 
-  it('labels a reported node from its record, rotates the join token, drains, removes and stops it', async () => {
+  it('labels a reported node from its record, rotates the join token, pauses, drains, removes, stops it', async () => {
     const provisions = new MemoryProvisions();
     const swarm = new MemorySwarm();
     const provisioner = new CountingProvisioner();
@@ -132,7 +135,13 @@ describe('the capacity loop', () => {
       },
       5_000,
     );
-    expect(swarm.calls).toEqual([`label ${NODE} {"pool":"gpu"}`, 'rotate', `drain ${NODE}`, `remove ${NODE}`]);
+    expect(swarm.calls).toEqual([
+      `label ${NODE} {"pool":"gpu"}`,
+      'rotate',
+      `pause ${NODE}`,
+      `drain ${NODE}`,
+      `remove ${NODE}`,
+    ]);
     expect(provisioner.stopped).toEqual([`vm-${id}`]);
     expect(removed).toMatchObject({ nodeId: NODE, hostname: 'gpu-1' });
     expect(Date.parse(removed.endedAt!)).toBeGreaterThanOrEqual(Date.parse(removed.joinedAt!));
