@@ -69,15 +69,23 @@ export function requestIdFor(service: string): string {
   return `pr-${createHash('sha256').update(service).digest('hex').slice(0, 16)}`;
 }
 
+/** How long after its node joined a step still waits past its scheduling timeout: the swarm places it then. */
+export const JOINED_GRACE_MS = 30_000;
+
 /**
  * What a step waiting unscheduled is to make of its service's request: `pending` while a node
- * is on its way or up (the scheduling timeout waits), `failed` with the reason for the step.
+ * is on its way or has just joined (the scheduling timeout waits), `failed` with the reason
+ * for the step; otherwise nothing (the scheduling timeout applies: a node that joined a while
+ * ago and still did not take the step cannot, for reasons of its own).
  */
 export function provisionVerdict(
   record: ProvisionRecord | undefined,
+  now: Date,
 ): { pending: true } | { failed: string } | undefined {
   if (!record) return undefined;
   if (record.state === 'failed') return { failed: record.failure ?? `provisioner "${record.provisioner}" failed` };
-  if (record.state === 'starting' || record.state === 'joined') return { pending: true };
+  if (record.state === 'starting') return { pending: true };
+  const joinedAt = Date.parse(record.joinedAt ?? record.requestedAt);
+  if (record.state === 'joined' && now.getTime() - joinedAt < JOINED_GRACE_MS) return { pending: true };
   return undefined;
 }

@@ -156,14 +156,17 @@ describe('when a provisioned node is given up on, busy, idle or gone', () => {
     expect(ranForSeconds(ended, now)).toBe(60);
     expect(ranForSeconds(record('a', { state: 'joined', joinedAt: at(12) }), now)).toBe(12);
     expect(ranForSeconds(record('a'), now)).toBe(0);
-    expect(provisionVerdict(undefined)).toBeUndefined();
-    expect(provisionVerdict(record('a'))).toEqual({ pending: true });
+    expect(provisionVerdict(undefined, now)).toBeUndefined();
+    expect(provisionVerdict(record('a'), now)).toEqual({ pending: true });
+    // Just joined, the swarm is about to place it; long joined and still not placed, the timeout applies.
+    expect(provisionVerdict(record('a', { state: 'joined', joinedAt: at(29) }), now)).toEqual({ pending: true });
+    expect(provisionVerdict(record('a', { state: 'joined', joinedAt: at(31) }), now)).toBeUndefined();
     expect(
-      provisionVerdict(record('a', { state: 'failed', failure: 'no node with pool=gpu: provisioner "gpus" x' })),
+      provisionVerdict(record('a', { state: 'failed', failure: 'no node with pool=gpu: provisioner "gpus" x' }), now),
     ).toEqual({
       failed: 'no node with pool=gpu: provisioner "gpus" x',
     });
-    expect(provisionVerdict(ended)).toBeUndefined();
+    expect(provisionVerdict(ended, now)).toBeUndefined();
   });
 });
 
