@@ -210,7 +210,11 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
   };
 
   const tick = async () => {
-    if (!(await deps.provisions.lease(deps.holder, interval * 5))) return;
+    if (!(await deps.provisions.lease(deps.holder, interval * 5))) {
+      // Only the acting replica reports the gauges, so a sum over replicas counts each node once.
+      deps.metrics?.provisionedNodes.reset();
+      return;
+    }
     await applyReports(await deps.provisions.list());
     const [waiting, nodes, records] = await Promise.all([
       deps.swarm.waitingTasks(),
