@@ -136,33 +136,38 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
   };
 
   const applyReports = async (records: ProvisionRecord[]) => {
-    for (const r of records) {
-      if (r.state === 'starting' && r.report && 'nodeId' in r.report) {
-        await deps.swarm.labelNode(r.report.nodeId, r.labels);
-        const at = now().toISOString();
-        await deps.provisions.put({
-          ...r,
-          state: 'joined',
-          nodeId: r.report.nodeId,
-          ...(r.report.hostname ? { hostname: r.report.hostname } : {}),
-          joinedAt: at,
-          busyAt: at,
-        });
-        deps.logger.info('a provisioned node joined', { request: r.id, node: r.report.nodeId, labels: r.labels });
-        await rotateIfNoneWaiting();
-      } else if (r.state === 'starting' && r.report && 'failed' in r.report) {
-        const failed: ProvisionRecord = {
-          ...r,
-          state: 'failed',
-          failure: failureReason(r.provisioner, r.labels, `started a node that could not join: ${r.report.failed}`),
-          endedAt: now().toISOString(),
-        };
-        await deps.provisions.put(failed);
-        deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
-        await rotateIfNoneWaiting();
-      } else if (r.state === 'failed' && !r.settled && (r.machineId || (r.report && 'nodeId' in r.report))) {
-        await settleFailed(r);
-      }
+    for (const r of records)
+      await applyReport(r).catch((err: unknown) =>
+        deps.logger.warn('a node report could not be applied; the next tick tries again', { request: r.id, err }),
+      );
+  };
+
+  const applyReport = async (r: ProvisionRecord) => {
+    if (r.state === 'starting' && r.report && 'nodeId' in r.report) {
+      await deps.swarm.labelNode(r.report.nodeId, r.labels);
+      const at = now().toISOString();
+      await deps.provisions.put({
+        ...r,
+        state: 'joined',
+        nodeId: r.report.nodeId,
+        ...(r.report.hostname ? { hostname: r.report.hostname } : {}),
+        joinedAt: at,
+        busyAt: at,
+      });
+      deps.logger.info('a provisioned node joined', { request: r.id, node: r.report.nodeId, labels: r.labels });
+      await rotateIfNoneWaiting();
+    } else if (r.state === 'starting' && r.report && 'failed' in r.report) {
+      const failed: ProvisionRecord = {
+        ...r,
+        state: 'failed',
+        failure: failureReason(r.provisioner, r.labels, `started a node that could not join: ${r.report.failed}`),
+        endedAt: now().toISOString(),
+      };
+      await deps.provisions.put(failed);
+      deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
+      await rotateIfNoneWaiting();
+    } else if (r.state === 'failed' && !r.settled && (r.machineId || (r.report && 'nodeId' in r.report))) {
+      await settleFailed(r);
     }
   };
 
