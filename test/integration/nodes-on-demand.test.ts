@@ -137,6 +137,8 @@ describe('nodes on demand', () => {
     resources: {},
     placement: [`node.labels.pool==${pool}`],
   });
+  const joinToken = async () =>
+    ((await manager.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker;
   const nodeIds = async () => ((await manager.listNodes()) as Array<{ ID: string }>).map((n) => n.ID);
 
   /** Runs one step to its end as the runtime does. */
@@ -153,6 +155,7 @@ describe('nodes on demand', () => {
 
   it('starts a local node for a step asking for a label no node has; it runs there; idle, the node goes', async () => {
     const before = await nodeIds();
+    const token = await joinToken();
     const ran = await run(build('a'), 'gpu');
     expect(ran.outcome).toEqual({ kind: 'success' });
     expect(ran.log).toContain('ran with pool=gpu');
@@ -166,6 +169,8 @@ describe('nodes on demand', () => {
     expect(ran.node).toBe(record!.hostname);
     expect(record!.hostname).toBe(`slwln-${record!.machineId}`);
     expect(before).not.toContain(record!.nodeId);
+    // The token handed to the node no longer lets anyone join.
+    expect(await joinToken()).not.toBe(token);
 
     // Idle for its 3 s: drained, out of the swarm, its namespace gone, and its time counted.
     const ended = await eventually(
