@@ -11,7 +11,7 @@ import type { BuildResources, StepSpec } from '../../services/executor/backend/t
 import { provisioningOf, startCapacity } from '../../services/executor/capacity/start-capacity.js';
 import { createLogger } from '../../services/shared/logger.js';
 import { createMetrics } from '../../services/shared/metrics/metrics.js';
-import { LOCAL_NODE_SCRIPT } from '../../services/shared/provision/local-provisioner.js';
+import { LOCAL_NODE_SCRIPT, LocalProvisioner } from '../../services/shared/provision/local-provisioner.js';
 import { redisState, type RedisState } from '../../services/shared/redis/redis-state.js';
 import { eventually } from '../support/eventually.js';
 import { freePort, freshRedisUrl, testInstance } from '../support/slipway-harness.js';
@@ -110,15 +110,20 @@ describe('nodes on demand', () => {
 
   afterAll(async () => {
     await capacity?.close();
-    for (const node of (await sh(['list'])).stdout.split('\n'))
-      if (/^p[0-9a-f]{7}$/.test(node.trim()) && records.has(node.trim())) await sh(['down', node.trim()]);
+    // Only the nodes this test's requests made are removed (`list` prints `NAME ADDRESS` per node).
+    const ours = new Set(
+      ((await state?.provisions.list().catch(() => [])) ?? [])
+        .filter((r) => r.provisioner === 'gpus')
+        .map((r) => LocalProvisioner.nodeName(r.id)),
+    );
+    for (const line of (await sh(['list'])).stdout.split('\n')) {
+      const name = line.trim().split(/\s+/)[0] ?? '';
+      if (ours.has(name)) await sh(['down', name]);
+    }
     await sh(['down', managerNode]);
     await state?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 150_000);
-
-  /** Machine ids this test's requests made, so the cleanup removes only its own. */
-  const records = new Set<string>();
 
   const build = (key: string): BuildResources => ({
     buildId: `bprov${tag}${key}`,
@@ -165,7 +170,6 @@ describe('nodes on demand', () => {
       labels: { pool: 'gpu' },
       reason: { buildId: build('a').buildId, step: 'test', wanted: { pool: 'gpu' } },
     });
-    records.add(record!.machineId!);
     expect(ran.node).toBe(record!.hostname);
     expect(record!.hostname).toBe(`slwln-${record!.machineId}`);
     expect(before).not.toContain(record!.nodeId);
