@@ -224,7 +224,8 @@ export const buildCommands: Command[] = [
 ];
 
 /** What `slipway status` reads of GET /api/v1/status (its `Status` schema). */
-type StatusView = Pick<StatusAnswer, 'queues' | 'executors' | 'nodes'>;
+type StatusView = Pick<StatusAnswer, 'queues' | 'executors' | 'nodes'> &
+  Partial<Pick<StatusAnswer, 'provisionedNodes'>>;
 
 function statusReport(s: StatusView): string {
   const queues = [['QUEUE', 'WAITING', 'RUNNING', 'DELAYED', 'FAILED', 'OLDEST WAITING']];
@@ -255,10 +256,24 @@ function statusReport(s: StatusView): string {
         .map(([k, v]) => `${k}=${v}`)
         .join(','),
     ]);
+  // Nodes started on demand, newest first; the list is left out when none was this week.
+  const provisioned = [['PROVISIONED', 'PROVISIONER', 'LABELS', 'STATE', 'RAN FOR', 'WHY']];
+  for (const p of s.provisionedNodes ?? [])
+    provisioned.push([
+      p.node ?? '-',
+      p.provisioner,
+      Object.entries(p.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+      p.state,
+      p.joinedAt ? duration(p.ranForSeconds * 1000) : '',
+      p.failure ?? p.reason,
+    ]);
   return [
     table(queues),
     executors.length > 1 ? table(executors) : 'no executor running (none reported in the last 30 s)\n',
     nodes.length > 1 ? table(nodes) : 'no swarm nodes reported\n',
+    ...(provisioned.length > 1 ? [table(provisioned)] : []),
   ].join('\n');
 }
 

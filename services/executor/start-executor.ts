@@ -21,6 +21,8 @@ import { meteredBackend } from './metered-backend.js';
 import { typedBackend } from './typed-backend.js';
 import { FsArtifactStore } from '../shared/fs/fs-artifact-store.js';
 import { FsCacheStore } from '../shared/fs/fs-cache-store.js';
+import { SwarmCapacity } from './backend/swarm-capacity.js';
+import { provisioningOf, startCapacity } from './capacity/start-capacity.js';
 
 /**
  * Starts the executor: first the reaper (removes what a dead executor left of finished
@@ -28,19 +30,27 @@ import { FsCacheStore } from '../shared/fs/fs-cache-store.js';
  * whose executor died is picked up again as stalled once its lock expires, and `runBuild`
  * re-attaches to what is running.
  */
-export async function startExecutor(
-  config: Config,
-  logger: Logger,
-  engine: Backend = new SwarmBackend(undefined, {
-    volumeDriver: config.volumeDriver,
-    instance: config.instance,
-    ...(config.cleanupImage ? { cleanupImage: config.cleanupImage } : {}),
-    ...(config.appHost ? { appHost: config.appHost } : {}),
-  }),
-): Promise<Running> {
+export async function startExecutor(config: Config, logger: Logger, given?: Backend): Promise<Running> {
+  const state = redisState(config.redisUrl, { logger, role: 'executor' });
+  const provisioning = config.provisioning.provisioners.length > 0;
+  const engine =
+    given ??
+    new SwarmBackend(undefined, {
+      volumeDriver: config.volumeDriver,
+      instance: config.instance,
+      ...(config.cleanupImage ? { cleanupImage: config.cleanupImage } : {}),
+      ...(config.appHost ? { appHost: config.appHost } : {}),
+      ...(provisioning ? { provisioning: provisioningOf(state.provisions) } : {}),
+    });
   // Trouble with the engine rejects typed, so it decides the build job's retries; each call is timed.
   const backend = meteredBackend(typedBackend(engine), metrics());
-  const state = redisState(config.redisUrl, { logger, role: 'executor' });
+  const capacity = await startCapacity({
+    config: config.provisioning,
+    swarm: new SwarmCapacity(config.instance),
+    provisions: state.provisions,
+    logger,
+    metrics: metrics(),
+  });
   const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
     logger,
     gitToken: config.gitToken,
@@ -131,6 +141,7 @@ export async function startExecutor(
     async close() {
       clearInterval(reaper);
       clearInterval(expiry);
+      await capacity?.close();
       await worker.close();
       running.onChange = () => undefined;
       await presence.stop();

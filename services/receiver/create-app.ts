@@ -66,6 +66,7 @@ export interface AppDeps extends Pick<
   /** The queues counted and the executors' heartbeats, for `GET /api/v1/status`; without them it shows none. */
   census?: QueueCensus;
   presence?: State['presence'];
+  provisions?: State['provisions'];
   /** Stages held for manual tests (the cancel route tears a held build down at once). */
   gates?: State['gates'];
   /** The merge queue; its API (merge-routes.ts) is mounted when given. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CloneUrlRewrite } from '../core/trigger/map-event.js';
 import { parseHookTargets, type HookTarget } from '../core/reconcile/hook-target.js';
 import { redisTargetOf, sentinelUrl, withPassword } from './redis-target.js';
+import { readProvisioningConfig, type ProvisioningConfig } from './provision-config.js';
 
 /** Everything an operator can set, read once from the environment at start-up. */
 export interface Config {
@@ -110,6 +111,8 @@ export interface Config {
    * recently used entries removed past it.
    */
   cacheLimits: { maxEntryBytes: number; maxScopeBytes: number };
+  /** Node provisioners and their callback (provision-config.ts); none by default. */
+  provisioning: ProvisioningConfig;
 }
 
 export class ConfigError extends Error {
@@ -169,6 +172,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
       maxEntryBytes: Number(env.SLIPWAY_CACHE_MAX_ENTRY_BYTES ?? 100 * 1024 * 1024),
       maxScopeBytes: Number(env.SLIPWAY_CACHE_MAX_REPO_BYTES ?? 1024 * 1024 * 1024),
     },
+    provisioning: provisioningOf(env),
     ...(env.SLIPWAY_HEALTH_PORT ? { healthPort: Number(env.SLIPWAY_HEALTH_PORT) } : {}),
     ...(env.SLIPWAY_GITHUB_CLIENT_ID
       ? {
@@ -239,6 +243,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
   if (!Number.isFinite(config.githubWriteGapMs) || config.githubWriteGapMs < 0)
     throw new ConfigError('SLIPWAY_GITHUB_WRITE_GAP_MS must be a number of milliseconds, 0 or more');
   return config;
+}
+
+function provisioningOf(env: NodeJS.ProcessEnv): ProvisioningConfig {
+  try {
+    return readProvisioningConfig(env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function redisSetting(env: NodeJS.ProcessEnv): string {

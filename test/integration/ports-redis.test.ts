@@ -16,6 +16,7 @@ import { describeBuildStoreConformance } from '../support/port-conformance/build
 import { describeCheckLedgerConformance } from '../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../support/port-conformance/delivery-ledger.js';
 import { describeRedeliveriesConformance } from '../support/port-conformance/redeliveries.js';
+import { describeProvisionsConformance } from '../support/port-conformance/provisions.js';
 import { describeExecutorPresenceConformance } from '../support/port-conformance/executor-presence.js';
 import { describePermissionCacheConformance } from '../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../support/port-conformance/personal-tokens.js';
@@ -86,6 +87,7 @@ describeSecretParamStoreConformance(
   async () => (await fresh(), { writer: states[0]!.secretParams, reader: states[1]!.secretParams }),
 );
 describeRedeliveriesConformance(redis, async () => (await fresh(), states.map((s) => s.redeliveries)));
+describeProvisionsConformance(redis, async () => (await fresh(), states.map((s) => s.provisions)));
 describeStatusLedgerConformance(redis, async () => (await fresh(), client().statusLedger));
 describeDeploymentLedgerConformance(redis, async () => (await fresh(), client().deploymentLedger));
 describeCheckLedgerConformance(redis, async () => (await fresh(), client().checkLedger));

@@ -88,6 +88,13 @@ export interface SwarmOptions {
    * it, the address of the node the application runs on, as the swarm knows it.
    */
   appHost?: string;
+  /**
+   * What the capacity loop (services/executor/capacity/) is doing for a step's service that
+   * waits unscheduled: `pending` while a node is being provisioned for it (the scheduling
+   * timeout waits for that), `failed` with the reason when its node cannot be had (the step
+   * ends in error with that reason at once, rather than the scheduling timeout's).
+   */
+  provisioning?: (service: string) => Promise<{ pending: true } | { failed: string } | undefined>;
 }
 
 /** Docker secret holding a build's secret `name`. */
@@ -111,6 +118,7 @@ export class SwarmBackend implements Backend {
   private readonly seedImage: string;
   private readonly cleanupImage: string | undefined;
   private readonly appHost: string | undefined;
+  private readonly provisioning: SwarmOptions['provisioning'];
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Checkout log lines a placed step's log starts with, by service name. */
@@ -137,6 +145,7 @@ export class SwarmBackend implements Backend {
     this.seedImage = options.seedImage ?? 'slipway/git:1';
     this.cleanupImage = options.cleanupImage;
     this.appHost = options.appHost;
+    this.provisioning = options.provisioning;
     this.workspacePerNode = this.volumeDriver === 'local';
   }
 
@@ -396,7 +405,12 @@ export class SwarmBackend implements Backend {
         return { kind: 'error', reason: lost };
       }
       const waited = Date.now() - started;
-      if (UNSCHEDULED.has(state) && waited > options.schedulingTimeoutMs) {
+      const provision = UNSCHEDULED.has(state) && !task?.NodeID ? await this.provisioning?.(handle.name) : undefined;
+      if (provision && 'failed' in provision) {
+        await this.stop(handle);
+        return { kind: 'error', reason: provision.failed };
+      }
+      if (UNSCHEDULED.has(state) && !provision && waited > options.schedulingTimeoutMs) {
         const why = task?.Status?.Err || task?.Status?.Message || 'no node could take it';
         await this.stop(handle);
         return {

@@ -15,7 +15,7 @@ import { rerunRoute } from './rerun-route.js';
 import { statusRoute, type StatusDeps } from './status-route.js';
 import { resolveTriggerRef } from './trigger-ref.js';
 
-export interface ApiV1Deps extends ApiDeps, Pick<StatusDeps, 'census' | 'presence'> {
+export interface ApiV1Deps extends ApiDeps, Pick<StatusDeps, 'census' | 'presence' | 'provisions'> {
   events: BuildEvents;
   hooks: OutgoingHooks;
   /** Looks up a branch's head for a trigger that names a branch; without it a trigger needs a sha. */

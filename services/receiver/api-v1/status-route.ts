@@ -3,6 +3,8 @@ import type { BuildRecord } from '../../core/builds/record.js';
 import type { BuildStore } from '../../shared/ports/build-store.js';
 import type { ExecutorPresence, SwarmNodeView } from '../../shared/ports/executor-presence.js';
 import type { QueueCensus, QueueCount } from '../../shared/ports/queue-census.js';
+import type { Provisions } from '../../shared/ports/provisions.js';
+import { provisionedNodeViews, type ProvisionedNodeView } from './provisioned-node-view.js';
 import { visibleBuilds, type RepoAccess } from '../auth/index.js';
 
 export interface StatusDeps {
@@ -10,6 +12,7 @@ export interface StatusDeps {
   access: RepoAccess;
   census?: QueueCensus;
   presence?: ExecutorPresence;
+  provisions?: Provisions;
 }
 
 /** `GET /api/v1/status` as the OpenAPI document describes it (`Status`). */
@@ -26,6 +29,8 @@ export interface StatusAnswer {
     seenAt: string;
   }>;
   nodes: SwarmNodeView[];
+  /** Nodes asked of provisioners, newest first (docs/operations.md, "Nodes on demand"). */
+  provisionedNodes: ProvisionedNodeView[];
   at: string;
 }
 
@@ -42,7 +47,12 @@ export function statusRoute(deps: StatusDeps) {
     const records = (await Promise.all(running.map((id) => deps.builds.get(id)))).filter(
       (b): b is BuildRecord => b !== undefined,
     );
-    const readable = new Set((await visibleBuilds(ctx, records, deps.access)).map((b) => b.id));
+    const provisioned = (await deps.provisions?.list()) ?? [];
+    const asked = [...new Set(provisioned.map((p) => p.reason.buildId).filter((id): id is string => !!id))];
+    const askers = (await Promise.all(asked.map((id) => deps.builds.get(id)))).filter(
+      (b): b is BuildRecord => b !== undefined,
+    );
+    const readable = new Set((await visibleBuilds(ctx, [...records, ...askers], deps.access)).map((b) => b.id));
     const newest = [...executors].filter((e) => e.nodes.length > 0).sort((a, b) => b.seenAt.localeCompare(a.seenAt))[0];
     const answer: StatusAnswer = {
       queues,
@@ -55,6 +65,7 @@ export function statusRoute(deps: StatusDeps) {
         seenAt: e.seenAt,
       })),
       nodes: newest?.nodes ?? [],
+      provisionedNodes: provisionedNodeViews(provisioned, readable, new Date(now)),
       at: new Date(now).toISOString(),
     };
     ctx.body = answer;

@@ -13,6 +13,9 @@ import { LIST_WINDOW, pageOf, parseListQuery } from './build-list-query.js';
 import { buildLive, buildPage, type BuildPageView } from './build-page.js';
 import type { Viewer } from './html.js';
 import { messagePage } from './message-page.js';
+import { nodesPage } from './nodes-page.js';
+import type { Provisions } from '../../shared/ports/provisions.js';
+import { provisionedNodeViews } from '../api-v1/provisioned-node-view.js';
 
 export interface PageDeps {
   builds: BuildStore;
@@ -25,6 +28,8 @@ export interface PageDeps {
   now?: () => Date;
   /** Builds' artifacts, listed on the build page. */
   artifacts?: ArtifactStore;
+  /** Nodes started on demand, listed at `/nodes`. */
+  provisions?: Provisions;
 }
 
 /**
@@ -53,6 +58,27 @@ export function pageRouter(deps: PageDeps): Router {
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('cache-control', 'no-store');
     ctx.body = ctx.query.fragment === 'builds' ? buildListSection(view) : buildListPage(view, viewer(ctx));
+  });
+
+  router.get('/nodes', async (ctx, next) => {
+    if (ctx.accepts('json', 'html') !== 'html') return next();
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.set('cache-control', 'no-store');
+    if (!hasScope(principalOf(ctx), 'read')) {
+      ctx.status = 404;
+      ctx.body = messagePage('Not found', 'Sign in to see the nodes Slipway started.', {
+        href: '/',
+        label: 'All builds',
+      });
+      return;
+    }
+    const records = (await deps.provisions?.list()) ?? [];
+    const ids = [...new Set(records.map((r) => r.reason.buildId).filter((id): id is string => !!id))];
+    const askers = (await Promise.all(ids.map((id) => deps.builds.get(id)))).filter(
+      (b): b is BuildRecord => b !== undefined,
+    );
+    const readable = new Set((await visibleBuilds(ctx, askers, deps.access)).map((b) => b.id));
+    ctx.body = nodesPage(provisionedNodeViews(records, readable, now()), viewer(ctx));
   });
 
   router.get('/builds/:id', async (ctx, next) => {

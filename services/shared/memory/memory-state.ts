@@ -9,6 +9,7 @@ import { MemoryBuildStore } from './memory-build-store.js';
 import { MemoryCheckLedger } from './memory-check-ledger.js';
 import { MemoryDeliveryLedger } from './memory-delivery-ledger.js';
 import { MemoryRedeliveries } from './memory-redeliveries.js';
+import { MemoryProvisions } from './memory-provisions.js';
 import { MemoryDeploymentLedger } from './memory-deployment-ledger.js';
 import { MemoryExecutorPresence } from './memory-executor-presence.js';
 import { MemoryLocks } from './memory-locks.js';
@@ -65,6 +66,7 @@ export function memoryState(
     mergeQueue: new MemoryMergeQueue(),
     secretParams: new MemorySecretParamStore(),
     redeliveries: new MemoryRedeliveries(),
+    provisions: new MemoryProvisions(),
     presence: new MemoryExecutorPresence(),
   };
 }

@@ -34,6 +34,12 @@ export interface SlipwayMetrics {
   githubRateLimitRemaining: Gauge<'resource'>;
   /** Calls to the Swarm backend (each one or a few Engine API requests), by operation and outcome (ok, error). */
   swarmApiDuration: Histogram<'operation' | 'outcome'>;
+  /** Nodes asked of provisioners and not yet ended, by provisioner and state (starting, joined, draining). */
+  provisionedNodes: Gauge<'provisioner' | 'state'>;
+  /** Seconds provisioned nodes ran, from joining to removal, by provisioner (added as each is removed). */
+  provisionedNodeSeconds: Counter<'provisioner'>;
+  /** Node requests that ended without a node, by provisioner (a failed start or bootstrap, no join in time). */
+  provisionFailures: Counter<'provisioner'>;
 }
 
 /** Buckets for builds and steps: from a second to two hours. */
@@ -117,6 +123,24 @@ export function createMetrics(processMetrics = false): SlipwayMetrics {
       help: 'Swarm backend calls (Engine API requests) by operation and outcome',
       labelNames: ['operation', 'outcome'] as const,
       buckets: API_BUCKETS,
+      registers,
+    }),
+    provisionedNodes: new Gauge({
+      name: 'slipway_provisioned_nodes',
+      help: 'Provisioned nodes not yet ended, by provisioner and state',
+      labelNames: ['provisioner', 'state'] as const,
+      registers,
+    }),
+    provisionedNodeSeconds: new Counter({
+      name: 'slipway_provisioned_node_seconds_total',
+      help: 'Seconds provisioned nodes ran, joined to removed, by provisioner',
+      labelNames: ['provisioner'] as const,
+      registers,
+    }),
+    provisionFailures: new Counter({
+      name: 'slipway_provision_failures_total',
+      help: 'Node requests that ended without a node, by provisioner',
+      labelNames: ['provisioner'] as const,
       registers,
     }),
   };

@@ -16,6 +16,7 @@ import type { PersonalTokens } from './personal-tokens.js';
 import type { Queues } from './queues.js';
 import type { SecretParamStore } from './secret-param-store.js';
 import type { Redeliveries } from './redeliveries.js';
+import type { Provisions } from './provisions.js';
 import type { Sessions } from './sessions.js';
 import type { StagingRecords } from './staging-records.js';
 import type { StatusLedger } from './status-ledger.js';
@@ -49,5 +50,6 @@ export interface State {
   mergeQueue: MergeQueue;
   secretParams: SecretParamStore;
   redeliveries: Redeliveries;
+  provisions: Provisions;
   presence: ExecutorPresence;
 }

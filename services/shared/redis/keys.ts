@@ -87,12 +87,19 @@ export const KEYS = {
   executors: 'slipway:executors',
   /** String: an executor's last report (JSON), expiring with it. */
   executor: (id: string) => `slipway:executor:${id}`,
+  /** String: a node asked of a provisioner (JSON), for a week after its last change. */
+  provision: (id: string) => `slipway:provision:${id}`,
+  /** Sorted set: provision request ids by the time they were asked for. */
+  provisions: 'slipway:provisions',
+  /** String: the capacity loop's acting lease (its holder), expiring unless renewed. */
+  provisionLease: 'slipway:provision-lease',
 } as const;
 
 const DAY = 24 * 3600;
 
 /** Seconds each kind of key lives; the audit trail never expires. */
 export const TTL = {
+  provision: 7 * DAY,
   build: 30 * DAY,
   stop: 7 * DAY,
   posted: 90 * DAY,

@@ -24,6 +24,7 @@ import { RedisPersonalTokens } from './redis-personal-tokens.js';
 import { RedisQueues } from './redis-queues.js';
 import { RedisSecretParamStore } from './redis-secret-param-store.js';
 import { RedisRedeliveries } from './redis-redeliveries.js';
+import { RedisProvisions } from './redis-provisions.js';
 import { RedisSessions } from './redis-sessions.js';
 import { RedisStagingRecords } from './redis-staging-records.js';
 import { RedisStatusLedger } from './redis-status-ledger.js';
@@ -81,6 +82,7 @@ export function redisState(url: string, options: { logger: Logger; failFast?: bo
     mergeQueue: new RedisMergeQueue(redis),
     secretParams: new RedisSecretParamStore(redis),
     redeliveries: new RedisRedeliveries(redis),
+    provisions: new RedisProvisions(redis),
     presence: new RedisExecutorPresence(redis),
     ready: () =>
       new Promise<void>((resolve, reject) => {

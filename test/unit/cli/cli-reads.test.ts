@@ -123,6 +123,21 @@ describe('the read commands', () => {
               labels: { pool: 'gpu', zone: 'a' },
             },
           ],
+          provisionedNodes: [
+            {
+              id: 'pr-1',
+              provisioner: 'gpus',
+              labels: { pool: 'gpu' },
+              state: 'removed',
+              reason: 'step test of build b0000000000a asked for pool=gpu',
+              buildId: 'b0000000000a',
+              node: 'gpu-1',
+              requestedAt: AT,
+              joinedAt: AT,
+              endedAt: AT,
+              ranForSeconds: 125,
+            },
+          ],
           at: AT,
         });
       json(res, 404, { error: 'not_found', message: `no ${path}` });
@@ -202,6 +217,7 @@ describe('the read commands', () => {
     expect(stdout).toMatch(/^executor-1\s+2\/4\s+b0000000000a \(\+1 you may not read\)$/m);
     expect(stdout).toMatch(/^executor-2\s+0\/4\s+\(idle\)$/m);
     expect(stdout).toMatch(/^abcdef123456\s+node-1\s+manager\s+ready\s+active\s+pool=gpu,zone=a$/m);
+    expect(stdout).toMatch(/^gpu-1\s+gpus\s+pool=gpu\s+removed\s+2m 05s\s+step test of build b0000000000a asked/m);
   });
 
   it('login: checks the token, stores it 0600 for the URL, and the commands use it', async () => {

@@ -65,6 +65,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, ['githubToken'])).toThrow(/SLIPWAY_GITHUB_TOKEN/);
   });
 
+  it('reads node provisioners, and refuses to start on a mistake, saying which and what', () => {
+    expect(loadConfig({}).provisioning.provisioners).toEqual([]);
+    const gpus = JSON.stringify([{ name: 'gpus', kind: 'local', labels: { pool: 'gpu' }, idleTimeoutMs: 60000 }]);
+    const url = 'http://10.0.0.5:3090/provision/callback';
+    expect(loadConfig({ SLIPWAY_PROVISIONERS: gpus, SLIPWAY_PROVISION_CALLBACK_URL: url }).provisioning).toEqual({
+      provisioners: [
+        {
+          name: 'gpus',
+          kind: 'local',
+          labels: { pool: 'gpu' },
+          maxNodes: 2,
+          idleTimeoutMs: 60000,
+          joinTimeoutMs: 180000,
+        },
+      ],
+      callbackUrl: url,
+      callbackHost: '',
+      callbackPort: 3090,
+      managerAddress: '',
+    });
+    expect(() => loadConfig({ SLIPWAY_PROVISIONERS: gpus })).toThrow(/needs SLIPWAY_PROVISION_CALLBACK_URL/);
+    expect(() => loadConfig({ SLIPWAY_PROVISIONERS: '[{' })).toThrow(/SLIPWAY_PROVISIONERS is not JSON/);
+    expect(() =>
+      loadConfig({ SLIPWAY_PROVISIONERS: '[{"name":"gpus","kind":"local","labels":{"pool":"gpu"},"maxNodes":0}]' }),
+    ).toThrow(new ConfigError('SLIPWAY_PROVISIONERS: provisioner "gpus": maxNodes must be a whole number, 1 or more'));
+    expect(() =>
+      loadConfig({
+        SLIPWAY_PROVISIONERS: gpus,
+        SLIPWAY_PROVISION_CALLBACK_URL: url,
+        SLIPWAY_PROVISION_MANAGER_ADDRESS: 'x',
+      }),
+    ).toThrow(/SLIPWAY_PROVISION_MANAGER_ADDRESS must be host:port/);
+  });
+
   it('starts without a secret when the service does not need one, with defaults', () => {
     expect(loadConfig({})).toMatchObject({
       webhookSecret: '',

@@ -320,8 +320,47 @@ describe('the API v1', () => {
       },
       60_000,
     );
+    const asked = (id: string, buildId: string, requestedAt: string) => ({
+      id,
+      provisioner: 'gpus',
+      labels: { pool: 'gpu' },
+      reason: { service: `slw-${buildId}-test-1`, buildId, step: 'test', wanted: { pool: 'gpu' } },
+      state: 'removed' as const,
+      tokenHash: '00'.repeat(32),
+      requestedAt,
+      joinedAt: '2026-12-02T12:00:05.000Z',
+      endedAt: '2026-12-02T12:01:05.000Z',
+      hostname: 'gpu-1',
+    });
+    await state.provisions.create(asked('pr-open', 'open', '2026-12-02T12:00:00.000Z'));
+    await state.provisions.create({
+      ...asked('pr-secret', 'secret', '2026-12-02T12:10:00.000Z'),
+      state: 'failed',
+      failure: 'no node with pool=gpu: provisioner "gpus" could not start a node: quota',
+    });
 
     const asOperator = await api.get<StatusAnswer>('/status');
+    expect(asOperator.body.provisionedNodes).toEqual([
+      expect.objectContaining({
+        id: 'pr-secret',
+        state: 'failed',
+        reason: 'step test of build secret asked for pool=gpu',
+        failure: 'no node with pool=gpu: provisioner "gpus" could not start a node: quota',
+      }),
+      {
+        id: 'pr-open',
+        provisioner: 'gpus',
+        labels: { pool: 'gpu' },
+        state: 'removed',
+        reason: 'step test of build open asked for pool=gpu',
+        buildId: 'open',
+        node: 'gpu-1',
+        requestedAt: '2026-12-02T12:00:00.000Z',
+        joinedAt: '2026-12-02T12:00:05.000Z',
+        endedAt: '2026-12-02T12:01:05.000Z',
+        ranForSeconds: 60,
+      },
+    ]);
     expect(asOperator.status).toBe(200);
     expect(asOperator.body.executors).toEqual([
       expect.objectContaining({ id: 'exec-a', concurrency: 8, builds: ['open', 'secret'], otherBuilds: 0 }),
@@ -341,6 +380,8 @@ describe('the API v1', () => {
     });
     const asPerson = await api.as({ authorization: `Bearer ${made.token}` }).get<StatusAnswer>('/status');
     expect(asPerson.body.executors[0]).toMatchObject({ builds: ['open'], otherBuilds: 1 });
+    expect(asPerson.body.provisionedNodes[0]).toMatchObject({ reason: 'a build you may not read asked for pool=gpu' });
+    expect(asPerson.body.provisionedNodes[0]!.buildId).toBeUndefined();
     expect((await api.as({}).get('/status')).status).toBe(401);
 
     await state.presence.leave('exec-a');

@@ -220,6 +220,43 @@ describe('the dashboard’s pages, per viewer', () => {
     expect(refused.status).toBe(403);
   });
 
+  it('lists the nodes started on demand: node, provisioner, labels, why, started, ran for, state', async () => {
+    const base = {
+      provisioner: 'gpus',
+      labels: { pool: 'gpu' },
+      tokenHash: '00'.repeat(32),
+    };
+    await app.state.provisions.create({
+      ...base,
+      id: 'pr-a',
+      reason: { service: 's1', buildId: failed.id, step: 'test', wanted: { pool: 'gpu' } },
+      state: 'removed',
+      requestedAt: '2026-12-02T06:01:10Z',
+      joinedAt: '2026-12-02T06:01:12Z',
+      endedAt: '2026-12-02T06:04:17Z',
+      hostname: 'gpu-node-1',
+    });
+    await app.state.provisions.create({
+      ...base,
+      id: 'pr-b',
+      reason: { service: 's2', buildId: running.id, step: 'lint', wanted: { pool: 'gpu' } },
+      state: 'failed',
+      requestedAt: '2026-12-02T06:02:40Z',
+      failure: 'no node with pool=gpu: provisioner "gpus" could not start a node: quota',
+    });
+    const reader = await app.signIn('reader');
+    const page = await (await html('/nodes', reader.cookie)).text();
+    expect(page).toContain('<td data-label="Node">gpu-node-1</td>');
+    expect(page).toContain(`step test of build <a href="/builds/${failed.id}">${failed.id}</a> asked for pool=gpu`);
+    expect(page).toContain('<td data-label="Ran for">3 min 05 s</td>');
+    expect(page).toContain('no node with pool=gpu: provisioner &quot;gpus&quot; could not start a node: quota');
+    expect(page.indexOf('pr-b') < 0 && page.indexOf(running.id) < page.indexOf(failed.id)).toBe(true);
+    // A stranger sees no page; a reader of nothing would see the requests without their builds.
+    const stranger = await html('/nodes');
+    expect(stranger.status).toBe(404);
+    expect(await stranger.text()).not.toContain('gpu-node-1');
+  });
+
   it('answers an unknown or unreadable build with the same 404 page', async () => {
     const a = await html(`/builds/${failed.id}`);
     const b = await html('/builds/b00000000000');

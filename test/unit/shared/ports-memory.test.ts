@@ -10,6 +10,7 @@ import { MemoryBuildStore } from '../../../services/shared/memory/memory-build-s
 import { MemoryCheckLedger } from '../../../services/shared/memory/memory-check-ledger.js';
 import { MemoryDeliveryLedger } from '../../../services/shared/memory/memory-delivery-ledger.js';
 import { MemoryRedeliveries } from '../../../services/shared/memory/memory-redeliveries.js';
+import { MemoryProvisions } from '../../../services/shared/memory/memory-provisions.js';
 import { MemoryExecutorPresence } from '../../../services/shared/memory/memory-executor-presence.js';
 import { MemoryPermissionCache } from '../../../services/shared/memory/memory-permission-cache.js';
 import { MemoryPersonalTokens } from '../../../services/shared/memory/memory-personal-tokens.js';
@@ -36,6 +37,7 @@ import { describeBuildStoreConformance } from '../../support/port-conformance/bu
 import { describeCheckLedgerConformance } from '../../support/port-conformance/check-ledger.js';
 import { describeDeliveryLedgerConformance } from '../../support/port-conformance/delivery-ledger.js';
 import { describeRedeliveriesConformance } from '../../support/port-conformance/redeliveries.js';
+import { describeProvisionsConformance } from '../../support/port-conformance/provisions.js';
 import { describeExecutorPresenceConformance } from '../../support/port-conformance/executor-presence.js';
 import { describePermissionCacheConformance } from '../../support/port-conformance/permission-cache.js';
 import { describePersonalTokensConformance } from '../../support/port-conformance/personal-tokens.js';
@@ -104,6 +106,10 @@ describeSecretParamStoreConformance(memory, async () => {
 });
 describeRedeliveriesConformance(memory, async () => {
   const store = new MemoryRedeliveries();
+  return [store, store];
+});
+describeProvisionsConformance(memory, async () => {
+  const store = new MemoryProvisions();
   return [store, store];
 });
 describeExecutorPresenceConformance(memory, async () => {

@@ -1,0 +1,146 @@
+import type { ProvisionerSettings } from './provisioner-settings.js';
+import { ACTIVE_STATES, failureReason, type ProvisionRecord } from './provision-record.js';
+
+/** A step's task that the swarm has not placed for want of a suitable node. */
+export interface WaitingTask {
+  service: string;
+  constraints: string[];
+  buildId?: string;
+  step?: string;
+}
+
+/** A swarm node as the loop sees it. */
+export interface NodeView {
+  id: string;
+  labels: Record<string, string>;
+  state: string;
+  availability: string;
+  /** Slipway tasks on it that have not ended. */
+  tasks: number;
+}
+
+export type CapacityAction =
+  | {
+      kind: 'request';
+      id: string;
+      provisioner: string;
+      labels: Record<string, string>;
+      reason: ProvisionRecord['reason'];
+    }
+  | { kind: 'give-up'; id: string; reason: string }
+  | { kind: 'drain'; id: string }
+  | { kind: 'remove'; id: string }
+  | { kind: 'busy'; id: string };
+
+const LABEL_CONSTRAINT = /^node\.labels\.([A-Za-z0-9][A-Za-z0-9_.-]*)\s*==\s*([A-Za-z0-9_.-]+)$/;
+
+/**
+ * The labels a step's placement asks for (`node.labels.X==Y`, besides `node.role==worker`,
+ * which a provisioned node meets), or undefined when it asks for anything a new node cannot
+ * promise (a node id, a host name, `!=`): such a step is never provisioned for.
+ */
+export function wantedLabels(constraints: readonly string[]): Record<string, string> | undefined {
+  const wanted: Record<string, string> = {};
+  for (const raw of constraints) {
+    const c = raw.trim();
+    if (/^node\.role\s*==\s*worker$/.test(c)) continue;
+    const m = LABEL_CONSTRAINT.exec(c);
+    if (!m) return undefined;
+    wanted[m[1]!] = m[2]!;
+  }
+  return Object.keys(wanted).length > 0 ? wanted : undefined;
+}
+
+const supplies = (p: ProvisionerSettings, wanted: Record<string, string>) =>
+  Object.entries(wanted).every(([k, v]) => p.labels[k] === v);
+
+/**
+ * What the capacity loop does now, given the waiting tasks, the provisioners, the records and
+ * the swarm's nodes (pure; `requestId(service)` names the request of a waiting service, the
+ * same after a restart, so one waiting step is one request):
+ *
+ * - a waiting task with a provisionable placement, no request of its own, no active node or
+ *   request that could take it, and a provisioner that supplies its labels and is under its
+ *   maximum: `request` (at most one per tick and provisioner slot);
+ * - a `starting` request past its provisioner's join timeout: `give-up`;
+ * - a `joined` node with Slipway tasks: `busy` (its idle time starts again);
+ * - a `joined` node idle for its provisioner's idle timeout: `drain`;
+ * - a `draining` node with no Slipway task left: `remove`.
+ */
+export function planCapacity(input: {
+  waiting: readonly WaitingTask[];
+  provisioners: readonly ProvisionerSettings[];
+  records: readonly ProvisionRecord[];
+  nodes: readonly NodeView[];
+  now: Date;
+  requestId: (service: string) => string;
+}): CapacityAction[] {
+  const actions: CapacityAction[] = [];
+  const now = input.now.getTime();
+  const byName = new Map(input.provisioners.map((p) => [p.name, p]));
+  const nodes = new Map(input.nodes.map((n) => [n.id, n]));
+  const active = input.records.filter((r) => ACTIVE_STATES.has(r.state));
+  const count = new Map<string, number>();
+  for (const r of active) count.set(r.provisioner, (count.get(r.provisioner) ?? 0) + 1);
+
+  for (const r of active) {
+    const p = byName.get(r.provisioner);
+    if (r.state === 'starting') {
+      const limit = p?.joinTimeoutMs ?? 180_000;
+      if (!r.report && now - Date.parse(r.requestedAt) > limit)
+        actions.push({
+          kind: 'give-up',
+          id: r.id,
+          reason: failureReason(
+            r.provisioner,
+            r.labels,
+            `started a node that did not join within ${Math.round(limit / 1000)}s`,
+          ),
+        });
+    } else if (r.state === 'joined') {
+      const node = r.nodeId ? nodes.get(r.nodeId) : undefined;
+      if (node && node.tasks > 0) actions.push({ kind: 'busy', id: r.id });
+      else if (now - Date.parse(r.busyAt ?? r.joinedAt ?? r.requestedAt) >= (p?.idleTimeoutMs ?? 300_000))
+        actions.push({ kind: 'drain', id: r.id });
+    } else if (r.state === 'draining') {
+      const node = r.nodeId ? nodes.get(r.nodeId) : undefined;
+      if (!node || node.tasks === 0) actions.push({ kind: 'remove', id: r.id });
+    }
+  }
+
+  const known = new Set(input.records.map((r) => r.id));
+  const coming = active.filter((r) => r.state === 'starting').map((r) => r.labels);
+  for (const task of input.waiting) {
+    const wanted = wantedLabels(task.constraints);
+    if (!wanted) continue;
+    const id = input.requestId(task.service);
+    if (known.has(id)) continue;
+    // A node that can take it, up or on its way, will: a second one would stay idle.
+    const served =
+      input.nodes.some(
+        (n) =>
+          n.state === 'ready' &&
+          n.availability === 'active' &&
+          Object.entries(wanted).every(([k, v]) => n.labels[k] === v),
+      ) || coming.some((labels) => Object.entries(wanted).every(([k, v]) => labels[k] === v));
+    if (served) continue;
+    const provisioner = input.provisioners.find((p) => supplies(p, wanted) && (count.get(p.name) ?? 0) < p.maxNodes);
+    if (!provisioner) continue;
+    count.set(provisioner.name, (count.get(provisioner.name) ?? 0) + 1);
+    known.add(id);
+    coming.push(provisioner.labels);
+    actions.push({
+      kind: 'request',
+      id,
+      provisioner: provisioner.name,
+      labels: { ...provisioner.labels },
+      reason: {
+        service: task.service,
+        ...(task.buildId ? { buildId: task.buildId } : {}),
+        ...(task.step ? { step: task.step } : {}),
+        wanted,
+      },
+    });
+  }
+  return actions;
+}

@@ -1,0 +1,284 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { bootstrapScript } from '../../core/provision/bootstrap-script.js';
+import { planCapacity, type CapacityAction } from '../../core/provision/capacity-plan.js';
+import {
+  failureReason,
+  ranForSeconds,
+  requestIdFor,
+  type ProvisionRecord,
+} from '../../core/provision/provision-record.js';
+import type { ProvisionerSettings } from '../../core/provision/provisioner-settings.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Provisions } from '../../shared/ports/provisions.js';
+import type { NodeProvisioner, ProvisionedMachine } from '../../shared/provision/provisioner.js';
+import type { CapacitySwarm } from '../backend/swarm-capacity.js';
+
+/** What the loop reports to `/metrics` (services/shared/metrics/metrics.ts). */
+export interface CapacityMetrics {
+  provisionedNodes: { reset(): void; set(labels: { provisioner: string; state: string }, value: number): void };
+  provisionedNodeSeconds: { inc(labels: { provisioner: string }, value: number): void };
+  provisionFailures: { inc(labels: { provisioner: string }): void };
+}
+
+export interface CapacityLoopDeps {
+  swarm: CapacitySwarm;
+  provisions: Provisions;
+  provisioners: ReadonlyMap<string, NodeProvisioner>;
+  settings: readonly ProvisionerSettings[];
+  /** What nodes are told to report to (the callback server, provision-callback.ts). */
+  callbackUrl: string;
+  /** `host:port` nodes join at; default: this manager's own address. */
+  managerAddress?: string;
+  /** Names this replica for the lease. */
+  holder: string;
+  logger: Logger;
+  metrics?: CapacityMetrics;
+  now?: () => Date;
+  intervalMs?: number;
+}
+
+/**
+ * The capacity loop: every `intervalMs` (2 s), while this replica holds the lease (one acts at
+ * a time), it applies the nodes' reports (label a joined node from the record; a failed one
+ * is given up on), asks `planCapacity` (pure) what to do about the steps waiting for want of a
+ * node and the provisioned nodes, and does it: start a node (asynchronously: the record first,
+ * so one waiting step makes one request), give up, mark busy, drain, remove and stop. Worker
+ * join tokens are rotated once no request is waiting to join. `tick` is exposed for tests.
+ */
+export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<void>; stop(): Promise<void> } {
+  const now = deps.now ?? (() => new Date());
+  const interval = deps.intervalMs ?? 2_000;
+  const starts = new Set<Promise<void>>();
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const update = async (id: string, change: (r: ProvisionRecord) => ProvisionRecord | undefined) => {
+    const current = await deps.provisions.get(id);
+    const next = current && change(current);
+    if (next) await deps.provisions.put(next);
+    return next;
+  };
+
+  const machineOf = (r: ProvisionRecord): ProvisionedMachine | undefined =>
+    r.machineId ? { provisioner: r.provisioner, machineId: r.machineId, requestId: r.id } : undefined;
+
+  const stopMachine = async (r: ProvisionRecord) => {
+    const machine = machineOf(r);
+    const provisioner = deps.provisioners.get(r.provisioner);
+    if (machine && provisioner) await provisioner.stop(machine);
+  };
+
+  const rotateIfNoneWaiting = async () => {
+    const records = await deps.provisions.list();
+    if (records.some((r) => r.state === 'starting' && !r.report)) return;
+    await deps.swarm.rotateWorkerToken();
+  };
+
+  const request = async (action: Extract<CapacityAction, { kind: 'request' }>) => {
+    const provisioner = deps.provisioners.get(action.provisioner)!;
+    const token = randomBytes(24).toString('hex');
+    const record: ProvisionRecord = {
+      id: action.id,
+      provisioner: action.provisioner,
+      labels: action.labels,
+      reason: action.reason,
+      state: 'starting',
+      tokenHash: createHash('sha256').update(token).digest('hex'),
+      requestedAt: now().toISOString(),
+    };
+    if (!(await deps.provisions.create(record))) return;
+    deps.logger.info('provisioning a node', {
+      request: action.id,
+      provisioner: action.provisioner,
+      labels: action.labels,
+    });
+    try {
+      const managerAddress = deps.managerAddress ?? (await deps.swarm.managerAddress());
+      const machine = await provisioner.start({
+        id: action.id,
+        labels: action.labels,
+        bootstrap: bootstrapScript({
+          joinToken: await deps.swarm.workerJoinToken(),
+          managerAddress,
+          labels: action.labels,
+          callbackUrl: deps.callbackUrl,
+          callbackToken: token,
+          requestId: action.id,
+        }),
+      });
+      const kept = await update(action.id, (r) => ({ ...r, machineId: machine.machineId }));
+      // Given up on while it started: nothing of it may stay.
+      if (kept?.state === 'failed') await settleFailed(kept);
+    } catch (err) {
+      const what = `could not start a node: ${(err as Error).message}`;
+      deps.logger.warn('a provisioner failed', { request: action.id, provisioner: action.provisioner, err });
+      const failed = await update(action.id, (r) =>
+        r.state === 'starting'
+          ? {
+              ...r,
+              state: 'failed',
+              failure: failureReason(r.provisioner, r.labels, what),
+              endedAt: now().toISOString(),
+            }
+          : undefined,
+      );
+      if (failed) deps.metrics?.provisionFailures.inc({ provisioner: failed.provisioner });
+      await rotateIfNoneWaiting().catch((e: unknown) => deps.logger.warn('join token rotation failed', { err: e }));
+    }
+  };
+
+  /** A failed request: its machine stopped, and a node that joined late drained out of the swarm. */
+  const settleFailed = async (r: ProvisionRecord) => {
+    if (r.report && 'nodeId' in r.report) await deps.swarm.removeNode(r.report.nodeId);
+    await stopMachine(r);
+    const nodeId = r.report && 'nodeId' in r.report ? r.report.nodeId : r.nodeId;
+    await deps.provisions.put({ ...r, ...(nodeId ? { nodeId } : {}), settled: true });
+  };
+
+  const applyReports = async (records: ProvisionRecord[]) => {
+    for (const r of records)
+      await applyReport(r).catch((err: unknown) =>
+        deps.logger.warn('a node report could not be applied; the next tick tries again', { request: r.id, err }),
+      );
+  };
+
+  const applyReport = async (r: ProvisionRecord) => {
+    if (r.state === 'starting' && r.report && 'nodeId' in r.report) {
+      await deps.swarm.labelNode(r.report.nodeId, r.labels);
+      const at = now().toISOString();
+      await deps.provisions.put({
+        ...r,
+        state: 'joined',
+        nodeId: r.report.nodeId,
+        ...(r.report.hostname ? { hostname: r.report.hostname } : {}),
+        joinedAt: at,
+        busyAt: at,
+      });
+      deps.logger.info('a provisioned node joined', { request: r.id, node: r.report.nodeId, labels: r.labels });
+      await rotateIfNoneWaiting();
+    } else if (r.state === 'starting' && r.report && 'failed' in r.report) {
+      const failed: ProvisionRecord = {
+        ...r,
+        state: 'failed',
+        failure: failureReason(r.provisioner, r.labels, `started a node that could not join: ${r.report.failed}`),
+        endedAt: now().toISOString(),
+      };
+      await deps.provisions.put(failed);
+      deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
+      await rotateIfNoneWaiting();
+    } else if (r.state === 'failed' && !r.settled && (r.machineId || (r.report && 'nodeId' in r.report))) {
+      await settleFailed(r);
+    }
+  };
+
+  const act = async (action: CapacityAction) => {
+    if (action.kind === 'request') {
+      const start = request(action).finally(() => starts.delete(start));
+      starts.add(start);
+      return;
+    }
+    const at = now().toISOString();
+    if (action.kind === 'give-up') {
+      const failed = await update(action.id, (r) =>
+        r.state === 'starting' ? { ...r, state: 'failed', failure: action.reason, endedAt: at } : undefined,
+      );
+      deps.logger.warn('gave up on a node', { request: action.id, reason: action.reason });
+      if (failed) deps.metrics?.provisionFailures.inc({ provisioner: failed.provisioner });
+      if (failed) await settleFailed(failed);
+      await rotateIfNoneWaiting();
+    } else if (action.kind === 'busy') {
+      await update(action.id, (r) => (r.state === 'joined' ? { ...r, busyAt: at } : undefined));
+    } else if (action.kind === 'drain') {
+      const r = await deps.provisions.get(action.id);
+      // Paused first, not drained: a task placed there since the idle check runs to its end
+      // (a drain would shut it down); `remove` drains once no Slipway task is left.
+      if (r?.nodeId) await deps.swarm.pauseNode(r.nodeId);
+      await update(action.id, (x) => (x.state === 'joined' ? { ...x, state: 'draining', drainingAt: at } : undefined));
+      deps.logger.info('draining an idle provisioned node', { request: action.id, node: r?.nodeId });
+    } else {
+      const r = await deps.provisions.get(action.id);
+      if (!r) return;
+      if (r.nodeId) {
+        await deps.swarm.drainNode(r.nodeId);
+        await deps.swarm.removeNode(r.nodeId);
+      }
+      await stopMachine(r);
+      const ended: ProvisionRecord = { ...r, state: 'removed', endedAt: at };
+      await deps.provisions.put(ended);
+      deps.metrics?.provisionedNodeSeconds.inc({ provisioner: r.provisioner }, ranForSeconds(ended, now()));
+      deps.logger.info('removed a provisioned node', {
+        request: r.id,
+        node: r.nodeId,
+        ranForSeconds: ranForSeconds(ended, now()),
+      });
+    }
+  };
+
+  const tick = async () => {
+    if (!(await deps.provisions.lease(deps.holder, interval * 5))) {
+      // Only the acting replica reports the gauges, so a sum over replicas counts each node once.
+      deps.metrics?.provisionedNodes.reset();
+      return;
+    }
+    await applyReports(await deps.provisions.list());
+    const [waiting, nodes, records] = await Promise.all([
+      deps.swarm.waitingTasks(),
+      deps.swarm.nodes(),
+      deps.provisions.list(),
+    ]);
+    const actions = planCapacity({
+      waiting,
+      provisioners: deps.settings,
+      records,
+      nodes,
+      now: now(),
+      requestId: requestIdFor,
+    });
+    for (const action of actions) {
+      try {
+        await act(action);
+      } catch (err) {
+        deps.logger.warn('a capacity action failed; the next tick tries again', {
+          action: action.kind,
+          id: action.id,
+          err,
+        });
+      }
+    }
+    if (deps.metrics) report(deps.metrics, await deps.provisions.list(), deps.settings);
+  };
+
+  const loop = async () => {
+    while (!stopped) {
+      running = tick().catch((err: unknown) => deps.logger.warn('capacity tick failed', { err }));
+      await running;
+      await new Promise((resolve) => setTimeout(resolve, interval));
+    }
+  };
+  void loop();
+  return {
+    tick: async () => {
+      await running;
+      await tick();
+    },
+    async stop() {
+      stopped = true;
+      await running;
+      await Promise.all([...starts]);
+    },
+  };
+}
+
+function report(
+  metrics: CapacityMetrics,
+  records: readonly ProvisionRecord[],
+  settings: readonly ProvisionerSettings[],
+) {
+  metrics.provisionedNodes.reset();
+  for (const p of settings)
+    for (const state of ['starting', 'joined', 'draining'] as const)
+      metrics.provisionedNodes.set(
+        { provisioner: p.name, state },
+        records.filter((r) => r.provisioner === p.name && r.state === state).length,
+      );
+}

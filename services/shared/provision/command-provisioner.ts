@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProvisionError } from '../../core/provision/provision-error.js';
+import type { NodeProvisioner, ProvisionedMachine, ProvisionRequest } from './provisioner.js';
+
+/**
+ * The `command` provisioner: the operator's own program makes and removes machines.
+ * `COMMAND start REQUEST_ID BOOTSTRAP_FILE` (the request's labels in SLIPWAY_PROVISION_LABELS
+ * as JSON) starts a machine that runs the script in BOOTSTRAP_FILE, and prints the machine's id
+ * on its last line of output; `COMMAND stop MACHINE_ID` removes it (and must succeed for one
+ * already gone). A non-zero exit is a failed start, its last line of stderr the reason. The
+ * command must itself be idempotent per request id. Run through `sh -c`, so it may carry arguments.
+ */
+export class CommandProvisioner implements NodeProvisioner {
+  constructor(
+    readonly name: string,
+    private readonly command: string,
+    private readonly timeoutMs = 600_000,
+  ) {}
+
+  async start(request: ProvisionRequest): Promise<ProvisionedMachine> {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-bootstrap-'));
+    try {
+      const file = join(dir, 'bootstrap.sh');
+      await writeFile(file, request.bootstrap, { mode: 0o600 });
+      const run = await this.run(['start', request.id, file], {
+        SLIPWAY_PROVISION_LABELS: JSON.stringify(request.labels),
+      });
+      if (run.code !== 0)
+        throw new ProvisionError(
+          `its command exited with ${run.code}: ${lastLine(run.stderr || run.stdout)}`,
+          true,
+          this.name,
+        );
+      const machineId = lastLine(run.stdout);
+      if (!/^[A-Za-z0-9_.:-]+$/.test(machineId))
+        throw new ProvisionError(
+          `its command printed no machine id (last line: ${JSON.stringify(machineId)})`,
+          false,
+          this.name,
+        );
+      return { provisioner: this.name, machineId, requestId: request.id };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async stop(machine: ProvisionedMachine): Promise<void> {
+    const run = await this.run(['stop', machine.machineId], {});
+    if (run.code !== 0)
+      throw new ProvisionError(
+        `its stop command exited with ${run.code}: ${lastLine(run.stderr || run.stdout)}`,
+        true,
+        this.name,
+      );
+  }
+
+  private run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        'sh',
+        ['-c', `${this.command} "$@"`, 'provisioner', ...args],
+        { env: { ...process.env, ...env }, timeout: this.timeoutMs },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1]?.trim() || 'no output';
+}

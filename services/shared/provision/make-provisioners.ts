@@ -1,0 +1,35 @@
+import type { ProvisionerSettings } from '../../core/provision/provisioner-settings.js';
+import { CommandProvisioner } from './command-provisioner.js';
+import { Ec2Client, Ec2Provisioner, type Ec2ProvisionerSettings } from './ec2-client.js';
+import { LocalProvisioner } from './local-provisioner.js';
+import type { NodeProvisioner } from './provisioner.js';
+
+/**
+ * The provisioners the operator configured, by name. EC2 credentials come from
+ * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, as AWS's own tools read them.
+ */
+export function makeProvisioners(
+  settings: readonly ProvisionerSettings[],
+  env: NodeJS.ProcessEnv = process.env,
+): Map<string, NodeProvisioner> {
+  const made = new Map<string, NodeProvisioner>();
+  for (const s of settings) {
+    if (s.kind === 'local')
+      made.set(
+        s.name,
+        new LocalProvisioner({ name: s.name, ...(s.loopbackManager ? { loopbackManager: s.loopbackManager } : {}) }),
+      );
+    else if (s.kind === 'command') made.set(s.name, new CommandProvisioner(s.name, s.command!));
+    else {
+      const client = new Ec2Client({
+        credentials: {
+          accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        },
+      });
+      made.set(s.name, new Ec2Provisioner({ ...(s.ec2 as unknown as Ec2ProvisionerSettings), name: s.name }, client));
+    }
+  }
+  return made;
+}

@@ -1,0 +1,224 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Docker from 'dockerode';
+import { parseProvisionerSettings } from '../../services/core/provision/provisioner-settings.js';
+import { SwarmBackend } from '../../services/executor/backend/swarm-backend.js';
+import { SwarmCapacity } from '../../services/executor/backend/swarm-capacity.js';
+import type { BuildResources, StepSpec } from '../../services/executor/backend/types.js';
+import { provisioningOf, startCapacity } from '../../services/executor/capacity/start-capacity.js';
+import { createLogger } from '../../services/shared/logger.js';
+import { createMetrics } from '../../services/shared/metrics/metrics.js';
+import { LOCAL_NODE_SCRIPT, LocalProvisioner } from '../../services/shared/provision/local-provisioner.js';
+import { redisState, type RedisState } from '../../services/shared/redis/redis-state.js';
+import { eventually } from '../support/eventually.js';
+import { freePort, freshRedisUrl, testInstance } from '../support/slipway-harness.js';
+
+/**
+ * Nodes on demand, end to end on a swarm of its own (a manager in a network namespace made by
+ * scripts/local-node.sh, advertising 127.0.0.1 as the host's swarm does): the capacity loop and
+ * its callback, on real Redis, with steps run by the Swarm backend.
+ *
+ * - a step placed on `node.labels.pool==gpu`, which no node has, gets a `local` node made
+ *   through the bootstrap script, runs there, and the idle node is drained, removed from the
+ *   swarm and its namespace deleted;
+ * - a `command` provisioner that exits 1 leaves its step failed with the provisioner's words;
+ * - a `command` provisioner whose machine never joins is given up on after its join timeout,
+ *   its step told so, and the machine stopped.
+ */
+
+const sh = (args: string[], env: Record<string, string> = {}) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile('bash', [LOCAL_NODE_SCRIPT, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (err, o, e) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout: o, stderr: e }),
+    ),
+  );
+
+describe('nodes on demand', () => {
+  const tag = Math.random().toString(16).slice(2, 8);
+  const managerNode = `m${tag}`;
+  const instance = testInstance('provision');
+  const metrics = createMetrics();
+  let dir: string;
+  let manager: Docker;
+  let state: RedisState;
+  let backend: SwarmBackend;
+  let capacity: Awaited<ReturnType<typeof startCapacity>>;
+
+  beforeAll(async () => {
+    const redisUrl = await freshRedisUrl(13);
+    const up = await sh(['up', managerNode], { SLIPWAY_LN_IMAGES: 'slipway/busybox:1' });
+    if (up.code !== 0)
+      throw new Error(`local-node.sh up ${managerNode} failed (root and scripts/infra.sh needed):\n${up.stderr}`);
+    const managerAddress = /^LOCAL_NODE_ADDRESS=(\S+)$/m.exec(up.stdout)![1]!;
+    const hostAddress = /^LOCAL_NODE_HOST_ADDRESS=(\S+)$/m.exec(up.stdout)![1]!;
+    manager = new Docker({ socketPath: /^LOCAL_NODE_SOCKET=(\S+)$/m.exec(up.stdout)![1]! });
+    await manager.swarmInit({
+      ListenAddr: '0.0.0.0:2377',
+      AdvertiseAddr: '127.0.0.1',
+      DefaultAddrPool: ['10.237.0.0/16'],
+      SubnetSize: 24,
+    });
+    dir = await mkdtemp(join(tmpdir(), 'slipway-provision-'));
+    const stops = join(dir, 'stops');
+    const parsed = parseProvisionerSettings([
+      {
+        name: 'gpus',
+        kind: 'local',
+        labels: { pool: 'gpu' },
+        maxNodes: 1,
+        idleTimeoutMs: 3_000,
+        loopbackManager: managerAddress,
+      },
+      {
+        name: 'broken',
+        kind: 'command',
+        labels: { pool: 'tpu' },
+        command: `p() { echo 'no capacity left in zone a' >&2; exit 1; }; p`,
+      },
+      {
+        name: 'silent',
+        kind: 'command',
+        labels: { pool: 'fpga' },
+        joinTimeoutMs: 5_000,
+        // Starts a "machine" that never runs its bootstrap script; records each stop.
+        command: `p() { case $1 in start) echo "vm-$2" ;; stop) echo "$2" >> '${stops}' ;; esac; }; p`,
+      },
+    ]);
+    if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+    const port = await freePort();
+    state = redisState(redisUrl, { logger: createLogger('test', true), role: 'test' });
+    await state.ready();
+    backend = new SwarmBackend(manager, { instance, provisioning: provisioningOf(state.provisions) });
+    capacity = await startCapacity({
+      config: {
+        provisioners: parsed.provisioners,
+        callbackUrl: `http://${hostAddress}:${port}/provision/callback`,
+        callbackHost: hostAddress,
+        callbackPort: port,
+        managerAddress: `${managerAddress}:2377`,
+      },
+      swarm: new SwarmCapacity(instance, manager),
+      provisions: state.provisions,
+      logger: createLogger('test', true),
+      metrics,
+      intervalMs: 500,
+    });
+  }, 150_000);
+
+  afterAll(async () => {
+    await capacity?.close();
+    // Only the nodes this test's requests made are removed (`list` prints `NAME ADDRESS` per node).
+    const ours = new Set(
+      ((await state?.provisions.list().catch(() => [])) ?? [])
+        .filter((r) => r.provisioner === 'gpus')
+        .map((r) => LocalProvisioner.nodeName(r.id)),
+    );
+    for (const line of (await sh(['list'])).stdout.split('\n')) {
+      const name = line.trim().split(/\s+/)[0] ?? '';
+      if (ours.has(name)) await sh(['down', name]);
+    }
+    await sh(['down', managerNode]);
+    await state?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 150_000);
+
+  const build = (key: string): BuildResources => ({
+    buildId: `bprov${tag}${key}`,
+    network: `slw-bprov${tag}${key}`,
+    volume: `slw-bprov${tag}${key}-ws`,
+  });
+  const step = (b: BuildResources, pool: string): StepSpec => ({
+    build: b,
+    key: 'test',
+    attempt: 1,
+    name: `slw-${b.buildId}-test-1`,
+    image: 'slipway/busybox:1',
+    script: `echo "ran with pool=${pool}"`,
+    env: {},
+    secrets: [],
+    resources: {},
+    placement: [`node.labels.pool==${pool}`],
+  });
+  const joinToken = async () =>
+    ((await manager.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker;
+  const nodeIds = async () => ((await manager.listNodes()) as Array<{ ID: string }>).map((n) => n.ID);
+
+  /** Runs one step to its end as the runtime does. */
+  async function run(b: BuildResources, pool: string, schedulingTimeoutMs = 5_000) {
+    await backend.setupBuild(b, {});
+    const handle = await backend.startStep(step(b, pool));
+    const outcome = await backend.waitStep(handle, { schedulingTimeoutMs, timeoutMs: 150_000 });
+    const log = (await backend.readLog(handle)).map((l) => l.text).join('\n');
+    const node = await backend.nodeOf(handle);
+    await backend.removeStep(handle);
+    await backend.teardownBuild(b.buildId);
+    return { outcome, log, node, service: handle.name };
+  }
+
+  it('starts a local node for a step asking for a label no node has; it runs there; idle, the node goes', async () => {
+    const before = await nodeIds();
+    const token = await joinToken();
+    const ran = await run(build('a'), 'gpu');
+    expect(ran.outcome).toEqual({ kind: 'success' });
+    expect(ran.log).toContain('ran with pool=gpu');
+    const [record] = (await state.provisions.list()).filter((r) => r.reason.service === ran.service);
+    expect(record).toMatchObject({
+      provisioner: 'gpus',
+      labels: { pool: 'gpu' },
+      reason: { buildId: build('a').buildId, step: 'test', wanted: { pool: 'gpu' } },
+    });
+    expect(ran.node).toBe(record!.hostname);
+    expect(record!.hostname).toBe(`slwln-${record!.machineId}`);
+    expect(before).not.toContain(record!.nodeId);
+    // The token handed to the node no longer lets anyone join.
+    expect(await joinToken()).not.toBe(token);
+
+    // Idle for its 3 s: drained, out of the swarm, its namespace gone, and its time counted.
+    const ended = await eventually(
+      'the idle node to be removed',
+      async () => {
+        const r = await state.provisions.get(record!.id);
+        return r?.state === 'removed' ? r : undefined;
+      },
+      60_000,
+    );
+    expect(ended.drainingAt && ended.endedAt && ended.joinedAt).toBeTruthy();
+    expect(await nodeIds()).toEqual(before);
+    expect((await sh(['list'])).stdout).not.toContain(record!.machineId!);
+    const seconds = await metrics.registry.getSingleMetric('slipway_provisioned_node_seconds_total')!.get();
+    expect(seconds.values.find((v) => v.labels.provisioner === 'gpus')?.value).toBeGreaterThan(0);
+  }, 150_000);
+
+  it('fails the step with the reason of a provisioner that cannot start a node, and adds no node', async () => {
+    const before = await nodeIds();
+    const ran = await run(build('b'), 'tpu');
+    expect(ran.outcome).toEqual({
+      kind: 'error',
+      reason:
+        'no node with pool=tpu: provisioner "broken" could not start a node: ' +
+        'its command exited with 1: no capacity left in zone a',
+    });
+    expect(await nodeIds()).toEqual(before);
+  }, 60_000);
+
+  it('gives up on a node that never joins, tells the step, and stops the machine', async () => {
+    const before = await nodeIds();
+    // The scheduling timeout is shorter than the join timeout: the step waits for the provisioner's verdict.
+    const ran = await run(build('c'), 'fpga', 2_500);
+    expect(ran.outcome).toEqual({
+      kind: 'error',
+      reason: 'no node with pool=fpga: provisioner "silent" started a node that did not join within 5s',
+    });
+    const [record] = (await state.provisions.list()).filter((r) => r.reason.service === ran.service);
+    await eventually(
+      'the machine to be stopped',
+      async () =>
+        (await readFile(join(dir, 'stops'), 'utf8').catch(() => '')).includes(`vm-${record!.id}`) || undefined,
+      10_000,
+    );
+    expect(await nodeIds()).toEqual(before);
+  }, 60_000);
+});

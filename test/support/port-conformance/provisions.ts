@@ -1,0 +1,67 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Provisions, ProvisionRecord } from '../../../services/shared/ports/provisions.js';
+import { eventually } from '../eventually.js';
+import { uniqueId } from './fixtures.js';
+
+const record = (id: string, requestedAt = '2026-12-02T06:00:00.000Z'): ProvisionRecord => ({
+  id,
+  provisioner: 'local',
+  labels: { pool: 'gpu' },
+  reason: { service: `slw-${id}`, buildId: 'b0123456789a', step: 'test', wanted: { pool: 'gpu' } },
+  state: 'starting',
+  tokenHash: 'ab'.repeat(32),
+  requestedAt,
+});
+
+/**
+ * What every Provisions must do. `make` gives several handles on one store (several processes
+ * on one Redis; the same object in memory).
+ */
+export function describeProvisionsConformance(name: string, make: () => Promise<Provisions[]>): void {
+  describe(`${name}: Provisions`, () => {
+    it('lets one create of a request win among replicas racing, and keeps the first record', async () => {
+      const handles = await make();
+      const id = uniqueId('pr');
+      const wins = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          handles[i % handles.length]!.create({ ...record(id), machineId: `m${i}` }),
+        ),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await handles.at(-1)!.get(id)).toEqual({ ...record(id), machineId: `m${wins.indexOf(true)}` });
+      expect(await handles[0]!.get(uniqueId('pr'))).toBeUndefined();
+    });
+
+    it('keeps each change, and lists the newest request first', async () => {
+      const handles = await make();
+      const [a, b] = [uniqueId('pr'), uniqueId('pr')];
+      await handles[0]!.create(record(a, '2026-12-02T06:00:00.000Z'));
+      await handles[0]!.create(record(b, '2026-12-02T07:00:00.000Z'));
+      const joined: ProvisionRecord = {
+        ...record(a, '2026-12-02T06:00:00.000Z'),
+        state: 'joined',
+        nodeId: 'n'.repeat(25),
+      };
+      await handles.at(-1)!.put(joined);
+      expect(await handles[0]!.get(a)).toEqual(joined);
+      const ids = (await handles[0]!.list()).map((r) => r.id).filter((id) => id === a || id === b);
+      expect(ids).toEqual([b, a]);
+    });
+
+    it('lets one holder act: it renews its lease, others wait until it lapses', async () => {
+      const handles = await make();
+      const results = await Promise.all(handles.map((h, i) => h.lease(`loop-${i}`, 300)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      const other = (winner + 1) % handles.length;
+      expect(await handles[winner]!.lease(`loop-${winner}`, 300)).toBe(true);
+      expect(await handles[other]!.lease('loop-late', 300)).toBe(false);
+      await eventually(
+        'the lease to lapse',
+        async () => ((await handles[other]!.lease('loop-late', 60_000)) ? true : undefined),
+        5_000,
+      );
+      expect(await handles[winner]!.lease(`loop-${winner}`, 300)).toBe(false);
+    });
+  });
+}

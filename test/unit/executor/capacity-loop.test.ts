@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { NodeView, WaitingTask } from '../../../services/core/provision/capacity-plan.js';
+import { requestIdFor, type ProvisionRecord } from '../../../services/core/provision/provision-record.js';
+import type { ProvisionerSettings } from '../../../services/core/provision/provisioner-settings.js';
+import type { CapacitySwarm } from '../../../services/executor/backend/swarm-capacity.js';
+import { startCapacityLoop } from '../../../services/executor/capacity/capacity-loop.js';
+import { startProvisionCallback } from '../../../services/executor/capacity/provision-callback.js';
+import { createLogger } from '../../../services/shared/logger.js';
+import { MemoryProvisions } from '../../../services/shared/memory/memory-provisions.js';
+import type { NodeProvisioner, ProvisionRequest } from '../../../services/shared/provision/provisioner.js';
+import { eventually } from '../../support/eventually.js';
+
+const logger = createLogger('test', true);
+const settings: ProvisionerSettings[] = [
+  { name: 'gpus', kind: 'command', labels: { pool: 'gpu' }, maxNodes: 1, idleTimeoutMs: 0, joinTimeoutMs: 60_000 },
+];
+const NODE = 'n'.repeat(25);
+
+/** A swarm in memory: one waiting step until a node with its label is up; the calls made. */
+class MemorySwarm implements CapacitySwarm {
+  calls: string[] = [];
+  nodesUp: NodeView[] = [{ id: 'manager', labels: {}, state: 'ready', availability: 'active', tasks: 0 }];
+  waiting: WaitingTask[] = [
+    { service: 'slw-b1-test-1', constraints: ['node.labels.pool==gpu'], buildId: 'b1', step: 'test' },
+  ];
+  async waitingTasks() {
+    return this.waiting;
+  }
+  async nodes() {
+    return this.nodesUp;
+  }
+  async workerJoinToken() {
+    return 'SWMTKN-1-abc-def';
+  }
+  async rotateWorkerToken() {
+    this.calls.push('rotate');
+  }
+  async managerAddress() {
+    return '10.0.0.1:2377';
+  }
+  async labelNode(id: string, labels: Record<string, string>) {
+    this.calls.push(`label ${id} ${JSON.stringify(labels)}`);
+    this.nodesUp.push({ id, labels, state: 'ready', availability: 'active', tasks: 0 });
+    this.waiting = [];
+  }
+  async pauseNode(id: string) {
+    this.calls.push(`pause ${id}`);
+  }
+  async drainNode(id: string) {
+    this.calls.push(`drain ${id}`);
+  }
+  async removeNode(id: string) {
+    this.calls.push(`remove ${id}`);
+    this.nodesUp = this.nodesUp.filter((n) => n.id !== id);
+  }
+}
+
+class CountingProvisioner implements NodeProvisioner {
+  readonly name = 'gpus';
+  started: ProvisionRequest[] = [];
+  stopped: string[] = [];
+  async start(request: ProvisionRequest) {
+    this.started.push(request);
+    return { provisioner: this.name, machineId: `vm-${request.id}`, requestId: request.id };
+  }
+  async stop(machine: { machineId: string }) {
+    this.stopped.push(machine.machineId);
+  }
+}
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+describe('the capacity loop', () => {
+  it('acts in one replica only: one node for one waiting step however many loops run', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const provisioner = new CountingProvisioner();
+    const loops = ['a', 'b', 'c'].map((holder) =>
+      startCapacityLoop({
+        swarm,
+        provisions,
+        provisioners: new Map([['gpus', provisioner]]),
+        settings,
+        callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+        holder,
+        logger,
+        intervalMs: 20,
+      }),
+    );
+    closers.push(async () => void (await Promise.all(loops.map((l) => l.stop()))));
+    await eventually('a request', async () => (provisioner.started.length > 0 ? true : undefined), 5_000);
+    for (let i = 0; i < 5; i++) await Promise.all(loops.map((l) => l.tick()));
+    expect(provisioner.started.map((r) => r.id)).toEqual([requestIdFor('slw-b1-test-1')]);
+    expect(provisioner.started[0]!.bootstrap).toContain("MANAGER='10.0.0.1:2377'");
+    expect((await provisions.list())[0]).toMatchObject({
+      state: 'starting',
+      machineId: `vm-${requestIdFor('slw-b1-test-1')}`,
+    });
+  });
+
+  it('labels a reported node from its record, rotates the join token, pauses, drains, removes, stops it', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const provisioner = new CountingProvisioner();
+    const seconds: number[] = [];
+    const loop = startCapacityLoop({
+      swarm,
+      provisions,
+      provisioners: new Map([['gpus', provisioner]]),
+      settings,
+      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+      holder: 'a',
+      logger,
+      intervalMs: 20,
+      metrics: {
+        provisionedNodes: { reset: () => undefined, set: () => undefined },
+        provisionedNodeSeconds: { inc: (_labels, value) => void seconds.push(value) },
+        provisionFailures: { inc: () => undefined },
+      },
+    });
+    closers.push(() => loop.stop());
+    const id = requestIdFor('slw-b1-test-1');
+    await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
+    const record = (await provisions.get(id))!;
+    await provisions.put({ ...record, report: { nodeId: NODE, hostname: 'gpu-1' } });
+    const removed = await eventually(
+      'the idle node removed',
+      async () => {
+        const r = await provisions.get(id);
+        return r?.state === 'removed' ? r : undefined;
+      },
+      5_000,
+    );
+    expect(swarm.calls).toEqual([
+      `label ${NODE} {"pool":"gpu"}`,
+      'rotate',
+      `pause ${NODE}`,
+      `drain ${NODE}`,
+      `remove ${NODE}`,
+    ]);
+    expect(provisioner.stopped).toEqual([`vm-${id}`]);
+    expect(removed).toMatchObject({ nodeId: NODE, hostname: 'gpu-1' });
+    expect(Date.parse(removed.endedAt!)).toBeGreaterThanOrEqual(Date.parse(removed.joinedAt!));
+    expect(seconds).toHaveLength(1);
+  });
+});
+
+describe('the callback nodes report to', () => {
+  async function serve(record: ProvisionRecord) {
+    const provisions = new MemoryProvisions();
+    await provisions.create(record);
+    const server = await startProvisionCallback({ provisions, host: '127.0.0.1', port: 0, logger });
+    closers.push(() => server.close());
+    const post = (body: unknown, token = 'secret-token') =>
+      fetch(`http://127.0.0.1:${server.port}/provision/callback`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }).then(async (res) => ({ status: res.status, text: await res.text() }));
+    return { provisions, post };
+  }
+  const record: ProvisionRecord = {
+    id: 'pr-1',
+    provisioner: 'gpus',
+    labels: { pool: 'gpu' },
+    reason: { service: 's', wanted: { pool: 'gpu' } },
+    state: 'starting',
+    tokenHash: createHash('sha256').update('secret-token').digest('hex'),
+    requestedAt: '2026-12-02T12:00:00.000Z',
+  };
+  const joined = { requestId: 'pr-1', status: 'joined', nodeId: NODE, hostname: 'gpu-1', labels: { pool: 'gpu' } };
+
+  it('records the report of the request its token belongs to, once', async () => {
+    const { provisions, post } = await serve(record);
+    expect(await post(joined)).toEqual({ status: 204, text: '' });
+    expect((await provisions.get('pr-1'))?.report).toEqual({ nodeId: NODE, hostname: 'gpu-1' });
+    expect((await post({ ...joined, nodeId: 'm'.repeat(25) })).status).toBe(204);
+    expect((await provisions.get('pr-1'))?.report).toEqual({ nodeId: NODE, hostname: 'gpu-1' });
+  });
+
+  it("records a failed bootstrap's reason", async () => {
+    const { provisions, post } = await serve(record);
+    await post({ requestId: 'pr-1', status: 'failed', phase: 'join', error: 'docker swarm join 10.0.0.1:2377 failed' });
+    expect((await provisions.get('pr-1'))?.report).toEqual({
+      failed: "the node's bootstrap failed (join): docker swarm join 10.0.0.1:2377 failed",
+    });
+  });
+
+  it('refuses a wrong token, an unknown request, other labels and a body not JSON, changing nothing', async () => {
+    const { provisions, post } = await serve(record);
+    expect(await post(joined, 'another-token')).toEqual({ status: 401, text: 'wrong token' });
+    expect((await post({ ...joined, requestId: 'pr-2' })).status).toBe(404);
+    expect(await post({ ...joined, labels: { pool: 'gpu', admin: 'yes' } })).toEqual({
+      status: 400,
+      text: 'the node reports labels other than those asked for',
+    });
+    expect((await post('{not json')).status).toBe(400);
+    expect((await provisions.get('pr-1'))?.report).toBeUndefined();
+  });
+});
