@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A separate three-node Docker swarm inside network namespaces on this machine, for Slipway's
-# placement and node-loss tests. The host's own dockerd, its swarm and /var/run/docker.sock are
-# only read (to `docker save` the test images); nothing of theirs is changed.
+# placement, node-loss and stack smoke tests (the last promotes slwmn-w2 to a second manager,
+# for executors on two nodes). The host's own dockerd, its swarm and /var/run/docker.sock are
+# only read (to `docker save` the test images); nothing of theirs is changed. Inside each node,
+# /var/run/docker.sock is that node's own dockerd (see NODE_SOCKET_BIND).
 #
 #   scripts/multinode.sh up      build it (or reuse a healthy one); last stdout line: manager socket
 #   scripts/multinode.sh down    tear it all down; safe when nothing is up
@@ -135,7 +137,9 @@ healthy() {
     alive "$(pid_of "$node")" || return 1
     [ "$(d "$node" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" = active ] || return 1
   done
-  [ "$(d mgr node ls --format '{{.Hostname}}={{.Status}}' 2>/dev/null | sort | tr '\n' ' ')" = "slwmn-mgr=Ready slwmn-w1=Ready slwmn-w2=Ready " ]
+  # As built: one manager (a worker promoted by a test is not the layout the next test expects).
+  [ "$(d mgr node ls --format '{{.Hostname}}={{.Status}}/{{.ManagerStatus}}' 2>/dev/null | sort | tr '\n' ' ')" = \
+    "slwmn-mgr=Ready/Leader slwmn-w1=Ready/ slwmn-w2=Ready/ " ]
 }
 
 wait_healthy() {
