@@ -1,35 +1,45 @@
 #!/usr/bin/env bash
-# A separate two-node Docker swarm inside network namespaces on this machine, for Slipway's
-# placement and node-loss tests. The host's own dockerd, its swarm and /var/run/docker.sock are
-# only read (to `docker save` the test images); nothing of theirs is changed.
+# A separate three-node Docker swarm inside network namespaces on this machine, for Slipway's
+# placement, node-loss and stack smoke tests (the last promotes slwmn-w2 to a second manager,
+# for executors on two nodes). The host's own dockerd, its swarm and /var/run/docker.sock are
+# only read (to `docker save` the test images); nothing of theirs is changed. Inside each node,
+# /var/run/docker.sock is that node's own dockerd (see NODE_SOCKET_BIND).
 #
 #   scripts/multinode.sh up      build it (or reuse a healthy one); last stdout line: manager socket
 #   scripts/multinode.sh down    tear it all down; safe when nothing is up
 #   scripts/multinode.sh status  node list, or "down"
+#   scripts/multinode.sh revive NODE  a worker (w1, w2) whose dockerd was killed (a lost node)
+#                                     started again from its data-root; it rejoins as itself
 #
 # Layout (everything is removed by `down`):
 #   bridge slwmn0 10.231.0.1/24 on the host, one FORWARD rule letting its ports talk to each other
 #   netns slwmn-mgr (eth0 10.231.0.10, hostname slwmn-mgr): swarm manager
 #   netns slwmn-w1  (eth0 10.231.0.11, hostname slwmn-w1):  worker, node label slipway.pool=board
+#   netns slwmn-w2  (eth0 10.231.0.12, hostname slwmn-w2):  worker, no label: with w1, the second
+#     node `node.role==worker` matches, so a step lost with one worker can run again on the other
 #   dockerd per node: socket /run/slipway-mn/NODE.sock, pidfile /run/slipway-mn/NODE.pid,
 #     exec-root /run/slipway-mn/NODE, data-root /var/lib/slipway-mn/NODE/data,
 #     log /var/lib/slipway-mn/NODE/dockerd.log, container cgroups under /slipway-mn-NODE
 # The namespaces have no default route: the only peers they can reach are each other and the
 # bridge address, and a task's doomed registry pull fails at once instead of after ~20 s.
 # Needs root. Runs one at a time (flock on this file).
-# SLIPWAY_MN_HEARTBEAT (default 5s, Docker's default) sets the swarm's dispatcher heartbeat at
-# init: a lost node is marked down 2-3 heartbeats after its last one (measured: 11.6-14.7 s with
-# 5s, 3.9 s with 1s). A reused healthy swarm keeps the value it was made with.
+# SLIPWAY_MN_HEARTBEAT (default 5s, Docker's default) sets the swarm's dispatcher heartbeat: a
+# lost node is marked down 2-3 heartbeats after its last one (measured: 11.6-14.7 s with 5s,
+# 3.9 s with 1s). Set, it is applied to a reused healthy swarm too (`swarm update`).
+# SLIPWAY_MN_IMAGES (space-separated host images, e.g. slipway/slipway:dev for the cleanup job)
+# are loaded into every node besides the test images, also into a reused swarm that lacks them.
 # SLIPWAY_MN_KEEP=1 keeps a failed `up` in place (logs in /var/lib/slipway-mn/NODE/) to debug.
 set -euo pipefail
 
 BR=slwmn0
 BR_ADDR=10.231.0.1/24
-NODES=(mgr w1)
-declare -A ADDR=([mgr]=10.231.0.10 [w1]=10.231.0.11)
-declare -A IDX=([mgr]=0 [w1]=1)
+NODES=(mgr w1 w2)
+WORKERS=(w1 w2)
+declare -A ADDR=([mgr]=10.231.0.10 [w1]=10.231.0.11 [w2]=10.231.0.12)
+declare -A IDX=([mgr]=0 [w1]=1 [w2]=2)
 declare -A LAUNCHER=()
-IMAGES=(slipway/busybox:1 slipway/git:1)
+# shellcheck disable=SC2206 # a list of image names, split on spaces on purpose
+IMAGES=(slipway/busybox:1 slipway/git:1 ${SLIPWAY_MN_IMAGES:-})
 RUN=/run/slipway-mn
 LIB=/var/lib/slipway-mn
 FWD_RULE=(FORWARD -i "$BR" -o "$BR" -m comment --comment slipway-multinode -j ACCEPT)
@@ -127,7 +137,17 @@ healthy() {
     alive "$(pid_of "$node")" || return 1
     [ "$(d "$node" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" = active ] || return 1
   done
-  [ "$(d mgr node ls --format '{{.Hostname}}={{.Status}}' 2>/dev/null | sort | tr '\n' ' ')" = "slwmn-mgr=Ready slwmn-w1=Ready " ]
+  # As built: one manager (a worker promoted by a test is not the layout the next test expects).
+  [ "$(d mgr node ls --format '{{.Hostname}}={{.Status}}/{{.ManagerStatus}}' 2>/dev/null | sort | tr '\n' ' ')" = \
+    "slwmn-mgr=Ready/Leader slwmn-w1=Ready/ slwmn-w2=Ready/ " ]
+}
+
+wait_healthy() {
+  local deadline=$((SECONDS + $1))
+  until healthy; do
+    [ $SECONDS -lt $deadline ] || { d mgr node ls >&2 || true; die "nodes not Ready within $1 s"; }
+    sleep 0.3
+  done
 }
 
 
@@ -144,11 +164,13 @@ start_node() {
   ip -n "$n" link set eth0 up
 
   local cg2='' mounts
+  rm -f "$(sock "$node")" # a killed dockerd's (revive): the wait below is for the new one
   [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && cg2=1
   mounts=$(awk '$2 ~ "^/sys/fs/cgroup/" && ($3 == "cgroup" || $3 == "cgroup2") { print $2, $3, $4 }' /proc/self/mounts)
   NODE_HOSTNAME=$n CGROUP2_ONLY=$cg2 CGROUP_MOUNTS=$mounts setsid --wait \
     ip netns exec "$n" unshare --uts --mount --propagation private \
     bash -c "$(node_init)" node-init \
+    bash -c "$NODE_SOCKET_BIND" node-socket "$(sock "$node")" \
     dockerd \
       --data-root "$LIB/$node/data" \
       --exec-root "$RUN/$node" \
@@ -161,6 +183,35 @@ start_node() {
       >"$LIB/$node/dockerd.log" 2>&1 </dev/null 9<&- &
   LAUNCHER[$node]=$! # dockerd itself, or a setsid waiting on it: gone = dockerd died
 }
+
+# Images a reused swarm's nodes lack (SLIPWAY_MN_IMAGES asked for more than it was made with).
+load_missing_images() {
+  local node img missing=()
+  for img in "${IMAGES[@]}"; do
+    for node in "${NODES[@]}"; do
+      d "$node" image inspect "$img" >/dev/null 2>&1 || { missing+=("$img"); break; }
+    done
+  done
+  [ ${#missing[@]} = 0 ] && return 0
+  log "loading ${missing[*]} into the nodes"
+  docker save "${missing[@]}" >"$LIB/images.tar"
+  for node in "${NODES[@]}"; do d "$node" load -q -i "$LIB/images.tar" >/dev/null; done
+  rm -f "$LIB/images.tar"
+}
+
+# Runs dockerd (its arguments) in the node's private mount namespace and, once its socket is
+# there, binds that socket over /run/docker.sock, in that namespace only: a task that mounts
+# /var/run/docker.sock (the cleanup job, the stack's executor) reaches its own node's engine,
+# not the host's. The host's socket is untouched (mount propagation is private).
+# shellcheck disable=SC2016 # expanded by the inner bash
+NODE_SOCKET_BIND='
+sock=$1; shift
+"$@" &
+pid=$!
+until [ -S "$sock" ]; do kill -0 "$pid" 2>/dev/null || exit 1; sleep 0.05; done
+[ -e /run/docker.sock ] && mount --bind "$sock" /run/docker.sock
+wait "$pid"
+'
 
 wait_daemon() {
   local node=$1 deadline=$((SECONDS + 40))
@@ -187,6 +238,8 @@ up() {
   done
 
   if healthy; then
+    [ -z "${SLIPWAY_MN_HEARTBEAT:-}" ] || d mgr swarm update --dispatcher-heartbeat "$SLIPWAY_MN_HEARTBEAT" >/dev/null
+    load_missing_images
     log "already up"
     sock mgr
     return 0
@@ -217,18 +270,35 @@ up() {
 
   d mgr swarm init --advertise-addr "${ADDR[mgr]}" --listen-addr "${ADDR[mgr]}:2377" \
     --default-addr-pool 10.232.0.0/16 --dispatcher-heartbeat "${SLIPWAY_MN_HEARTBEAT:-5s}" >/dev/null
-  d w1 swarm join --token "$(d mgr swarm join-token -q worker)" \
-    --advertise-addr "${ADDR[w1]}" --listen-addr "${ADDR[w1]}:2377" "${ADDR[mgr]}:2377" >/dev/null
+  local token
+  token=$(d mgr swarm join-token -q worker)
+  for node in "${WORKERS[@]}"; do
+    d "$node" swarm join --token "$token" \
+      --advertise-addr "${ADDR[$node]}" --listen-addr "${ADDR[$node]}:2377" "${ADDR[mgr]}:2377" >/dev/null
+  done
   d mgr node update --label-add slipway.pool=board "$(d w1 info --format '{{.Swarm.NodeID}}')" >/dev/null
 
-  local deadline=$((SECONDS + 30))
-  until healthy; do
-    [ $SECONDS -lt $deadline ] || { d mgr node ls >&2 || true; die "nodes not Ready within 30 s"; }
-    sleep 0.3
-  done
+  wait_healthy 30
   trap - EXIT
-  log "up: manager $(sock mgr), worker hostname slwmn-w1 (label slipway.pool=board)"
+  log "up: manager $(sock mgr), workers slwmn-w1 (label slipway.pool=board) and slwmn-w2"
   sock mgr
+}
+
+# A lost worker back: whatever its killed dockerd left (containerd, shims, the containers of its
+# tasks) is killed, its namespace made again, and its dockerd started on the same data-root, so
+# it rejoins the swarm as the same node, with its images.
+revive() {
+  local node=$1 n
+  [[ " ${WORKERS[*]} " == *" $node "* ]] || die "revive: no worker named $node (one of: ${WORKERS[*]})"
+  [ -d "$LIB/$node/data" ] || die "revive: $node was never up (run up)"
+  n=$(ns "$node")
+  stop_node "$node"
+  ip link del "$n-h" 2>/dev/null || true
+  ip netns del "$n" 2>/dev/null || true
+  start_node "$node"
+  wait_daemon "$node"
+  wait_healthy 60
+  log "revived $n"
 }
 
 status() {
@@ -236,12 +306,13 @@ status() {
   echo down
 }
 
-[ $# = 1 ] || die "usage: $0 up|down|status"
+[ $# = 1 ] || [ "${1:-}:$#" = revive:2 ] || die "usage: $0 up|down|status|revive NODE"
 exec 9<"$0"
 flock -w 120 9 || die "another multinode.sh is running"
 case $1 in
   up) up ;;
+  revive) [ "$(id -u)" = 0 ] || die "must run as root"; revive "$2" ;;
   down) [ "$(id -u)" = 0 ] || die "must run as root"; down; log "down" ;;
   status) status ;;
-  *) die "usage: $0 up|down|status" ;;
+  *) die "usage: $0 up|down|status|revive NODE" ;;
 esac

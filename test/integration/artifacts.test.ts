@@ -81,7 +81,7 @@ test:
 
 /**
  * Artifacts and test reports end to end: Slipway in this process (App mode, so check runs are
- * posted) with its executor on the two-node swarm of scripts/multinode.sh. An artifact made in
+ * posted) with its executor on the multi-node swarm of scripts/multinode.sh. An artifact made in
  * the test stage on the manager is restored into the deploy's workspace on the worker, and
  * is listed and downloaded through the API and the CLI; a failing JUnit test is on the API,
  * the build page and the check run, with the annotations the step wrote.

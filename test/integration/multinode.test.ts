@@ -4,9 +4,9 @@ import { decodeDockerLog } from '../../services/executor/backend/docker-log.js';
 import { BOARD_CONSTRAINT, multiNodeDown, multiNodeSwarm, type MultiNodeSwarm } from '../support/multinode.js';
 
 /**
- * Placement and node loss on a real two-node swarm (scripts/multinode.sh, root only): a
- * manager `slwmn-mgr` and a worker `slwmn-w1` labelled `slipway.pool=board`, each a dockerd in
- * its own network namespace. The host's swarm is not involved.
+ * Placement and node loss on a real multi-node swarm (scripts/multinode.sh, root only): a
+ * manager `slwmn-mgr`, a worker `slwmn-w1` labelled `slipway.pool=board` and a second worker
+ * `slwmn-w2`, each a dockerd in its own network namespace. The host's swarm is not involved.
  */
 
 interface TaskView {
@@ -19,7 +19,7 @@ interface TaskView {
 const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('a two-node swarm in network namespaces', () => {
+describe('a multi-node swarm in network namespaces', () => {
   let swarm: MultiNodeSwarm;
   let docker: Docker;
   let workerId: string;

@@ -7,9 +7,33 @@ import { projectRoot } from '../../services/shared/project-root.js';
 import { GitHubStandIn } from '../support/github-stand-in.js';
 import { eventually, freePort, testInstance, WEBHOOK_SECRET } from '../support/slipway-harness.js';
 import { deliverPush } from '../support/hook-push.js';
+import {
+  MANAGER_HOSTNAME,
+  multiNodeDown,
+  multiNodeSwarm,
+  nodeSocket,
+  SECOND_WORKER_HOSTNAME,
+  WORKER_HOSTNAME,
+} from '../support/multinode.js';
 
 const run = promisify(execFile);
-const docker = async (...args: string[]) => (await run('docker', args, { maxBuffer: 16 << 20 })).stdout.trim();
+/** The multi-node swarm's manager (scripts/multinode.sh), set in `beforeAll`. */
+let managerHost = '';
+const docker = async (...args: string[]) =>
+  (await run('docker', ['-H', managerHost, ...args], { maxBuffer: 16 << 20 })).stdout.trim();
+/** `docker ps ARGS` on every node's own engine, one line per container. */
+const psEverywhere = async (...args: string[]) => {
+  const engines = [managerHost, ...[WORKER_HOSTNAME, SECOND_WORKER_HOSTNAME].map((h) => `unix://${nodeSocket(h)}`)];
+  const out = await Promise.all(
+    engines.map(async (h) => (await run('docker', ['-H', h, 'ps', ...args], { maxBuffer: 16 << 20 })).stdout.trim()),
+  );
+  return out.filter(Boolean).join('\n');
+};
+/** The receiver's node and address: the test's process reaches it on the namespaces' bridge. */
+const RECEIVER_NODE = WORKER_HOSTNAME;
+const RECEIVER_ADDR = '10.231.0.11';
+/** Where the nodes reach the test's process (the stand-in's API and git daemon). */
+const HOST_ADDR = '10.231.0.1';
 
 const OWNER = 'acme';
 const REPO = 'stacked';
@@ -23,8 +47,11 @@ const SLOW_SPEC = SPEC.replace('sleep 2', 'sleep 25');
 
 /**
  * swarm-stack.yml as an operator deploys it (the image from scripts/slipway-image.sh, secrets
- * made beforehand, settings as variables): a webhook delivered to the published port becomes
- * statuses on the stand-in, and `docker stack rm` leaves nothing of the stack behind.
+ * made beforehand, settings as variables), on the three-node swarm of scripts/multinode.sh with
+ * its second worker promoted to manager (executors need a manager's engine): Redis on the first
+ * manager, the receiver on the worker (its port published there), executors on both managers.
+ * A webhook delivered to the published port becomes statuses on the stand-in, and `docker stack
+ * rm` leaves nothing of the stack behind on any node.
  */
 describe('the stack: deploy, a webhook to the published port, statuses, remove', () => {
   const tag = process.env.SLIPWAY_TEST_TAG ?? 'local';
@@ -38,13 +65,16 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
 
   const env = () => ({
     ...process.env,
+    DOCKER_HOST: managerHost,
     SLIPWAY_PORT: String(port),
     SLIPWAY_GITHUB_API_URL: standIn.apiUrl,
-    SLIPWAY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SLIPWAY_PUBLIC_URL: `http://${RECEIVER_ADDR}:${port}`,
+    SLIPWAY_REDIS_CONSTRAINT: `node.hostname == ${MANAGER_HOSTNAME}`,
+    SLIPWAY_RECEIVER_CONSTRAINT: `node.hostname == ${RECEIVER_NODE}`,
     SLIPWAY_CLONE_URL_REWRITE: `https://github.com/=${standIn.cloneUrl('x', 'y').replace(/x\/y\.git$/, '')}`,
     SLIPWAY_INSTANCE: testInstance('stack-smoke'),
     SLIPWAY_SECRETS_PREFIX: prefix,
-    // One node: the new receiver cannot bind the published port beside the old one.
+    // One receiver node: the new receiver cannot bind the published port beside the old one.
     SLIPWAY_RECEIVER_UPDATE_ORDER: 'stop-first',
     // Deliveries that fail while the receiver is replaced are redelivered soon.
     SLIPWAY_WEBHOOK_HOOKS: `${OWNER}/${REPO}#${hookId}`,
@@ -60,11 +90,18 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
   };
 
   beforeAll(async () => {
-    // The image of this checkout (SLIPWAY_TEST_IMAGE_BUILT=1: already built by the caller).
-    if (!process.env.SLIPWAY_TEST_IMAGE_BUILT) {
-      await run('bash', [path.join(projectRoot(), 'scripts/slipway-image.sh')], { maxBuffer: 16 << 20 });
-    }
-    standIn = await GitHubStandIn.start({ host: '172.17.0.1', token: 'test-token' });
+    const began = Date.now();
+    // The image of this checkout (SLIPWAY_TEST_IMAGE_BUILT=1: already built by the caller),
+    // built while the swarm comes up; then loaded into its nodes.
+    const built = process.env.SLIPWAY_TEST_IMAGE_BUILT
+      ? Promise.resolve()
+      : run('bash', [path.join(projectRoot(), 'scripts/slipway-image.sh')], { maxBuffer: 16 << 20 });
+    await Promise.all([built, multiNodeSwarm()]);
+    const swarm = await multiNodeSwarm({ images: ['slipway/slipway:dev', 'slipway/redis:1'] });
+    managerHost = `unix://${swarm.managerSocket}`;
+    console.info(`stack smoke: image built and the swarm up with it on every node in ${Date.now() - began} ms`);
+    await docker('node', 'promote', SECOND_WORKER_HOSTNAME);
+    standIn = await GitHubStandIn.start({ host: HOST_ADDR, gitHost: HOST_ADDR, token: 'test-token' });
     await standIn.createRepo(OWNER, REPO);
     sha = await standIn.commit(OWNER, REPO, 'main', { 'README.md': 'stacked', '.buildspec.yml': SPEC });
     shas.slow = await standIn.commit(OWNER, REPO, 'slow', { 'README.md': 'slow', '.buildspec.yml': SLOW_SPEC });
@@ -74,30 +111,21 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
     port = await freePort();
     hookId = standIn.addWebhook(
       { kind: 'repo', owner: OWNER, repo: REPO },
-      `http://127.0.0.1:${port}/webhooks`,
+      `http://${RECEIVER_ADDR}:${port}/webhooks`,
       WEBHOOK_SECRET,
     );
     for (const [name, value] of Object.entries(secrets)) {
       await docker('secret', 'rm', `${prefix}_${name}`).catch(() => undefined);
-      const made = run('docker', ['secret', 'create', `${prefix}_${name}`, '-']);
+      const made = run('docker', ['-H', managerHost, 'secret', 'create', `${prefix}_${name}`, '-']);
       made.child.stdin?.end(value);
       await made;
     }
   }, 600_000);
 
   afterAll(async () => {
-    await docker('stack', 'rm', stack).catch(() => undefined);
-    await eventually(
-      'the stack to be gone',
-      async () =>
-        (await docker('ps', '-aq', '--filter', `label=com.docker.stack.namespace=${stack}`)) === '' ? true : undefined,
-      120_000,
-    ).catch(() => undefined);
-    for (const name of Object.keys(secrets)) await docker('secret', 'rm', `${prefix}_${name}`).catch(() => undefined);
-    // Named volumes outlive `docker stack rm` by design (data): the test removes its own.
-    for (const volume of ['redis-data', 'artifacts'])
-      await docker('volume', 'rm', `${stack}_${volume}`).catch(() => undefined);
+    // The whole swarm goes, with the stack's volumes and secrets.
     await standIn?.stop();
+    await multiNodeDown();
   }, 180_000);
 
   it('deploys, builds a delivered push, and is removed without a trace', async () => {
@@ -111,7 +139,7 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
     await eventually(
       'the receiver to be ready on the published port',
       async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        const res = await fetch(`http://${RECEIVER_ADDR}:${port}/readyz`).catch(() => undefined);
         return res?.ok ? true : undefined;
       },
       180_000,
@@ -166,13 +194,12 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
     );
     const updatesMs = Date.now() - updateAt;
 
-    // Two executors both take work.
+    // Two executors, one on each manager, both take work.
     await docker('service', 'scale', '--detach=true', `${stack}_executor=2`);
     await eventually(
       'two executors to be ready',
       async () => {
-        const ps = await docker(
-          'ps',
+        const ps = await psEverywhere(
           '--filter',
           `label=com.docker.swarm.service.name=${stack}_executor`,
           '--format',
@@ -189,18 +216,24 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
       async () => (['p1', 'p2', 'p3', 'p4'].every((b) => state(shas[b]!) === 'success') ? true : undefined),
       180_000,
     );
-    const logs = await run('docker', ['service', 'logs', '--raw', `${stack}_executor`], { maxBuffer: 64 << 20 });
+    // Each line: `<task>@<node> | {json}`.
+    const logs = await run('docker', ['-H', managerHost, 'service', 'logs', `${stack}_executor`], {
+      maxBuffer: 64 << 20,
+    });
+    const finished = `${logs.stdout}\n${logs.stderr}`
+      .split('\n')
+      .filter((l) => l.includes('"build finished"') && pBuilds.some((id) => l.includes(id)));
     const finishedBy = new Set(
-      `${logs.stdout}\n${logs.stderr}`
-        .split('\n')
-        .filter((l) => l.includes('"build finished"') && pBuilds.some((id) => l.includes(id)))
-        .map((l) => (JSON.parse(l.slice(l.indexOf('{'))) as { hostname: string }).hostname),
+      finished.map((l) => (JSON.parse(l.slice(l.indexOf('{'))) as { hostname: string }).hostname),
     );
-    expect(finishedBy.size).toBeGreaterThanOrEqual(2);
+    const finishedOn = new Set(finished.map((l) => /@(\S+)\s*\|/.exec(l)?.[1]));
+    expect({ executors: finishedBy.size, nodes: [...finishedOn].sort() }).toEqual({
+      executors: 2,
+      nodes: [MANAGER_HOSTNAME, SECOND_WORKER_HOSTNAME],
+    });
 
     // Health checks pass: every task of the stack is running and healthy.
-    const tasks = await docker(
-      'ps',
+    const tasks = await psEverywhere(
       '--filter',
       `label=com.docker.stack.namespace=${stack}`,
       '--format',
@@ -208,7 +241,9 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
     );
     expect(tasks.split('\n').every((s) => /\(healthy\)/.test(s))).toBe(true);
     console.info(
-      `stack smoke: the push during the receiver's update got ${during.status_code} first; ` +
+      `stack smoke: executors on ${[...finishedOn].join(' and ')} built the four pushes ` +
+        `(${finished.length} builds finished there); ` +
+        `the push during the receiver's update got ${during.status_code} first; ` +
         `both updates and the builds across them took ${updatesMs} ms`,
     );
 
@@ -219,7 +254,7 @@ describe('the stack: deploy, a webhook to the published port, statuses, remove',
         const left = [
           await docker('service', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${stack}`),
           await docker('network', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${stack}`),
-          await docker('ps', '-aq', '--filter', `label=com.docker.stack.namespace=${stack}`),
+          await psEverywhere('-aq', '--filter', `label=com.docker.stack.namespace=${stack}`),
           await docker('service', 'ls', '-q', '--filter', `label=slipway.instance=${testInstance('stack-smoke')}`),
         ];
         return left.every((l) => l === '') ? true : undefined;

@@ -121,6 +121,8 @@ export class SwarmBackend implements Backend {
   private readonly provisioning: SwarmOptions['provisioning'];
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
+  /** Per build: how many placement checkouts it made, which names the next one. */
+  private readonly checkouts = new Map<string, number>();
   /** Checkout log lines a placed step's log starts with, by service name. */
   private readonly preludes = new Map<string, LogLine[]>();
   /** Per build: the ids of the Docker secrets it made, by object name. */
@@ -401,6 +403,7 @@ export class SwarmBackend implements Backend {
       // Swarm keeps the task of a lost node `running` for a day: the node's own state tells.
       const lost = task?.NodeID ? await watch.lost(task.NodeID) : undefined;
       if (lost) {
+        this.forgetWorkspacesOn(task!.NodeID!);
         await this.removeStep(handle);
         return { kind: 'error', reason: lost };
       }
@@ -492,13 +495,14 @@ export class SwarmBackend implements Backend {
 
   async teardownBuild(buildId: string): Promise<void> {
     this.filesOn.delete(buildId);
-    const placements = this.workspaces.get(buildId);
+    const placed = (this.checkouts.get(buildId) ?? 0) > 0;
     this.workspaces.delete(buildId);
+    this.checkouts.delete(buildId);
     this.networks.delete(buildId);
     this.secrets.delete(buildId);
     await teardownBuildObjects(this.docker, [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`]);
     // A checkout made for a placement may have left its workspace on another node.
-    if (placements && placements.size > 0) await this.cleanupNodes([buildId]);
+    if (placed) await this.cleanupNodes([buildId]);
   }
 
   /**
@@ -570,7 +574,9 @@ export class SwarmBackend implements Backend {
    * The node holding a workspace for this step's placement: with a local volume, a step placed
    * away from the executor's node needs a checkout of its own on a node that matches. It runs
    * once per placement and build, on a node Swarm picks; every step with that placement is
-   * pinned there, and its log starts with that checkout's.
+   * pinned there, and its log starts with that checkout's. A workspace on a node a step was
+   * lost with is forgotten (`forgetWorkspacesOn`): the retry gets a new checkout on a node Swarm
+   * picks (not a down one), instead of being pinned to the lost node until its scheduling timeout.
    */
   private workspaceFor(step: StepSpec): Promise<{ node: string; lines: LogLine[] }> {
     const buildId = step.build.buildId;
@@ -579,10 +585,24 @@ export class SwarmBackend implements Backend {
     const key = step.placement.join(',');
     let found = placements.get(key);
     if (!found) {
-      found = this.checkoutOn(step, `checkout-${placements.size + 2}`);
+      const made = (this.checkouts.get(buildId) ?? 0) + 1;
+      this.checkouts.set(buildId, made);
+      found = this.checkoutOn(step, `checkout-${made + 1}`);
       placements.set(key, found);
     }
     return found;
+  }
+
+  /** The workspaces on a lost node are gone with it: the next step of that placement makes a new one. */
+  private forgetWorkspacesOn(node: string): void {
+    for (const placements of this.workspaces.values())
+      for (const [key, found] of placements)
+        found.then(
+          (workspace) => {
+            if (workspace.node === node && placements.get(key) === found) placements.delete(key);
+          },
+          () => undefined,
+        );
   }
 
   private async checkoutOn(step: StepSpec, key: string): Promise<{ node: string; lines: LogLine[] }> {
