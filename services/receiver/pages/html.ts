@@ -38,7 +38,7 @@ function header(viewer: Viewer): string {
   if (principal.kind === 'user' && principal.via === 'session') {
     return [
       `<header><a href="/">Slipway</a><span>Signed in as <strong>${h(principal.login)}</strong></span>`,
-      '<a href="/settings/tokens">Personal tokens</a>',
+      '<a href="/nodes">Nodes on demand</a><a href="/settings/tokens">Personal tokens</a>',
       `<form method="post" action="/logout">${csrfField(viewer)}<button type="submit">Sign out</button></form>`,
       '</header>',
     ].join('');

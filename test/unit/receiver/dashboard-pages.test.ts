@@ -245,6 +245,8 @@ describe('the dashboard’s pages, per viewer', () => {
       failure: 'no node with pool=gpu: provisioner "gpus" could not start a node: quota',
     });
     const reader = await app.signIn('reader');
+    // Every signed-in page links to it.
+    expect(await (await html('/', reader.cookie)).text()).toContain('<a href="/nodes">Nodes on demand</a>');
     const page = await (await html('/nodes', reader.cookie)).text();
     expect(page).toContain('<td data-label="Node">gpu-node-1</td>');
     expect(page).toContain(`step test of build <a href="/builds/${failed.id}">${failed.id}</a> asked for pool=gpu`);
