@@ -1,5 +1,5 @@
 import { formatBytes } from '../core/artifacts/limits.js';
-import { resolveTemplate } from '../core/buildspec/cache-templates.js';
+import { hashesKnown, resolveTemplate } from '../core/buildspec/cache-templates.js';
 import { DEFAULT_CACHE_LIMITS } from '../core/caches/cache-rules.js';
 import type { LogLine } from '../core/builds/log-line.js';
 import type { StepRecord } from '../core/builds/record.js';
@@ -29,6 +29,11 @@ export async function cacheBeforeStep(
     return say(`slipway: cache not used: ${rec.cache.off}`);
   }
   const hashes = ctx.fileHashes();
+  // Without them every build would resolve to one key and restore a stale cache as an exact hit.
+  if (![cache.key, ...cache.restoreKeys].every((t) => hashesKnown(t, hashes))) {
+    rec.cache = { key: cache.key, off: "the checkout's file hashes for the key are unknown" };
+    return say(`slipway: cache not used: ${rec.cache.off}`);
+  }
   const key = resolveTemplate(cache.key, hashes);
   const restoreKeys = cache.restoreKeys.map((k) => resolveTemplate(k, hashes));
   rec.cache = { key };

@@ -92,6 +92,20 @@ export function templateProblems(template: string, axes: readonly string[]): Arr
 }
 
 /** A template with every `hashFiles(...)` replaced by its hash (`hashes` by `hashId`); an unknown one becomes empty. */
+/**
+ * Whether every `hashFiles` of `template` has its value among `hashes` (a file list that
+ * matched nothing has the empty value; an absent one was never computed). Pure.
+ */
+export function hashesKnown(template: string, hashes: Readonly<Record<string, string>>): boolean {
+  let known = true;
+  template.replace(EXPRESSION, (whole, inner: string) => {
+    const globs = hashFilesGlobs(inner);
+    if (globs && !(hashId(globs) in hashes)) known = false;
+    return whole;
+  });
+  return known;
+}
+
 export function resolveTemplate(template: string, hashes: Readonly<Record<string, string>>): string {
   return template.replace(EXPRESSION, (whole, inner: string) => {
     const globs = hashFilesGlobs(inner);

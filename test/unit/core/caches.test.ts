@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   hashFilesCalls,
   hashId,
+  hashesKnown,
   resolveTemplate,
   templateProblems,
 } from '../../../services/core/buildspec/cache-templates.js';
@@ -230,5 +231,12 @@ describe('cache lookup and eviction', () => {
     expect(evictions(used, 100, 'new')).toEqual(['b', 'c']);
     expect(evictions(used, 160, 'new')).toEqual([]);
     expect(evictions(used, 10, 'new')).toEqual(['b', 'c', 'a']);
+  });
+
+  it('tells a hashFiles whose value was never computed from one that matched no file', () => {
+    const template = "deps-${{ hashFiles('x.lock') }}";
+    expect(hashesKnown(template, { [hashId(['x.lock'])]: '' })).toBe(true);
+    expect(hashesKnown(template, {})).toBe(false);
+    expect(hashesKnown('plain-key', {})).toBe(true);
   });
 });
