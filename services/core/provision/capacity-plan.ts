@@ -17,6 +17,34 @@ export interface NodeView {
   availability: string;
   /** Slipway tasks on it that have not ended. */
   tasks: number;
+  /** `worker` or `manager`, when known. */
+  role?: string;
+  /** When it joined the swarm (ISO), when known. */
+  createdAt?: string;
+}
+
+/** How far the manager's clock and the executor's may differ when a node's age is judged. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Why a node a report names cannot be the one a request started, or undefined when it can:
+ * it must be in the swarm, a worker, joined after the request was made, and no other
+ * request's node. (A report carries only the request's token, which the machine's user data
+ * holds: it must not be able to get an ordinary node labelled, drained and removed.) Pure.
+ */
+export function reportedNodeProblem(
+  nodeId: string,
+  requestedAt: string,
+  nodes: readonly NodeView[],
+  othersNodes: ReadonlySet<string>,
+): string | undefined {
+  const node = nodes.find((n) => n.id === nodeId);
+  if (!node) return `the node it reported (${nodeId}) is not in the swarm`;
+  if (othersNodes.has(nodeId)) return `the node it reported (${nodeId}) belongs to another request`;
+  if (node.role !== undefined && node.role !== 'worker') return `the node it reported (${nodeId}) is a ${node.role}`;
+  if (node.createdAt !== undefined && Date.parse(node.createdAt) < Date.parse(requestedAt) - CLOCK_SKEW_MS)
+    return `the node it reported (${nodeId}) was in the swarm before the request`;
+  return undefined;
 }
 
 export type CapacityAction =

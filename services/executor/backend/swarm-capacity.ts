@@ -44,6 +44,7 @@ interface Service {
 interface Node {
   ID: string;
   Version: { Index: number };
+  CreatedAt?: string;
   Spec: { Labels?: Record<string, string>; Availability?: string; Role?: string };
   Status?: { State?: string };
   ManagerStatus?: { Addr?: string; Leader?: boolean };
@@ -94,6 +95,8 @@ export class SwarmCapacity implements CapacitySwarm {
       state: n.Status?.State ?? 'unknown',
       availability: n.Spec.Availability ?? 'active',
       tasks: busy.get(n.ID) ?? 0,
+      ...(n.Spec.Role ? { role: n.Spec.Role } : {}),
+      ...(n.CreatedAt ? { createdAt: n.CreatedAt } : {}),
     }));
   }
 

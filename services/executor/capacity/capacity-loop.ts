@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { bootstrapScript } from '../../core/provision/bootstrap-script.js';
-import { planCapacity, type CapacityAction } from '../../core/provision/capacity-plan.js';
+import { planCapacity, reportedNodeProblem, type CapacityAction } from '../../core/provision/capacity-plan.js';
 import {
   failureReason,
   ranForSeconds,
@@ -144,6 +144,25 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
 
   const applyReport = async (r: ProvisionRecord) => {
     if (r.state === 'starting' && r.report && 'nodeId' in r.report) {
+      const others = new Set(
+        (await deps.provisions.list()).filter((o) => o.id !== r.id && o.nodeId).map((o) => o.nodeId!),
+      );
+      const problem = reportedNodeProblem(r.report.nodeId, r.requestedAt, await deps.swarm.nodes(), others);
+      if (problem) {
+        // Not labelled, never drained or removed by Slipway: the machine it started is stopped.
+        const kept: ProvisionRecord = { ...r };
+        delete kept.report;
+        await deps.provisions.put({
+          ...kept,
+          state: 'failed',
+          failure: failureReason(r.provisioner, r.labels, `its report was refused: ${problem}`),
+          endedAt: now().toISOString(),
+        });
+        deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
+        deps.logger.warn('a node report was refused', { request: r.id, node: r.report.nodeId, problem });
+        await rotateIfNoneWaiting();
+        return;
+      }
       await deps.swarm.labelNode(r.report.nodeId, r.labels);
       const at = now().toISOString();
       await deps.provisions.put({

@@ -20,7 +20,22 @@ const NODE = 'n'.repeat(25);
 /** A swarm in memory: one waiting step until a node with its label is up; the calls made. */
 class MemorySwarm implements CapacitySwarm {
   calls: string[] = [];
-  nodesUp: NodeView[] = [{ id: 'manager', labels: {}, state: 'ready', availability: 'active', tasks: 0 }];
+  nodesUp: NodeView[] = [
+    { id: 'manager', labels: {}, state: 'ready', availability: 'active', tasks: 0, role: 'manager' },
+  ];
+  /** A machine's node joins the swarm (before it reports). */
+  joined(id: string) {
+    const at = new Date().toISOString();
+    this.nodesUp.push({
+      id,
+      labels: {},
+      state: 'ready',
+      availability: 'active',
+      tasks: 0,
+      role: 'worker',
+      createdAt: at,
+    });
+  }
   waiting: WaitingTask[] = [
     { service: 'slw-b1-test-1', constraints: ['node.labels.pool==gpu'], buildId: 'b1', step: 'test' },
   ];
@@ -41,7 +56,7 @@ class MemorySwarm implements CapacitySwarm {
   }
   async labelNode(id: string, labels: Record<string, string>) {
     this.calls.push(`label ${id} ${JSON.stringify(labels)}`);
-    this.nodesUp.push({ id, labels, state: 'ready', availability: 'active', tasks: 0 });
+    this.nodesUp = this.nodesUp.map((n) => (n.id === id ? { ...n, labels } : n));
     this.waiting = [];
   }
   async pauseNode(id: string) {
@@ -102,6 +117,37 @@ describe('the capacity loop', () => {
     });
   });
 
+  it('refuses a report naming a node it did not start (the manager): left alone; machine stopped', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const provisioner = new CountingProvisioner();
+    const loop = startCapacityLoop({
+      swarm,
+      provisions,
+      provisioners: new Map([['gpus', provisioner]]),
+      settings,
+      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+      holder: 'a',
+      logger,
+      intervalMs: 20,
+    });
+    closers.push(() => loop.stop());
+    const id = requestIdFor('slw-b1-test-1');
+    await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
+    await provisions.put({ ...(await provisions.get(id))!, report: { nodeId: 'manager', hostname: 'gpu-1' } });
+    const failed = await eventually(
+      'the report refused',
+      async () => {
+        const r = await provisions.get(id);
+        return r?.state === 'failed' && provisioner.stopped.length > 0 ? r : undefined;
+      },
+      5_000,
+    );
+    expect(failed.failure).toMatch(/its report was refused: the node it reported \(manager\) is a manager/);
+    expect(provisioner.stopped).toEqual([`vm-${id}`]);
+    expect(swarm.calls.filter((c) => c.includes('manager'))).toEqual([]);
+  });
+
   it('labels a reported node from its record, rotates the join token, pauses, drains, removes, stops it', async () => {
     const provisions = new MemoryProvisions();
     const swarm = new MemorySwarm();
@@ -126,6 +172,7 @@ describe('the capacity loop', () => {
     const id = requestIdFor('slw-b1-test-1');
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     const record = (await provisions.get(id))!;
+    swarm.joined(NODE);
     await provisions.put({ ...record, report: { nodeId: NODE, hostname: 'gpu-1' } });
     const removed = await eventually(
       'the idle node removed',
