@@ -1,3 +1,4 @@
+import { FINAL_STATES } from '../core/builds/types.js';
 import { approvalGate } from '../shared/approval-gate.js';
 import type { Config } from '../shared/config.js';
 import { githubInstallations, routedGitHub } from '../shared/github-installations.js';
@@ -40,17 +41,10 @@ export async function startExecutor(config: Config, logger: Logger, given?: Back
       instance: config.instance,
       ...(config.cleanupImage ? { cleanupImage: config.cleanupImage } : {}),
       ...(config.appHost ? { appHost: config.appHost } : {}),
-      ...(provisioning ? { provisioning: provisioningOf(state.provisions) } : {}),
+      ...(provisioning ? { provisioning: provisioningOf(state.provisions), workspaceHolds: state.provisions } : {}),
     });
   // Trouble with the engine rejects typed, so it decides the build job's retries; each call is timed.
   const backend = meteredBackend(typedBackend(engine), metrics());
-  const capacity = await startCapacity({
-    config: config.provisioning,
-    swarm: new SwarmCapacity(config.instance),
-    provisions: state.provisions,
-    logger,
-    metrics: metrics(),
-  });
   const installations = githubInstallations(config.githubApiUrl, config.githubApp ?? { token: config.githubToken }, {
     logger,
     gitToken: config.gitToken,
@@ -137,6 +131,18 @@ export async function startExecutor(config: Config, logger: Logger, given?: Back
       .catch((err: unknown) => logger.warn('artifact expiry failed', { err }));
   void expire();
   const expiry = setInterval(() => void expire(), 3_600_000);
+  // Last: nodes are asked for only by an executor that started in full (and can run what they are for).
+  const capacity = await startCapacity({
+    config: config.provisioning,
+    swarm: new SwarmCapacity(config.instance),
+    provisions: state.provisions,
+    logger,
+    metrics: metrics(),
+    buildEnded: async (buildId) => {
+      const build = await state.builds.get(buildId);
+      return !build || FINAL_STATES.has(build.state);
+    },
+  });
   return {
     async close() {
       clearInterval(reaper);

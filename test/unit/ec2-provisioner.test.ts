@@ -243,6 +243,50 @@ describe('Ec2Provisioner', () => {
     ]);
   });
 
+  it('finds the instances of a request by its tag when no instance id is known, and stops them', async () => {
+    const described = `<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>8f7724cf-496f-496e-8fe3-example</requestId>
+  <reservationSet>
+    <item>
+      <reservationId>r-1234567890abcdef0</reservationId>
+      <ownerId>123456789012</ownerId>
+      <groupSet/>
+      <instancesSet>
+        <item>
+          <instanceId>i-1234567890abcdef0</instanceId>
+          <imageId>ami-0abcdef1234567890</imageId>
+          <instanceState><code>16</code><name>running</name></instanceState>
+          <privateIpAddress>10.0.1.23</privateIpAddress>
+          <tagSet><item><key>slipway:request</key><value>prov-b1a2-1</value></item></tagSet>
+        </item>
+      </instancesSet>
+    </item>
+  </reservationSet>
+</DescribeInstancesResponse>`;
+    const { provisioner, sent } = fakeEc2([
+      [200, described],
+      [200, TERMINATE_ANSWER],
+    ]);
+    await provisioner.stop({ provisioner: 'ec2-gpu', requestId: 'prov-b1a2-1' });
+    expect(sent[0]!.params).toEqual([
+      ['Action', 'DescribeInstances'],
+      ['Version', '2016-11-15'],
+      ['Filter.1.Name', 'tag:slipway:request'],
+      ['Filter.1.Value.1', 'prov-b1a2-1'],
+      ['Filter.2.Name', 'instance-state-name'],
+      ['Filter.2.Value.1', 'pending'],
+      ['Filter.2.Value.2', 'running'],
+      ['Filter.2.Value.3', 'stopping'],
+      ['Filter.2.Value.4', 'stopped'],
+    ]);
+    expect(sent[1]!.params).toContainEqual(['InstanceId.1', 'i-1234567890abcdef0']);
+
+    // A start that made nothing: nothing to terminate, and no TerminateInstances without ids.
+    const none = fakeEc2([[200, '<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>']]);
+    await none.provisioner.stop({ provisioner: 'ec2-gpu', requestId: 'prov-b1a2-2' });
+    expect(none.sent).toHaveLength(1);
+  });
+
   it('treats an instance that is gone already as stopped', async () => {
     const { provisioner } = fakeEc2([
       [400, errorAnswer('InvalidInstanceID.NotFound', "The instance ID 'i-1234567890abcdef0' does not exist")],

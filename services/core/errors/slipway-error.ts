@@ -38,6 +38,8 @@ export type ErrorCode =
   | 'network'
   // Redis took a write but no replica confirmed it (behind Sentinels, a failover could lose it).
   | 'redis-not-replicated'
+  // A record kept changing under a read-change-write: others write it; the next try may land.
+  | 'write-contended'
   // Anything not recognised: retried, because nothing says a retry cannot help.
   | 'unexpected';
 

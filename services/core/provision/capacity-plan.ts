@@ -91,7 +91,8 @@ const supplies = (p: ProvisionerSettings, wanted: Record<string, string>) =>
  *   request that could take it, and a provisioner that supplies its labels and is under its
  *   maximum: `request` (at most one per tick and provisioner slot);
  * - a `starting` request past its provisioner's join timeout: `give-up`;
- * - a `joined` node with Slipway tasks: `busy` (its idle time starts again);
+ * - a `joined` node with Slipway tasks, or with a workspace of an unfinished build (`held`:
+ *   between its steps, an approval or a manual gate): `busy` (its idle time starts again);
  * - a `joined` node idle for its provisioner's idle timeout: `drain`;
  * - a `draining` node with no Slipway task left: `remove`.
  */
@@ -100,6 +101,8 @@ export function planCapacity(input: {
   provisioners: readonly ProvisionerSettings[];
   records: readonly ProvisionRecord[];
   nodes: readonly NodeView[];
+  /** The nodes unfinished builds keep workspaces on. */
+  held?: ReadonlySet<string>;
   now: Date;
   requestId: (service: string) => string;
 }): CapacityAction[] {
@@ -127,7 +130,7 @@ export function planCapacity(input: {
         });
     } else if (r.state === 'joined') {
       const node = r.nodeId ? nodes.get(r.nodeId) : undefined;
-      if (node && node.tasks > 0) actions.push({ kind: 'busy', id: r.id });
+      if ((node && node.tasks > 0) || (r.nodeId && input.held?.has(r.nodeId))) actions.push({ kind: 'busy', id: r.id });
       else if (now - Date.parse(r.busyAt ?? r.joinedAt ?? r.requestedAt) >= (p?.idleTimeoutMs ?? 300_000))
         actions.push({ kind: 'drain', id: r.id });
     } else if (r.state === 'draining') {

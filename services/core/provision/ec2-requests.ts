@@ -85,6 +85,24 @@ export function terminateInstancesRequest(region: string, instanceIds: readonly 
   ]);
 }
 
+/**
+ * The instances a request started that are not terminated, by the `slipway:request` tag
+ * `runInstancesRequest` is given: how `stop` finds a machine whose start never answered.
+ */
+export function describeRequestInstancesRequest(region: string, requestId: string): QueryRequest {
+  return queryRequest(region, [
+    ['Action', 'DescribeInstances'],
+    ['Version', EC2_API_VERSION],
+    ['Filter.1.Name', 'tag:slipway:request'],
+    ['Filter.1.Value.1', requestId],
+    ['Filter.2.Name', 'instance-state-name'],
+    ...['pending', 'running', 'stopping', 'stopped'].map((state, i): [string, string] => [
+      `Filter.2.Value.${i + 1}`,
+      state,
+    ]),
+  ]);
+}
+
 function queryRequest(region: string, params: Array<[string, string]>): QueryRequest {
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`EC2: ${JSON.stringify(region)} is not a region`);
   const host = `ec2.${region}.amazonaws.com`;
@@ -148,7 +166,7 @@ const xml = new XMLParser({
 
 type Node = Record<string, unknown>;
 
-/** Reads a RunInstances or TerminateInstances answer: the instances, or throws an Ec2Error. */
+/** Reads a RunInstances, TerminateInstances or DescribeInstances answer: the instances, or throws an Ec2Error. */
 export function parseEc2Response(status: number, body: string): Ec2Instance[] {
   let doc: Node;
   try {
@@ -165,9 +183,14 @@ export function parseEc2Response(status: number, body: string): Ec2Instance[] {
     const requestId = text(errorResponse?.RequestID) ?? text(errorResponse?.RequestId);
     throw new Ec2Error(code, message, status, status >= 500 || RETRYABLE.has(code), requestId);
   }
-  const answer = (doc.RunInstancesResponse ?? doc.TerminateInstancesResponse) as Node | undefined;
-  const items = ((answer?.instancesSet as Node | undefined)?.item as Node[] | undefined) ?? [];
+  const described = doc.DescribeInstancesResponse as Node | undefined;
+  const answer = (doc.RunInstancesResponse ?? doc.TerminateInstancesResponse ?? described) as Node | undefined;
   if (!answer) throw new Ec2Error('UnexpectedResponse', `no RunInstances/TerminateInstances answer`, status, true);
+  const instancesOf = (set: Node | undefined) =>
+    ((set?.instancesSet as Node | undefined)?.item as Node[] | undefined) ?? [];
+  const items = described
+    ? (((described.reservationSet as Node | undefined)?.item as Node[] | undefined) ?? []).flatMap(instancesOf)
+    : instancesOf(answer);
   return items.map((item) => {
     const state = (item.instanceState ?? item.currentState) as Node | undefined;
     const ip = text(item.privateIpAddress);

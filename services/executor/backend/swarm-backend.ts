@@ -34,6 +34,7 @@ import type {
   WaitOptions,
 } from './types.js';
 import type { SwarmNodeView } from '../../shared/ports/executor-presence.js';
+import type { Provisions } from '../../shared/ports/provisions.js';
 
 export { LABEL } from './swarm-service-spec.js';
 
@@ -95,6 +96,11 @@ export interface SwarmOptions {
    * ends in error with that reason at once, rather than the scheduling timeout's).
    */
   provisioning?: (service: string) => Promise<{ pending: true } | { failed: string } | undefined>;
+  /**
+   * Where the nodes holding a build's workspaces are recorded (the `Provisions` port), so the
+   * capacity loop keeps a provisioned node while an unfinished build has a workspace on it.
+   */
+  workspaceHolds?: Pick<Provisions, 'holdNode' | 'releaseNodes'>;
 }
 
 /** Docker secret holding a build's secret `name`. */
@@ -119,6 +125,7 @@ export class SwarmBackend implements Backend {
   private readonly cleanupImage: string | undefined;
   private readonly appHost: string | undefined;
   private readonly provisioning: SwarmOptions['provisioning'];
+  private readonly workspaceHolds: SwarmOptions['workspaceHolds'];
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Per build: how many placement checkouts it made, which names the next one. */
@@ -148,6 +155,7 @@ export class SwarmBackend implements Backend {
     this.cleanupImage = options.cleanupImage;
     this.appHost = options.appHost;
     this.provisioning = options.provisioning;
+    this.workspaceHolds = options.workspaceHolds;
     this.workspacePerNode = this.volumeDriver === 'local';
   }
 
@@ -241,12 +249,19 @@ export class SwarmBackend implements Backend {
         schedulingTimeoutMs: restore.schedulingTimeoutMs,
         what: 'the cache',
       });
-    const container = await this.docker.createContainer({
-      Image: restore.image,
-      Cmd: ['true'],
-      Labels: this.labels(step.build.buildId),
-      HostConfig: { Mounts: [{ Type: 'volume', Source: step.build.volume, Target: WORKSPACE }] },
-    });
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        Image: restore.image,
+        Cmd: ['true'],
+        Labels: this.labels(step.build.buildId),
+        HostConfig: { Mounts: [{ Type: 'volume', Source: step.build.volume, Target: WORKSPACE }] },
+      });
+    } catch (err) {
+      // The image that mounts the workspace is not on this node (removed since the checkout): run without the cache.
+      if (statusOf(err) === 404) return `the image ${restore.image} is not on this node: ${(err as Error).message}`;
+      throw err;
+    }
     try {
       await container.putArchive(restore.archive, { path: WORKSPACE });
       return undefined;
@@ -503,6 +518,8 @@ export class SwarmBackend implements Backend {
     await teardownBuildObjects(this.docker, [`${LABEL.build}=${buildId}`, `${LABEL.instance}=${this.instance}`]);
     // A checkout made for a placement may have left its workspace on another node.
     if (placed) await this.cleanupNodes([buildId]);
+    // Also after a restart, when this process no longer knows whether the build placed any.
+    await this.workspaceHolds?.releaseNodes(buildId);
   }
 
   /**
@@ -587,7 +604,11 @@ export class SwarmBackend implements Backend {
     if (!found) {
       const made = (this.checkouts.get(buildId) ?? 0) + 1;
       this.checkouts.set(buildId, made);
-      found = this.checkoutOn(step, `checkout-${made + 1}`);
+      found = this.checkoutOn(step, `checkout-${made + 1}`).then(async (workspace) => {
+        // Best effort: without the hold the node may be drained early, which is better than failing the step.
+        await this.workspaceHolds?.holdNode(buildId, workspace.node).catch(() => undefined);
+        return workspace;
+      });
       placements.set(key, found);
     }
     return found;

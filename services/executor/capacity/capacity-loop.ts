@@ -10,7 +10,7 @@ import {
 import type { ProvisionerSettings } from '../../core/provision/provisioner-settings.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Provisions } from '../../shared/ports/provisions.js';
-import type { NodeProvisioner, ProvisionedMachine } from '../../shared/provision/provisioner.js';
+import type { MachineRef, NodeProvisioner } from '../../shared/provision/provisioner.js';
 import type { CapacitySwarm } from '../backend/swarm-capacity.js';
 
 /** What the loop reports to `/metrics` (services/shared/metrics/metrics.ts). */
@@ -32,6 +32,11 @@ export interface CapacityLoopDeps {
   /** Names this replica for the lease. */
   holder: string;
   logger: Logger;
+  /**
+   * Whether a build has ended (or is unknown): its holds on nodes (workspaces, `Provisions.holdNode`)
+   * are then released. Without it, every hold counts until the build's teardown releases it.
+   */
+  buildEnded?: (buildId: string) => Promise<boolean>;
   metrics?: CapacityMetrics;
   now?: () => Date;
   intervalMs?: number;
@@ -48,24 +53,24 @@ export interface CapacityLoopDeps {
 export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<void>; stop(): Promise<void> } {
   const now = deps.now ?? (() => new Date());
   const interval = deps.intervalMs ?? 2_000;
-  const starts = new Set<Promise<void>>();
+  /** The starts in flight in this process, by request id: their own end settles a request given up on meanwhile. */
+  const starts = new Map<string, Promise<void>>();
   let running: Promise<void> | undefined;
   let stopped = false;
 
-  const update = async (id: string, change: (r: ProvisionRecord) => ProvisionRecord | undefined) => {
-    const current = await deps.provisions.get(id);
-    const next = current && change(current);
-    if (next) await deps.provisions.put(next);
-    return next;
-  };
+  // Field by field: the callback writes reports and a start in flight its machine id meanwhile.
+  const update = (id: string, change: (r: ProvisionRecord) => ProvisionRecord | undefined) =>
+    deps.provisions.update(id, change);
 
-  const machineOf = (r: ProvisionRecord): ProvisionedMachine | undefined =>
-    r.machineId ? { provisioner: r.provisioner, machineId: r.machineId, requestId: r.id } : undefined;
-
+  // By request id too: a start cut short (a crash, a kill) may have made a machine it never named.
   const stopMachine = async (r: ProvisionRecord) => {
-    const machine = machineOf(r);
     const provisioner = deps.provisioners.get(r.provisioner);
-    if (machine && provisioner) await provisioner.stop(machine);
+    const machine: MachineRef = {
+      provisioner: r.provisioner,
+      requestId: r.id,
+      ...(r.machineId ? { machineId: r.machineId } : {}),
+    };
+    if (provisioner) await provisioner.stop(machine);
   };
 
   const rotateIfNoneWaiting = async () => {
@@ -132,7 +137,7 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
     if (r.report && 'nodeId' in r.report) await deps.swarm.removeNode(r.report.nodeId);
     await stopMachine(r);
     const nodeId = r.report && 'nodeId' in r.report ? r.report.nodeId : r.nodeId;
-    await deps.provisions.put({ ...r, ...(nodeId ? { nodeId } : {}), settled: true });
+    await update(r.id, (x) => ({ ...x, ...(nodeId ? { nodeId } : {}), settled: true }));
   };
 
   const applyReports = async (records: ProvisionRecord[]) => {
@@ -150,14 +155,18 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       const problem = reportedNodeProblem(r.report.nodeId, r.requestedAt, await deps.swarm.nodes(), others);
       if (problem) {
         // Not labelled, never drained or removed by Slipway: the machine it started is stopped.
-        const kept: ProvisionRecord = { ...r };
-        delete kept.report;
-        await deps.provisions.put({
-          ...kept,
-          state: 'failed',
-          failure: failureReason(r.provisioner, r.labels, `its report was refused: ${problem}`),
-          endedAt: now().toISOString(),
+        const refused = await update(r.id, (x) => {
+          if (x.state !== 'starting') return undefined;
+          const kept: ProvisionRecord = { ...x };
+          delete kept.report;
+          return {
+            ...kept,
+            state: 'failed',
+            failure: failureReason(r.provisioner, r.labels, `its report was refused: ${problem}`),
+            endedAt: now().toISOString(),
+          };
         });
+        if (!refused) return;
         deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
         deps.logger.warn('a node report was refused', { request: r.id, node: r.report.nodeId, problem });
         await rotateIfNoneWaiting();
@@ -165,35 +174,40 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       }
       await deps.swarm.labelNode(r.report.nodeId, r.labels);
       const at = now().toISOString();
-      await deps.provisions.put({
-        ...r,
-        state: 'joined',
-        nodeId: r.report.nodeId,
-        ...(r.report.hostname ? { hostname: r.report.hostname } : {}),
-        joinedAt: at,
-        busyAt: at,
-      });
+      const { nodeId, hostname } = r.report;
+      await update(r.id, (x) =>
+        x.state === 'starting'
+          ? { ...x, state: 'joined', nodeId, ...(hostname ? { hostname } : {}), joinedAt: at, busyAt: at }
+          : undefined,
+      );
       deps.logger.info('a provisioned node joined', { request: r.id, node: r.report.nodeId, labels: r.labels });
       await rotateIfNoneWaiting();
     } else if (r.state === 'starting' && r.report && 'failed' in r.report) {
-      const failed: ProvisionRecord = {
-        ...r,
-        state: 'failed',
-        failure: failureReason(r.provisioner, r.labels, `started a node that could not join: ${r.report.failed}`),
-        endedAt: now().toISOString(),
-      };
-      await deps.provisions.put(failed);
+      const why = `started a node that could not join: ${r.report.failed}`;
+      const failed = await update(r.id, (x) =>
+        x.state === 'starting'
+          ? {
+              ...x,
+              state: 'failed',
+              failure: failureReason(r.provisioner, r.labels, why),
+              endedAt: now().toISOString(),
+            }
+          : undefined,
+      );
+      if (!failed) return;
       deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
       await rotateIfNoneWaiting();
-    } else if (r.state === 'failed' && !r.settled && (r.machineId || (r.report && 'nodeId' in r.report))) {
+    } else if (r.state === 'failed' && !r.settled && !starts.has(r.id)) {
       await settleFailed(r);
     }
   };
 
   const act = async (action: CapacityAction) => {
     if (action.kind === 'request') {
-      const start = request(action).finally(() => starts.delete(start));
-      starts.add(start);
+      starts.set(
+        action.id,
+        request(action).finally(() => starts.delete(action.id)),
+      );
       return;
     }
     const at = now().toISOString();
@@ -203,7 +217,8 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       );
       deps.logger.warn('gave up on a node', { request: action.id, reason: action.reason });
       if (failed) deps.metrics?.provisionFailures.inc({ provisioner: failed.provisioner });
-      if (failed) await settleFailed(failed);
+      // A start still in flight here settles it when it ends (stopping a machine being made races its making).
+      if (failed && !starts.has(failed.id)) await settleFailed(failed);
       await rotateIfNoneWaiting();
     } else if (action.kind === 'busy') {
       await update(action.id, (r) => (r.state === 'joined' ? { ...r, busyAt: at } : undefined));
@@ -222,8 +237,7 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
         await deps.swarm.removeNode(r.nodeId);
       }
       await stopMachine(r);
-      const ended: ProvisionRecord = { ...r, state: 'removed', endedAt: at };
-      await deps.provisions.put(ended);
+      const ended = (await update(r.id, (x) => ({ ...x, state: 'removed', endedAt: at }))) ?? r;
       deps.metrics?.provisionedNodeSeconds.inc({ provisioner: r.provisioner }, ranForSeconds(ended, now()));
       deps.logger.info('removed a provisioned node', {
         request: r.id,
@@ -233,6 +247,16 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
     }
   };
 
+  /** The nodes unfinished builds keep workspaces on; the holds of builds that ended (a teardown missed) go. */
+  const heldNodes = async (): Promise<Set<string>> => {
+    const holds = await deps.provisions.holds();
+    const ended = new Map<string, boolean>();
+    for (const { buildId } of holds)
+      if (deps.buildEnded && !ended.has(buildId)) ended.set(buildId, await deps.buildEnded(buildId));
+    for (const [buildId, gone] of ended) if (gone) await deps.provisions.releaseNodes(buildId);
+    return new Set(holds.filter((h) => !ended.get(h.buildId)).map((h) => h.nodeId));
+  };
+
   const tick = async () => {
     if (!(await deps.provisions.lease(deps.holder, interval * 5))) {
       // Only the acting replica reports the gauges, so a sum over replicas counts each node once.
@@ -240,16 +264,18 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       return;
     }
     await applyReports(await deps.provisions.list());
-    const [waiting, nodes, records] = await Promise.all([
+    const [waiting, nodes, records, held] = await Promise.all([
       deps.swarm.waitingTasks(),
       deps.swarm.nodes(),
       deps.provisions.list(),
+      heldNodes(),
     ]);
     const actions = planCapacity({
       waiting,
       provisioners: deps.settings,
       records,
       nodes,
+      held,
       now: now(),
       requestId: requestIdFor,
     });
@@ -283,7 +309,7 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
     async stop() {
       stopped = true;
       await running;
-      await Promise.all([...starts]);
+      await Promise.all([...starts.values()]);
     },
   };
 }

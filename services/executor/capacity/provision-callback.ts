@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { acceptReport } from '../../core/provision/accept-report.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Provisions } from '../../shared/ports/provisions.js';
+import type { ProvisionRecord, Provisions } from '../../shared/ports/provisions.js';
 
 /** The most a report may be: it is a few hundred bytes. */
 const MAX_BODY = 16 * 1024;
@@ -16,7 +16,8 @@ const MAX_BODY = 16 * 1024;
  * from the nodes at all), and any replica may take it since it only records the report on the
  * request (`Provisions`); the loop holding the lease applies it (labels the node from its
  * own record). Answers: 204 recorded (again: a repeat changes nothing), 400 a body or report
- * that is refused (acceptReport says why), 401 a wrong or missing token, 404 no such request.
+ * that is refused (acceptReport says why), 401 a wrong or missing token or no such request (the
+ * same answer, so request ids cannot be probed without a token), 404 another path.
  */
 export async function startProvisionCallback(options: {
   provisions: Provisions;
@@ -66,9 +67,11 @@ async function handle(
   }
   const requestId = (body as { requestId?: unknown } | null)?.requestId;
   const record = typeof requestId === 'string' ? await options.provisions.get(requestId) : undefined;
-  if (!record) return { status: 404, message: 'no such request' };
+  // One answer for an unknown request and a wrong token: without the token, nothing is told.
   const given = createHash('sha256').update(bearer).digest();
-  if (!timingSafeEqual(given, Buffer.from(record.tokenHash, 'hex'))) return { status: 401, message: 'wrong token' };
+  const expected = Buffer.from(record?.tokenHash ?? '00'.repeat(32), 'hex');
+  if (!record || expected.length !== given.length || !timingSafeEqual(given, expected))
+    return { status: 401, message: 'wrong token or no such request' };
   if (record.report) return { status: 204, message: '' };
   const decision = acceptReport(body, { requestId: record.id, labels: record.labels });
   if (decision.action === 'refuse') {
@@ -76,12 +79,11 @@ async function handle(
     return { status: 400, message: decision.reason };
   }
   const hostname = (body as { hostname?: unknown }).hostname;
-  await options.provisions.put({
-    ...record,
-    report:
-      decision.action === 'label'
-        ? { nodeId: decision.nodeId, ...(typeof hostname === 'string' ? { hostname } : {}) }
-        : { failed: decision.reason },
-  });
+  const report: NonNullable<ProvisionRecord['report']> =
+    decision.action === 'label'
+      ? { nodeId: decision.nodeId, ...(typeof hostname === 'string' ? { hostname } : {}) }
+      : { failed: decision.reason };
+  // Only the report's field: the loop may be writing the machine id meanwhile. The first report stays.
+  await options.provisions.update(record.id, (r) => (r.report ? undefined : { ...r, report }));
   return { status: 204, message: '' };
 }

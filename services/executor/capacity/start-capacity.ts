@@ -24,6 +24,7 @@ export async function startCapacity(options: {
   metrics?: SlipwayMetrics;
   provisioners?: ReadonlyMap<string, NodeProvisioner>;
   intervalMs?: number;
+  buildEnded?: (buildId: string) => Promise<boolean>;
 }): Promise<{ callbackPort: number; tick(): Promise<void>; close(): Promise<void> } | undefined> {
   const { config } = options;
   if (config.provisioners.length === 0) return undefined;
@@ -44,6 +45,7 @@ export async function startCapacity(options: {
     logger: options.logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.intervalMs ? { intervalMs: options.intervalMs } : {}),
+    ...(options.buildEnded ? { buildEnded: options.buildEnded } : {}),
   });
   options.logger.info('nodes on demand', {
     provisioners: config.provisioners.map((p) => p.name),

@@ -3,15 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProvisionError } from '../../core/provision/provision-error.js';
-import type { NodeProvisioner, ProvisionedMachine, ProvisionRequest } from './provisioner.js';
+import type { MachineRef, NodeProvisioner, ProvisionedMachine, ProvisionRequest } from './provisioner.js';
 
 /**
  * The `command` provisioner: the operator's own program makes and removes machines.
  * `COMMAND start REQUEST_ID BOOTSTRAP_FILE` (the request's labels in SLIPWAY_PROVISION_LABELS
  * as JSON) starts a machine that runs the script in BOOTSTRAP_FILE, and prints the machine's id
- * on its last line of output; `COMMAND stop MACHINE_ID` removes it (and must succeed for one
- * already gone). A non-zero exit is a failed start, its last line of stderr the reason. The
- * command must itself be idempotent per request id. Run through `sh -c`, so it may carry arguments.
+ * on its last line of output; `COMMAND stop MACHINE_ID REQUEST_ID` removes it (and must succeed
+ * for one already gone, or never made). MACHINE_ID is empty when the start never answered (the
+ * executor was killed meanwhile): the command finds the machine by REQUEST_ID. A non-zero exit
+ * is a failed start, its last line of stderr the reason. The command must itself be idempotent
+ * per request id. Run through `sh -c`, so it may carry arguments.
  */
 export class CommandProvisioner implements NodeProvisioner {
   constructor(
@@ -47,8 +49,8 @@ export class CommandProvisioner implements NodeProvisioner {
     }
   }
 
-  async stop(machine: ProvisionedMachine): Promise<void> {
-    const run = await this.run(['stop', machine.machineId], {});
+  async stop(machine: MachineRef): Promise<void> {
+    const run = await this.run(['stop', machine.machineId ?? '', machine.requestId], {});
     if (run.code !== 0)
       throw new ProvisionError(
         `its stop command exited with ${run.code}: ${lastLine(run.stderr || run.stdout)}`,

@@ -1,6 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
+  describeRequestInstancesRequest,
   Ec2Error,
   parseEc2Response,
   runInstancesRequest,
@@ -8,7 +9,7 @@ import {
   type Ec2LaunchOptions,
   type QueryRequest,
 } from '../../core/provision/ec2-requests.js';
-import type { NodeProvisioner, ProvisionedMachine, ProvisionRequest } from './provisioner.js';
+import type { MachineRef, NodeProvisioner, ProvisionedMachine, ProvisionRequest } from './provisioner.js';
 
 /**
  * The thin sender for EC2's Query API: signs a request from services/core/provision/ec2-requests.ts
@@ -117,9 +118,15 @@ export class Ec2Provisioner implements NodeProvisioner {
     };
   }
 
-  async stop(machine: ProvisionedMachine): Promise<void> {
+  async stop(machine: MachineRef): Promise<void> {
+    const ids = machine.machineId
+      ? [machine.machineId]
+      : (await this.client.send(describeRequestInstancesRequest(this.settings.region, machine.requestId)))
+          .map((i) => i.instanceId)
+          .filter(Boolean);
+    if (ids.length === 0) return;
     try {
-      await this.client.send(terminateInstancesRequest(this.settings.region, [machine.machineId]));
+      await this.client.send(terminateInstancesRequest(this.settings.region, ids));
     } catch (err) {
       if (err instanceof Ec2Error && err.code === 'InvalidInstanceID.NotFound') return;
       throw err;

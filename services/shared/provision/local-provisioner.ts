@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProvisionError } from '../../core/provision/provision-error.js';
 import { projectRoot } from '../project-root.js';
-import type { NodeProvisioner, ProvisionedMachine, ProvisionRequest } from './provisioner.js';
+import type { MachineRef, NodeProvisioner, ProvisionedMachine, ProvisionRequest } from './provisioner.js';
 
 /**
  * The `local` provisioner: a node in a network namespace of this machine, made by
@@ -65,10 +65,11 @@ export class LocalProvisioner implements NodeProvisioner {
     return { provisioner: this.name, machineId: node, requestId: request.id, ...(address ? { address } : {}) };
   }
 
-  async stop(machine: ProvisionedMachine): Promise<void> {
-    const down = await this.script(['down', machine.machineId], 120_000);
+  async stop(machine: MachineRef): Promise<void> {
+    const node = machine.machineId ?? LocalProvisioner.nodeName(machine.requestId);
+    const down = await this.script(['down', node], 120_000);
     if (down.code !== 0)
-      throw new ProvisionError(`local node ${machine.machineId} was not removed: ${lastLine(down)}`, true, this.name);
+      throw new ProvisionError(`local node ${node} was not removed: ${lastLine(down)}`, true, this.name);
   }
 
   private script(args: string[], timeout: number): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -91,6 +91,8 @@ export const KEYS = {
   provision: (id: string) => `slipway:provision:${id}`,
   /** Sorted set: provision request ids by the time they were asked for. */
   provisions: 'slipway:provisions',
+  /** Hash: `BUILD NODE` per node an unfinished build keeps a workspace on (the capacity loop keeps those nodes). */
+  provisionHolds: 'slipway:provision-holds',
   /** String: the capacity loop's acting lease (its holder), expiring unless renewed. */
   provisionLease: 'slipway:provision-lease',
 } as const;

@@ -42,10 +42,64 @@ export function describeProvisionsConformance(name: string, make: () => Promise<
         state: 'joined',
         nodeId: 'n'.repeat(25),
       };
-      await handles.at(-1)!.put(joined);
+      expect(await handles.at(-1)!.update(a, (r) => ({ ...r, state: 'joined', nodeId: 'n'.repeat(25) }))).toEqual(
+        joined,
+      );
       expect(await handles[0]!.get(a)).toEqual(joined);
+      expect(await handles[0]!.update(a, () => undefined)).toBeUndefined();
+      expect(await handles[0]!.get(a)).toEqual(joined);
+      expect(await handles[0]!.update(uniqueId('pr'), (r) => r)).toBeUndefined();
       const ids = (await handles[0]!.list()).map((r) => r.id).filter((id) => id === a || id === b);
       expect(ids).toEqual([b, a]);
+    });
+
+    it('loses no change when writers of different fields of one record race', async () => {
+      const handles = await make();
+      const id = uniqueId('pr');
+      await handles[0]!.create(record(id));
+      // The callback records the report while the loop records the machine id, and more.
+      const changes: Array<(r: ProvisionRecord) => ProvisionRecord> = [
+        (r) => ({ ...r, machineId: 'vm-1' }),
+        (r) => ({ ...r, report: { nodeId: 'n'.repeat(25), hostname: 'gpu-1' } }),
+        (r) => ({ ...r, busyAt: '2026-12-02T06:05:00.000Z' }),
+        (r) => ({ ...r, hostname: 'gpu-1' }),
+        (r) => ({ ...r, labels: { ...r.labels, zone: 'a' } }),
+        (r) => ({ ...r, reason: { ...r.reason, step: 'e2e' } }),
+      ];
+      await Promise.all(changes.map((change, i) => handles[i % handles.length]!.update(id, change)));
+      expect(await handles[0]!.get(id)).toEqual({
+        ...record(id),
+        machineId: 'vm-1',
+        report: { nodeId: 'n'.repeat(25), hostname: 'gpu-1' },
+        busyAt: '2026-12-02T06:05:00.000Z',
+        hostname: 'gpu-1',
+        labels: { pool: 'gpu', zone: 'a' },
+        reason: { ...record(id).reason, step: 'e2e' },
+      });
+    });
+
+    it('keeps which build holds which node until the build releases them', async () => {
+      const handles = await make();
+      const [b1, b2] = [uniqueId('b'), uniqueId('b')];
+      const mine = async () =>
+        (await handles[0]!.holds())
+          .filter((h) => h.buildId === b1 || h.buildId === b2)
+          .sort((x, y) => `${x.buildId}${x.nodeId}`.localeCompare(`${y.buildId}${y.nodeId}`));
+      await handles[0]!.holdNode(b1, 'node-a');
+      await handles.at(-1)!.holdNode(b1, 'node-b');
+      await handles.at(-1)!.holdNode(b1, 'node-b');
+      await handles[0]!.holdNode(b2, 'node-a');
+      expect(await mine()).toEqual(
+        [
+          { buildId: b1, nodeId: 'node-a' },
+          { buildId: b1, nodeId: 'node-b' },
+          { buildId: b2, nodeId: 'node-a' },
+        ].sort((x, y) => `${x.buildId}${x.nodeId}`.localeCompare(`${y.buildId}${y.nodeId}`)),
+      );
+      await handles.at(-1)!.releaseNodes(b1);
+      expect(await mine()).toEqual([{ buildId: b2, nodeId: 'node-a' }]);
+      await handles[0]!.releaseNodes(b2);
+      expect(await mine()).toEqual([]);
     });
 
     it('lets one holder act: it renews its lease, others wait until it lapses', async () => {

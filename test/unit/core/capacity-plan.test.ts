@@ -151,6 +151,12 @@ describe('when a provisioned node is given up on, busy, idle or gone', () => {
     expect(plan({ records: [draining], nodes: [] })).toEqual([{ kind: 'remove', id: 'a' }]);
   });
 
+  it('keeps an idle node an unfinished build has a workspace on (an approval waits), drains it once let go', () => {
+    const idle = record('a', { state: 'joined', nodeId: 'na', joinedAt: at(600), busyAt: at(300) });
+    expect(plan({ records: [idle], nodes: [node('na')], held: new Set(['na']) })).toEqual([{ kind: 'busy', id: 'a' }]);
+    expect(plan({ records: [idle], nodes: [node('na')], held: new Set(['nb']) })).toEqual([{ kind: 'drain', id: 'a' }]);
+  });
+
   it('says how long a node ran and what a waiting step makes of its request', () => {
     const ended = record('a', { state: 'removed', joinedAt: at(90), endedAt: at(30) });
     expect(ranForSeconds(ended, now)).toBe(60);

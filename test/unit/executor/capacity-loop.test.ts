@@ -8,7 +8,7 @@ import { startCapacityLoop } from '../../../services/executor/capacity/capacity-
 import { startProvisionCallback } from '../../../services/executor/capacity/provision-callback.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import { MemoryProvisions } from '../../../services/shared/memory/memory-provisions.js';
-import type { NodeProvisioner, ProvisionRequest } from '../../../services/shared/provision/provisioner.js';
+import type { MachineRef, NodeProvisioner, ProvisionRequest } from '../../../services/shared/provision/provisioner.js';
 import { eventually } from '../../support/eventually.js';
 
 const logger = createLogger('test', true);
@@ -79,8 +79,8 @@ class CountingProvisioner implements NodeProvisioner {
     this.started.push(request);
     return { provisioner: this.name, machineId: `vm-${request.id}`, requestId: request.id };
   }
-  async stop(machine: { machineId: string }) {
-    this.stopped.push(machine.machineId);
+  async stop(machine: MachineRef) {
+    this.stopped.push(machine.machineId ?? `request ${machine.requestId}`);
   }
 }
 
@@ -134,7 +134,7 @@ describe('the capacity loop', () => {
     closers.push(() => loop.stop());
     const id = requestIdFor('slw-b1-test-1');
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
-    await provisions.put({ ...(await provisions.get(id))!, report: { nodeId: 'manager', hostname: 'gpu-1' } });
+    await provisions.update(id, (r) => ({ ...r, report: { nodeId: 'manager', hostname: 'gpu-1' } }));
     const failed = await eventually(
       'the report refused',
       async () => {
@@ -171,9 +171,8 @@ describe('the capacity loop', () => {
     closers.push(() => loop.stop());
     const id = requestIdFor('slw-b1-test-1');
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
-    const record = (await provisions.get(id))!;
     swarm.joined(NODE);
-    await provisions.put({ ...record, report: { nodeId: NODE, hostname: 'gpu-1' } });
+    await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
     const removed = await eventually(
       'the idle node removed',
       async () => {
@@ -193,6 +192,152 @@ describe('the capacity loop', () => {
     expect(removed).toMatchObject({ nodeId: NODE, hostname: 'gpu-1' });
     expect(Date.parse(removed.endedAt!)).toBeGreaterThanOrEqual(Date.parse(removed.joinedAt!));
     expect(seconds).toHaveLength(1);
+  });
+});
+
+describe('the capacity loop across writers and crashes', () => {
+  const start = (provisions: MemoryProvisions, swarm: MemorySwarm, provisioner: NodeProvisioner) => {
+    const loop = startCapacityLoop({
+      swarm,
+      provisions,
+      provisioners: new Map([['gpus', provisioner]]),
+      settings,
+      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+      holder: 'a',
+      logger,
+      intervalMs: 20,
+    });
+    closers.push(() => loop.stop());
+    return loop;
+  };
+  const gate = () => {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { open, opened };
+  };
+
+  it('keeps the machine id a start writes while the loop applies the report the node sent meanwhile', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const started = gate();
+    const labelled = gate();
+    const provisioner = new CountingProvisioner();
+    const slowStart = Object.assign(Object.create(provisioner) as CountingProvisioner, {
+      start: async (request: ProvisionRequest) => {
+        await started.opened;
+        return provisioner.start(request);
+      },
+    });
+    const labelNode = swarm.labelNode.bind(swarm);
+    let labelling = false;
+    swarm.labelNode = async (id, labels) => {
+      labelling = true;
+      await labelled.opened;
+      await labelNode(id, labels);
+    };
+    start(provisions, swarm, slowStart);
+    const id = requestIdFor('slw-b1-test-1');
+    await eventually('the request', async () => ((await provisions.get(id)) ? true : undefined), 5_000);
+    // The node boots and reports before the provisioner's start has answered (EC2 can be slow to).
+    swarm.joined(NODE);
+    await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
+    // The loop read the record (no machine id yet) and labels the node; then the start answers.
+    await eventually('the loop labelling the node', async () => (labelling ? true : undefined), 5_000);
+    started.open();
+    await eventually('the machine id', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
+    labelled.open();
+    // Idle at once (idleTimeoutMs 0): the machine stopped at the end is the one the start named.
+    const removed = await eventually(
+      'the idle node removed',
+      async () => {
+        const r = await provisions.get(id);
+        return r?.state === 'removed' ? r : undefined;
+      },
+      5_000,
+    );
+    expect(removed).toMatchObject({ machineId: `vm-${id}`, nodeId: NODE, hostname: 'gpu-1' });
+    expect(provisioner.stopped).toEqual([`vm-${id}`]);
+  });
+
+  it('stops by request id a machine whose start never answered (its executor was killed), given up on', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    swarm.waiting = [];
+    const provisioner = new CountingProvisioner();
+    const id = requestIdFor('slw-b9-test-1');
+    // What a killed executor leaves: a request, no machine id, no report.
+    await provisions.create({
+      id,
+      provisioner: 'gpus',
+      labels: { pool: 'gpu' },
+      reason: { service: 'slw-b9-test-1', wanted: { pool: 'gpu' } },
+      state: 'starting',
+      tokenHash: 'ab'.repeat(32),
+      requestedAt: new Date(Date.now() - 120_000).toISOString(),
+    });
+    start(provisions, swarm, provisioner);
+    const settled = await eventually(
+      'the request given up on and its machine stopped',
+      async () => {
+        const r = await provisions.get(id);
+        return r?.settled ? r : undefined;
+      },
+      5_000,
+    );
+    expect(settled).toMatchObject({ state: 'failed' });
+    expect(settled.failure).toMatch(/did not join within 60s/);
+    expect(provisioner.stopped).toEqual([`request ${id}`]);
+    expect(provisioner.started).toEqual([]);
+  });
+});
+
+describe('the capacity loop and the workspaces builds keep on nodes', () => {
+  it('keeps an idle node while an unfinished build holds it, lets go of it when the build ends', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    swarm.waiting = [];
+    swarm.joined(NODE);
+    const provisioner = new CountingProvisioner();
+    const id = requestIdFor('slw-b1-test-1');
+    await provisions.create({
+      id,
+      provisioner: 'gpus',
+      labels: { pool: 'gpu' },
+      reason: { service: 'slw-b1-test-1', buildId: 'b1', step: 'test', wanted: { pool: 'gpu' } },
+      state: 'joined',
+      tokenHash: 'ab'.repeat(32),
+      requestedAt: new Date(Date.now() - 60_000).toISOString(),
+      joinedAt: new Date(Date.now() - 50_000).toISOString(),
+      busyAt: new Date(Date.now() - 40_000).toISOString(),
+      nodeId: NODE,
+      machineId: 'vm-1',
+    });
+    // Build b1 ran its test step there and waits for an approval before its deploy step.
+    await provisions.holdNode('b1', NODE);
+    let ended = false;
+    const loop = startCapacityLoop({
+      swarm,
+      provisions,
+      provisioners: new Map([['gpus', provisioner]]),
+      settings,
+      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+      holder: 'a',
+      logger,
+      intervalMs: 20,
+      buildEnded: async (buildId) => buildId !== 'b1' || ended,
+    });
+    closers.push(() => loop.stop());
+    for (let i = 0; i < 5; i++) await loop.tick();
+    expect((await provisions.get(id))?.state).toBe('joined');
+    expect(swarm.calls).toEqual([]);
+    ended = true;
+    await eventually(
+      'the node removed',
+      async () => ((await provisions.get(id))?.state === 'removed' ? true : undefined),
+      5_000,
+    );
+    expect(await provisions.holds()).toEqual([]);
+    expect(provisioner.stopped).toEqual(['vm-1']);
   });
 });
 
@@ -239,8 +384,10 @@ describe('the callback nodes report to', () => {
 
   it('refuses a wrong token, an unknown request, other labels and a body not JSON, changing nothing', async () => {
     const { provisions, post } = await serve(record);
-    expect(await post(joined, 'another-token')).toEqual({ status: 401, text: 'wrong token' });
-    expect((await post({ ...joined, requestId: 'pr-2' })).status).toBe(404);
+    // An unknown request is answered as a wrong token is: request ids cannot be probed.
+    const refused = { status: 401, text: 'wrong token or no such request' };
+    expect(await post(joined, 'another-token')).toEqual(refused);
+    expect(await post({ ...joined, requestId: 'pr-2' })).toEqual(refused);
     expect(await post({ ...joined, labels: { pool: 'gpu', admin: 'yes' } })).toEqual({
       status: 400,
       text: 'the node reports labels other than those asked for',
