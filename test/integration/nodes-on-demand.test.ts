@@ -23,7 +23,7 @@ import { freePort, freshRedisUrl, testInstance } from '../support/slipway-harnes
  *
  * - a step placed on `node.labels.pool==gpu`, which no node has, gets a `local` node made
  *   through the bootstrap script, runs there, and the idle node is drained, removed from the
- *   swarm and its namespace deleted;
+ *   swarm and its namespace deleted (not while a build still holds a workspace there);
  * - a `command` provisioner that exits 1 leaves its step failed with the provisioner's words;
  * - a `command` provisioner whose machine never joins is given up on after its join timeout,
  *   its step told so, and the machine stopped.
@@ -175,6 +175,13 @@ describe('nodes on demand', () => {
     expect(before).not.toContain(record!.nodeId);
     // The token handed to the node no longer lets anyone join.
     expect(await joinToken()).not.toBe(token);
+
+    // A build that keeps a workspace there (it waits for an approval before its next step) keeps the node.
+    await state.provisions.holdNode(build('a').buildId, record!.nodeId!);
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    expect((await state.provisions.get(record!.id))?.state).toBe('joined');
+    expect(await nodeIds()).toContain(record!.nodeId);
+    await state.provisions.releaseNodes(build('a').buildId);
 
     // Idle for its 3 s: drained, out of the swarm, its namespace gone, and its time counted.
     const ended = await eventually(
