@@ -73,6 +73,7 @@ export async function holdForManualTest(
     ...(manual.instructions ? { instructions: manual.instructions } : {}),
     people: manual.people,
     pusher: plan.request.sender,
+    ...(plan.request.pullRequest !== undefined ? { pullRequest: plan.request.pullRequest } : {}),
     requestedAt: at.toISOString(),
     expiresAt: new Date(at.getTime() + manual.timeoutMs).toISOString(),
     decisions: [],

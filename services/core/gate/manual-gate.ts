@@ -33,6 +33,8 @@ export interface GateRequest {
   people: PlanManualGate['people'];
   /** Who pushed the commit (shown; the pusher may pass their own change, as the tester). */
   pusher: string;
+  /** The build's pull request, where `/pass` and `/fail` comments are taken; absent for a push. */
+  pullRequest?: number;
   requestedAt: string;
   expiresAt: string;
   decisions: GateDecision[];
@@ -111,9 +113,19 @@ export function gateReason(request: GateRequest, timeoutMs: number): string {
     default:
       return (
         `for a manual test at ${request.url} by ${describeTesters(request.people)} ` +
-        `(/pass or /fail on the pull request, or the API) until ${request.expiresAt.slice(0, 16).replace('T', ' ')} UTC`
+        `(${where(request)}) until ${request.expiresAt.slice(0, 16).replace('T', ' ')} UTC`
       );
   }
+}
+
+/**
+ * Where people decide. A push's commit came by a fast-forward merge, so the pull request whose
+ * head it is takes the comments too (the approver finds the build by that head).
+ */
+function where(request: GateRequest): string {
+  return request.pullRequest !== undefined
+    ? `/pass or /fail on pull request #${request.pullRequest}, Pass or Fail on the build page, or the API`
+    : '/pass or /fail on the pull request this commit came from, Pass or Fail on the build page, or the API';
 }
 
 /**

@@ -128,9 +128,14 @@ describe('who may decide a manual test, and where it stands', () => {
   });
 
   it('says where it stands in words, with the URL while it waits', () => {
-    expect(gateReason(gate(), 7_200_000)).toBe(
+    expect(gateReason(gate({ pullRequest: 12 }), 7_200_000)).toBe(
       'for a manual test at http://10.0.0.5:30080 by tess, team acme/qa ' +
-        '(/pass or /fail on the pull request, or the API) until 2024-05-01 12:00 UTC',
+        '(/pass or /fail on pull request #12, Pass or Fail on the build page, or the API) until 2024-05-01 12:00 UTC',
+    );
+    // A push: its commit is the head of the pull request it was merged from.
+    expect(gateReason(gate(), 7_200_000)).toBe(
+      'for a manual test at http://10.0.0.5:30080 by tess, team acme/qa (/pass or /fail on the pull request ' +
+        'this commit came from, Pass or Fail on the build page, or the API) until 2024-05-01 12:00 UTC',
     );
     const failed = gate({ state: 'failed', decisions: [{ ...decision('tess', 'fail', true), reason: 'no total' }] });
     expect(gateReason(failed, 1)).toBe('Manual test failed by tess: no total');
