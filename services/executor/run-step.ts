@@ -7,7 +7,7 @@ import type { LogLine } from '../core/builds/log-line.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import type { RuntimeDeps } from './runtime-deps.js';
 import { collectStepFiles, inputsFor } from './step-files.js';
-import { takeAnnotations, withAnnotations } from './step-annotations.js';
+import { hideAnnotationsLive, takeAnnotations, withAnnotations } from './step-annotations.js';
 import { cacheBeforeStep, restoreFailed } from './step-cache.js';
 import { takeFileHashes } from '../core/plan/hash-files-script.js';
 
@@ -146,8 +146,12 @@ async function runAttempt(
     handle.reattached || prelude.length === 0
       ? Promise.resolve()
       : deps.logs.append(build.buildId, step.key, prelude).catch(() => undefined);
+  // Live lines without those the stored log drops (annotations; the checkout's file hashes).
+  const live = step === checkout ? (lines: readonly LogLine[]) => takeFileHashes(lines).log : hideAnnotationsLive();
   const follower = deps.backend.followLog(handle, (lines) => {
-    appending = appending.then(() => deps.logs.append(build.buildId, step.key, ctx.mask(lines))).catch(() => undefined);
+    const shown = live(lines);
+    if (shown.length === 0) return;
+    appending = appending.then(() => deps.logs.append(build.buildId, step.key, ctx.mask(shown))).catch(() => undefined);
   });
   let outcome: StepOutcome;
   try {

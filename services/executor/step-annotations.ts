@@ -45,3 +45,20 @@ export function takeAnnotations(lines: readonly LogLine[]): { log: LogLine[]; an
   }));
   return { log: [...lines.slice(0, begin), ...lines.slice(end + 1)], annotations };
 }
+
+/**
+ * For the live log: a filter that hides the annotation block (see `withAnnotations`) as its
+ * lines stream in, batch by batch, so people following a step never see lines the stored log
+ * will not have. Stateful: one per followed step.
+ */
+export function hideAnnotationsLive(): (lines: readonly LogLine[]) => LogLine[] {
+  let inside = false;
+  return (lines) =>
+    lines.filter((l) => {
+      if (l.stream !== 'stdout') return !inside;
+      if (!inside && l.text === BEGIN) inside = true;
+      else if (inside && l.text === END) inside = false;
+      else return !inside;
+      return false;
+    });
+}

@@ -187,8 +187,17 @@ describe('a step’s artifacts and test reports', () => {
       },
     ]);
     const { deps, state } = runtimeFor(plan);
+    // What people following the step live were sent.
+    const streamed: string[] = [];
+    const append = state.logs.append.bind(state.logs);
+    state.logs.append = async (buildId, key, lines) => {
+      streamed.push(...lines.map((l) => l.text));
+      return append(buildId, key, lines);
+    };
     await state.builds.create(recordForPlan(plan, 'now'));
     expect(await runBuild(plan, deps)).toBe('failure');
+    expect(streamed).toContain('linted');
+    expect(streamed.filter((l) => l.startsWith('@@slipway') || l.startsWith('src/app.ts:'))).toEqual([]);
     const [lint, quiet] = (await state.builds.get(plan.buildId))!.stages[0]!.steps;
     expect(lint).toMatchObject({ state: 'failure', exitCode: 3 });
     expect(lint!.annotations).toEqual([
