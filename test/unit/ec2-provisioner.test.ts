@@ -95,6 +95,9 @@ describe('runInstancesRequest and terminateInstancesRequest', () => {
       ['ClientToken', 'prov-b1a2-1'],
       ['UserData', Buffer.from(SCRIPT).toString('base64')],
       ['InstanceInitiatedShutdownBehavior', 'terminate'],
+      ['MetadataOptions.HttpEndpoint', 'enabled'],
+      ['MetadataOptions.HttpTokens', 'required'],
+      ['MetadataOptions.HttpPutResponseHopLimit', '1'],
       ['SubnetId', 'subnet-0123456789abcdef0'],
       ['SecurityGroupId.1', 'sg-0a1b2c3d4e5f60718'],
       ['SecurityGroupId.2', 'sg-0f1e2d3c4b5a69788'],
@@ -226,6 +229,8 @@ describe('Ec2Provisioner', () => {
     expect(sent[0]!.params).toEqual(
       expect.arrayContaining([
         ['ClientToken', 'prov-b1a2-1'],
+        ['MetadataOptions.HttpTokens', 'required'],
+        ['MetadataOptions.HttpPutResponseHopLimit', '1'],
         ['UserData', Buffer.from(SCRIPT).toString('base64')],
         ['TagSpecification.1.Tag.1.Key', 'team'],
         ['TagSpecification.1.Tag.1.Value', 'ci'],

@@ -4,6 +4,8 @@ import { ACTIVE_STATES, failureReason, type ProvisionRecord } from './provision-
 /** A step's task that the swarm has not placed for want of a suitable node. */
 export interface WaitingTask {
   service: string;
+  /** The swarm's id of the waiting task. */
+  taskId: string;
   constraints: string[];
   buildId?: string;
   step?: string;
@@ -58,6 +60,7 @@ export type CapacityAction =
   | { kind: 'give-up'; id: string; reason: string }
   | { kind: 'drain'; id: string }
   | { kind: 'remove'; id: string }
+  | { kind: 'resume'; id: string }
   | { kind: 'busy'; id: string };
 
 const LABEL_CONSTRAINT = /^node\.labels\.([A-Za-z0-9][A-Za-z0-9_.-]*)\s*==\s*([A-Za-z0-9_.-]+)$/;
@@ -84,8 +87,8 @@ const supplies = (p: ProvisionerSettings, wanted: Record<string, string>) =>
 
 /**
  * What the capacity loop does now, given the waiting tasks, the provisioners, the records and
- * the swarm's nodes (pure; `requestId(service)` names the request of a waiting service, the
- * same after a restart, so one waiting step is one request):
+ * the swarm's nodes (pure; `requestId(task)` names the request of a waiting task, the same
+ * after a restart, so one waiting step is one request):
  *
  * - a waiting task with a provisionable placement, no request of its own, no active node or
  *   request that could take it, and a provisioner that supplies its labels and is under its
@@ -94,6 +97,8 @@ const supplies = (p: ProvisionerSettings, wanted: Record<string, string>) =>
  * - a `joined` node with Slipway tasks, or with a workspace of an unfinished build (`held`:
  *   between its steps, an approval or a manual gate): `busy` (its idle time starts again);
  * - a `joined` node idle for its provisioner's idle timeout: `drain`;
+ * - a `joined` node no longer in the swarm (removed by hand): `remove` (its machine is stopped);
+ * - a `draining` node an unfinished build has come to hold a workspace on: `resume` (active again);
  * - a `draining` node with no Slipway task left: `remove`.
  */
 export function planCapacity(input: {
@@ -104,7 +109,7 @@ export function planCapacity(input: {
   /** The nodes unfinished builds keep workspaces on. */
   held?: ReadonlySet<string>;
   now: Date;
-  requestId: (service: string) => string;
+  requestId: (task: WaitingTask) => string;
 }): CapacityAction[] {
   const actions: CapacityAction[] = [];
   const now = input.now.getTime();
@@ -130,12 +135,14 @@ export function planCapacity(input: {
         });
     } else if (r.state === 'joined') {
       const node = r.nodeId ? nodes.get(r.nodeId) : undefined;
-      if ((node && node.tasks > 0) || (r.nodeId && input.held?.has(r.nodeId))) actions.push({ kind: 'busy', id: r.id });
+      if (!node) actions.push({ kind: 'remove', id: r.id });
+      else if (node.tasks > 0 || input.held?.has(node.id)) actions.push({ kind: 'busy', id: r.id });
       else if (now - Date.parse(r.busyAt ?? r.joinedAt ?? r.requestedAt) >= (p?.idleTimeoutMs ?? 300_000))
         actions.push({ kind: 'drain', id: r.id });
     } else if (r.state === 'draining') {
       const node = r.nodeId ? nodes.get(r.nodeId) : undefined;
-      if (!node || node.tasks === 0) actions.push({ kind: 'remove', id: r.id });
+      if (node && input.held?.has(node.id)) actions.push({ kind: 'resume', id: r.id });
+      else if (!node || node.tasks === 0) actions.push({ kind: 'remove', id: r.id });
     }
   }
 
@@ -144,7 +151,7 @@ export function planCapacity(input: {
   for (const task of input.waiting) {
     const wanted = wantedLabels(task.constraints);
     if (!wanted) continue;
-    const id = input.requestId(task.service);
+    const id = input.requestId(task);
     if (known.has(id)) continue;
     // A node that can take it, up or on its way, will: a second one would stay idle.
     const served =

@@ -61,6 +61,11 @@ export function runInstancesRequest(options: Ec2LaunchOptions): QueryRequest {
     ['ClientToken', options.clientToken],
     ['UserData', userData.toString('base64')],
     ['InstanceInitiatedShutdownBehavior', 'terminate'],
+    // The user data holds a join token: IMDSv2 only, one hop, so a step's container (a hop
+    // further, behind Docker's bridge) cannot read it from the instance metadata service.
+    ['MetadataOptions.HttpEndpoint', 'enabled'],
+    ['MetadataOptions.HttpTokens', 'required'],
+    ['MetadataOptions.HttpPutResponseHopLimit', '1'],
   ];
   if (options.subnetId) params.push(['SubnetId', options.subnetId]);
   (options.securityGroupIds ?? []).forEach((id, i) => params.push([`SecurityGroupId.${i + 1}`, id]));

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  * joined: the provisioner failed, the node reported a failed bootstrap, or the join timed out).
  */
 export interface ProvisionRecord {
-  /** The request id: derived from the waiting step's service, so one waiting step makes one request. */
+  /** The request id: derived from the waiting step's service and task, so one waiting task makes one request. */
   id: string;
   provisioner: string;
   /** The labels the node is given (the provisioner's), by the manager, from this record. */
@@ -29,11 +29,20 @@ export interface ProvisionRecord {
   hostname?: string;
   /** Why it failed, in words for the waiting step. */
   failure?: string;
-  /** The node's report, once the callback accepted it (applied by the capacity loop). */
+  /** The node's report, once the callback accepted it (applied by the capacity loop). The first one stays. */
   report?: { nodeId: string; hostname?: string } | { failed: string };
+  /** The report named a node the request cannot have started (`reportedNodeProblem`): that node is never touched. */
+  reportRefused?: boolean;
   /** A failed request whose machine was stopped and whose late node (if any) was removed. */
   settled?: boolean;
 }
+
+/**
+ * The label the manager adds to every node it provisioned, so Slipway's own services can be
+ * kept off them (swarm-stack.yml: `node.labels.slipway.provisioned != true`): a step may run
+ * anything on such a node, and it is removed when idle.
+ */
+export const PROVISIONED_LABEL = 'slipway.provisioned';
 
 export const ACTIVE_STATES: ReadonlySet<ProvisionRecord['state']> = new Set(['starting', 'joined', 'draining']);
 
@@ -64,9 +73,13 @@ export function failureReason(provisioner: string, labels: Record<string, string
   return `no node with ${labelText(labels)}: provisioner "${provisioner}" ${what}`;
 }
 
-/** The request id of a waiting step's service: the same in every replica and after a restart. */
-export function requestIdFor(service: string): string {
-  return `pr-${createHash('sha256').update(service).digest('hex').slice(0, 16)}`;
+/**
+ * The request id of a waiting step's task: the same in every replica and after a restart, and
+ * new for a service made again under the same name (a build resumed after an approval makes
+ * its checkout anew: its earlier request, ended since, must not stand for it).
+ */
+export function requestIdFor(service: string, taskId: string): string {
+  return `pr-${createHash('sha256').update(`${service}\n${taskId}`).digest('hex').slice(0, 16)}`;
 }
 
 /** How long after its node joined a step still waits past its scheduling timeout: the swarm places it then. */

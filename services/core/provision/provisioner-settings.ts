@@ -58,8 +58,7 @@ export function parseProvisionerSettings(
     const joinTimeoutMs = number(p.joinTimeoutMs, 180_000, where, 'joinTimeoutMs', problems, 1_000);
     if (kind === 'command' && (typeof p.command !== 'string' || p.command.trim() === ''))
       problems.push(`${where}: a command provisioner needs "command"`);
-    if (kind === 'ec2' && (p.ec2 === null || typeof p.ec2 !== 'object'))
-      problems.push(`${where}: an ec2 provisioner needs "ec2" settings`);
+    if (kind === 'ec2') problems.push(...ec2Problems(p.ec2, where));
     if (p.loopbackManager !== undefined && typeof p.loopbackManager !== 'string')
       problems.push(`${where}: loopbackManager must be an address`);
     if (!name || !kind || !labels) return;
@@ -76,6 +75,34 @@ export function parseProvisionerSettings(
     });
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, provisioners };
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const TEXT = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+
+/** What is wrong with an ec2 provisioner's `ec2` settings (services/shared/provision/ec2-client.ts), each in words. */
+function ec2Problems(value: unknown, where: string): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return [`${where}: an ec2 provisioner needs "ec2" settings: {"region", "imageId", "instanceType", …}`];
+  const e = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof e.region !== 'string' || !REGION.test(e.region))
+    problems.push(`${where}: ec2.region must be an AWS region, e.g. "eu-west-1"`);
+  if (!TEXT(e.imageId)) problems.push(`${where}: ec2.imageId must name an AMI, e.g. "ami-0abcdef1234567890"`);
+  if (!TEXT(e.instanceType)) problems.push(`${where}: ec2.instanceType must name an instance type, e.g. "t3.large"`);
+  for (const field of ['subnetId', 'keyName', 'instanceProfile'])
+    if (e[field] !== undefined && !TEXT(e[field])) problems.push(`${where}: ec2.${field} must be a string`);
+  if (e.securityGroupIds !== undefined && !(Array.isArray(e.securityGroupIds) && e.securityGroupIds.every(TEXT)))
+    problems.push(`${where}: ec2.securityGroupIds must be a list of security group ids`);
+  if (
+    e.tags !== undefined &&
+    (e.tags === null || typeof e.tags !== 'object' || !Object.values(e.tags).every((v) => typeof v === 'string'))
+  )
+    problems.push(`${where}: ec2.tags must be an object of strings`);
+  const known = new Set(['region', 'imageId', 'instanceType', 'subnetId', 'securityGroupIds', 'keyName']);
+  for (const field of ['instanceProfile', 'tags']) known.add(field);
+  for (const field of Object.keys(e)) if (!known.has(field)) problems.push(`${where}: ec2.${field} is not a setting`);
+  return problems;
 }
 
 function readLabels(value: unknown, where: string, problems: string[]): Record<string, string> | undefined {

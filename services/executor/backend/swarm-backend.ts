@@ -90,12 +90,12 @@ export interface SwarmOptions {
    */
   appHost?: string;
   /**
-   * What the capacity loop (services/executor/capacity/) is doing for a step's service that
-   * waits unscheduled: `pending` while a node is being provisioned for it (the scheduling
+   * What the capacity loop (services/executor/capacity/) is doing for a step's service whose
+   * task (by id) waits unscheduled: `pending` while a node is being provisioned for it (the scheduling
    * timeout waits for that), `failed` with the reason when its node cannot be had (the step
    * ends in error with that reason at once, rather than the scheduling timeout's).
    */
-  provisioning?: (service: string) => Promise<{ pending: true } | { failed: string } | undefined>;
+  provisioning?: (service: string, taskId: string) => Promise<{ pending: true } | { failed: string } | undefined>;
   /**
    * Where the nodes holding a build's workspaces are recorded (the `Provisions` port), so the
    * capacity loop keeps a provisioned node while an unfinished build has a workspace on it.
@@ -423,7 +423,8 @@ export class SwarmBackend implements Backend {
         return { kind: 'error', reason: lost };
       }
       const waited = Date.now() - started;
-      const provision = UNSCHEDULED.has(state) && !task?.NodeID ? await this.provisioning?.(handle.name) : undefined;
+      const provision =
+        UNSCHEDULED.has(state) && task && !task.NodeID ? await this.provisioning?.(handle.name, task.ID) : undefined;
       if (provision && 'failed' in provision) {
         await this.stop(handle);
         return { kind: 'error', reason: provision.failed };

@@ -17,10 +17,12 @@ export interface CapacitySwarm {
   /** Where this manager listens for joins (its `ManagerStatus.Addr`). */
   managerAddress(): Promise<string>;
   labelNode(id: string, labels: Record<string, string>): Promise<void>;
-  /** Availability `pause`: no new task is placed there, those running run on. */
+  /** Availability `pause`: no new task is placed there, those running run on. A node gone already is fine. */
   pauseNode(id: string): Promise<void>;
   /** Availability `drain`: the swarm moves or ends what still runs there. */
   drainNode(id: string): Promise<void>;
+  /** Availability `active` again (a paused node a build still needs). */
+  activateNode(id: string): Promise<void>;
   /** Removes the node from the swarm (forced: a drained node may still be up); gone already is fine. */
   removeNode(id: string): Promise<void>;
 }
@@ -28,6 +30,7 @@ export interface CapacitySwarm {
 const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 
 interface Task {
+  ID: string;
   ServiceID?: string;
   NodeID?: string;
   DesiredState?: string;
@@ -56,9 +59,10 @@ export class SwarmCapacity implements CapacitySwarm {
     private readonly docker: Docker = new Docker(),
   ) {}
 
-  private async slipwayTasks(): Promise<{ services: Service[]; tasks: Task[] }> {
+  /** The tasks of this instance's services, or with `anyInstance` of every Slipway's on the swarm. */
+  private async slipwayTasks(anyInstance = false): Promise<{ services: Service[]; tasks: Task[] }> {
     const services = (await this.docker.listServices({
-      filters: { label: [`${LABEL.instance}=${this.instance}`] },
+      filters: { label: [anyInstance ? `${LABEL.managed}=1` : `${LABEL.instance}=${this.instance}`] },
     })) as Service[];
     if (services.length === 0) return { services, tasks: [] };
     const tasks = (await this.docker.listTasks({ filters: { service: services.map((s) => s.ID) } })) as Task[];
@@ -76,6 +80,7 @@ export class SwarmCapacity implements CapacitySwarm {
       const labels = service.Spec.Labels ?? {};
       waiting.push({
         service: service.Spec.Name,
+        taskId: task.ID,
         constraints: service.Spec.TaskTemplate?.Placement?.Constraints ?? [],
         ...(labels[LABEL.build] ? { buildId: labels[LABEL.build] } : {}),
         ...(labels[LABEL.step] ? { step: labels[LABEL.step] } : {}),
@@ -85,7 +90,8 @@ export class SwarmCapacity implements CapacitySwarm {
   }
 
   async nodes(): Promise<NodeView[]> {
-    const [nodes, { tasks }] = await Promise.all([this.docker.listNodes() as Promise<Node[]>, this.slipwayTasks()]);
+    // Any Slipway's tasks keep a node busy: another instance on the swarm may run steps on our node.
+    const [nodes, { tasks }] = await Promise.all([this.docker.listNodes() as Promise<Node[]>, this.slipwayTasks(true)]);
     const busy = new Map<string, number>();
     for (const t of tasks)
       if (t.NodeID && !ENDED.has(t.Status?.State ?? '')) busy.set(t.NodeID, (busy.get(t.NodeID) ?? 0) + 1);
@@ -131,6 +137,10 @@ export class SwarmCapacity implements CapacitySwarm {
     await this.updateNode(id, (spec) => ({ ...spec, Availability: 'drain' }));
   }
 
+  async activateNode(id: string): Promise<void> {
+    await this.updateNode(id, (spec) => ({ ...spec, Availability: 'active' }));
+  }
+
   async removeNode(id: string): Promise<void> {
     try {
       await this.docker.getNode(id).remove({ force: true });
@@ -139,9 +149,14 @@ export class SwarmCapacity implements CapacitySwarm {
     }
   }
 
+  /** Changes a node's spec; a node no longer in the swarm (removed by hand, or by us before) is left be. */
   private async updateNode(id: string, change: (spec: Node['Spec']) => Node['Spec']): Promise<void> {
     const node = this.docker.getNode(id);
-    const current = (await node.inspect()) as Node;
-    await node.update({ _query: { version: current.Version.Index }, ...change(current.Spec) });
+    try {
+      const current = (await node.inspect()) as Node;
+      await node.update({ _query: { version: current.Version.Index }, ...change(current.Spec) });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
   }
 }

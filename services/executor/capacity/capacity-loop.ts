@@ -3,6 +3,7 @@ import { bootstrapScript } from '../../core/provision/bootstrap-script.js';
 import { planCapacity, reportedNodeProblem, type CapacityAction } from '../../core/provision/capacity-plan.js';
 import {
   failureReason,
+  PROVISIONED_LABEL,
   ranForSeconds,
   requestIdFor,
   type ProvisionRecord,
@@ -55,6 +56,8 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
   const interval = deps.intervalMs ?? 2_000;
   /** The starts in flight in this process, by request id: their own end settles a request given up on meanwhile. */
   const starts = new Map<string, Promise<void>>();
+  /** The removals in flight in this process, by request id. */
+  const removals = new Map<string, Promise<void>>();
   let running: Promise<void> | undefined;
   let stopped = false;
 
@@ -132,12 +135,24 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
     }
   };
 
-  /** A failed request: its machine stopped, and a node that joined late drained out of the swarm. */
+  /**
+   * A failed request: its machine stopped, and a node that joined late removed from the swarm,
+   * but only one the request can have started (a report that names another node is refused
+   * here too: the token that sent it is in the machine's user data, not proof of anything).
+   */
   const settleFailed = async (r: ProvisionRecord) => {
-    if (r.report && 'nodeId' in r.report) await deps.swarm.removeNode(r.report.nodeId);
+    const reported = r.report && 'nodeId' in r.report && !r.reportRefused ? r.report.nodeId : undefined;
+    const nodeId = reported && !(await reportProblem(r, reported)) ? reported : undefined;
+    if (nodeId) await deps.swarm.removeNode(nodeId);
     await stopMachine(r);
-    const nodeId = r.report && 'nodeId' in r.report ? r.report.nodeId : r.nodeId;
     await update(r.id, (x) => ({ ...x, ...(nodeId ? { nodeId } : {}), settled: true }));
+  };
+
+  const reportProblem = async (r: ProvisionRecord, nodeId: string) => {
+    const others = new Set(
+      (await deps.provisions.list()).filter((o) => o.id !== r.id && o.nodeId).map((o) => o.nodeId!),
+    );
+    return reportedNodeProblem(nodeId, r.requestedAt, await deps.swarm.nodes(), others);
   };
 
   const applyReports = async (records: ProvisionRecord[]) => {
@@ -149,30 +164,28 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
 
   const applyReport = async (r: ProvisionRecord) => {
     if (r.state === 'starting' && r.report && 'nodeId' in r.report) {
-      const others = new Set(
-        (await deps.provisions.list()).filter((o) => o.id !== r.id && o.nodeId).map((o) => o.nodeId!),
-      );
-      const problem = reportedNodeProblem(r.report.nodeId, r.requestedAt, await deps.swarm.nodes(), others);
+      const problem = await reportProblem(r, r.report.nodeId);
       if (problem) {
         // Not labelled, never drained or removed by Slipway: the machine it started is stopped.
-        const refused = await update(r.id, (x) => {
-          if (x.state !== 'starting') return undefined;
-          const kept: ProvisionRecord = { ...x };
-          delete kept.report;
-          return {
-            ...kept,
-            state: 'failed',
-            failure: failureReason(r.provisioner, r.labels, `its report was refused: ${problem}`),
-            endedAt: now().toISOString(),
-          };
-        });
+        // The report stays, marked: the callback takes no second one for this request.
+        const refused = await update(r.id, (x) =>
+          x.state === 'starting'
+            ? {
+                ...x,
+                state: 'failed',
+                reportRefused: true,
+                failure: failureReason(r.provisioner, r.labels, `its report was refused: ${problem}`),
+                endedAt: now().toISOString(),
+              }
+            : undefined,
+        );
         if (!refused) return;
         deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
         deps.logger.warn('a node report was refused', { request: r.id, node: r.report.nodeId, problem });
         await rotateIfNoneWaiting();
         return;
       }
-      await deps.swarm.labelNode(r.report.nodeId, r.labels);
+      await deps.swarm.labelNode(r.report.nodeId, { ...r.labels, [PROVISIONED_LABEL]: 'true' });
       const at = now().toISOString();
       const { nodeId, hostname } = r.report;
       await update(r.id, (x) =>
@@ -229,22 +242,49 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       if (r?.nodeId) await deps.swarm.pauseNode(r.nodeId);
       await update(action.id, (x) => (x.state === 'joined' ? { ...x, state: 'draining', drainingAt: at } : undefined));
       deps.logger.info('draining an idle provisioned node', { request: action.id, node: r?.nodeId });
-    } else {
+    } else if (action.kind === 'resume') {
+      // A build came to keep a workspace there while it was paused: its next step is pinned there.
       const r = await deps.provisions.get(action.id);
-      if (!r) return;
-      if (r.nodeId) {
-        await deps.swarm.drainNode(r.nodeId);
-        await deps.swarm.removeNode(r.nodeId);
-      }
-      await stopMachine(r);
-      const ended = (await update(r.id, (x) => ({ ...x, state: 'removed', endedAt: at }))) ?? r;
-      deps.metrics?.provisionedNodeSeconds.inc({ provisioner: r.provisioner }, ranForSeconds(ended, now()));
-      deps.logger.info('removed a provisioned node', {
-        request: r.id,
-        node: r.nodeId,
-        ranForSeconds: ranForSeconds(ended, now()),
+      if (r?.nodeId) await deps.swarm.activateNode(r.nodeId);
+      await update(action.id, (x) => {
+        if (x.state !== 'draining') return undefined;
+        const back: ProvisionRecord = { ...x, state: 'joined', busyAt: at };
+        delete back.drainingAt;
+        return back;
       });
+      deps.logger.info('a draining provisioned node is kept: a build holds a workspace there', { request: action.id });
+    } else if (!removals.has(action.id)) {
+      // Apart from the tick, as starts are: a slow stop (a provisioner's command) must not stall the loop.
+      removals.set(
+        action.id,
+        remove(action.id, at)
+          .catch((err: unknown) =>
+            deps.logger.warn('a provisioned node could not be removed; the next tick tries again', {
+              request: action.id,
+              err,
+            }),
+          )
+          .finally(() => removals.delete(action.id)),
+      );
     }
+  };
+
+  /** Out of the swarm (a node gone already is fine), then its machine stopped; a failure is tried again. */
+  const remove = async (id: string, at: string) => {
+    const r = await deps.provisions.get(id);
+    if (!r) return;
+    if (r.nodeId) {
+      await deps.swarm.drainNode(r.nodeId);
+      await deps.swarm.removeNode(r.nodeId);
+    }
+    await stopMachine(r);
+    const ended = (await update(r.id, (x) => ({ ...x, state: 'removed', endedAt: at }))) ?? r;
+    deps.metrics?.provisionedNodeSeconds.inc({ provisioner: r.provisioner }, ranForSeconds(ended, now()));
+    deps.logger.info('removed a provisioned node', {
+      request: r.id,
+      node: r.nodeId,
+      ranForSeconds: ranForSeconds(ended, now()),
+    });
   };
 
   /** The nodes unfinished builds keep workspaces on; the holds of builds that ended (a teardown missed) go. */
@@ -277,9 +317,11 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       nodes,
       held,
       now: now(),
-      requestId: requestIdFor,
+      requestId: (task) => requestIdFor(task.service, task.taskId),
     });
     for (const action of actions) {
+      // Renewed before each: actions take time, and a replica that lost the lease must stop acting.
+      if (!(await deps.provisions.lease(deps.holder, interval * 5))) return;
       try {
         await act(action);
       } catch (err) {
@@ -309,7 +351,7 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
     async stop() {
       stopped = true;
       await running;
-      await Promise.all([...starts.values()]);
+      await Promise.all([...starts.values(), ...removals.values()]);
     },
   };
 }

@@ -17,7 +17,8 @@ const MAX_BODY = 16 * 1024;
  * request (`Provisions`); the loop holding the lease applies it (labels the node from its
  * own record). Answers: 204 recorded (again: a repeat changes nothing), 400 a body or report
  * that is refused (acceptReport says why), 401 a wrong or missing token or no such request (the
- * same answer, so request ids cannot be probed without a token), 404 another path.
+ * same answer, so request ids cannot be probed without a token), 410 a request that ended
+ * (removed, or failed and settled), 404 another path.
  */
 export async function startProvisionCallback(options: {
   provisions: Provisions;
@@ -73,6 +74,9 @@ async function handle(
   if (!record || expected.length !== given.length || !timingSafeEqual(given, expected))
     return { status: 401, message: 'wrong token or no such request' };
   if (record.report) return { status: 204, message: '' };
+  // Given up on and settled: its machine was stopped; nothing a report says can change that now.
+  if (record.settled || (record.state !== 'starting' && record.state !== 'failed'))
+    return { status: 410, message: 'this request has ended' };
   const decision = acceptReport(body, { requestId: record.id, labels: record.labels });
   if (decision.action === 'refuse') {
     options.logger.warn('a provision report was refused', { request: record.id, reason: decision.reason });
@@ -84,6 +88,6 @@ async function handle(
       ? { nodeId: decision.nodeId, ...(typeof hostname === 'string' ? { hostname } : {}) }
       : { failed: decision.reason };
   // Only the report's field: the loop may be writing the machine id meanwhile. The first report stays.
-  await options.provisions.update(record.id, (r) => (r.report ? undefined : { ...r, report }));
+  await options.provisions.update(record.id, (r) => (r.report || r.settled ? undefined : { ...r, report }));
   return { status: 204, message: '' };
 }

@@ -63,5 +63,6 @@ export async function startCapacity(options: {
 
 /** What SwarmBackend's `provisioning` option asks: the request of a waiting service, in the step's terms. */
 export function provisioningOf(provisions: Provisions) {
-  return async (service: string) => provisionVerdict(await provisions.get(requestIdFor(service)), new Date());
+  return async (service: string, taskId: string) =>
+    provisionVerdict(await provisions.get(requestIdFor(service, taskId)), new Date());
 }

@@ -30,12 +30,7 @@ export class CommandProvisioner implements NodeProvisioner {
       const run = await this.run(['start', request.id, file], {
         SLIPWAY_PROVISION_LABELS: JSON.stringify(request.labels),
       });
-      if (run.code !== 0)
-        throw new ProvisionError(
-          `its command exited with ${run.code}: ${lastLine(run.stderr || run.stdout)}`,
-          true,
-          this.name,
-        );
+      if (run.code !== 0) throw new ProvisionError(`its command ${ended(run, this.timeoutMs)}`, true, this.name);
       const machineId = lastLine(run.stdout);
       if (!/^[A-Za-z0-9_.:-]+$/.test(machineId))
         throw new ProvisionError(
@@ -51,25 +46,39 @@ export class CommandProvisioner implements NodeProvisioner {
 
   async stop(machine: MachineRef): Promise<void> {
     const run = await this.run(['stop', machine.machineId ?? '', machine.requestId], {});
-    if (run.code !== 0)
-      throw new ProvisionError(
-        `its stop command exited with ${run.code}: ${lastLine(run.stderr || run.stdout)}`,
-        true,
-        this.name,
-      );
+    if (run.code !== 0) throw new ProvisionError(`its stop command ${ended(run, this.timeoutMs)}`, true, this.name);
   }
 
-  private run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  private run(args: string[], env: Record<string, string>): Promise<Run> {
     return new Promise((resolve) => {
       execFile(
         'sh',
         ['-c', `${this.command} "$@"`, 'provisioner', ...args],
         { env: { ...process.env, ...env }, timeout: this.timeoutMs },
         (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+          resolve({
+            code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
+            timedOut: Boolean(err?.killed),
+            stdout,
+            stderr,
+          }),
       );
     });
   }
+}
+
+interface Run {
+  code: number;
+  /** Killed at the timeout. */
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** How a failed run ended, in words: `exited with 1: no capacity`, `timed out after 600s: …`. */
+function ended(run: Run, timeoutMs: number): string {
+  const how = run.timedOut ? `timed out after ${Number((timeoutMs / 1000).toFixed(1))}s` : `exited with ${run.code}`;
+  return `${how}: ${lastLine(run.stderr || run.stdout)}`;
 }
 
 function lastLine(text: string): string {

@@ -21,6 +21,9 @@ export function makeProvisioners(
       );
     else if (s.kind === 'command') made.set(s.name, new CommandProvisioner(s.name, s.command!));
     else {
+      // Checked here, at start-up: without them every request would fail with AWS's 401 later.
+      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY)
+        throw new Error(`provisioner "${s.name}" (ec2) needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
       const client = new Ec2Client({
         credentials: {
           accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',

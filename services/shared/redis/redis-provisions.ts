@@ -19,6 +19,9 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1`;
 
+/** Records read per round trip by `list`. */
+const PAGE = 500;
+
 /** How often `update` reads again when other writers keep coming between (each retry is one round trip). */
 const MAX_ATTEMPTS = 50;
 
@@ -64,12 +67,18 @@ export class RedisProvisions implements Provisions {
   }
 
   async list(): Promise<ProvisionRecord[]> {
-    const ids = await this.redis.zrevrange(KEYS.provisions, 0, 499);
-    if (ids.length === 0) return [];
-    const texts = await this.redis.mget(ids.map((id) => KEYS.provision(id)));
-    const gone = ids.filter((_, i) => texts[i] === null);
-    if (gone.length > 0) await this.redis.zrem(KEYS.provisions, ...gone);
-    return texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as ProvisionRecord);
+    // All of them, not the newest few: an old node still joined must stay in the loop's sight.
+    const ids = await this.redis.zrevrange(KEYS.provisions, 0, -1);
+    const records: ProvisionRecord[] = [];
+    for (let i = 0; i < ids.length; i += PAGE) {
+      const page = ids.slice(i, i + PAGE);
+      const texts = await this.redis.mget(page.map((id) => KEYS.provision(id)));
+      // Records past their week are gone: so are their ids.
+      const gone = page.filter((_, j) => texts[j] === null);
+      if (gone.length > 0) await this.redis.zrem(KEYS.provisions, ...gone);
+      for (const t of texts) if (t !== null) records.push(JSON.parse(t) as ProvisionRecord);
+    }
+    return records;
   }
 
   async holdNode(buildId: string, nodeId: string): Promise<void> {

@@ -53,6 +53,23 @@ export function describeProvisionsConformance(name: string, make: () => Promise<
       expect(ids).toEqual([b, a]);
     });
 
+    it('lists every record of the week, not only the newest hundreds', async () => {
+      const handles = await make();
+      const prefix = uniqueId('many');
+      const oldest = `${prefix}-0`;
+      await handles[0]!.create({ ...record(oldest, '2026-12-01T00:00:00.000Z'), state: 'joined' });
+      await Promise.all(
+        Array.from({ length: 600 }, (_, i) =>
+          handles[i % handles.length]!.create(
+            record(`${prefix}-${i + 1}`, new Date(Date.UTC(2026, 11, 2, 0, 0, i)).toISOString()),
+          ),
+        ),
+      );
+      const ours = (await handles.at(-1)!.list()).filter((r) => r.id.startsWith(`${prefix}-`));
+      expect(ours).toHaveLength(601);
+      expect(ours.at(-1)).toMatchObject({ id: oldest, state: 'joined' });
+    });
+
     it('loses no change when writers of different fields of one record race', async () => {
       const handles = await make();
       const id = uniqueId('pr');

@@ -24,10 +24,13 @@ const now = new Date('2026-12-02T12:00:00.000Z');
 const at = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000).toISOString();
 const waiting = (service: string, constraints = ['node.labels.pool==gpu']) => ({
   service,
+  taskId: `t-${service}`,
   constraints,
   buildId: 'b0123456789a',
   step: 'test',
 });
+/** The request id of the waiting task `waiting(service)` makes. */
+const idOf = (service: string) => requestIdFor(service, `t-${service}`);
 const record = (id: string, change: Partial<ProvisionRecord> = {}): ProvisionRecord => ({
   id,
   provisioner: 'gpus',
@@ -53,7 +56,7 @@ const plan = (input: Partial<Parameters<typeof planCapacity>[0]>) =>
     records: [],
     nodes: [node('manager')],
     now,
-    requestId: requestIdFor,
+    requestId: (task) => requestIdFor(task.service, task.taskId),
     ...input,
   });
 
@@ -63,7 +66,7 @@ describe('what the capacity loop asks for', () => {
     expect(actions).toEqual([
       {
         kind: 'request',
-        id: requestIdFor('slw-b0123456789a-test-1'),
+        id: idOf('slw-b0123456789a-test-1'),
         provisioner: 'gpus',
         labels: { pool: 'gpu', zone: 'a' },
         reason: { service: 'slw-b0123456789a-test-1', buildId: 'b0123456789a', step: 'test', wanted: { pool: 'gpu' } },
@@ -74,12 +77,31 @@ describe('what the capacity loop asks for', () => {
 
   it('makes one request per waiting step, the same id after a restart, never a second for a step asked for', () => {
     const service = 'slw-b0123456789a-test-1';
-    expect(requestIdFor(service)).toBe(requestIdFor(service));
-    expect(requestIdFor(service)).not.toBe(requestIdFor('slw-b0123456789a-test-2'));
-    expect(requestIdFor(service)).toMatch(/^pr-[0-9a-f]{16}$/);
+    expect(idOf(service)).toBe(requestIdFor(service, `t-${service}`));
+    expect(idOf(service)).not.toBe(idOf('slw-b0123456789a-test-2'));
+    expect(idOf(service)).toMatch(/^pr-[0-9a-f]{16}$/);
     // Its request failed: the step is told, and no second node is asked for it.
-    const failed = record(requestIdFor(service), { state: 'failed', failure: 'x' });
+    const failed = record(idOf(service), { state: 'failed', failure: 'x' });
     expect(plan({ waiting: [waiting(service)], records: [failed] })).toEqual([]);
+  });
+
+  it('asks again for a service made anew under the same name (a build resumed after an approval)', () => {
+    const service = 'slw-b0123456789a-checkout-2-1';
+    // Its first task's node served it, went idle while the approval waited, and was removed.
+    const ended = record(idOf(service), { state: 'removed', endedAt: at(60) });
+    const again = { ...waiting(service), taskId: 'a-new-task' };
+    expect(plan({ waiting: [again], records: [ended] })).toEqual([
+      expect.objectContaining({ kind: 'request', id: requestIdFor(service, 'a-new-task') }),
+    ]);
+  });
+
+  it('removes a joined node that left the swarm (removed by hand), keeps a draining one a build holds', () => {
+    const joined = record('a', { state: 'joined', nodeId: 'na', joinedAt: at(60), busyAt: at(1) });
+    expect(plan({ records: [joined], nodes: [node('manager')] })).toEqual([{ kind: 'remove', id: 'a' }]);
+    const draining = { ...joined, state: 'draining' as const };
+    expect(plan({ records: [draining], nodes: [node('na')], held: new Set(['na']) })).toEqual([
+      { kind: 'resume', id: 'a' },
+    ]);
   });
 
   it('asks nothing while a node that can take the step is up or on its way', () => {
@@ -151,7 +173,7 @@ describe('when a provisioned node is given up on, busy, idle or gone', () => {
     expect(plan({ records: [draining], nodes: [] })).toEqual([{ kind: 'remove', id: 'a' }]);
   });
 
-  it('keeps an idle node an unfinished build has a workspace on (an approval waits), drains it once let go', () => {
+  it('keeps an idle node an unfinished build has a workspace on (a lock waits), drains it once let go', () => {
     const idle = record('a', { state: 'joined', nodeId: 'na', joinedAt: at(600), busyAt: at(300) });
     expect(plan({ records: [idle], nodes: [node('na')], held: new Set(['na']) })).toEqual([{ kind: 'busy', id: 'a' }]);
     expect(plan({ records: [idle], nodes: [node('na')], held: new Set(['nb']) })).toEqual([{ kind: 'drain', id: 'a' }]);
@@ -211,9 +233,30 @@ describe("the operator's provisioners", () => {
         'provisioner "c": a command provisioner needs "command"',
         'provisioner "e": label "pool" must be a name with a plain value',
         'provisioner "e": idleTimeoutMs must be a whole number, 0 or more',
-        'provisioner "e": an ec2 provisioner needs "ec2" settings',
+        'provisioner "e": an ec2 provisioner needs "ec2" settings: {"region", "imageId", "instanceType", …}',
         'provisioner "e": the name is used twice',
         'provisioner "e": kind must be local, ec2 or command',
+      ],
+    });
+  });
+
+  it("checks an ec2 provisioner's settings at start-up, not at its first request", () => {
+    const ec2 = (settings: Record<string, unknown>) =>
+      parseProvisionerSettings([{ name: 'gpus', kind: 'ec2', labels: { pool: 'gpu' }, ec2: settings }]);
+    expect(
+      ec2({ region: 'eu-west-1', imageId: 'ami-1', instanceType: 't3.large', securityGroupIds: ['sg-1'] }),
+    ).toEqual({
+      ok: true,
+      provisioners: [expect.objectContaining({ name: 'gpus', ec2: expect.objectContaining({ region: 'eu-west-1' }) })],
+    });
+    expect(ec2({ region: 'Ireland', instanceType: '', securityGroupIds: 'sg-1', subnet: 'subnet-1' })).toEqual({
+      ok: false,
+      problems: [
+        'provisioner "gpus": ec2.region must be an AWS region, e.g. "eu-west-1"',
+        'provisioner "gpus": ec2.imageId must name an AMI, e.g. "ami-0abcdef1234567890"',
+        'provisioner "gpus": ec2.instanceType must name an instance type, e.g. "t3.large"',
+        'provisioner "gpus": ec2.securityGroupIds must be a list of security group ids',
+        'provisioner "gpus": ec2.subnet is not a setting',
       ],
     });
   });

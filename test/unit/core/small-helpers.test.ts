@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { describeTaskError } from '../../../services/executor/backend/task-errors.js';
 import { ConfigError, loadConfig } from '../../../services/shared/config.js';
@@ -97,6 +100,23 @@ describe('loadConfig', () => {
         SLIPWAY_PROVISION_MANAGER_ADDRESS: 'x',
       }),
     ).toThrow(/SLIPWAY_PROVISION_MANAGER_ADDRESS must be host:port/);
+  });
+
+  it('reads node provisioners from SLIPWAY_PROVISIONERS_FILE (a Docker config or secret), naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-provisioners-'));
+    const file = join(dir, 'provisioners.json');
+    writeFileSync(file, JSON.stringify([{ name: 'gpus', kind: 'local', labels: { pool: 'gpu' } }]));
+    const url = 'http://10.0.0.5:3090/provision/callback';
+    try {
+      expect(
+        loadConfig({ SLIPWAY_PROVISIONERS_FILE: file, SLIPWAY_PROVISION_CALLBACK_URL: url }).provisioning.provisioners,
+      ).toEqual([expect.objectContaining({ name: 'gpus', labels: { pool: 'gpu' } })]);
+      expect(() =>
+        loadConfig({ SLIPWAY_PROVISIONERS_FILE: join(dir, 'missing.json'), SLIPWAY_PROVISION_CALLBACK_URL: url }),
+      ).toThrow(/SLIPWAY_PROVISIONERS_FILE: cannot read .*missing\.json/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts without a secret when the service does not need one, with defaults', () => {

@@ -37,7 +37,7 @@ class MemorySwarm implements CapacitySwarm {
     });
   }
   waiting: WaitingTask[] = [
-    { service: 'slw-b1-test-1', constraints: ['node.labels.pool==gpu'], buildId: 'b1', step: 'test' },
+    { service: 'slw-b1-test-1', taskId: 'task-1', constraints: ['node.labels.pool==gpu'], buildId: 'b1', step: 'test' },
   ];
   async waitingTasks() {
     return this.waiting;
@@ -64,6 +64,9 @@ class MemorySwarm implements CapacitySwarm {
   }
   async drainNode(id: string) {
     this.calls.push(`drain ${id}`);
+  }
+  async activateNode(id: string) {
+    this.calls.push(`activate ${id}`);
   }
   async removeNode(id: string) {
     this.calls.push(`remove ${id}`);
@@ -109,11 +112,11 @@ describe('the capacity loop', () => {
     closers.push(async () => void (await Promise.all(loops.map((l) => l.stop()))));
     await eventually('a request', async () => (provisioner.started.length > 0 ? true : undefined), 5_000);
     for (let i = 0; i < 5; i++) await Promise.all(loops.map((l) => l.tick()));
-    expect(provisioner.started.map((r) => r.id)).toEqual([requestIdFor('slw-b1-test-1')]);
+    expect(provisioner.started.map((r) => r.id)).toEqual([requestIdFor('slw-b1-test-1', 'task-1')]);
     expect(provisioner.started[0]!.bootstrap).toContain("MANAGER='10.0.0.1:2377'");
     expect((await provisions.list())[0]).toMatchObject({
       state: 'starting',
-      machineId: `vm-${requestIdFor('slw-b1-test-1')}`,
+      machineId: `vm-${requestIdFor('slw-b1-test-1', 'task-1')}`,
     });
   });
 
@@ -132,7 +135,7 @@ describe('the capacity loop', () => {
       intervalMs: 20,
     });
     closers.push(() => loop.stop());
-    const id = requestIdFor('slw-b1-test-1');
+    const id = requestIdFor('slw-b1-test-1', 'task-1');
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     await provisions.update(id, (r) => ({ ...r, report: { nodeId: 'manager', hostname: 'gpu-1' } }));
     const failed = await eventually(
@@ -169,7 +172,7 @@ describe('the capacity loop', () => {
       },
     });
     closers.push(() => loop.stop());
-    const id = requestIdFor('slw-b1-test-1');
+    const id = requestIdFor('slw-b1-test-1', 'task-1');
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     swarm.joined(NODE);
     await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
@@ -182,7 +185,7 @@ describe('the capacity loop', () => {
       5_000,
     );
     expect(swarm.calls).toEqual([
-      `label ${NODE} {"pool":"gpu"}`,
+      `label ${NODE} {"pool":"gpu","slipway.provisioned":"true"}`,
       'rotate',
       `pause ${NODE}`,
       `drain ${NODE}`,
@@ -236,7 +239,7 @@ describe('the capacity loop across writers and crashes', () => {
       await labelNode(id, labels);
     };
     start(provisions, swarm, slowStart);
-    const id = requestIdFor('slw-b1-test-1');
+    const id = requestIdFor('slw-b1-test-1', 'task-1');
     await eventually('the request', async () => ((await provisions.get(id)) ? true : undefined), 5_000);
     // The node boots and reports before the provisioner's start has answered (EC2 can be slow to).
     swarm.joined(NODE);
@@ -264,7 +267,7 @@ describe('the capacity loop across writers and crashes', () => {
     const swarm = new MemorySwarm();
     swarm.waiting = [];
     const provisioner = new CountingProvisioner();
-    const id = requestIdFor('slw-b9-test-1');
+    const id = requestIdFor('slw-b9-test-1', 'task-9');
     // What a killed executor leaves: a request, no machine id, no report.
     await provisions.create({
       id,
@@ -291,14 +294,144 @@ describe('the capacity loop across writers and crashes', () => {
   });
 });
 
+describe('the capacity loop against forged reports and nodes that go', () => {
+  const start = (swarm: MemorySwarm, provisions: MemoryProvisions, provisioner: NodeProvisioner, idleTimeoutMs = 0) => {
+    const loop = startCapacityLoop({
+      swarm,
+      provisions,
+      provisioners: new Map([['gpus', provisioner]]),
+      settings: [{ ...settings[0]!, idleTimeoutMs }],
+      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+      holder: 'a',
+      logger,
+      intervalMs: 20,
+    });
+    closers.push(() => loop.stop());
+  };
+  const id = requestIdFor('slw-b1-test-1', 'task-1');
+
+  it('never touches a node a refused report named, nor one a second report names after it', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    // A worker that ran before the request, busy with other builds' steps.
+    const VICTIM = 'v'.repeat(25);
+    swarm.nodesUp.push({
+      id: VICTIM,
+      labels: {},
+      state: 'ready',
+      availability: 'active',
+      tasks: 3,
+      role: 'worker',
+      createdAt: '2020-01-01T00:00:00Z',
+    });
+    const provisioner = new CountingProvisioner();
+    start(swarm, provisions, provisioner);
+    await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
+    // Whoever reads the machine's user data has the callback token.
+    const token = 'from-user-data';
+    await provisions.update(id, (r) => ({ ...r, tokenHash: createHash('sha256').update(token).digest('hex') }));
+    const server = await startProvisionCallback({ provisions, host: '127.0.0.1', port: 0, logger });
+    closers.push(() => server.close());
+    const post = (nodeId: string) =>
+      fetch(`http://127.0.0.1:${server.port}/provision/callback`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ requestId: id, status: 'joined', nodeId, hostname: 'x', labels: { pool: 'gpu' } }),
+      }).then((r) => r.status);
+    expect(await post(VICTIM)).toBe(204);
+    await eventually(
+      'the report refused',
+      async () => (await provisions.get(id))?.state === 'failed' || undefined,
+      5_000,
+    );
+    // Again, now that the request failed: its first report stands, and settling it removes nothing.
+    expect(await post(VICTIM)).toBe(204);
+    await eventually('the request settled', async () => (await provisions.get(id))?.settled || undefined, 5_000);
+    expect(swarm.calls.filter((c) => c.includes(VICTIM))).toEqual([]);
+    expect(swarm.nodesUp.map((n) => n.id)).toContain(VICTIM);
+    expect(provisioner.stopped).toEqual([`vm-${id}`]);
+  });
+
+  it('ends a joined node removed from the swarm by hand, and stops its machine', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const provisioner = new CountingProvisioner();
+    start(swarm, provisions, provisioner, 60_000);
+    await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
+    swarm.joined(NODE);
+    await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
+    await eventually('joined', async () => (await provisions.get(id))?.state === 'joined' || undefined, 5_000);
+    swarm.nodesUp = swarm.nodesUp.filter((n) => n.id !== NODE);
+    await eventually('removed', async () => (await provisions.get(id))?.state === 'removed' || undefined, 5_000);
+    expect(provisioner.stopped).toEqual([`vm-${id}`]);
+  });
+
+  it('tries a failed stop again until the machine is stopped', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const provisioner = new CountingProvisioner();
+    let failures = 2;
+    const flaky = Object.assign(Object.create(provisioner) as CountingProvisioner, {
+      stop: async (machine: MachineRef) => {
+        if (failures-- > 0) throw new Error('EC2 RequestLimitExceeded: Request limit exceeded.');
+        return provisioner.stop(machine);
+      },
+    });
+    start(swarm, provisions, flaky);
+    await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
+    swarm.joined(NODE);
+    await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
+    await eventually('removed', async () => (await provisions.get(id))?.state === 'removed' || undefined, 5_000);
+    expect(provisioner.stopped).toEqual([`vm-${id}`]);
+  });
+});
+
 describe('the capacity loop and the workspaces builds keep on nodes', () => {
+  it('makes a draining node active again when a build comes to hold a workspace there', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    swarm.waiting = [];
+    swarm.joined(NODE);
+    const id = requestIdFor('slw-b2-checkout-2-1', 'task-2');
+    await provisions.create({
+      id,
+      provisioner: 'gpus',
+      labels: { pool: 'gpu' },
+      reason: { service: 'slw-b2-checkout-2-1', wanted: { pool: 'gpu' } },
+      state: 'draining',
+      tokenHash: 'ab'.repeat(32),
+      requestedAt: new Date(Date.now() - 60_000).toISOString(),
+      joinedAt: new Date(Date.now() - 50_000).toISOString(),
+      drainingAt: new Date().toISOString(),
+      nodeId: NODE,
+    });
+    // Its checkout landed there just before the pause; the step after it is pinned there.
+    await provisions.holdNode('b2', NODE);
+    const loop = startCapacityLoop({
+      swarm,
+      provisions,
+      provisioners: new Map([['gpus', new CountingProvisioner()]]),
+      settings: [{ ...settings[0]!, idleTimeoutMs: 60_000 }],
+      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+      holder: 'a',
+      logger,
+      intervalMs: 20,
+      buildEnded: async () => false,
+    });
+    closers.push(() => loop.stop());
+    await loop.tick();
+    expect(await provisions.get(id)).toMatchObject({ state: 'joined' });
+    expect((await provisions.get(id))?.drainingAt).toBeUndefined();
+    expect(swarm.calls).toEqual([`activate ${NODE}`]);
+  });
+
   it('keeps an idle node while an unfinished build holds it, lets go of it when the build ends', async () => {
     const provisions = new MemoryProvisions();
     const swarm = new MemorySwarm();
     swarm.waiting = [];
     swarm.joined(NODE);
     const provisioner = new CountingProvisioner();
-    const id = requestIdFor('slw-b1-test-1');
+    const id = requestIdFor('slw-b1-test-1', 'task-1');
     await provisions.create({
       id,
       provisioner: 'gpus',
@@ -312,7 +445,7 @@ describe('the capacity loop and the workspaces builds keep on nodes', () => {
       nodeId: NODE,
       machineId: 'vm-1',
     });
-    // Build b1 ran its test step there and waits for an approval before its deploy step.
+    // Build b1 ran its test step there; its deploy step, pinned to that workspace, waits for the staging lock.
     await provisions.holdNode('b1', NODE);
     let ended = false;
     const loop = startCapacityLoop({
@@ -393,6 +526,12 @@ describe('the callback nodes report to', () => {
       text: 'the node reports labels other than those asked for',
     });
     expect((await post('{not json')).status).toBe(400);
+    expect((await provisions.get('pr-1'))?.report).toBeUndefined();
+  });
+
+  it('takes no report for a request that ended: its machine was stopped, its node is not ours to label', async () => {
+    const { provisions, post } = await serve({ ...record, state: 'failed', settled: true, failure: 'x' });
+    expect(await post(joined)).toEqual({ status: 410, text: 'this request has ended' });
     expect((await provisions.get('pr-1'))?.report).toBeUndefined();
   });
 });
