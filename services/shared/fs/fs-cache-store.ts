@@ -12,11 +12,12 @@ import {
 import type { CacheSaved, CacheStore } from '../ports/cache-store.js';
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
+const ENTRY = /^([0-9a-f]{64})\.json$/;
 
 /**
  * Caches in a directory (SLIPWAY_CACHE_DIR; a volume when Slipway runs in the stack), which
- * every executor of the installation may share: `<dir>/<owner>+<name>/<sha256 of key>.tar`,
- * and beside it `.json` with the entry (key, size, when saved, when last used). No index
+ * every executor of the installation may share: `<dir>/<owner>+<name>/<sha256 of ref NUL key>.tar`,
+ * and beside it `.json` with the entry (ref, key, size, when saved, when last used). No index
  * shared between entries, so concurrent executors never lose each other's writes; each file
  * is written to a temporary name and renamed, and the archive before its entry, so a listed
  * entry has its archive (until it is evicted: a read then finds nothing, which is a miss).
@@ -31,36 +32,43 @@ export class FsCacheStore implements CacheStore {
     this.root = resolve(dir);
   }
 
-  async lookup(scope: string, key: string, restoreKeys: readonly string[], at: string): Promise<CacheHit | undefined> {
-    const hit = pickEntry(await this.list(scope), key, restoreKeys);
+  async lookup(
+    scope: string,
+    refs: readonly string[],
+    key: string,
+    restoreKeys: readonly string[],
+    at: string,
+  ): Promise<CacheHit | undefined> {
+    const hit = pickEntry(await this.list(scope), refs, key, restoreKeys);
     // Evicted by another executor since the listing: a miss, and no entry written back without its archive.
-    if (!hit || !(await exists(this.entryFile(scope, hit.entry.key, 'tar')))) return undefined;
+    if (!hit || !(await exists(this.entryFile(scope, hit.entry.ref, hit.entry.key, 'tar')))) return undefined;
     const entry = { ...hit.entry, lastUsedAt: at };
-    await atomicWrite(this.entryFile(scope, entry.key, 'json'), Buffer.from(JSON.stringify(entry)));
+    await atomicWrite(this.entryFile(scope, entry.ref, entry.key, 'json'), Buffer.from(JSON.stringify(entry)));
     return { ...hit, entry };
   }
 
-  async read(scope: string, key: string): Promise<Buffer | undefined> {
-    return readFile(this.entryFile(scope, key, 'tar')).catch(missing(undefined));
+  async read(scope: string, ref: string, key: string): Promise<Buffer | undefined> {
+    return readFile(this.entryFile(scope, ref, key, 'tar')).catch(missing(undefined));
   }
 
-  async has(scope: string, key: string): Promise<boolean> {
-    return (await this.entry(scope, key)) !== undefined && exists(this.entryFile(scope, key, 'tar'));
+  async has(scope: string, ref: string, key: string): Promise<boolean> {
+    const text = await readFile(this.entryFile(scope, ref, key, 'json'), 'utf8').catch(missing(undefined));
+    return text !== undefined && exists(this.entryFile(scope, ref, key, 'tar'));
   }
 
-  async save(scope: string, key: string, archive: Buffer, at: string): Promise<CacheSaved> {
+  async save(scope: string, ref: string, key: string, archive: Buffer, at: string): Promise<CacheSaved> {
     if (archive.length > this.limits.maxEntryBytes)
       return { kind: 'too-large', size: archive.length, limit: this.limits.maxEntryBytes };
-    if (await this.has(scope, key)) return { kind: 'exists' };
+    if (await this.has(scope, ref, key)) return { kind: 'exists' };
     await mkdir(this.scopeDir(scope), { recursive: true });
-    await atomicWrite(this.entryFile(scope, key, 'tar'), archive);
-    const entry: CacheEntry = { key, size: archive.length, createdAt: at, lastUsedAt: at };
-    await atomicWrite(this.entryFile(scope, key, 'json'), Buffer.from(JSON.stringify(entry)));
-    const evicted = evictions(await this.list(scope), this.limits.maxScopeBytes, key);
+    await atomicWrite(this.entryFile(scope, ref, key, 'tar'), archive);
+    const entry: CacheEntry = { ref, key, size: archive.length, createdAt: at, lastUsedAt: at };
+    await atomicWrite(this.entryFile(scope, ref, key, 'json'), Buffer.from(JSON.stringify(entry)));
+    const evicted = evictions(await this.list(scope), this.limits.maxScopeBytes, { ref, key });
     for (const gone of evicted) {
       // The entry first: a reader never lists an entry whose archive is gone for good.
-      await rm(this.entryFile(scope, gone, 'json'), { force: true });
-      await rm(this.entryFile(scope, gone, 'tar'), { force: true });
+      await rm(this.entryFile(scope, gone.ref, gone.key, 'json'), { force: true });
+      await rm(this.entryFile(scope, gone.ref, gone.key, 'tar'), { force: true });
     }
     return { kind: 'saved', evicted };
   }
@@ -68,16 +76,12 @@ export class FsCacheStore implements CacheStore {
   async list(scope: string): Promise<CacheEntry[]> {
     const names = await readdir(this.scopeDir(scope)).catch(missing<string[]>([]));
     const entries: CacheEntry[] = [];
-    for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))) {
-      const text = await readFile(join(this.scopeDir(scope), name), 'utf8').catch(missing(undefined));
-      if (text !== undefined) entries.push(JSON.parse(text) as CacheEntry);
+    for (const name of names.filter((n) => ENTRY.test(n))) {
+      const entry = await readEntry(join(this.scopeDir(scope), name));
+      // One saved before caches were kept per ref has none: no build may restore it.
+      if (entry && typeof entry.ref === 'string') entries.push(entry);
     }
     return entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
-  }
-
-  private async entry(scope: string, key: string): Promise<CacheEntry | undefined> {
-    const text = await readFile(this.entryFile(scope, key, 'json'), 'utf8').catch(missing(undefined));
-    return text === undefined ? undefined : (JSON.parse(text) as CacheEntry);
   }
 
   private scopeDir(scope: string): string {
@@ -90,9 +94,15 @@ export class FsCacheStore implements CacheStore {
     return join(this.root, dir);
   }
 
-  private entryFile(scope: string, key: string, ext: 'tar' | 'json'): string {
-    return join(this.scopeDir(scope), `${sha256(key)}.${ext}`);
+  private entryFile(scope: string, ref: string, key: string, ext: 'tar' | 'json'): string {
+    // A ref never holds a NUL (git refuses one), so ref and key are one unambiguous name.
+    return join(this.scopeDir(scope), `${sha256(`${ref}\0${key}`)}.${ext}`);
   }
+}
+
+async function readEntry(path: string): Promise<CacheEntry | undefined> {
+  const text = await readFile(path, 'utf8').catch(missing(undefined));
+  return text === undefined ? undefined : (JSON.parse(text) as CacheEntry);
 }
 
 function exists(path: string): Promise<boolean> {
