@@ -12,7 +12,24 @@ import {
 import type { CacheSaved, CacheStore } from '../ports/cache-store.js';
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
+const ARCHIVE = /^([0-9a-f]{64})\.tar$/;
 const ENTRY = /^([0-9a-f]{64})\.json$/;
+const TEMPORARY = /^[0-9a-f]{64}\.(tar|json)\.[0-9a-f]{12}\.tmp$/;
+
+/** How old a temporary file or an archive without its entry must be before a sweep removes it. */
+export const ORPHAN_AGE_MS = 10 * 60_000;
+
+/** What a sweep removed. */
+export interface CacheSweep {
+  /** `.tmp` files older than `ORPHAN_AGE_MS` (an executor stopped while it wrote them). */
+  temporaries: number;
+  /** Archives without their entry, older than `ORPHAN_AGE_MS`. */
+  archives: number;
+  /** Entries whose archive is gone. */
+  entries: number;
+  /** Entries saved before caches were kept per ref (no `ref`): no lookup finds them any more. */
+  unscoped: number;
+}
 
 /**
  * Caches in a directory (SLIPWAY_CACHE_DIR; a volume when Slipway runs in the stack), which
@@ -21,6 +38,11 @@ const ENTRY = /^([0-9a-f]{64})\.json$/;
  * shared between entries, so concurrent executors never lose each other's writes; each file
  * is written to a temporary name and renamed, and the archive before its entry, so a listed
  * entry has its archive (until it is evicted: a read then finds nothing, which is a miss).
+ *
+ * What an executor stopped mid-write (or a lost file) leaves is swept by `sweep` (at start-up)
+ * and in the repository's directory at each save, before the total is counted: temporary files
+ * and archives without an entry once older than `ORPHAN_AGE_MS` (younger ones may be another
+ * executor's save under way), entries whose archive is missing at once.
  */
 export class FsCacheStore implements CacheStore {
   private readonly root: string;
@@ -64,6 +86,8 @@ export class FsCacheStore implements CacheStore {
     await atomicWrite(this.entryFile(scope, ref, key, 'tar'), archive);
     const entry: CacheEntry = { ref, key, size: archive.length, createdAt: at, lastUsedAt: at };
     await atomicWrite(this.entryFile(scope, ref, key, 'json'), Buffer.from(JSON.stringify(entry)));
+    // What is left of interrupted saves and lost archives would count in the total, or take room uncounted.
+    await sweepDir(this.scopeDir(scope), Date.now());
     const evicted = evictions(await this.list(scope), this.limits.maxScopeBytes, { ref, key });
     for (const gone of evicted) {
       // The entry first: a reader never lists an entry whose archive is gone for good.
@@ -84,6 +108,17 @@ export class FsCacheStore implements CacheStore {
     return entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
+  /** Sweeps every repository's directory (see the class); `now` in ms, for the files' ages. */
+  async sweep(now = Date.now()): Promise<CacheSweep> {
+    const total: CacheSweep = { temporaries: 0, archives: 0, entries: 0, unscoped: 0 };
+    const dirs = await readdir(this.root, { withFileTypes: true }).catch(missing([]));
+    for (const dir of dirs.filter((d) => d.isDirectory())) {
+      const swept = await sweepDir(join(this.root, dir.name), now);
+      for (const k of Object.keys(total) as Array<keyof CacheSweep>) total[k] += swept[k];
+    }
+    return total;
+  }
+
   private scopeDir(scope: string): string {
     const [owner = '', name = '', ...rest] = scope.split('/');
     // A repository's own name when it is one (readable on disk), else a hash: never a path out of the root.
@@ -98,6 +133,42 @@ export class FsCacheStore implements CacheStore {
     // A ref never holds a NUL (git refuses one), so ref and key are one unambiguous name.
     return join(this.scopeDir(scope), `${sha256(`${ref}\0${key}`)}.${ext}`);
   }
+}
+
+async function sweepDir(dir: string, now: number): Promise<CacheSweep> {
+  const swept: CacheSweep = { temporaries: 0, archives: 0, entries: 0, unscoped: 0 };
+  const names = new Set(await readdir(dir).catch(missing<string[]>([])));
+  const old = async (name: string) => {
+    const info = await stat(join(dir, name)).catch(missing(undefined));
+    return info !== undefined && now - info.mtimeMs > ORPHAN_AGE_MS;
+  };
+  const remove = (name: string) => rm(join(dir, name), { force: true });
+  for (const name of names) {
+    const archive = ARCHIVE.exec(name)?.[1];
+    const entry = ENTRY.exec(name)?.[1];
+    if (TEMPORARY.test(name)) {
+      if (!(await old(name))) continue;
+      await remove(name);
+      swept.temporaries++;
+    } else if (archive !== undefined) {
+      // Looked at again: a save renames its entry in just after its archive.
+      if (names.has(`${archive}.json`) || (await exists(join(dir, `${archive}.json`))) || !(await old(name))) continue;
+      await remove(name);
+      swept.archives++;
+    } else if (entry !== undefined) {
+      const parsed = await readEntry(join(dir, name));
+      if (parsed && typeof parsed.ref !== 'string') {
+        // The entry first, as an eviction does.
+        await remove(name);
+        await remove(`${entry}.tar`);
+        swept.unscoped++;
+      } else if (parsed && !(await exists(join(dir, `${entry}.tar`)))) {
+        await remove(name);
+        swept.entries++;
+      }
+    }
+  }
+  return swept;
 }
 
 async function readEntry(path: string): Promise<CacheEntry | undefined> {
