@@ -290,4 +290,39 @@ describe('step caches on the swarm', () => {
       await backend.teardownBuild(buildId);
     }
   }, 60_000);
+  it('runs the step without the cache when the image that would mount its workspace is not on the node', async () => {
+    const backend = new SwarmBackend(new Docker(), { instance: testInstance('caches-backend') });
+    const buildId = buildIdFor(randomUUID());
+    const build = { buildId, ...buildObjectNames(buildId) };
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-cache-entry-'));
+    writeFileSync(join(dir, 'cached.txt'), 'from the cache\n');
+    const archive = execFileSync('tar', ['cf', '-', '-C', dir, 'cached.txt']);
+    await backend.setupBuild(build, {});
+    try {
+      const images = await backend.resolveImages(['slipway/busybox:1']);
+      const name = serviceName(buildId, 'absent', 1);
+      const handle = await backend.startStep({
+        build,
+        key: 'absent',
+        attempt: 1,
+        name,
+        image: images['slipway/busybox:1']!,
+        script: '[ ! -e cached.txt ] && echo ran without the cache',
+        env: {},
+        secrets: [],
+        resources: {},
+        placement: [],
+        // Removed since the checkout, say: no engine has an image of this name.
+        restore: { archive, image: `slipway/no-such-image:${randomUUID().slice(0, 8)}`, schedulingTimeoutMs: 20_000 },
+      });
+      expect(handle.restoreProblem).toMatch(/is not on this node/);
+      expect(await backend.waitStep(handle, { schedulingTimeoutMs: 20_000, timeoutMs: 30_000 })).toEqual({
+        kind: 'success',
+      });
+      expect((await backend.readLog(handle)).map((l) => l.text)).toEqual(['ran without the cache']);
+      await backend.removeStep(handle);
+    } finally {
+      await backend.teardownBuild(buildId);
+    }
+  }, 60_000);
 });
