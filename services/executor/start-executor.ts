@@ -65,6 +65,7 @@ export async function startExecutor(config: Config, logger: Logger, given?: Back
           ],
           beforeScrape: censusRefresher(metrics(), { census: state.census, approvals: state.approvals, logger }),
         });
+  const caches = new FsCacheStore(config.cacheDir, config.cacheLimits);
   const deps: ExecutorDeps = {
     backend,
     builds: meteredBuildStore(state.builds, metrics()),
@@ -81,7 +82,7 @@ export async function startExecutor(config: Config, logger: Logger, given?: Back
     stillHead: async (repo, ref, sha) => (await github.behindBy(repo, ref.replace(/^refs\/heads\//, ''), sha)) === 0,
     artifacts: new FsArtifactStore(config.artifactsDir),
     artifactLimits: config.artifactLimits,
-    caches: new FsCacheStore(config.cacheDir, config.cacheLimits),
+    caches,
     cacheMaxEntryBytes: config.cacheLimits.maxEntryBytes,
     schedulingTimeoutMs: config.schedulingTimeoutMs,
     nodeLossGraceMs: config.nodeLossGraceMs,
@@ -131,6 +132,11 @@ export async function startExecutor(config: Config, logger: Logger, given?: Back
       .catch((err: unknown) => logger.warn('artifact expiry failed', { err }));
   void expire();
   const expiry = setInterval(() => void expire(), 3_600_000);
+  // What executors stopped in the middle of a cache save left behind (saves sweep their own repository's too).
+  void caches
+    .sweep()
+    .then((swept) => Object.values(swept).some((n) => n > 0) && logger.info('cache directory swept', { ...swept }))
+    .catch((err: unknown) => logger.warn('cache sweep failed', { err }));
   // Last: nodes are asked for only by an executor that started in full (and can run what they are for).
   const capacity = await startCapacity({
     config: config.provisioning,

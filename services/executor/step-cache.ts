@@ -12,8 +12,9 @@ export const CACHE_SET = 'cache';
 
 /**
  * Before a step: its cache key filled in from the checkout's file hashes, the entry to restore
- * (by key, else the newest by a restore key's prefix), recorded in `rec.cache`; the lines for
- * the step's log. Never throws: a cache that cannot be looked up is a miss that says why.
+ * (in each ref the build reads, in order: by key, else the newest by a restore key's prefix),
+ * recorded in `rec.cache` with the ref it came from; the lines for the step's log. Never
+ * throws: a cache that cannot be looked up is a miss that says why.
  */
 export async function cacheBeforeStep(
   step: PlanStep,
@@ -24,9 +25,11 @@ export async function cacheBeforeStep(
   const store = ctx.deps.caches;
   if (!cache || !store) return { lines: [] };
   const say = (text: string) => ({ lines: lines([text], ctx) });
-  if (!cache.scope) {
-    rec.cache = { key: cache.key, off: cache.refused ?? 'no cache' };
-    return say(`slipway: cache not used: ${rec.cache.off}`);
+  if (!cache.scope || !cache.ref) {
+    // A plan queued before caches were kept per ref has a scope and no ref: it may not read other branches' entries.
+    const off = cache.refused ?? (cache.scope ? 'the plan was made before caches were kept per branch' : 'no cache');
+    rec.cache = { key: cache.key, off };
+    return say(`slipway: cache not used: ${off}`);
   }
   const hashes = ctx.fileHashes();
   // Without them every build would resolve to one key and restore a stale cache as an exact hit.
@@ -38,18 +41,20 @@ export async function cacheBeforeStep(
   const restoreKeys = cache.restoreKeys.map((k) => resolveTemplate(k, hashes));
   rec.cache = { key };
   try {
-    const hit = await store.lookup(cache.scope, key, restoreKeys, ctx.now());
-    const archive = hit && (await store.read(cache.scope, hit.entry.key));
+    const hit = await store.lookup(cache.scope, cache.reads ?? [cache.ref], key, restoreKeys, ctx.now());
+    const archive = hit && (await store.read(cache.scope, hit.entry.ref, hit.entry.key));
     // Evicted between the lookup and the read: a miss.
     if (!hit || !archive) return say(`slipway: cache miss ${key}`);
-    rec.cache.restored = hit.exact ? { key: hit.entry.key } : { key: hit.entry.key, prefix: hit.prefix };
+    const { ref } = hit.entry;
+    rec.cache.restored = hit.exact ? { key: hit.entry.key, ref } : { key: hit.entry.key, prefix: hit.prefix, ref };
     return {
       restore: { archive, image: ctx.image(ctx.checkout.image), schedulingTimeoutMs: ctx.deps.schedulingTimeoutMs },
       lines: lines(
         [
           hit.exact
-            ? `slipway: cache hit ${key} (${formatBytes(archive.length)})`
-            : `slipway: cache restored from ${hit.entry.key} (prefix ${hit.prefix}; ${formatBytes(archive.length)})`,
+            ? `slipway: cache hit ${key} (from ${ref}; ${formatBytes(archive.length)})`
+            : `slipway: cache restored from ${hit.entry.key} ` +
+              `(prefix ${hit.prefix}; from ${ref}; ${formatBytes(archive.length)})`,
         ],
         ctx,
       ),
@@ -67,8 +72,8 @@ export function restoreFailed(rec: StepRecord, problem: string, ctx: StepContext
 
 /**
  * Whether the collector should take the cache after a success: not when the entry came by
- * its own key, nor when the key exists (keys are immutable). Answers the set to take, or the
- * lines saying why not.
+ * its own key (from whichever ref: GitHub's rule too), nor when the key exists under the
+ * build's own ref (keys are immutable). Answers the set to take, or the lines saying why not.
  */
 export async function cacheSetToTake(
   step: PlanStep,
@@ -78,13 +83,13 @@ export async function cacheSetToTake(
   const cache = step.cache;
   const store = ctx.deps.caches;
   const record = rec.cache;
-  if (!cache?.scope || !store || !record || record.off) return { lines: [] };
+  if (!cache?.scope || !cache.ref || !store || !record || record.off) return { lines: [] };
   if (record.restored && record.restored.prefix === undefined) {
     record.saved = 'exists';
     return { lines: lines([`slipway: cache ${record.key} was restored by its key: not saved again`], ctx) };
   }
   try {
-    if (await store.has(cache.scope, record.key)) {
+    if (await store.has(cache.scope, cache.ref, record.key)) {
       record.saved = 'exists';
       return { lines: lines([`slipway: cache ${record.key} exists: not saved again`], ctx) };
     }
@@ -108,8 +113,9 @@ export async function saveCache(
 ): Promise<LogLine[]> {
   const record = rec.cache;
   const scope = step.cache?.scope;
+  const ref = step.cache?.ref;
   const store = ctx.deps.caches;
-  if (!record || !scope || !store) return [];
+  if (!record || !scope || !ref || !store) return [];
   const max = ctx.deps.cacheMaxEntryBytes ?? DEFAULT_CACHE_LIMITS.maxEntryBytes;
   const say: string[] = (set?.missing ?? []).map((m) => `slipway: cache: nothing matches ${m}`);
   if (!set) {
@@ -126,14 +132,14 @@ export async function saveCache(
     say.push('slipway: cache not saved: its paths hold nothing');
   } else {
     try {
-      const saved = await store.save(scope, record.key, set.archive, ctx.now());
+      const saved = await store.save(scope, ref, record.key, set.archive, ctx.now());
       record.saved = saved.kind;
       if (saved.kind === 'saved') {
-        say.push(`slipway: cache saved ${record.key} (${formatBytes(set.archive.length)})`);
+        say.push(`slipway: cache saved ${record.key} (for ${ref}; ${formatBytes(set.archive.length)})`);
         if (saved.evicted.length > 0)
           say.push(
-            `slipway: cache: removed the least recently used ${saved.evicted.join(', ')} ` +
-              '(SLIPWAY_CACHE_MAX_REPO_BYTES)',
+            'slipway: cache: removed the least recently used ' +
+              `${saved.evicted.map((e) => `${e.key} (${e.ref})`).join(', ')} (SLIPWAY_CACHE_MAX_REPO_BYTES)`,
           );
       } else if (saved.kind === 'exists') {
         say.push(`slipway: cache ${record.key} exists: not saved again`);

@@ -52,8 +52,9 @@ const hashOfOne = (content: string) => sha256(`${sha256(content)}\n`);
 /**
  * Caches on the real (one-node) swarm with real Redis and git: the first build of a lock
  * file misses and saves, the second restores the directory (modes and links kept), a changed
- * lock file falls back to the restore key's prefix, and a pull request from a fork neither
- * sees the repository's cache nor leaves one.
+ * lock file falls back to the restore key's prefix, a pull request of the repository reads
+ * master's entries and saves under its own ref (never restored by master), and a pull request
+ * from a fork neither sees the repository's cache nor leaves one.
  */
 describe('step caches on the swarm', () => {
   let standIn: GitHubStandIn;
@@ -142,10 +143,10 @@ describe('step caches on the swarm', () => {
     // Another commit, the same lock file: the directory is there before the step, link and modes intact.
     const second = await push('{"lock": 1}\n');
     const two = await ended(second.sha, second.build);
-    expect(two.step.cache).toEqual({ key, restored: { key }, saved: 'exists' });
+    expect(two.step.cache).toEqual({ key, restored: { key, ref: 'refs/heads/master' }, saved: 'exists' });
     expect(two.log).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(`^slipway: cache hit ${key} \\(`),
+        expect.stringMatching(`^slipway: cache hit ${key} \\(from refs/heads/master; `),
         'found modules of {"lock": 1}',
         'tool runs',
         `slipway: cache ${key} was restored by its key: not saved again`,
@@ -157,10 +158,14 @@ describe('step caches on the swarm', () => {
     const third = await push('{"lock": 2}\n');
     const three = await ended(third.sha, third.build);
     const changed = `deps-${hashOfOne('{"lock": 2}\n')}`;
-    expect(three.step.cache).toEqual({ key: changed, restored: { key, prefix: 'deps-' }, saved: 'saved' });
+    expect(three.step.cache).toEqual({
+      key: changed,
+      restored: { key, prefix: 'deps-', ref: 'refs/heads/master' },
+      saved: 'saved',
+    });
     expect(three.log).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(`^slipway: cache restored from ${key} \\(prefix deps-; `),
+        expect.stringMatching(`^slipway: cache restored from ${key} \\(prefix deps-; from refs/heads/master; `),
         'found modules of {"lock": 1}',
         expect.stringMatching(`^slipway: cache saved ${changed} \\(`),
       ]),
@@ -168,6 +173,49 @@ describe('step caches on the swarm', () => {
     const store = new FsCacheStore(slipway.config.cacheDir);
     expect((await store.list(`${OWNER}/${REPO}`)).map((e) => e.key)).toEqual([changed, key]);
   }, 150_000);
+
+  it("lets a pull request restore master's cache and save its own, which master's builds never restore", async () => {
+    const store = new FsCacheStore(slipway.config.cacheDir);
+    const masters = (await store.list(`${OWNER}/${REPO}`)).filter((e) => e.ref === 'refs/heads/master');
+    expect(masters.length).toBeGreaterThan(0);
+    const sha = await standIn.commit(OWNER, REPO, 'feature', {
+      '.buildspec.yml': SPEC,
+      'package-lock.json': '{"lock": "pr"}\n',
+    });
+    const build = await deliver(
+      'pull_request',
+      pullRequestPayload({ owner: OWNER, repo: REPO, number: 31, headSha: sha, baseRef: 'master' }),
+    );
+    const pr = await ended(sha, build);
+    const planted = `deps-${hashOfOne('{"lock": "pr"}\n')}`;
+    expect(pr.step.cache).toEqual({
+      key: planted,
+      restored: { key: masters[0]!.key, prefix: 'deps-', ref: 'refs/heads/master' },
+      saved: 'saved',
+    });
+    expect(pr.log).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          `^slipway: cache restored from ${masters[0]!.key} \\(prefix deps-; from refs/heads/master; `,
+        ),
+        expect.stringMatching(`^slipway: cache saved ${planted} \\(for refs/pull/31/head; `),
+      ]),
+    );
+
+    // master with the pull request's lock file: the pull request's entry has that very key, master never sees it.
+    const { sha: next, build: pushed } = await push('{"lock": "pr"}\n');
+    const master = await ended(next, pushed);
+    expect(master.step.cache).toEqual({
+      key: planted,
+      restored: { key: masters[0]!.key, prefix: 'deps-', ref: 'refs/heads/master' },
+      saved: 'saved',
+    });
+    expect(master.log.filter((l) => l.startsWith('slipway: cache hit'))).toEqual([]);
+    expect((await store.list(`${OWNER}/${REPO}`)).filter((e) => e.key === planted).map((e) => e.ref)).toEqual([
+      'refs/heads/master',
+      'refs/pull/31/head',
+    ]);
+  }, 120_000);
 
   it("does not let a pull request from a fork read the repository's cache, nor write one", async () => {
     const store = new FsCacheStore(slipway.config.cacheDir);
@@ -237,6 +285,41 @@ describe('step caches on the swarm', () => {
         'the tool ran',
         'linked',
       ]);
+      await backend.removeStep(handle);
+    } finally {
+      await backend.teardownBuild(buildId);
+    }
+  }, 60_000);
+  it('runs the step without the cache when the image that would mount its workspace is not on the node', async () => {
+    const backend = new SwarmBackend(new Docker(), { instance: testInstance('caches-backend') });
+    const buildId = buildIdFor(randomUUID());
+    const build = { buildId, ...buildObjectNames(buildId) };
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-cache-entry-'));
+    writeFileSync(join(dir, 'cached.txt'), 'from the cache\n');
+    const archive = execFileSync('tar', ['cf', '-', '-C', dir, 'cached.txt']);
+    await backend.setupBuild(build, {});
+    try {
+      const images = await backend.resolveImages(['slipway/busybox:1']);
+      const name = serviceName(buildId, 'absent', 1);
+      const handle = await backend.startStep({
+        build,
+        key: 'absent',
+        attempt: 1,
+        name,
+        image: images['slipway/busybox:1']!,
+        script: '[ ! -e cached.txt ] && echo ran without the cache',
+        env: {},
+        secrets: [],
+        resources: {},
+        placement: [],
+        // Removed since the checkout, say: no engine has an image of this name.
+        restore: { archive, image: `slipway/no-such-image:${randomUUID().slice(0, 8)}`, schedulingTimeoutMs: 20_000 },
+      });
+      expect(handle.restoreProblem).toMatch(/is not on this node/);
+      expect(await backend.waitStep(handle, { schedulingTimeoutMs: 20_000, timeoutMs: 30_000 })).toEqual({
+        kind: 'success',
+      });
+      expect((await backend.readLog(handle)).map((l) => l.text)).toEqual(['ran without the cache']);
       await backend.removeStep(handle);
     } finally {
       await backend.teardownBuild(buildId);

@@ -41,8 +41,11 @@ export interface StepRecord {
 export interface StepCacheRecord {
   /** The key, its templates filled in. */
   key: string;
-  /** The entry restored before the step: by its key (`prefix` absent), or by a restore key's prefix. */
-  restored?: { key: string; prefix?: string };
+  /**
+   * The entry restored before the step: by its key (`prefix` absent), or by a restore key's
+   * prefix; `ref`, the ref it was saved under (absent in records from before caches were kept per ref).
+   */
+  restored?: { key: string; prefix?: string; ref?: string };
   /** After a success: saved, not saved since the key exists, too large, nothing to save, or it failed (logged). */
   saved?: 'saved' | 'exists' | 'too-large' | 'nothing' | 'failed';
   /** Why the step used no cache (a pull request from a fork). */

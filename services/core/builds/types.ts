@@ -24,6 +24,12 @@ export interface BuildRequest {
   pullRequest?: number;
   /** The branch a pull request would merge into. */
   baseRef?: string;
+  /**
+   * The repository's default branch (the webhook's `repository.default_branch`), whose caches
+   * every build may restore. Absent for manual runs and records from before it was carried
+   * (`defaultBranch` in core/plan/cache-scope.ts says what counts then).
+   */
+  defaultBranch?: string;
   /** A manual run's parameters, given to every step as environment variables. */
   params?: Record<string, string>;
   /** The pull request comes from a fork: its build gets no secrets and never deploys. */

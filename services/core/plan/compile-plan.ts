@@ -11,6 +11,7 @@ import {
   shellQuote,
   type StepContext,
 } from './compile-step.js';
+import { cacheScope } from './cache-scope.js';
 import { splitCloneUrl } from './clone-url.js';
 import { hashFilesCalls, hashId } from '../buildspec/cache-templates.js';
 import { hashFilesScript } from './hash-files-script.js';
@@ -77,7 +78,7 @@ export function compilePlan(spec: BuildSpec, request: BuildRequest, options: Com
     keys,
     timeoutMs: options.stepTimeoutMs ?? HOUR,
     build: { sha: request.sha },
-    cacheScope: cacheScope(request),
+    cacheScope: cacheScope(request, spec),
     ...(env ? { env } : {}),
   });
   const compileSteps = (steps: SpecStep[], ctx: StepContext) =>
@@ -218,16 +219,6 @@ function checkoutScript(cloneUrl: string, sha: string, secret: string | undefine
     `git -C ${WORKSPACE} -c advice.detachedHead=false checkout --quiet ${shellQuote(sha)}`,
     `git -C ${WORKSPACE} log -1 --format='checked out %H: %s'`,
   ]);
-}
-
-/**
- * Whose caches a build's steps use: the repository's, shared by its pushes and its own pull
- * requests; none for a pull request from a fork, which runs code from outside and must neither
- * read what trusted builds saved nor leave anything for them to restore.
- */
-export function cacheScope(request: BuildRequest): { scope: string } | { refused: string } {
-  if (request.fork) return { refused: "a pull request from a fork neither restores nor saves the repository's caches" };
-  return { scope: `${request.repo.owner}/${request.repo.name}` };
 }
 
 /** The checkout, then the hashes the steps' cache keys name (`hashFiles`), printed for the executor. */

@@ -16,7 +16,7 @@ import type {
   StageName,
 } from '../buildspec/types.js';
 import { uniqueKey } from './naming.js';
-import type { LockClaim, PlanCache, PlanHostAccess, PlanSidecar, PlanStep } from './types.js';
+import type { CacheAccess, LockClaim, PlanCache, PlanHostAccess, PlanSidecar, PlanStep } from './types.js';
 
 /** What compiling a step needs from the rest of the spec and the plan so far. */
 export interface StepContext {
@@ -31,8 +31,8 @@ export interface StepContext {
   env?: Record<string, string>;
   /** What `${{ build.FIELD }}` in images and env values becomes; left as written without it. */
   build?: BuildValues;
-  /** Whose caches steps use (the repository's), or why they use none (a fork's pull request). */
-  cacheScope?: { scope: string } | { refused: string };
+  /** Whose caches steps use (the repository's, by ref), or why they use none (a fork's pull request). */
+  cacheScope?: CacheAccess;
 }
 
 /** Default readiness check timing of a sidecar. */
@@ -126,7 +126,8 @@ export function compileSidecar(sidecar: SpecSidecar, build?: BuildValues): PlanS
 
 /**
  * A step's cache: `${{ build.sha }}` filled in, the paths normalised, the scope the
- * repository's, or none at all for a fork's pull request (`ctx.cacheScope` says which).
+ * repository's with the ref it saves under and those it reads, or none at all for a fork's
+ * pull request (`ctx.cacheScope` says which).
  */
 function compileCache(cache: SpecCache, ctx: StepContext): PlanCache {
   const fill = (text: string) => (ctx.build ? interpolateBuild(text, ctx.build) : text);

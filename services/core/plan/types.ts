@@ -77,11 +77,21 @@ export interface PlanCache {
   restoreKeys: string[];
   /** Relative to the workspace, normalised like artifacts. */
   paths: string[];
-  /** Whose caches the step reads and writes: the repository, `owner/name`. Absent when `refused`. */
+  /** The store's scope: the repository, `owner/name` (its limits count all its refs). Absent when `refused`. */
   scope?: string;
+  /**
+   * The ref the step saves under: the build's own (`refs/heads/B`, `refs/pull/N/head`). Absent
+   * when `refused`, and in plans compiled before caches were kept per ref (those use none).
+   */
+  ref?: string;
+  /** The refs it restores from, in order: its own, a pull request's base branch, the default branch. */
+  reads?: string[];
   /** Why this build uses no cache at all (a pull request from a fork), for the step's log. */
   refused?: string;
 }
+
+/** Which caches a build's steps use (`cacheScope`), or why they use none. */
+export type CacheAccess = { scope: string; ref: string; reads: string[] } | { refused: string };
 
 /** A service an e2e stage's steps talk to (a database, a browser), reachable by its key on the build's network. */
 export interface PlanSidecar {

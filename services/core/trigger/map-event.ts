@@ -81,6 +81,7 @@ interface PushPayload {
     owner: { login?: string; name?: string | null };
     clone_url: string;
     private?: boolean;
+    default_branch?: string;
   };
   sender?: { login: string };
   pusher?: { name: string };
@@ -104,6 +105,7 @@ function mapPush(deliveryId: string, p: PushPayload, rewrite: CloneUrlRewrite): 
       ...subjectOf(p.head_commit?.message),
       ...(p.forced ? { forced: true } : {}),
       ...(typeof p.repository.private === 'boolean' ? { private: p.repository.private } : {}),
+      ...defaultBranchOf(p.repository),
     },
   };
 }
@@ -119,6 +121,7 @@ interface PullRequestPayload {
       repo: { full_name: string; name: string; owner: { login: string }; clone_url: string; private?: boolean };
     };
   };
+  repository?: { default_branch?: string };
   sender?: { login: string };
 }
 
@@ -152,8 +155,15 @@ function mapPullRequest(deliveryId: string, p: PullRequestPayload, rewrite: Clon
       baseRef: p.pull_request.base.ref,
       ...(fork ? { fork: true } : {}),
       ...(typeof base.private === 'boolean' ? { private: base.private } : {}),
+      ...defaultBranchOf(p.repository),
     },
   };
+}
+
+/** The repository's default branch as `{defaultBranch}`, when the payload names one. */
+function defaultBranchOf(repository: { default_branch?: unknown } | undefined): { defaultBranch?: string } {
+  const branch = repository?.default_branch;
+  return typeof branch === 'string' && branch !== '' ? { defaultBranch: branch } : {};
 }
 
 /** A commit message's first line (or a title), at most 200 characters, as `{subject}`; nothing when there is none. */

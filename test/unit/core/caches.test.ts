@@ -14,6 +14,7 @@ import {
 import { evictions, pickEntry, type CacheEntry } from '../../../services/core/caches/cache-rules.js';
 import { compilePlan } from '../../../services/core/plan/compile-plan.js';
 import { hashFilesScript, takeFileHashes } from '../../../services/core/plan/hash-files-script.js';
+import type { BuildRequest } from '../../../services/core/builds/types.js';
 import { lines, REQUEST, specParser } from './support.js';
 
 const SPEC = lines(
@@ -32,7 +33,9 @@ const issues = (text: string) => {
   return result.ok ? [] : result.issues.map((i) => [i.path, i.message, i.hint]);
 };
 
-const entry = (key: string, size: number, createdAt: string, lastUsedAt = createdAt): CacheEntry => ({
+const MASTER = 'refs/heads/master';
+const entry = (key: string, size: number, createdAt: string, lastUsedAt = createdAt, ref = MASTER): CacheEntry => ({
+  ref,
   key,
   size,
   createdAt,
@@ -108,16 +111,72 @@ describe('cache: in the plan', () => {
   const parsed = specParser()(SPEC);
   if (!parsed.ok) throw new Error('spec refused');
 
-  it("is the repository's, with build.sha filled in and hashFiles left for the executor", () => {
-    const plan = compilePlan(parsed.spec, REQUEST, { gitImage: 'slipway/git:1' });
+  it("is the repository's, under the build's ref, with build.sha filled in and hashFiles left for the executor", () => {
+    const plan = compilePlan(parsed.spec, { ...REQUEST, defaultBranch: 'main' }, { gitImage: 'slipway/git:1' });
     expect(plan.stages[0]!.steps[0]!.cache).toEqual({
       key: `deps-\${{ hashFiles('package-lock.json', 'apps/*/package-lock.json') }}-${REQUEST.sha}`,
       restoreKeys: ['deps-'],
       paths: ['node_modules', '.cache/npm'],
       scope: 'octo-org/widget',
+      ref: 'refs/heads/main',
+      reads: ['refs/heads/main'],
     });
     expect(plan.checkout.script).toContain(`@@slipway hash `);
     expect(plan.checkout.script).toContain(hashId(['package-lock.json', 'apps/*/package-lock.json']));
+  });
+
+  it("lets a branch write its own ref's caches only, and read its own, then the default branch's", () => {
+    const access = (request: Partial<BuildRequest>, spec = parsed.spec) => {
+      const cache = compilePlan(spec, { ...REQUEST, ...request }, { gitImage: 'slipway/git:1' }).stages[0]!.steps[0]!
+        .cache!;
+      return { scope: cache.scope, ref: cache.ref, reads: cache.reads };
+    };
+    expect(access({ ref: 'refs/heads/feature/x', defaultBranch: 'trunk' })).toEqual({
+      scope: 'octo-org/widget',
+      ref: 'refs/heads/feature/x',
+      reads: ['refs/heads/feature/x', 'refs/heads/trunk'],
+    });
+    // A same-repository pull request: its own, then the branch it merges into, then the default branch.
+    expect(
+      access({
+        event: 'pull_request',
+        ref: 'refs/pull/7/head',
+        pullRequest: 7,
+        baseRef: 'release',
+        defaultBranch: 'trunk',
+      }),
+    ).toEqual({
+      scope: 'octo-org/widget',
+      ref: 'refs/pull/7/head',
+      reads: ['refs/pull/7/head', 'refs/heads/release', 'refs/heads/trunk'],
+    });
+    expect(
+      access({
+        event: 'pull_request',
+        ref: 'refs/pull/8/head',
+        pullRequest: 8,
+        baseRef: 'trunk',
+        defaultBranch: 'trunk',
+      }),
+    ).toMatchObject({ reads: ['refs/pull/8/head', 'refs/heads/trunk'] });
+    // Not told (a manual run, an older record): the staging environment's branch, else master.
+    expect(access({ event: 'manual', ref: 'refs/heads/manual' })).toMatchObject({
+      reads: ['refs/heads/manual', 'refs/heads/master'],
+    });
+    const staged = specParser()(
+      lines(
+        SPEC,
+        'deploy:',
+        '  environments:',
+        '    staging:',
+        '      branch: develop',
+        '      steps: [{name: d, image: x, commands: [ls]}]',
+      ),
+    );
+    if (!staged.ok) throw new Error('spec refused');
+    expect(access({ event: 'manual', ref: 'refs/heads/manual' }, staged.spec)).toMatchObject({
+      reads: ['refs/heads/manual', 'refs/heads/develop'],
+    });
   });
 
   it('is refused to a pull request from a fork, whose checkout hashes nothing', () => {
@@ -208,29 +267,56 @@ describe('cache lookup and eviction', () => {
   ];
 
   it('takes the exact key first, then the newest entry of the first prefix that matches', () => {
-    expect(pickEntry(entries, 'deps-linux-aaa', ['deps-'])).toEqual({ entry: entries[0], exact: true });
-    expect(pickEntry(entries, 'deps-linux-new', ['deps-linux-', 'deps-'])).toEqual({
+    expect(pickEntry(entries, [MASTER], 'deps-linux-aaa', ['deps-'])).toEqual({ entry: entries[0], exact: true });
+    expect(pickEntry(entries, [MASTER], 'deps-linux-new', ['deps-linux-', 'deps-'])).toEqual({
       entry: entries[1],
       exact: false,
       prefix: 'deps-linux-',
     });
-    expect(pickEntry(entries, 'deps-win-new', ['deps-win-', 'deps-'])).toMatchObject({
+    expect(pickEntry(entries, [MASTER], 'deps-win-new', ['deps-win-', 'deps-'])).toMatchObject({
       entry: entries[2],
       prefix: 'deps-',
     });
-    expect(pickEntry(entries, 'x', ['', 'tools-'])).toBeUndefined();
+    expect(pickEntry(entries, [MASTER], 'x', ['', 'tools-'])).toBeUndefined();
   });
 
-  it('evicts least recently used first until the total fits, never the entry just saved', () => {
+  it('searches ref by ref, key then prefixes in each, and never matches a ref not asked for', () => {
+    const pr = 'refs/pull/3/head';
+    const mixed = [
+      ...entries,
+      entry('deps-linux-ppp', 10, '2026-01-01T00:00:09Z', undefined, pr),
+      entry('deps-win-zzz', 10, '2026-01-01T00:00:09Z', undefined, 'refs/heads/other'),
+    ];
+    // Its own prefix match before the next ref's exact key (GitHub's order).
+    expect(pickEntry(mixed, [pr, MASTER], 'deps-linux-aaa', ['deps-linux-'])).toMatchObject({
+      exact: false,
+      entry: { ref: pr, key: 'deps-linux-ppp' },
+    });
+    expect(pickEntry(mixed, [pr, MASTER], 'deps-mac-ccc', ['deps-mac-'])).toMatchObject({
+      exact: true,
+      entry: { ref: MASTER, key: 'deps-mac-ccc' },
+    });
+    expect(pickEntry(mixed, [pr, MASTER], 'deps-win-zzz', ['deps-win-'])).toBeUndefined();
+    expect(pickEntry(mixed, [], 'deps-linux-aaa', [])).toBeUndefined();
+  });
+
+  it('evicts least recently used first until the total of all refs fits, never the entry just saved', () => {
     const used = [
       entry('a', 40, '2026-01-01T00:00:01Z', '2026-01-01T00:00:09Z'),
-      entry('b', 40, '2026-01-01T00:00:02Z', '2026-01-01T00:00:03Z'),
+      entry('b', 40, '2026-01-01T00:00:02Z', '2026-01-01T00:00:03Z', 'refs/heads/b'),
       entry('c', 40, '2026-01-01T00:00:04Z', '2026-01-01T00:00:04Z'),
       entry('new', 40, '2026-01-01T00:00:10Z', '2026-01-01T00:00:00Z'),
+      // The same key under another ref is another entry, evicted on its own.
+      entry('new', 40, '2026-01-01T00:00:11Z', '2026-01-01T00:00:01Z', 'refs/heads/b'),
     ];
-    expect(evictions(used, 100, 'new')).toEqual(['b', 'c']);
-    expect(evictions(used, 160, 'new')).toEqual([]);
-    expect(evictions(used, 10, 'new')).toEqual(['b', 'c', 'a']);
+    const keep = { ref: MASTER, key: 'new' };
+    expect(evictions(used, 100, keep)).toEqual([
+      { ref: 'refs/heads/b', key: 'new' },
+      { ref: 'refs/heads/b', key: 'b' },
+      { ref: MASTER, key: 'c' },
+    ]);
+    expect(evictions(used, 200, keep)).toEqual([]);
+    expect(evictions(used, 10, keep).length).toBe(4);
   });
 
   it('tells a hashFiles whose value was never computed from one that matched no file', () => {

@@ -32,8 +32,19 @@ describe('mapEvent: push to a branch', () => {
         subject: 'Initial commit', // the head commit message's first line, for the dashboard
         private: false, // the example repository is public: its visibility is carried to the build
         installationId: 1, // the example came through a GitHub App installation: the build uses its tokens
+        defaultBranch: 'master', // the repository's default branch, whose caches every build may restore
       },
     });
+  });
+
+  it("carries the repository's default branch as the payload names it, and none when it names none", () => {
+    const payload = branchPush();
+    payload.repository.default_branch = 'trunk';
+    const decision = mapEvent('push', DELIVERY, payload);
+    expect(decision.action === 'build' && decision.request.defaultBranch).toBe('trunk');
+    delete payload.repository.default_branch;
+    const without = mapEvent('push', DELIVERY, payload);
+    expect(without.action === 'build' && 'defaultBranch' in without.request).toBe(false);
   });
 
   it("builds GitHub's own example of a branch push as it is", () => {
@@ -52,6 +63,7 @@ describe('mapEvent: push to a branch', () => {
         subject: 'Initial commit',
         private: false,
         installationId: payload.installation.id,
+        defaultBranch: payload.repository.default_branch,
       },
     });
   });

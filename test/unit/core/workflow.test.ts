@@ -28,6 +28,7 @@ describe('the team workflow, from GitHub payloads to what is built and deployed'
         subject: payload.pull_request.title,
         pullRequest: payload.number,
         baseRef: payload.pull_request.base.ref,
+        defaultBranch: payload.repository.default_branch,
         private: false,
       },
     });

@@ -83,7 +83,7 @@ describe('a step’s cache', () => {
     expect(Object.values(first.record.checkout!.fileHashes ?? {})).toEqual([key.slice(5)]);
 
     const second = await run(planFor('v1'), caches, backend, 'v1');
-    expect(second.step.cache).toEqual({ key, restored: { key }, saved: 'exists' });
+    expect(second.step.cache).toEqual({ key, restored: { key, ref: 'refs/heads/master' }, saved: 'exists' });
     expect(second.log).toEqual(
       expect.arrayContaining([
         expect.stringMatching(`^slipway: cache hit ${key} \\(`),
@@ -95,15 +95,79 @@ describe('a step’s cache', () => {
     const third = await run(planFor('v2'), caches, backend, 'v2');
     const changed = third.step.cache!.key;
     expect(changed).not.toBe(key);
-    expect(third.step.cache).toEqual({ key: changed, restored: { key, prefix: 'deps-' }, saved: 'saved' });
+    expect(third.step.cache).toEqual({
+      key: changed,
+      restored: { key, prefix: 'deps-', ref: 'refs/heads/master' },
+      saved: 'saved',
+    });
     expect(third.log).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(`^slipway: cache restored from ${key} \\(prefix deps-; `),
+        expect.stringMatching(`^slipway: cache restored from ${key} \\(prefix deps-; from refs/heads/master; `),
         'found v1',
         expect.stringMatching(`^slipway: cache saved ${changed}`),
       ]),
     );
     expect((await caches.list('acme/app')).map((e) => e.key)).toEqual([changed, key]);
+  });
+
+  it("is written only under the build's own ref: a pull request's entry is never restored by master", async () => {
+    const caches = new MemoryCacheStore();
+    const backend = new FakeBackend();
+    const pr = (n: number, lock: string) =>
+      planFor(lock, {
+        event: 'pull_request',
+        ref: `refs/pull/${n}/head`,
+        pullRequest: n,
+        baseRef: 'release',
+        defaultBranch: 'master',
+      });
+    // A pull request saves what master's next build must not run: under its own ref.
+    const planted = await run(pr(5, 'v1'), caches, backend, 'v1');
+    const key = planted.step.cache!.key;
+    expect(planted.step.cache).toEqual({ key, saved: 'saved' });
+    expect(planted.log).toEqual(
+      expect.arrayContaining([expect.stringMatching(`^slipway: cache saved ${key} \\(for refs/pull/5/head; `)]),
+    );
+
+    const master = await run(planFor('v1', { defaultBranch: 'master' }), caches, backend, 'v1');
+    expect(master.log).toEqual(expect.arrayContaining([`slipway: cache miss ${key}`, 'installed']));
+    expect(master.step.cache).toEqual({ key, saved: 'saved' });
+
+    // Another pull request: nothing of its own nor of its base branch, so the default branch's, by prefix.
+    const next = await run(pr(6, 'v2'), caches, backend, 'v2');
+    const changed = next.step.cache!.key;
+    expect(next.log).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(`^slipway: cache restored from ${key} \\(prefix deps-; from refs/heads/master; `),
+        'found v1',
+      ]),
+    );
+    expect(next.step.cache).toEqual({
+      key: changed,
+      restored: { key, prefix: 'deps-', ref: 'refs/heads/master' },
+      saved: 'saved',
+    });
+    // The base branch's own entry comes before the default branch's.
+    const release = await run(
+      planFor('v3', { ref: 'refs/heads/release', defaultBranch: 'master' }),
+      caches,
+      backend,
+      'v3',
+    );
+    const based = await run(pr(7, 'v4'), caches, backend, 'v4');
+    expect(based.step.cache?.restored).toEqual({
+      key: release.step.cache!.key,
+      prefix: 'deps-',
+      ref: 'refs/heads/release',
+    });
+
+    expect((await caches.list('acme/app')).map((e) => [e.ref, e.key])).toEqual([
+      ['refs/pull/7/head', based.step.cache!.key],
+      ['refs/heads/release', release.step.cache!.key],
+      ['refs/pull/6/head', changed],
+      ['refs/heads/master', key],
+      ['refs/pull/5/head', key],
+    ]);
   });
 
   it('is neither read nor written by a pull request from a fork', async () => {
