@@ -8,6 +8,11 @@ export interface SummaryOptions {
   maxFailures?: number;
   /** Longest `details` kept on a failure, in characters (default 4000); longer ones end in "…". */
   maxDetails?: number;
+  /**
+   * Hides what must not be kept (the build's secrets) in a text: applied to every text of
+   * every result (names, messages, details, paths) and of `unreadable`, before anything is cut.
+   */
+  mask?: (text: string) => string;
 }
 
 /** One report file as the collector read it. */
@@ -36,14 +41,21 @@ export function summariseReports(
     if (parsed.ok) tests.push(...parsed.tests);
     else unreadable.push({ report: file.path, error: parsed.error });
   }
-  return { ...summariseTests(tests, options), unreadable };
+  const mask = options.mask ?? ((text: string) => text);
+  return {
+    ...summariseTests(tests, options),
+    unreadable: unreadable.map((u) => ({ report: mask(u.report), error: mask(u.error) })),
+  };
 }
 
 /** The summary of results already parsed. */
 export function summariseTests(
-  tests: readonly TestResult[],
+  results: readonly TestResult[],
   options: SummaryOptions = {},
 ): Omit<TestSummary, 'unreadable'> {
+  const { mask } = options;
+  // Masked whole, then cut: a cut first could leave the start of a secret that no longer matches.
+  const tests = mask ? results.map((t) => maskResult(t, mask)) : results;
   const counts: TestCounts = { total: tests.length, passed: 0, failed: 0, errored: 0, skipped: 0 };
   for (const t of tests) counts[t.status]++;
   const failing = tests.filter((t) => t.status === 'failed' || t.status === 'errored');
@@ -75,6 +87,16 @@ function annotation(t: TestResult): TestAnnotation[] {
       status: t.status,
     },
   ];
+}
+
+/** The result with each of its texts masked. */
+function maskResult(t: TestResult, mask: (text: string) => string): TestResult {
+  const out: TestResult = { ...t, suite: mask(t.suite), name: mask(t.name) };
+  for (const key of ['classname', 'file', 'message', 'details', 'report'] as const) {
+    const text = t[key];
+    if (text !== undefined) out[key] = mask(text);
+  }
+  return out;
 }
 
 function shorten(t: TestResult, max: number): TestResult {
