@@ -82,4 +82,15 @@ describe('the summary of a step whose reports fail thousands of tests', () => {
     expect(failures).toHaveLength(6);
     expect(annotations.map((a) => [a.file, a.line])).toEqual([['src/ok.js', 4]]);
   });
+
+  it('counts a report of 200,000 tests, within the size a report may have', () => {
+    const xml = `<testsuite name="s">${'<testcase name="t"/>'.repeat(200_000)}</testsuite>`;
+    expect(summariseReports([{ path: 'many.xml', xml }]).counts).toEqual({
+      total: 200_000,
+      passed: 200_000,
+      failed: 0,
+      errored: 0,
+      skipped: 0,
+    });
+  });
 });
