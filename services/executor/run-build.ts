@@ -14,7 +14,7 @@ import { FORK_RUN, type Plan, type PlanStage, type PlanStep } from '../core/plan
 import type { StageEvent } from '../core/status/types.js';
 import type { BuildResources, StepOutcome } from './backend/types.js';
 import { secretParamValues } from '../shared/secret-params.js';
-import { secretMasker } from './mask-secrets.js';
+import { secretMasker, secretTextMasker } from './mask-secrets.js';
 import { runStep, type StepContext } from './run-step.js';
 import { runInSlots } from './step-slots.js';
 import { holdForManualTest, settleManualGate } from './manual-gate.js';
@@ -65,6 +65,7 @@ export async function runBuild(
     build,
     deps,
     mask: secretMasker(masked),
+    maskText: secretTextMasker(masked),
     secrets: new Set(Object.keys(secrets)),
     signal: stop,
     save,

@@ -15,7 +15,10 @@ import { takeFileHashes } from '../core/plan/hash-files-script.js';
 export interface StepContext {
   build: BuildResources;
   deps: RuntimeDeps;
+  /** The build's secret values replaced by `***` in log lines. */
   mask: (lines: LogLine[]) => LogLine[];
+  /** The same for one text (test results, annotations): what the build keeps never shows a secret its log hides. */
+  maskText: (text: string) => string;
   /** Names of the secrets the operator provided for this build. */
   secrets: ReadonlySet<string>;
   signal: AbortSignal;
@@ -170,7 +173,7 @@ async function runAttempt(
   // What the step wrote to $SLIPWAY_ANNOTATIONS came back at the end of its log: taken out, kept.
   const read = await deps.backend.readLog(handle);
   const { log: complete, annotations } =
-    step === checkout ? { log: keepFileHashes(read, rec), annotations: [] } : takeAnnotations(read);
+    step === checkout ? { log: keepFileHashes(read, rec), annotations: [] } : takeAnnotations(read, ctx.maskText);
   if (annotations.length > 0) rec.annotations = annotations;
   else delete rec.annotations;
   // Where it ran, for the build page (saved with the outcome).

@@ -28,9 +28,13 @@ export function withAnnotations(script: string): string {
 
 /**
  * Takes the annotations a step printed (see `withAnnotations`) out of its log: the log
- * without them, and what they say as check run annotations (`path:line:col: level: message`).
+ * without them, and what they say as check run annotations (`path:line:col: level: message`),
+ * their texts passed through `mask` (the build's secrets hidden) before a message is cut.
  */
-export function takeAnnotations(lines: readonly LogLine[]): { log: LogLine[]; annotations: CheckAnnotation[] } {
+export function takeAnnotations(
+  lines: readonly LogLine[],
+  mask: (text: string) => string = (text) => text,
+): { log: LogLine[]; annotations: CheckAnnotation[] } {
   const begin = lines.findLastIndex((l) => l.stream === 'stdout' && l.text === BEGIN);
   const end = begin < 0 ? -1 : lines.findIndex((l, i) => i > begin && l.stream === 'stdout' && l.text === END);
   if (begin < 0 || end < 0) return { log: [...lines], annotations: [] };
@@ -39,9 +43,12 @@ export function takeAnnotations(lines: readonly LogLine[]): { log: LogLine[]; an
     .filter((l) => l.stream === 'stdout')
     .map((l) => l.text)
     .join('\n');
+  // Masked whole, then cut: a cut first could leave the start of a secret that no longer matches.
   const annotations = parseAnnotations(text, MAX_ANNOTATIONS).map((a) => ({
     ...a,
-    message: a.message.slice(0, MAX_MESSAGE),
+    path: mask(a.path),
+    message: mask(a.message).slice(0, MAX_MESSAGE),
+    ...(a.title !== undefined ? { title: mask(a.title) } : {}),
   }));
   return { log: [...lines.slice(0, begin), ...lines.slice(end + 1)], annotations };
 }

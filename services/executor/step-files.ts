@@ -147,9 +147,16 @@ export async function collectStepFiles(
         );
       }
     } else {
-      const summary = summariseReports(set.files.map((f) => ({ path: f.path, xml: f.bytes.toString('utf8') })));
+      // Kept on the build and shown on GitHub: the secrets its log hides are hidden here too.
+      const summary = summariseReports(
+        set.files.map((f) => ({ path: f.path, xml: f.bytes.toString('utf8') })),
+        { mask: ctx.maskText },
+      );
       for (const bad of set.tooBig)
-        summary.unreadable.push({ report: bad.path, error: `larger than ${formatBytes(DEFAULT_MAX_REPORT_BYTES)}` });
+        summary.unreadable.push({
+          report: ctx.maskText(bad.path),
+          error: `larger than ${formatBytes(DEFAULT_MAX_REPORT_BYTES)}`,
+        });
       rec.tests = summary;
       const c = summary.counts;
       say.push(

@@ -1,3 +1,4 @@
+import { repoPath } from './repo-path.js';
 import type { CheckAnnotation } from './types.js';
 
 /** The annotation levels a step may write, and GitHub's name for each. */
@@ -28,8 +29,8 @@ export function parseAnnotations(text: string, limit = 1000): CheckAnnotation[] 
     if (!m?.groups) continue;
     const { path: rawPath = '', line = '', column, level = '', message = '' } = m.groups;
     const annotationLevel = LEVELS[level.toLowerCase()];
-    const path = rawPath.trim().replace(/^\.\//, '');
-    if (!annotationLevel || path.startsWith('/') || path.split('/').includes('..')) continue;
+    const path = repoPath(rawPath);
+    if (!annotationLevel || path === undefined) continue;
     const lineNo = Number(line);
     if (lineNo < 1) continue;
     const col = column === undefined ? undefined : Number(column);

@@ -1,5 +1,6 @@
 import type { StepRecord } from '../builds/record.js';
-import type { TestResult } from '../reports/types.js';
+import type { TestResult, TestSummary } from '../reports/types.js';
+import { unlistedFailures } from '../reports/unlisted-failures.js';
 import { codeBlock, inlineText } from './escape-markdown.js';
 import { CHECK_LIMITS, type CheckAnnotation } from './types.js';
 
@@ -28,10 +29,7 @@ export function testReportMarkdown(step: StepRecord): string {
             `- ❌ **${inlineText(nameOf(f))}**${where(f)}` +
             (f.message ? `\n\n${indent(codeBlock(f.message.split('\n').slice(0, 10)))}` : ''),
         )
-        .join('\n') +
-        (t.failures.length > FAILURES_SHOWN || c.failed + c.errored > t.failures.length
-          ? `\n\n… and ${c.failed + c.errored - Math.min(FAILURES_SHOWN, t.failures.length)} more on the build page.`
-          : ''),
+        .join('\n') + more(t),
     );
   }
   if (t.slowest.length > 0)
@@ -51,6 +49,20 @@ export function testAnnotations(step: StepRecord): CheckAnnotation[] {
     title: a.title.slice(0, 255),
     message: a.message.slice(0, CHECK_LIMITS.annotationMessage),
   }));
+}
+
+/** What the summary leaves out, and whether the build page has it: it lists only the failures kept. */
+function more(t: TestSummary): string {
+  const shown = Math.min(FAILURES_SHOWN, t.failures.length);
+  const unlisted = unlistedFailures(t);
+  const rest = t.failures.length - shown + unlisted;
+  if (rest === 0) return '';
+  if (unlisted === 0) return `\n\n… and ${count(rest)} more on the build page.`;
+  return `\n\n… and ${count(rest)} more failures (the build page lists the first ${count(t.failures.length)}).`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en');
 }
 
 function where(t: TestResult): string {

@@ -50,11 +50,14 @@ export interface TestSummary {
   counts: TestCounts;
   /** Sum of the tests' times, in milliseconds. */
   timeMs: number;
-  /** Failed and errored tests, in report order, at most `maxFailures`. */
+  /**
+   * Failed and errored tests, in report order, at most `maxFailures` (50): `counts` says how
+   * many there were. Names and messages cut at 1,000 characters, details at 4,000.
+   */
   failures: TestResult[];
-  /** The slowest tests with a time, slowest first, at most `slowest`. */
+  /** The slowest tests with a time, slowest first, at most `slowest`, without their details. */
   slowest: TestResult[];
-  /** Failures whose report gives a file and a line. */
+  /** Those of `failures` whose report gives a file of the repository (relative, no `..`) and a line. */
   annotations: TestAnnotation[];
   /** Report files that could not be read as JUnit XML, and why. */
   unreadable: Array<{ report: string; error: string }>;

@@ -1,14 +1,15 @@
 import { formatBytes } from '../../core/artifacts/limits.js';
 import type { BuildRecord, StepRecord } from '../../core/builds/record.js';
 import type { TestResult } from '../../core/reports/types.js';
+import { unlistedFailures } from '../../core/reports/unlisted-failures.js';
 import type { ArtifactEntry } from '../../shared/ports/artifact-store.js';
 import { artifactUrl } from '../api-v1/build-routes.js';
 import { formatDuration } from './format-time.js';
 import { h } from './html.js';
 
 /**
- * What a build's steps left: their test reports (counts, every failure with its message and
- * where, the slowest tests) and the artifacts they kept, each a download link. Nothing when
+ * What a build's steps left: their test reports (counts, each failure kept with its message and
+ * where, how many more there were, the slowest tests) and the artifacts they kept, each a download link. Nothing when
  * there is neither.
  */
 export function buildOutputs(b: BuildRecord, artifacts: readonly ArtifactEntry[]): string {
@@ -33,12 +34,17 @@ function stepTests(step: StepRecord): string {
     (c.errored ? `, ${c.errored} errored` : '') +
     (c.skipped ? `, ${c.skipped} skipped` : '');
   const failed = c.failed + c.errored > 0;
+  const unlisted = unlistedFailures(t);
   return [
     `<h3>${h(step.name)}</h3>`,
     `<p class="${failed ? 'failure' : 'success'}">${failed ? '✗' : '✓'} ${h(counts)}` +
       (t.timeMs ? ` <small>in ${h(formatDuration(t.timeMs))}</small>` : '') +
       '</p>',
     t.failures.length > 0 ? `<h4>Failures</h4><ul class="test-failures">${t.failures.map(failure).join('')}</ul>` : '',
+    unlisted > 0
+      ? `<p class="test-more">… and ${h(unlisted.toLocaleString('en'))} more ` +
+        `failure${unlisted === 1 ? '' : 's'}, not listed: the build keeps the first ${h(t.failures.length)}.</p>`
+      : '',
     t.slowest.length > 0
       ? `<h4>Slowest</h4><ol class="test-slowest">${t.slowest
           .map((s) => `<li>${h(testName(s))} <small>${h(formatDuration(s.timeMs ?? 0))}</small></li>`)

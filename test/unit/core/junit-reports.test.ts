@@ -194,6 +194,15 @@ describe('summariseReports', () => {
     expect(summary.counts.failed).toBe(4);
   });
 
+  it('masks a secret before it cuts the output, so no start of it is left at the cut', () => {
+    const xml = (text: string) =>
+      `<testsuite name="s"><testcase name="t"><failure message="m">${text}</failure></testcase></testsuite>`;
+    const mask = (text: string) => text.split('hunter2-secret').join('***');
+    const details = `${'x'.repeat(15)}hunter2-secret and more`;
+    const [failure] = summariseReports([{ path: 'r.xml', xml: xml(details) }], { maxDetails: 20, mask }).failures;
+    expect(failure!.details).toBe(`${'x'.repeat(15)}*** …`);
+  });
+
   it('counts nothing for no reports', () => {
     expect(summariseReports([])).toEqual({
       counts: { total: 0, passed: 0, failed: 0, errored: 0, skipped: 0 },

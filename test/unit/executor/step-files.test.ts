@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { recordForPlan } from '../../../services/core/builds/record-for-plan.js';
 import type { ApprovalDecision } from '../../../services/core/approval/approval.js';
 import type { PlanEnvironment } from '../../../services/core/plan/types.js';
+import { checkRunsFor } from '../../../services/core/checks/check-runs-for.js';
 import { runBuild } from '../../../services/executor/run-build.js';
 import { approvalGate } from '../../../services/shared/approval-gate.js';
 import { MemoryArtifactStore } from '../../../services/shared/memory/memory-artifact-store.js';
@@ -218,6 +219,61 @@ describe('a step’s artifacts and test reports', () => {
     expect(log.filter((l) => l.startsWith('@@slipway') || l.startsWith('src/app.ts:'))).toEqual([]);
     expect(quiet!.annotations).toBeUndefined();
     expect(quiet!.state).toBe('success');
+  });
+
+  it('hides a secret a failing test or an annotation printed, on the build and its check run', async () => {
+    const token = 'hunter2-secret';
+    const junit = `<?xml version="1.0"?>
+<testsuites><testsuite name="api ${token}">
+  <testcase classname="auth.${token}" name="logs in with ${token}" time="0.2" file="src/${token}/auth.test.js" line="4">
+    <failure message="expected token ${token} to be rejected">AssertionError: got 200 for ${token}
+    at src/${token}/auth.test.js:4:9</failure>
+  </testcase>
+</testsuite></testsuites>`;
+    const plan = planOf('x', 'y', [
+      {
+        name: 'test',
+        steps: [
+          step(
+            'unit',
+            [
+              `cat > junit.xml <<'XML'\n${junit}\nXML`,
+              `echo "src/auth.ts:7: error: token ${token} sent in clear" >> "$SLIPWAY_ANNOTATIONS"`,
+              `echo "using ${token}"`,
+              'exit 1',
+            ],
+            { reports: ['junit.xml'], secrets: ['deploy-key'] },
+          ),
+        ],
+      },
+    ]);
+    const { deps, state } = runtimeFor(plan, { secretsFor: () => ({ 'deploy-key': token }) });
+    await state.builds.create(recordForPlan(plan, 'now'));
+    expect(await runBuild(plan, deps)).toBe('failure');
+    expect((await state.logs.read(plan.buildId, 'unit')).map((l) => l.text)).toContain('using ***');
+    const record = (await state.builds.get(plan.buildId))!;
+    const rec = record.stages[0]!.steps[0]!;
+    expect(rec.tests?.failures).toEqual([
+      expect.objectContaining({
+        suite: 'api ***',
+        classname: 'auth.***',
+        name: 'logs in with ***',
+        message: 'expected token *** to be rejected',
+        details: 'AssertionError: got 200 for ***\n    at src/***/auth.test.js:4:9',
+        file: 'src/***/auth.test.js',
+      }),
+    ]);
+    expect(rec.tests?.annotations).toEqual([expect.objectContaining({ title: 'api *** › logs in with ***' })]);
+    expect(rec.annotations).toEqual([expect.objectContaining({ message: 'token *** sent in clear' })]);
+    expect(JSON.stringify(record)).not.toContain('hunter2');
+    // What the reporter posts: the stage's summary and its annotations, tests' and the step's own.
+    const [run] = checkRunsFor(record, { links: { build: 'http://slipway.test/b', stepLog: (k) => `/b/${k}` } });
+    expect(run!.output.summary).toContain('logs in with \\*\\*\\*');
+    expect(run!.annotations.map((a) => [a.path, a.title, a.message])).toEqual([
+      ['src/***/auth.test.js', 'api *** › logs in with ***', 'expected token *** to be rejected'],
+      ['src/auth.ts', undefined, 'token *** sent in clear'],
+    ]);
+    expect(JSON.stringify(run)).not.toContain('hunter2');
   });
 
   it('gives a re-run’s later stages the artifacts of the steps it carries from the build it repeats', async () => {
