@@ -4,7 +4,7 @@ import type { NodeView, WaitingTask } from '../../../services/core/provision/cap
 import { requestIdFor, type ProvisionRecord } from '../../../services/core/provision/provision-record.js';
 import type { ProvisionerSettings } from '../../../services/core/provision/provisioner-settings.js';
 import type { CapacitySwarm } from '../../../services/executor/backend/swarm-capacity.js';
-import { startCapacityLoop } from '../../../services/executor/capacity/capacity-loop.js';
+import { startCapacityLoop, type CapacityLoopDeps } from '../../../services/executor/capacity/capacity-loop.js';
 import { startProvisionCallback } from '../../../services/executor/capacity/provision-callback.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import { MemoryProvisions } from '../../../services/shared/memory/memory-provisions.js';
@@ -88,6 +88,28 @@ class CountingProvisioner implements NodeProvisioner {
 }
 
 const closers: Array<() => Promise<void>> = [];
+
+/** A loop acting every 20 ms with `provisioner` as `gpus`, stopped after the test; `options` change any of it. */
+function startLoop(
+  swarm: MemorySwarm,
+  provisions: MemoryProvisions,
+  provisioner: NodeProvisioner,
+  options: Partial<CapacityLoopDeps> = {},
+) {
+  const loop = startCapacityLoop({
+    swarm,
+    provisions,
+    provisioners: new Map([['gpus', provisioner]]),
+    settings,
+    callbackUrl: 'http://10.0.0.1:3090/provision/callback',
+    holder: 'a',
+    logger,
+    intervalMs: 20,
+    ...options,
+  });
+  closers.push(() => loop.stop());
+  return loop;
+}
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
@@ -124,17 +146,7 @@ describe('the capacity loop', () => {
     const provisions = new MemoryProvisions();
     const swarm = new MemorySwarm();
     const provisioner = new CountingProvisioner();
-    const loop = startCapacityLoop({
-      swarm,
-      provisions,
-      provisioners: new Map([['gpus', provisioner]]),
-      settings,
-      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
-      holder: 'a',
-      logger,
-      intervalMs: 20,
-    });
-    closers.push(() => loop.stop());
+    startLoop(swarm, provisions, provisioner);
     const id = requestIdFor('slw-b1-test-1', 'task-1');
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     await provisions.update(id, (r) => ({ ...r, report: { nodeId: 'manager', hostname: 'gpu-1' } }));
@@ -156,22 +168,13 @@ describe('the capacity loop', () => {
     const swarm = new MemorySwarm();
     const provisioner = new CountingProvisioner();
     const seconds: number[] = [];
-    const loop = startCapacityLoop({
-      swarm,
-      provisions,
-      provisioners: new Map([['gpus', provisioner]]),
-      settings,
-      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
-      holder: 'a',
-      logger,
-      intervalMs: 20,
+    startLoop(swarm, provisions, provisioner, {
       metrics: {
         provisionedNodes: { reset: () => undefined, set: () => undefined },
         provisionedNodeSeconds: { inc: (_labels, value) => void seconds.push(value) },
         provisionFailures: { inc: () => undefined },
       },
     });
-    closers.push(() => loop.stop());
     const id = requestIdFor('slw-b1-test-1', 'task-1');
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     swarm.joined(NODE);
@@ -199,20 +202,6 @@ describe('the capacity loop', () => {
 });
 
 describe('the capacity loop across writers and crashes', () => {
-  const start = (provisions: MemoryProvisions, swarm: MemorySwarm, provisioner: NodeProvisioner) => {
-    const loop = startCapacityLoop({
-      swarm,
-      provisions,
-      provisioners: new Map([['gpus', provisioner]]),
-      settings,
-      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
-      holder: 'a',
-      logger,
-      intervalMs: 20,
-    });
-    closers.push(() => loop.stop());
-    return loop;
-  };
   const gate = () => {
     let open!: () => void;
     const opened = new Promise<void>((resolve) => (open = resolve));
@@ -238,7 +227,7 @@ describe('the capacity loop across writers and crashes', () => {
       await labelled.opened;
       await labelNode(id, labels);
     };
-    start(provisions, swarm, slowStart);
+    startLoop(swarm, provisions, slowStart);
     const id = requestIdFor('slw-b1-test-1', 'task-1');
     await eventually('the request', async () => ((await provisions.get(id)) ? true : undefined), 5_000);
     // The node boots and reports before the provisioner's start has answered (EC2 can be slow to).
@@ -278,7 +267,7 @@ describe('the capacity loop across writers and crashes', () => {
       tokenHash: 'ab'.repeat(32),
       requestedAt: new Date(Date.now() - 120_000).toISOString(),
     });
-    start(provisions, swarm, provisioner);
+    startLoop(swarm, provisions, provisioner);
     const settled = await eventually(
       'the request given up on and its machine stopped',
       async () => {
@@ -295,19 +284,6 @@ describe('the capacity loop across writers and crashes', () => {
 });
 
 describe('the capacity loop against forged reports and nodes that go', () => {
-  const start = (swarm: MemorySwarm, provisions: MemoryProvisions, provisioner: NodeProvisioner, idleTimeoutMs = 0) => {
-    const loop = startCapacityLoop({
-      swarm,
-      provisions,
-      provisioners: new Map([['gpus', provisioner]]),
-      settings: [{ ...settings[0]!, idleTimeoutMs }],
-      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
-      holder: 'a',
-      logger,
-      intervalMs: 20,
-    });
-    closers.push(() => loop.stop());
-  };
   const id = requestIdFor('slw-b1-test-1', 'task-1');
 
   it('never touches a node a refused report named, nor one a second report names after it', async () => {
@@ -325,7 +301,7 @@ describe('the capacity loop against forged reports and nodes that go', () => {
       createdAt: '2020-01-01T00:00:00Z',
     });
     const provisioner = new CountingProvisioner();
-    start(swarm, provisions, provisioner);
+    startLoop(swarm, provisions, provisioner);
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     // Whoever reads the machine's user data has the callback token.
     const token = 'from-user-data';
@@ -356,7 +332,7 @@ describe('the capacity loop against forged reports and nodes that go', () => {
     const provisions = new MemoryProvisions();
     const swarm = new MemorySwarm();
     const provisioner = new CountingProvisioner();
-    start(swarm, provisions, provisioner, 60_000);
+    startLoop(swarm, provisions, provisioner, { settings: [{ ...settings[0]!, idleTimeoutMs: 60_000 }] });
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     swarm.joined(NODE);
     await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
@@ -377,7 +353,7 @@ describe('the capacity loop against forged reports and nodes that go', () => {
         return provisioner.stop(machine);
       },
     });
-    start(swarm, provisions, flaky);
+    startLoop(swarm, provisions, flaky);
     await eventually('the machine', async () => ((await provisions.get(id))?.machineId ? true : undefined), 5_000);
     swarm.joined(NODE);
     await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
@@ -407,18 +383,10 @@ describe('the capacity loop and the workspaces builds keep on nodes', () => {
     });
     // Its checkout landed there just before the pause; the step after it is pinned there.
     await provisions.holdNode('b2', NODE);
-    const loop = startCapacityLoop({
-      swarm,
-      provisions,
-      provisioners: new Map([['gpus', new CountingProvisioner()]]),
+    const loop = startLoop(swarm, provisions, new CountingProvisioner(), {
       settings: [{ ...settings[0]!, idleTimeoutMs: 60_000 }],
-      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
-      holder: 'a',
-      logger,
-      intervalMs: 20,
       buildEnded: async () => false,
     });
-    closers.push(() => loop.stop());
     await loop.tick();
     expect(await provisions.get(id)).toMatchObject({ state: 'joined' });
     expect((await provisions.get(id))?.drainingAt).toBeUndefined();
@@ -448,18 +416,9 @@ describe('the capacity loop and the workspaces builds keep on nodes', () => {
     // Build b1 ran its test step there; its deploy step, pinned to that workspace, waits for the staging lock.
     await provisions.holdNode('b1', NODE);
     let ended = false;
-    const loop = startCapacityLoop({
-      swarm,
-      provisions,
-      provisioners: new Map([['gpus', provisioner]]),
-      settings,
-      callbackUrl: 'http://10.0.0.1:3090/provision/callback',
-      holder: 'a',
-      logger,
-      intervalMs: 20,
+    const loop = startLoop(swarm, provisions, provisioner, {
       buildEnded: async (buildId) => buildId !== 'b1' || ended,
     });
-    closers.push(() => loop.stop());
     for (let i = 0; i < 5; i++) await loop.tick();
     expect((await provisions.get(id))?.state).toBe('joined');
     expect(swarm.calls).toEqual([]);
