@@ -11,6 +11,7 @@ import { processButton, type ButtonDeps } from './process-button.js';
 import { processGate } from './process-gate.js';
 import type { ManualGates } from '../shared/ports/manual-gates.js';
 import { buildOfDecision } from './build-of-decision.js';
+import { weighDecision } from './weigh-decision.js';
 
 export interface ApproverDeps {
   github: GitHubPeople;
@@ -66,18 +67,10 @@ export async function processApproval(job: ApprovalJob, deps: ApproverDeps, jobI
 
   let decided: ApprovalDecision | undefined;
   if (job.kind === 'decision' && approvalState(parked.request, now) === 'pending') {
-    const repo = parked.plan.request.repo;
-    const teams = [];
-    for (const team of parked.request.rules.teams) if (await deps.github.inTeam(team, job.user)) teams.push(team);
-    const verdict = mayDecide(parked.request, job.user, { role: await deps.github.roleOf(repo, job.user), teams });
-    decided = {
-      user: job.user,
-      decision: job.decision,
-      at: now.toISOString(),
-      via: job.via,
-      counted: verdict.ok,
-      ...(verdict.ok ? {} : { why: verdict.why }),
-    };
+    const verdict = await weighDecision(deps.github, parkedRepo, job.user, parked.request.rules.teams, (facts) =>
+      mayDecide(parked.request, job.user, facts),
+    );
+    decided = { user: job.user, decision: job.decision, at: now.toISOString(), via: job.via, ...verdict };
     parked.request.decisions.push(decided);
     deps.logger.info('approval decision', { buildId, ...decided });
   }

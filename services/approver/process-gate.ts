@@ -8,6 +8,7 @@ import type { ManualGates } from '../shared/ports/manual-gates.js';
 import type { Queues } from '../shared/ports/queues.js';
 import type { ApprovalJob } from '../shared/queues.js';
 import { buildOfDecision } from './build-of-decision.js';
+import { weighDecision } from './weigh-decision.js';
 
 export interface GateDeps {
   github: GitHubPeople;
@@ -50,17 +51,16 @@ export async function processGate(job: GateJob, deps: GateDeps, jobId?: string):
 
   let decided: GateDecision | undefined;
   if (job.kind === 'gate' && gateState(parked.request, now) === 'pending') {
-    const teams = [];
-    for (const team of parked.request.people.teams) if (await deps.github.inTeam(team, job.user)) teams.push(team);
-    const verdict = mayDecideGate(parked.request, job.user, { role: await deps.github.roleOf(repo, job.user), teams });
+    const verdict = await weighDecision(deps.github, repo, job.user, parked.request.people.teams, (facts) =>
+      mayDecideGate(parked.request, job.user, facts),
+    );
     decided = {
       user: job.user,
       decision: job.decision,
       ...(job.reason ? { reason: job.reason } : {}),
       at: now.toISOString(),
       via: job.via,
-      counted: verdict.ok,
-      ...(verdict.ok ? {} : { why: verdict.why }),
+      ...verdict,
     };
     parked.request.decisions.push(decided);
     deps.logger.info('manual test decision', { buildId, ...decided });
