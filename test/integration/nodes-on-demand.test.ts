@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,8 @@ import { freePort, freshRedisUrl, testInstance } from '../support/slipway-harnes
  *   swarm and its namespace deleted (not while a build still holds a workspace there);
  * - a `command` provisioner that exits 1 leaves its step failed with the provisioner's words;
  * - a `command` provisioner whose machine never joins is given up on after its join timeout,
- *   its step told so, and the machine stopped.
+ *   its step told so, and the machine stopped;
+ * - an `http` provisioner whose service answers 503 leaves its step failed with the service's words.
  */
 
 const sh = (args: string[], env: Record<string, string> = {}) =>
@@ -46,6 +48,7 @@ describe('nodes on demand', () => {
   let state: RedisState;
   let backend: SwarmBackend;
   let capacity: Awaited<ReturnType<typeof startCapacity>>;
+  let vms: Server;
 
   beforeAll(async () => {
     const redisUrl = await freshRedisUrl(13);
@@ -63,6 +66,13 @@ describe('nodes on demand', () => {
     });
     dir = await mkdtemp(join(tmpdir(), 'slipway-provision-'));
     const stops = join(dir, 'stops');
+    // The operator's machine service, out of capacity.
+    vms = createServer((req, res) => {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'no arm machines left in the pool' }));
+    });
+    await new Promise<void>((resolve) => vms.listen(0, '127.0.0.1', resolve));
     const parsed = parseProvisionerSettings([
       {
         name: 'gpus',
@@ -77,6 +87,12 @@ describe('nodes on demand', () => {
         kind: 'command',
         labels: { pool: 'tpu' },
         command: `p() { echo 'no capacity left in zone a' >&2; exit 1; }; p`,
+      },
+      {
+        name: 'vms',
+        kind: 'http',
+        labels: { pool: 'arm' },
+        url: `http://127.0.0.1:${(vms.address() as { port: number }).port}/slipway`,
       },
       {
         name: 'silent',
@@ -121,6 +137,7 @@ describe('nodes on demand', () => {
       if (ours.has(name)) await sh(['down', name]);
     }
     await sh(['down', managerNode]);
+    await new Promise((resolve) => vms?.close(resolve));
     await state?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 150_000);
@@ -211,6 +228,16 @@ describe('nodes on demand', () => {
         'its command exited with 1: no capacity left in zone a',
     });
     expect(await nodeIds()).toEqual(before);
+  }, 60_000);
+
+  it("fails the step with the words of an http provisioner's service that has no machine", async () => {
+    const ran = await run(build('d'), 'arm');
+    expect(ran.outcome).toEqual({
+      kind: 'error',
+      reason:
+        'no node with pool=arm: provisioner "vms" could not start a node: ' +
+        'its endpoint answered 503: no arm machines left in the pool',
+    });
   }, 60_000);
 
   it('gives up on a node that never joins, tells the step, and stops the machine', async () => {

@@ -4,7 +4,7 @@
  */
 export interface ProvisionerSettings {
   name: string;
-  kind: 'local' | 'ec2' | 'command';
+  kind: 'local' | 'ec2' | 'command' | 'http';
   /** The labels every node it makes carries; a step asking for a subset of them can be served. */
   labels: Record<string, string>;
   /** Most nodes of this provisioner at once (starting, joined or draining). */
@@ -17,6 +17,10 @@ export interface ProvisionerSettings {
   loopbackManager?: string;
   /** `command`: the program run as `COMMAND start REQUEST_ID BOOTSTRAP_FILE` and `COMMAND stop MACHINE_ID`. */
   command?: string;
+  /** `http`: the operator's service (`POST URL/start`, `POST URL/stop`; http-provisioner.ts). */
+  url?: string;
+  /** `http`: the environment variable holding its bearer token (or `NAME_FILE`, a file holding it). */
+  tokenEnv?: string;
   /** `ec2`: what ec2-client.ts needs (region, image, instance type …), passed as given. */
   ec2?: Record<string, unknown>;
 }
@@ -24,7 +28,7 @@ export interface ProvisionerSettings {
 const NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const LABEL_VALUE = /^[A-Za-z0-9_.-]+$/;
-const KINDS = new Set(['local', 'ec2', 'command']);
+const KINDS = new Set(['local', 'ec2', 'command', 'http']);
 
 /**
  * Reads the operator's provisioners (already parsed JSON) or says exactly what is wrong, in
@@ -51,7 +55,7 @@ export function parseProvisionerSettings(
     else if (names.has(name)) problems.push(`${where}: the name is used twice`);
     else names.add(name);
     const kind = typeof p.kind === 'string' && KINDS.has(p.kind) ? (p.kind as ProvisionerSettings['kind']) : undefined;
-    if (!kind) problems.push(`${where}: kind must be local, ec2 or command`);
+    if (!kind) problems.push(`${where}: kind must be local, ec2, command or http`);
     const labels = readLabels(p.labels, where, problems);
     const maxNodes = number(p.maxNodes, 2, where, 'maxNodes', problems, 1);
     const idleTimeoutMs = number(p.idleTimeoutMs, 300_000, where, 'idleTimeoutMs', problems, 0);
@@ -59,6 +63,10 @@ export function parseProvisionerSettings(
     if (kind === 'command' && (typeof p.command !== 'string' || p.command.trim() === ''))
       problems.push(`${where}: a command provisioner needs "command"`);
     if (kind === 'ec2') problems.push(...ec2Problems(p.ec2, where));
+    if (kind === 'http' && (typeof p.url !== 'string' || !/^https?:\/\/\S+$/.test(p.url)))
+      problems.push(`${where}: an http provisioner needs "url", e.g. "https://vms.example.com/slipway"`);
+    if (p.tokenEnv !== undefined && (typeof p.tokenEnv !== 'string' || !/^[A-Z_][A-Z0-9_]*$/.test(p.tokenEnv)))
+      problems.push(`${where}: tokenEnv must name an environment variable, e.g. "SLIPWAY_VMS_TOKEN"`);
     if (p.loopbackManager !== undefined && typeof p.loopbackManager !== 'string')
       problems.push(`${where}: loopbackManager must be an address`);
     if (!name || !kind || !labels) return;
@@ -71,6 +79,8 @@ export function parseProvisionerSettings(
       joinTimeoutMs,
       ...(typeof p.loopbackManager === 'string' ? { loopbackManager: p.loopbackManager } : {}),
       ...(typeof p.command === 'string' ? { command: p.command } : {}),
+      ...(typeof p.url === 'string' ? { url: p.url } : {}),
+      ...(typeof p.tokenEnv === 'string' ? { tokenEnv: p.tokenEnv } : {}),
       ...(p.ec2 && typeof p.ec2 === 'object' ? { ec2: p.ec2 as Record<string, unknown> } : {}),
     });
   });

@@ -235,7 +235,7 @@ describe("the operator's provisioners", () => {
         'provisioner "e": idleTimeoutMs must be a whole number, 0 or more',
         'provisioner "e": an ec2 provisioner needs "ec2" settings: {"region", "imageId", "instanceType", …}',
         'provisioner "e": the name is used twice',
-        'provisioner "e": kind must be local, ec2 or command',
+        'provisioner "e": kind must be local, ec2, command or http',
       ],
     });
   });
