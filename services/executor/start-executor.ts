@@ -42,6 +42,7 @@ export async function startExecutor(config: Config, logger: Logger, given?: Back
       ...(config.cleanupImage ? { cleanupImage: config.cleanupImage } : {}),
       ...(config.appHost ? { appHost: config.appHost } : {}),
       ...(provisioning ? { provisioning: provisioningOf(state.provisions), workspaceHolds: state.provisions } : {}),
+      reserveResources: config.reserveStepResources,
     });
   // Trouble with the engine rejects typed, so it decides the build job's retries; each call is timed.
   const backend = meteredBackend(typedBackend(engine), metrics());

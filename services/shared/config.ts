@@ -25,6 +25,12 @@ export interface Config {
   executorConcurrency: number;
   /** How long a step may wait to be scheduled on a node before it is an error. */
   schedulingTimeoutMs: number;
+  /**
+   * SLIPWAY_RESERVE_STEP_RESOURCES (`true`, `1`, `yes`, `on`; default off): a step's `resources` are
+   * reserved as well as limited, so the swarm holds a step back until a node has them free
+   * (within SLIPWAY_SCHEDULING_TIMEOUT_MS), and the capacity loop may provision a node for it.
+   */
+  reserveStepResources: boolean;
   /** Default time limit for one step. */
   stepTimeoutMs: number;
   /** How long an executor holds a build job's lock without renewing it; a dead executor's build resumes after it. */
@@ -135,6 +141,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, needed: Arra
     gitImage: env.SLIPWAY_GIT_IMAGE ?? 'slipway/git:1',
     executorConcurrency: Number(env.SLIPWAY_EXECUTOR_CONCURRENCY ?? 4),
     schedulingTimeoutMs: Number(env.SLIPWAY_SCHEDULING_TIMEOUT_MS ?? 120_000),
+    reserveStepResources: /^(1|true|yes|on)$/i.test(env.SLIPWAY_RESERVE_STEP_RESOURCES ?? ''),
     stepTimeoutMs: Number(env.SLIPWAY_STEP_TIMEOUT_MS ?? 3_600_000),
     buildLockMs: Number(env.SLIPWAY_BUILD_LOCK_MS ?? 30_000),
     planLockMs: Number(env.SLIPWAY_PLAN_LOCK_MS ?? 30_000),

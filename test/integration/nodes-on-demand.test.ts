@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
@@ -89,6 +89,14 @@ describe('nodes on demand', () => {
         command: `p() { echo 'no capacity left in zone a' >&2; exit 1; }; p`,
       },
       {
+        name: 'big',
+        kind: 'local',
+        labels: { pool: 'big' },
+        maxNodes: 2,
+        idleTimeoutMs: 3_000,
+        loopbackManager: managerAddress,
+      },
+      {
         name: 'vms',
         kind: 'http',
         labels: { pool: 'arm' },
@@ -107,7 +115,12 @@ describe('nodes on demand', () => {
     const port = await freePort();
     state = redisState(redisUrl, { logger: createLogger('test', true), role: 'test' });
     await state.ready();
-    backend = new SwarmBackend(manager, { instance, provisioning: provisioningOf(state.provisions) });
+    // Steps' resources reserved (SLIPWAY_RESERVE_STEP_RESOURCES): a full node holds a step back.
+    backend = new SwarmBackend(manager, {
+      instance,
+      provisioning: provisioningOf(state.provisions),
+      reserveResources: true,
+    });
     capacity = await startCapacity({
       config: {
         provisioners: parsed.provisioners,
@@ -129,7 +142,7 @@ describe('nodes on demand', () => {
     // Only the nodes this test's requests made are removed (`list` prints `NAME ADDRESS` per node).
     const ours = new Set(
       ((await state?.provisions.list().catch(() => [])) ?? [])
-        .filter((r) => r.provisioner === 'gpus')
+        .filter((r) => r.provisioner === 'gpus' || r.provisioner === 'big')
         .map((r) => LocalProvisioner.nodeName(r.id)),
     );
     for (const line of (await sh(['list'])).stdout.split('\n')) {
@@ -217,6 +230,40 @@ describe('nodes on demand', () => {
     const seconds = await metrics.registry.getSingleMetric('slipway_provisioned_node_seconds_total')!.get();
     expect(seconds.values.find((v) => v.labels.provisioner === 'gpus')?.value).toBeGreaterThan(0);
   }, 150_000);
+
+  it('starts a second node for a step held back because the first node with its labels is full', async () => {
+    // Each step reserves three quarters of a node's CPUs: two never fit on one node.
+    const cpus = (availableParallelism() * 3) / 4;
+    const [a, b] = [build('e'), build('f')];
+    await backend.setupBuild(a, {});
+    await backend.setupBuild(b, {});
+    const long = await backend.startStep({
+      ...step(a, 'big'),
+      script: 'echo holding the node; sleep 600',
+      resources: { cpus },
+    });
+    const stopLong = new AbortController();
+    const longEnded = backend.waitStep(long, {
+      schedulingTimeoutMs: 60_000,
+      timeoutMs: 600_000,
+      signal: stopLong.signal,
+    });
+    const first = await eventually('the first step to run on a new node', () => backend.nodeOf(long), 90_000);
+    const second = await backend.startStep({ ...step(b, 'big'), resources: { cpus } });
+    expect(await backend.waitStep(second, { schedulingTimeoutMs: 90_000, timeoutMs: 150_000 })).toEqual({
+      kind: 'success',
+    });
+    const where = await backend.nodeOf(second);
+    expect(where).toBeDefined();
+    expect(where).not.toBe(first);
+    const big = (await state.provisions.list()).filter((r) => r.provisioner === 'big');
+    expect(big.map((r) => r.reason.service).sort()).toEqual([long.name, second.name].sort());
+    stopLong.abort('the test is done');
+    expect((await longEnded).kind).toBe('cancelled');
+    for (const handle of [long, second]) await backend.removeStep(handle);
+    await backend.teardownBuild(a.buildId);
+    await backend.teardownBuild(b.buildId);
+  }, 240_000);
 
   it('fails the step with the reason of a provisioner that cannot start a node, and adds no node', async () => {
     const before = await nodeIds();

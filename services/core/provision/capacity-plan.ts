@@ -9,6 +9,11 @@ export interface WaitingTask {
   constraints: string[];
   buildId?: string;
   step?: string;
+  /**
+   * Held back for want of free CPUs or memory (the swarm said "insufficient resources"), with
+   * what it reserves: nodes with its labels exist, but none has room (SLIPWAY_RESERVE_STEP_RESOURCES).
+   */
+  starved?: { nanoCpus?: number; memoryBytes?: number };
 }
 
 /** A swarm node as the loop sees it. */
@@ -23,6 +28,9 @@ export interface NodeView {
   role?: string;
   /** When it joined the swarm (ISO), when known. */
   createdAt?: string;
+  /** What it has in all (the engine's CPUs in billionths, its memory), when known. */
+  nanoCpus?: number;
+  memoryBytes?: number;
 }
 
 /** How far the manager's clock and the executor's may differ when a node's age is judged. */
@@ -82,6 +90,16 @@ export function wantedLabels(constraints: readonly string[]): Record<string, str
   return Object.keys(wanted).length > 0 ? wanted : undefined;
 }
 
+/** How long a node that just joined counts as on its way for a starved task: the swarm places within seconds. */
+const FRESH_NODE_MS = 5_000;
+
+/** Whether a node as big as the largest of `nodes` could take the reservation at all (unknown sizes: yes). */
+function fits(reserved: NonNullable<WaitingTask['starved']>, nodes: readonly NodeView[]): boolean {
+  const most = (key: 'nanoCpus' | 'memoryBytes') =>
+    nodes.some((n) => n[key] === undefined) ? Infinity : Math.max(...nodes.map((n) => n[key]!));
+  return (reserved.nanoCpus ?? 0) <= most('nanoCpus') && (reserved.memoryBytes ?? 0) <= most('memoryBytes');
+}
+
 const supplies = (p: ProvisionerSettings, wanted: Record<string, string>) =>
   Object.entries(wanted).every(([k, v]) => p.labels[k] === v);
 
@@ -92,7 +110,10 @@ const supplies = (p: ProvisionerSettings, wanted: Record<string, string>) =>
  *
  * - a waiting task with a provisionable placement, no request of its own, no active node or
  *   request that could take it, and a provisioner that supplies its labels and is under its
- *   maximum: `request` (at most one per tick and provisioner slot);
+ *   maximum: `request` (at most one per tick and provisioner slot); a task held back for want
+ *   of free resources (`starved`) counts only nodes on their way or joined in the last few
+ *   seconds as able to take it (the ready ones are full), and is not provisioned for when it
+ *   reserves more than the largest node with its labels has in all (a node like it would not do);
  * - a `starting` request past its provisioner's join timeout: `give-up`;
  * - a `joined` node with Slipway tasks, or with a workspace of an unfinished build (`held`:
  *   between its steps, an approval or a manual gate): `busy` (its idle time starts again);
@@ -148,19 +169,24 @@ export function planCapacity(input: {
 
   const known = new Set(input.records.map((r) => r.id));
   const coming = active.filter((r) => r.state === 'starting').map((r) => r.labels);
+  // Just joined: the swarm has not placed what it can there yet.
+  const fresh = active
+    .filter((r) => r.state === 'joined' && now - Date.parse(r.joinedAt ?? r.requestedAt) < FRESH_NODE_MS)
+    .map((r) => r.labels);
   for (const task of input.waiting) {
     const wanted = wantedLabels(task.constraints);
     if (!wanted) continue;
     const id = input.requestId(task);
     if (known.has(id)) continue;
-    // A node that can take it, up or on its way, will: a second one would stay idle.
+    const matches = (labels: Record<string, string>) => Object.entries(wanted).every(([k, v]) => labels[k] === v);
+    const up = input.nodes.filter((n) => n.state === 'ready' && n.availability === 'active' && matches(n.labels));
+    // A node that can take it, up or on its way, will: a second one would stay idle. Starved
+    // while nodes with its labels are up, they are full: only a node on its way (or new) counts.
+    // (The swarm says "insufficient resources" also when no node has the labels: then as usual.)
     const served =
-      input.nodes.some(
-        (n) =>
-          n.state === 'ready' &&
-          n.availability === 'active' &&
-          Object.entries(wanted).every(([k, v]) => n.labels[k] === v),
-      ) || coming.some((labels) => Object.entries(wanted).every(([k, v]) => labels[k] === v));
+      task.starved && up.length > 0
+        ? coming.some(matches) || fresh.some(matches) || !fits(task.starved, up)
+        : up.length > 0 || coming.some(matches);
     if (served) continue;
     const provisioner = input.provisioners.find((p) => supplies(p, wanted) && (count.get(p.name) ?? 0) < p.maxNodes);
     if (!provisioner) continue;

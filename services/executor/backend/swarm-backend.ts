@@ -101,6 +101,8 @@ export interface SwarmOptions {
    * capacity loop keeps a provisioned node while an unfinished build has a workspace on it.
    */
   workspaceHolds?: Pick<Provisions, 'holdNode' | 'releaseNodes'>;
+  /** Reserve steps' `resources` as well as limit them (SLIPWAY_RESERVE_STEP_RESOURCES; swarm-service-spec.ts). */
+  reserveResources?: boolean;
 }
 
 /** Docker secret holding a build's secret `name`. */
@@ -126,6 +128,7 @@ export class SwarmBackend implements Backend {
   private readonly appHost: string | undefined;
   private readonly provisioning: SwarmOptions['provisioning'];
   private readonly workspaceHolds: SwarmOptions['workspaceHolds'];
+  private readonly reserveResources: boolean;
   /** Per build: the node holding a workspace for each placement (see `workspaceFor`). */
   private readonly workspaces = new Map<string, Map<string, Promise<{ node: string; lines: LogLine[] }>>>();
   /** Per build: how many placement checkouts it made, which names the next one. */
@@ -156,6 +159,7 @@ export class SwarmBackend implements Backend {
     this.appHost = options.appHost;
     this.provisioning = options.provisioning;
     this.workspaceHolds = options.workspaceHolds;
+    this.reserveResources = options.reserveResources ?? false;
     this.workspacePerNode = this.volumeDriver === 'local';
   }
 
@@ -228,6 +232,7 @@ export class SwarmBackend implements Backend {
       instance: this.instance,
       pin,
       secrets: await this.secretRefs(step.build.buildId, step.secrets),
+      reserve: this.reserveResources,
     });
     const handle = await this.createOrAttach(step.name, spec);
     return restoreProblem ? { ...handle, restoreProblem } : handle;

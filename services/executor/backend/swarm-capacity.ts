@@ -41,7 +41,10 @@ interface Service {
   Spec?: {
     Name?: string;
     Labels?: Record<string, string>;
-    TaskTemplate?: { Placement?: { Constraints?: string[] } };
+    TaskTemplate?: {
+      Placement?: { Constraints?: string[] };
+      Resources?: { Reservations?: { NanoCPUs?: number; MemoryBytes?: number } };
+    };
   };
 }
 interface Node {
@@ -49,6 +52,7 @@ interface Node {
   Version: { Index: number };
   CreatedAt?: string;
   Spec: { Labels?: Record<string, string>; Availability?: string; Role?: string };
+  Description?: { Resources?: { NanoCPUs?: number; MemoryBytes?: number } };
   Status?: { State?: string };
   ManagerStatus?: { Addr?: string; Leader?: boolean };
 }
@@ -78,12 +82,22 @@ export class SwarmCapacity implements CapacitySwarm {
       if (!service?.Spec?.Name || task.NodeID || task.Status?.State !== 'pending') continue;
       if (!/no suitable node/.test(task.Status.Err ?? '')) continue;
       const labels = service.Spec.Labels ?? {};
+      const reserved = service.Spec.TaskTemplate?.Resources?.Reservations;
+      const starved = /insufficient resources/.test(task.Status.Err ?? '');
       waiting.push({
         service: service.Spec.Name,
         taskId: task.ID,
         constraints: service.Spec.TaskTemplate?.Placement?.Constraints ?? [],
         ...(labels[LABEL.build] ? { buildId: labels[LABEL.build] } : {}),
         ...(labels[LABEL.step] ? { step: labels[LABEL.step] } : {}),
+        ...(starved
+          ? {
+              starved: {
+                ...(reserved?.NanoCPUs ? { nanoCpus: reserved.NanoCPUs } : {}),
+                ...(reserved?.MemoryBytes ? { memoryBytes: reserved.MemoryBytes } : {}),
+              },
+            }
+          : {}),
       });
     }
     return waiting;
@@ -103,6 +117,8 @@ export class SwarmCapacity implements CapacitySwarm {
       tasks: busy.get(n.ID) ?? 0,
       ...(n.Spec.Role ? { role: n.Spec.Role } : {}),
       ...(n.CreatedAt ? { createdAt: n.CreatedAt } : {}),
+      ...(n.Description?.Resources?.NanoCPUs ? { nanoCpus: n.Description.Resources.NanoCPUs } : {}),
+      ...(n.Description?.Resources?.MemoryBytes ? { memoryBytes: n.Description.Resources.MemoryBytes } : {}),
     }));
   }
 

@@ -29,6 +29,12 @@ export interface ServiceSpecContext {
   pin: string[];
   /** The step's secrets, as Docker secret objects of the build. */
   secrets?: SecretRef[];
+  /**
+   * Reserve the step's `resources` as well as limit them (SLIPWAY_RESERVE_STEP_RESOURCES): the
+   * swarm then places a step only where its CPUs and memory are free, and holds it back when
+   * no node has them (which the capacity loop may answer with a new node).
+   */
+  reserve?: boolean;
 }
 
 /** The labels every object of a build carries. */
@@ -90,7 +96,7 @@ export function stepServiceSpec(step: StepSpec, ctx: ServiceSpecContext): Docker
         })),
         ...(capabilities.length > 0 ? { CapabilityAdd: capabilities } : {}),
       },
-      Resources: limits(step.resources),
+      Resources: resourcesOf(step.resources, ctx.reserve ?? false),
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Placement: { Constraints: step.placement.length > 0 ? step.placement : ctx.pin },
       ...(networks.length > 0 ? { Networks: networks } : {}),
@@ -178,9 +184,12 @@ function envList(env: Record<string, string>): string[] {
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
 }
 
-function limits(resources: StepSpec['resources']): { Limits?: { NanoCPUs?: number; MemoryBytes?: number } } {
-  const Limits: { NanoCPUs?: number; MemoryBytes?: number } = {};
+type Amounts = { NanoCPUs?: number; MemoryBytes?: number };
+
+function resourcesOf(resources: StepSpec['resources'], reserve: boolean): { Limits?: Amounts; Reservations?: Amounts } {
+  const Limits: Amounts = {};
   if (resources.cpus) Limits.NanoCPUs = Math.round(resources.cpus * 1e9);
   if (resources.memoryBytes) Limits.MemoryBytes = resources.memoryBytes;
-  return Object.keys(Limits).length > 0 ? { Limits } : {};
+  if (Object.keys(Limits).length === 0) return {};
+  return reserve ? { Limits, Reservations: { ...Limits } } : { Limits };
 }

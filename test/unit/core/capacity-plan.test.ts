@@ -85,6 +85,27 @@ describe('what the capacity loop asks for', () => {
     expect(plan({ waiting: [waiting(service)], records: [failed] })).toEqual([]);
   });
 
+  it('asks for another node for a step held back for want of room on the full nodes with its labels', () => {
+    const full = node('g', { labels: { pool: 'gpu' }, nanoCpus: 2e9, memoryBytes: 8 * 2 ** 30, tasks: 1 });
+    const starved = { ...waiting('slw-b0123456789a-test-2'), starved: { nanoCpus: 15e8 } };
+    expect(plan({ waiting: [starved], nodes: [node('manager'), full] })).toEqual([
+      expect.objectContaining({ kind: 'request', id: idOf('slw-b0123456789a-test-2') }),
+    ]);
+    // Unless one is on its way, or has just joined (the swarm places there within seconds).
+    const onItsWay = record('x', { state: 'starting', labels: { pool: 'gpu', zone: 'a' } });
+    expect(plan({ waiting: [starved], nodes: [full], records: [onItsWay] })).toEqual([]);
+    const justJoined = record('y', { state: 'joined', nodeId: 'ny', labels: { pool: 'gpu' }, joinedAt: at(2) });
+    const joinedNode = node('ny', { labels: { pool: 'gpu' }, tasks: 1 });
+    expect(plan({ waiting: [starved], nodes: [full, joinedNode], records: [justJoined] })).toEqual([
+      { kind: 'busy', id: 'y' },
+    ]);
+    // A step that reserves more than the largest such node has in all: a node like it would not do.
+    const huge = { ...starved, starved: { nanoCpus: 4e9 } };
+    expect(plan({ waiting: [huge], nodes: [full] })).toEqual([]);
+    // No node with its labels at all (the swarm says "insufficient resources" then too): asked for as usual.
+    expect(plan({ waiting: [huge], nodes: [node('manager')] })).toEqual([expect.objectContaining({ kind: 'request' })]);
+  });
+
   it('asks again for a service made anew under the same name (a build resumed after an approval)', () => {
     const service = 'slw-b0123456789a-checkout-2-1';
     // Its first task's node served it, went idle while the approval waited, and was removed.

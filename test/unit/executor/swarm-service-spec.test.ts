@@ -118,6 +118,23 @@ describe('stepServiceSpec', () => {
     expect(asSpec(stepServiceSpec(step(), { instance: 'ci', pin: PIN })).TaskTemplate.Resources).toEqual({});
   });
 
+  it('reserves them too when the operator says so (SLIPWAY_RESERVE_STEP_RESOURCES)', () => {
+    const reserved = asSpec(
+      stepServiceSpec(step({ resources: { cpus: 2, memoryBytes: 2 ** 30 } }), {
+        instance: 'ci',
+        pin: PIN,
+        reserve: true,
+      }),
+    );
+    expect(reserved.TaskTemplate.Resources).toEqual({
+      Limits: { NanoCPUs: 2_000_000_000, MemoryBytes: 2 ** 30 },
+      Reservations: { NanoCPUs: 2_000_000_000, MemoryBytes: 2 ** 30 },
+    });
+    expect(asSpec(stepServiceSpec(step(), { instance: 'ci', pin: PIN, reserve: true })).TaskTemplate.Resources).toEqual(
+      {},
+    );
+  });
+
   it("places a step by its own constraints, and pins one without any to the workspace's node", () => {
     const placed = asSpec(stepServiceSpec(step({ placement: ['node.labels.gpu==true'] }), { instance: 'ci', pin: [] }));
     expect(placed.TaskTemplate.Placement).toEqual({ Constraints: ['node.labels.gpu==true'] });
