@@ -203,6 +203,7 @@ export function planCapacity(input: {
         ...(task.buildId ? { buildId: task.buildId } : {}),
         ...(task.step ? { step: task.step } : {}),
         wanted,
+        ...(task.starved && up.length > 0 ? { full: true } : {}),
       },
     });
   }

@@ -14,7 +14,14 @@ export interface ProvisionRecord {
   /** The labels the node is given (the provisioner's), by the manager, from this record. */
   labels: Record<string, string>;
   /** Why it was started. */
-  reason: { service: string; buildId?: string; step?: string; wanted: Record<string, string> };
+  reason: {
+    service: string;
+    buildId?: string;
+    step?: string;
+    wanted: Record<string, string>;
+    /** Nodes with those labels were up, but none had room for what the step reserves. */
+    full?: boolean;
+  };
   state: 'starting' | 'joined' | 'draining' | 'removed' | 'failed';
   /** sha-256 (hex) of the bearer token the node's report must carry. */
   tokenHash: string;
@@ -59,7 +66,7 @@ export function startReason(record: Pick<ProvisionRecord, 'reason'>): string {
     record.reason.step && record.reason.buildId
       ? `step ${record.reason.step} of build ${record.reason.buildId}`
       : `service ${record.reason.service}`;
-  return `${who} asked for ${labelText(record.reason.wanted)}`;
+  return `${who} asked for ${labelText(record.reason.wanted)}${record.reason.full ? ' (those nodes were full)' : ''}`;
 }
 
 export function labelText(labels: Record<string, string>): string {

@@ -26,10 +26,13 @@ export function provisionedNodeViews(
     const shown = r.reason.buildId !== undefined && readable.has(r.reason.buildId);
     const reason = shown
       ? startReason(r)
-      : startReason({ reason: { service: 'a build you may not read', wanted: r.reason.wanted } }).replace(
-          /^service /,
-          '',
-        );
+      : startReason({
+          reason: {
+            service: 'a build you may not read',
+            wanted: r.reason.wanted,
+            ...(r.reason.full ? { full: true } : {}),
+          },
+        }).replace(/^service /, '');
     return {
       id: r.id,
       provisioner: r.provisioner,

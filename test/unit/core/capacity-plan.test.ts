@@ -88,9 +88,11 @@ describe('what the capacity loop asks for', () => {
   it('asks for another node for a step held back for want of room on the full nodes with its labels', () => {
     const full = node('g', { labels: { pool: 'gpu' }, nanoCpus: 2e9, memoryBytes: 8 * 2 ** 30, tasks: 1 });
     const starved = { ...waiting('slw-b0123456789a-test-2'), starved: { nanoCpus: 15e8 } };
-    expect(plan({ waiting: [starved], nodes: [node('manager'), full] })).toEqual([
-      expect.objectContaining({ kind: 'request', id: idOf('slw-b0123456789a-test-2') }),
-    ]);
+    const [asked] = plan({ waiting: [starved], nodes: [node('manager'), full] });
+    expect(asked).toMatchObject({ kind: 'request', id: idOf('slw-b0123456789a-test-2') });
+    expect(startReason(asked as Pick<ProvisionRecord, 'reason'>)).toBe(
+      'step test of build b0123456789a asked for pool=gpu (those nodes were full)',
+    );
     // Unless one is on its way, or has just joined (the swarm places there within seconds).
     const onItsWay = record('x', { state: 'starting', labels: { pool: 'gpu', zone: 'a' } });
     expect(plan({ waiting: [starved], nodes: [full], records: [onItsWay] })).toEqual([]);
