@@ -2,7 +2,8 @@
  * `npm run bench`: Slipway against the floor, measured in the same run, on the real Redis and
  * swarm, with `slipway server` and `slipway executor` as their own processes against the GitHub
  * stand-in. Prints every figure of docs/performance.md with its ratio and target. Never run by
- * the test command. `SLIPWAY_BENCH=pipeline,parallel,livelog,burst,cache,intake` picks parts.
+ * the test command. `SLIPWAY_BENCH=pipeline,parallel,livelog,burst,cache,collect,intake` picks parts
+ * (`collect` only when named: run it alone, it reads the executor's peak memory).
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -12,6 +13,7 @@ import { GitHubStandIn } from '../test/support/github-stand-in.js';
 import { freshRedisUrl, testInstance } from '../test/support/slipway-harness.js';
 import { burstBench, BURST_CONCURRENCY } from './burst.js';
 import { cacheBench } from './cache-bench.js';
+import { collectBench } from './collect-bench.js';
 import { EngineCalls } from './engine-calls.js';
 import { note } from './figures.js';
 import { intakeBench } from './intake.js';
@@ -31,7 +33,7 @@ specBench();
 
 const standIn = await GitHubStandIn.start({ token: 'test-token' });
 const calls = await EngineCalls.start(`/tmp/slipway-bench-docker-${process.pid}.sock`);
-const needsSlipway = ['pipeline', 'parallel', 'livelog', 'burst', 'cache'].some((p) => parts.has(p));
+const needsSlipway = ['pipeline', 'parallel', 'livelog', 'burst', 'cache', 'collect'].some((p) => parts.has(p));
 const slipway = needsSlipway
   ? await startSlipwayProcesses({
       standIn,
@@ -42,6 +44,7 @@ const slipway = needsSlipway
         SLIPWAY_EXECUTOR_CONCURRENCY: String(BURST_CONCURRENCY),
         SLIPWAY_GITHUB_WRITE_GAP_MS: writeGap,
         SLIPWAY_CACHE_DIR: mkdtempSync(join(tmpdir(), 'slipway-bench-caches-')),
+        SLIPWAY_ARTIFACTS_DIR: mkdtempSync(join(tmpdir(), 'slipway-bench-artifacts-')),
       },
     })
   : undefined;
@@ -51,6 +54,7 @@ try {
   if (slipway && parts.has('livelog')) await liveLogBench(slipway, standIn, 'idle');
   if (slipway && parts.has('burst')) await burstBench(slipway, standIn, docker, calls);
   if (slipway && parts.has('cache')) await cacheBench(slipway, standIn);
+  if (slipway && parts.has('collect')) await collectBench(slipway, standIn);
 } finally {
   await slipway?.stop();
 }

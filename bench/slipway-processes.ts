@@ -74,8 +74,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The process's peak resident memory so far (VmHWM), in MB. */
-export function peakRssMb(pid: number): number {
+/** The process's peak resident memory so far (VmHWM), or another of its /proc status figures, in MB. */
+export function peakRssMb(pid: number, figure: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+  return Number(new RegExp(`${figure}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
 }

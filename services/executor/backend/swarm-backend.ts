@@ -3,8 +3,10 @@ import { serviceName, slug } from '../../core/plan/naming.js';
 import { takeFileHashes } from '../../core/plan/hash-files-script.js';
 import type { LogLine } from '../../core/builds/log-line.js';
 import { DockerLogDecoder, decodeDockerLog } from './docker-log.js';
-import { collectScript, parseCollected, restoreScript } from './collect-script.js';
+import { collectScript, restoreScript } from './collect-script.js';
+import { CollectorLogReader } from './collector-log-reader.js';
 import { ContainerExits } from './container-exits.js';
+import { readLogStream } from './log-stream.js';
 import { runNodeCleanup } from './node-cleanup.js';
 import { resolveImage } from './resolve-image.js';
 import { teardownBuildObjects } from './swarm-teardown.js';
@@ -282,22 +284,35 @@ export class SwarmBackend implements Backend {
   /**
    * Takes files from the workspace the step ran in, by a job on its node that mounts the
    * workspace and writes them to its log as a base64 tar (any node's log comes back through
-   * the manager, so this needs no network between nodes).
+   * the manager, so this needs no network between nodes). The log is decoded as it arrives,
+   * never held whole.
    */
   async collectFiles(handle: StepHandle, request: CollectRequest): Promise<CollectResult> {
     if (this.unstarted.has(handle.name)) return { ok: true, sets: [] };
     const { build } = request;
     const node = this.taskNodes.get(handle.id) ?? (await this.latestTask(handle.id))?.NodeID;
     if (!node) return { ok: false, reason: 'the node the step ran on is not known' };
-    const { outcome, lines } = await this.fileJob(build, `collect-${request.step}`, node, {
-      image: request.image,
-      script: collectScript(request.sets),
-      timeoutMs: request.timeoutMs,
-      schedulingTimeoutMs: request.schedulingTimeoutMs,
-    });
-    if (outcome.kind !== 'success') return { ok: false, reason: `the collector job ended: ${describe(outcome)}` };
+    const { outcome, log } = await this.fileJob(
+      build,
+      `collect-${request.step}`,
+      node,
+      {
+        image: request.image,
+        script: collectScript(request.sets),
+        timeoutMs: request.timeoutMs,
+        schedulingTimeoutMs: request.schedulingTimeoutMs,
+      },
+      async (handle, ended) => {
+        if (ended.kind !== 'success') return undefined;
+        const reader = new CollectorLogReader(request.sets);
+        await this.streamLog(handle, (chunk) => reader.push(chunk));
+        return reader.end();
+      },
+    );
+    if (outcome.kind !== 'success' || !log)
+      return { ok: false, reason: `the collector job ended: ${describe(outcome)}` };
     this.workspaceFiles(build.buildId, this.workspacePerNode ? node : 'shared').add(request.step);
-    return parseCollected(lines, request.sets);
+    return log;
   }
 
   async startSidecar(sidecar: SidecarSpec): Promise<StepHandle> {
@@ -488,6 +503,27 @@ export class SwarmBackend implements Backend {
     } catch (err) {
       if (statusOf(err) === 404) return [];
       throw err;
+    }
+  }
+
+  /**
+   * Hands `handle`'s log, without timestamps, to `onChunk` as it arrives, read from where
+   * `serviceLog` reads it (a missing container is known before any chunk, so the service's log
+   * then starts afresh); nothing when the service is gone.
+   */
+  private async streamLog(handle: StepHandle, onChunk: (chunk: Buffer) => void): Promise<void> {
+    const container = this.exitedContainers.get(handle.id);
+    if (container) {
+      try {
+        return await readLogStream(this.docker, { container }, onChunk);
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+    }
+    try {
+      await readLogStream(this.docker, { service: handle.id }, onChunk);
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
     }
   }
 
@@ -736,7 +772,7 @@ export class SwarmBackend implements Backend {
         })) as { id?: string; ID?: string };
         parts.push({ name: `part-${String(i).padStart(3, '0')}`, secretId: made.id ?? made.ID ?? '', secretName });
       }
-      const { outcome, lines } = await this.fileJob(
+      const { outcome, log: lines } = await this.fileJob(
         step.build,
         `${tag}-${step.attempt}`,
         node === 'shared' ? undefined : node,
@@ -747,6 +783,7 @@ export class SwarmBackend implements Backend {
           schedulingTimeoutMs: job.schedulingTimeoutMs,
           secrets: parts,
         },
+        (handle) => this.serviceLog(handle),
       );
       if (outcome.kind !== 'success') {
         const said = lines
@@ -762,8 +799,11 @@ export class SwarmBackend implements Backend {
     }
   }
 
-  /** A job on `node` (any node with a shared volume) with the build's workspace mounted: its outcome and log. */
-  private async fileJob(
+  /**
+   * A job on `node` (any node with a shared volume) with the build's workspace mounted: its
+   * outcome, and what `read` made of its log once it ended (before the job is removed).
+   */
+  private async fileJob<T>(
     build: BuildResources,
     key: string,
     node: string | undefined,
@@ -774,7 +814,8 @@ export class SwarmBackend implements Backend {
       schedulingTimeoutMs: number;
       secrets?: Array<{ name: string; secretId: string; secretName: string }>;
     },
-  ): Promise<{ outcome: StepOutcome; lines: LogLine[] }> {
+    read: (handle: StepHandle, outcome: StepOutcome) => Promise<T>,
+  ): Promise<{ outcome: StepOutcome; log: T }> {
     const name = serviceName(build.buildId, key, 1);
     // A job of that name left by an earlier try (an executor restarted) is not attached to: its files may be stale.
     await ignoreMissing(() => this.docker.getService(name).remove());
@@ -801,7 +842,7 @@ export class SwarmBackend implements Backend {
         schedulingTimeoutMs: job.schedulingTimeoutMs,
         timeoutMs: job.timeoutMs,
       });
-      return { outcome, lines: await this.serviceLog(handle) };
+      return { outcome, log: await read(handle, outcome) };
     } finally {
       await this.removeStep(handle);
     }

@@ -3,17 +3,23 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogLine } from '../../../services/core/builds/log-line.js';
-import { collectScript, parseCollected } from '../../../services/executor/backend/collect-script.js';
-import type { FileSet } from '../../../services/executor/backend/types.js';
+import { collectScript } from '../../../services/executor/backend/collect-script.js';
+import { CollectorLogReader } from '../../../services/executor/backend/collector-log-reader.js';
+import type { CollectResult, FileSet } from '../../../services/executor/backend/types.js';
+import { framedLines } from '../../support/docker-frames.js';
 
-/** The collector job's script, run with the host's sh and tools (busybox on the swarm: integration tests). */
-function run(dir: string, sets: FileSet[]): LogLine[] {
-  const out = execFileSync('/bin/sh', ['-c', collectScript(sets, dir)], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((text) => ({ time: '', stream: 'stdout', text }));
+/**
+ * The collector job's script, run with the host's sh and tools (busybox on the swarm:
+ * integration tests), its output framed as the engine's log of it, read back.
+ */
+function run(dir: string, sets: FileSet[]): CollectResult {
+  return read(framedLines(1, execFileSync('/bin/sh', ['-c', collectScript(sets, dir)])), sets);
+}
+
+function read(log: Buffer, sets: FileSet[]): CollectResult {
+  const reader = new CollectorLogReader(sets);
+  reader.push(log);
+  return reader.end();
 }
 
 describe('the collector script', () => {
@@ -43,7 +49,7 @@ describe('the collector script', () => {
       set({ paths: ['dist', 'missing.txt', 'big.bin'] }),
       set({ name: 'reports', paths: ['build/junit/*.xml', 'nothing/*.xml'], globs: true }),
     ];
-    const result = parseCollected(run(dir, sets), sets);
+    const result = run(dir, sets);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     const [artifacts, reports] = result.sets;
@@ -64,7 +70,7 @@ describe('the collector script', () => {
       set({ paths: ['dist', 'big.bin'], maxFileBytes: 4096 }),
       set({ name: 'b', paths: ['dist'], maxTotalBytes: 5 }),
     ];
-    const result = parseCollected(run(dir, sets), sets);
+    const result = run(dir, sets);
     expect(result).toEqual({
       ok: true,
       sets: [
@@ -76,7 +82,7 @@ describe('the collector script', () => {
 
   it('says the log was cut when a set never ended', () => {
     const sets = [set({ paths: ['dist'] })];
-    expect(parseCollected([{ time: '', stream: 'stderr', text: 'tar: short read' }], sets)).toEqual({
+    expect(read(framedLines(2, 'tar: short read\n'), sets)).toEqual({
       ok: false,
       reason: 'the files could not be read from the workspace (tar: short read)',
     });
