@@ -102,6 +102,8 @@ async function runAttempt(
   const began = Date.now();
   const name = rec.service!;
   const inputs = await inputsFor(step, ctx);
+  // Timed before the cache's lines, which follow them in the log.
+  const reproduce = preludeLines(step, ctx);
   const cache = await cacheBeforeStep(step, rec, ctx);
   const handle = await deps.backend.startStep({
     build,
@@ -143,7 +145,7 @@ async function runAttempt(
   if (handle.restoreProblem) cache.lines.push(...restoreFailed(rec, handle.restoreProblem, ctx));
   if (handle.reattached) deps.logger.info('re-attached to a running step', { build: build.buildId, step: step.key });
   // What the cache did comes first, as the step's log tells it.
-  const prelude = [...preludeLines(step, ctx), ...cache.lines];
+  const prelude = [...reproduce, ...cache.lines];
   // Re-attached, the log already begins with them.
   let appending =
     handle.reattached || prelude.length === 0

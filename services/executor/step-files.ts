@@ -103,13 +103,15 @@ export async function collectStepFiles(
     timeoutMs: COLLECT_TIMEOUT_MS,
     schedulingTimeoutMs: deps.schedulingTimeoutMs,
   });
+  // What this says is timed now, before the cache's lines: the log's times never go back.
+  const collectedAt = ctx.now();
   if (!collected.ok) {
     say.push(`slipway: could not take the step's files: ${collected.reason}`);
     return {
       outcome: wantArtifacts
         ? { kind: 'error', reason: `its artifacts could not be kept: ${collected.reason}` }
         : outcome,
-      lines: [...lines(say, ctx), ...(cache.set ? await saveCache(step, rec, undefined, ctx) : [])],
+      lines: [...lines(say, collectedAt), ...(cache.set ? await saveCache(step, rec, undefined, ctx) : [])],
     };
   }
   let result = outcome;
@@ -166,10 +168,9 @@ export async function collectStepFiles(
       for (const u of summary.unreadable) say.push(`slipway: report ${u.report} not read: ${u.error}`);
     }
   }
-  return { outcome: result, lines: [...lines(say, ctx), ...cacheLines] };
+  return { outcome: result, lines: [...lines(say, collectedAt), ...cacheLines] };
 }
 
-function lines(texts: string[], ctx: StepContext): LogLine[] {
-  const time = ctx.now();
+function lines(texts: string[], time: string): LogLine[] {
   return texts.map((text) => ({ time, stream: 'stdout', text }));
 }

@@ -64,6 +64,26 @@ async function run(plan: Plan, caches: CacheStore, backend: FakeBackend, lock: s
 }
 
 describe('a step’s cache', () => {
+  it("keeps the step's log in time order: the how-to-run lines, the cache's, the step's, what was saved", async () => {
+    const plan = planFor('v1');
+    const { deps, state } = runtimeFor(
+      plan,
+      { caches: new MemoryCacheStore(), reproduceLines: true },
+      { backend: new FakeBackend(), state: memoryState() },
+    );
+    plan.checkout = {
+      ...plan.checkout,
+      script: `printf 'v1\\n' > package-lock.json\n${hashFilesScript([['package-lock.json']], WORKSPACE)}`,
+    };
+    await state.builds.create(recordForPlan(plan, 'now'));
+    expect(await runBuild(plan, deps)).toBe('success');
+    const log = await state.logs.read(plan.buildId, 'install');
+    expect(log[0]!.text).toMatch(/to run this step on your machine/);
+    expect(log.map((l) => l.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^slipway: cache saved /)]));
+    const times = log.map((l) => l.time);
+    expect(times).toEqual([...times].sort());
+  });
+
   it('misses and saves, then restores by its key, then falls back to a restore key when the lock changes', async () => {
     const caches = new MemoryCacheStore();
     const backend = new FakeBackend();
