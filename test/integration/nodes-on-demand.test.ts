@@ -49,6 +49,7 @@ describe('nodes on demand', () => {
   let backend: SwarmBackend;
   let capacity: Awaited<ReturnType<typeof startCapacity>>;
   let vms: Server;
+  let vmsStarts = 0;
 
   beforeAll(async () => {
     const redisUrl = await freshRedisUrl(13);
@@ -68,6 +69,7 @@ describe('nodes on demand', () => {
     const stops = join(dir, 'stops');
     // The operator's machine service, out of capacity.
     vms = createServer((req, res) => {
+      vmsStarts += req.url === '/slipway/start' ? 1 : 0;
       req.resume();
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'no arm machines left in the pool' }));
@@ -100,6 +102,8 @@ describe('nodes on demand', () => {
         name: 'vms',
         kind: 'http',
         labels: { pool: 'arm' },
+        // A 503 is tried again while the join timeout leaves room: once, here.
+        joinTimeoutMs: 5_000,
         url: `http://127.0.0.1:${(vms.address() as { port: number }).port}/slipway`,
       },
       {
@@ -285,6 +289,7 @@ describe('nodes on demand', () => {
         'no node with pool=arm: provisioner "vms" could not start a node: ' +
         'its endpoint answered 503: no arm machines left in the pool',
     });
+    expect(vmsStarts).toBe(2);
   }, 60_000);
 
   it('gives up on a node that never joins, tells the step, and stops the machine', async () => {

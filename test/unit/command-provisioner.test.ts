@@ -32,9 +32,13 @@ describe('the command provisioner', () => {
 
   it('says a command that exits non-zero exited, and one killed at its timeout timed out', async () => {
     const failing = new CommandProvisioner('vms', `p() { echo 'no capacity left in zone a' >&2; exit 3; }; p`);
-    await expect(failing.start({ id: 'pr-1', labels: {}, bootstrap: '' })).rejects.toThrow(
-      'its command exited with 3: no capacity left in zone a',
-    );
+    await expect(failing.start({ id: 'pr-1', labels: {}, bootstrap: '' })).rejects.toMatchObject({
+      message: 'its command exited with 3: no capacity left in zone a',
+      retryable: false,
+    });
+    // EX_TEMPFAIL: the command asks to be tried again.
+    const later = new CommandProvisioner('vms', `p() { echo 'rate limited' >&2; exit 75; }; p`);
+    await expect(later.start({ id: 'pr-1', labels: {}, bootstrap: '' })).rejects.toMatchObject({ retryable: true });
     const slow = new CommandProvisioner('vms', `p() { echo 'asking the cloud'; sleep 5; }; p`, 300);
     await expect(slow.stop({ provisioner: 'vms', requestId: 'pr-1', machineId: 'vm-1' })).rejects.toThrow(
       'its stop command timed out after 0.3s: asking the cloud',

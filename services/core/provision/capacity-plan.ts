@@ -93,6 +93,14 @@ export function wantedLabels(constraints: readonly string[]): Record<string, str
 /** How long a node that just joined counts as on its way for a starved task: the swarm places within seconds. */
 const FRESH_NODE_MS = 5_000;
 
+/** The most nodes one starved step asks for, when the swarm keeps giving its node to another step. */
+export const MAX_STARVED_ATTEMPTS = 3;
+
+/** The request ids a starved step may use, in order: its own, then `-2`, `-3`. */
+export function starvedAttempts(base: string): string[] {
+  return Array.from({ length: MAX_STARVED_ATTEMPTS }, (_, i) => (i === 0 ? base : `${base}-${i + 1}`));
+}
+
 /** Whether a node as big as the largest of `nodes` could take the reservation at all (unknown sizes: yes). */
 function fits(reserved: NonNullable<WaitingTask['starved']>, nodes: readonly NodeView[]): boolean {
   const most = (key: 'nanoCpus' | 'memoryBytes') =>
@@ -168,26 +176,34 @@ export function planCapacity(input: {
   }
 
   const known = new Set(input.records.map((r) => r.id));
+  const byId = new Map(input.records.map((r) => [r.id, r]));
   const coming = active.filter((r) => r.state === 'starting').map((r) => r.labels);
-  // Just joined: the swarm has not placed what it can there yet.
-  const fresh = active
-    .filter((r) => r.state === 'joined' && now - Date.parse(r.joinedAt ?? r.requestedAt) < FRESH_NODE_MS)
-    .map((r) => r.labels);
+  // On its way for this one, or joined a moment ago (the swarm has not placed there yet).
+  const onItsWay = (r: ProvisionRecord | undefined) =>
+    r !== undefined &&
+    (r.state === 'starting' || (r.state === 'joined' && now - Date.parse(r.joinedAt ?? r.requestedAt) < FRESH_NODE_MS));
   for (const task of input.waiting) {
     const wanted = wantedLabels(task.constraints);
     if (!wanted) continue;
-    const id = input.requestId(task);
-    if (known.has(id)) continue;
+    const base = input.requestId(task);
     const matches = (labels: Record<string, string>) => Object.entries(wanted).every(([k, v]) => labels[k] === v);
     const up = input.nodes.filter((n) => n.state === 'ready' && n.availability === 'active' && matches(n.labels));
-    // A node that can take it, up or on its way, will: a second one would stay idle. Starved
-    // while nodes with its labels are up, they are full: only a node on its way (or new) counts.
-    // (The swarm says "insufficient resources" also when no node has the labels: then as usual.)
-    const served =
-      task.starved && up.length > 0
-        ? coming.some(matches) || fresh.some(matches) || !fits(task.starved, up)
-        : up.length > 0 || coming.some(matches);
-    if (served) continue;
+    let id = base;
+    if (task.starved && up.length > 0) {
+      // Starved while nodes with its labels are up: they are full. Only a node asked for this
+      // very step counts (another's is taken by that one); when the swarm gave its node to
+      // another step, it asks again, at most MAX_STARVED_ATTEMPTS times. (The swarm says
+      // "insufficient resources" also when no node has the labels: then as usual, below.)
+      const attempts = starvedAttempts(base);
+      if (attempts.some((a) => onItsWay(byId.get(a))) || !fits(task.starved, up)) continue;
+      const next = attempts.find((a) => !known.has(a));
+      if (!next) continue;
+      id = next;
+    } else {
+      if (known.has(base)) continue;
+      // A node that can take it, up or on its way, will: a second one would stay idle.
+      if (up.length > 0 || coming.some(matches)) continue;
+    }
     const provisioner = input.provisioners.find((p) => supplies(p, wanted) && (count.get(p.name) ?? 0) < p.maxNodes);
     if (!provisioner) continue;
     count.set(provisioner.name, (count.get(provisioner.name) ?? 0) + 1);

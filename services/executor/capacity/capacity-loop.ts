@@ -102,7 +102,7 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
     });
     try {
       const managerAddress = deps.managerAddress ?? (await deps.swarm.managerAddress());
-      const machine = await provisioner.start({
+      const start = {
         id: action.id,
         labels: action.labels,
         bootstrap: bootstrapScript({
@@ -113,7 +113,8 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
           callbackToken: token,
           requestId: action.id,
         }),
-      });
+      };
+      const machine = await startWithRetries(provisioner, start, record);
       const kept = await update(action.id, (r) => ({ ...r, machineId: machine.machineId }));
       // Given up on while it started: nothing of it may stay.
       if (kept?.state === 'failed') await settleFailed(kept);
@@ -134,6 +135,42 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       await rotateIfNoneWaiting().catch((e: unknown) => deps.logger.warn('join token rotation failed', { err: e }));
     }
   };
+
+  /**
+   * `start`, again after an error that says a retry can help (a 503, a rate limit, a network
+   * error: `retryable`), with the same request (starts are idempotent per request), backing
+   * off from 2 s to 30 s, while the request still waits and its join timeout leaves room.
+   */
+  const startWithRetries = async (
+    provisioner: NodeProvisioner,
+    start: Parameters<NodeProvisioner['start']>[0],
+    record: ProvisionRecord,
+  ) => {
+    const until = Date.parse(record.requestedAt) + joinTimeoutOf(record);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await provisioner.start(start);
+      } catch (err) {
+        const wait = Math.min(30_000, 2_000 * 2 ** (attempt - 1));
+        const retryable = (err as { retryable?: unknown }).retryable === true;
+        if (!retryable || stopped || now().getTime() + wait >= until) throw err;
+        if ((await deps.provisions.get(record.id))?.state !== 'starting') throw err;
+        deps.logger.warn('a provisioner failed; asking again', {
+          request: record.id,
+          provisioner: record.provisioner,
+          inMs: wait,
+          err,
+        });
+        // In short naps: a loop being stopped does not wait out the back-off.
+        for (const until = Date.now() + wait; !stopped && Date.now() < until;)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+        if (stopped) throw err;
+      }
+    }
+  };
+
+  const joinTimeoutOf = (r: ProvisionRecord) =>
+    deps.settings.find((p) => p.name === r.provisioner)?.joinTimeoutMs ?? 180_000;
 
   /**
    * A failed request: its machine stopped, and a node that joined late removed from the swarm,
@@ -211,6 +248,10 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
       deps.metrics?.provisionFailures.inc({ provisioner: r.provisioner });
       await rotateIfNoneWaiting();
     } else if (r.state === 'failed' && !r.settled && !starts.has(r.id)) {
+      // A start that failed may still be making its machine (a timeout, a lost answer): it is
+      // stopped, and a late node's report taken and checked, once its join timeout has passed.
+      const startFailed = !r.machineId && !r.report;
+      if (startFailed && now().getTime() < Date.parse(r.requestedAt) + joinTimeoutOf(r)) return;
       await settleFailed(r);
     }
   };
@@ -273,6 +314,8 @@ export function startCapacityLoop(deps: CapacityLoopDeps): { tick(): Promise<voi
   const remove = async (id: string, at: string) => {
     const r = await deps.provisions.get(id);
     if (!r) return;
+    // A checkout that just ended there may have written its hold since the tick looked: the next tick resumes it.
+    if (r.nodeId && (await heldNodes()).has(r.nodeId)) return;
     if (r.nodeId) {
       await deps.swarm.drainNode(r.nodeId);
       await deps.swarm.removeNode(r.nodeId);

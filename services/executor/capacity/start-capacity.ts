@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { provisionVerdict, requestIdFor } from '../../core/provision/provision-record.js';
+import { starvedAttempts } from '../../core/provision/capacity-plan.js';
+import { provisionVerdict, requestIdFor, type ProvisionRecord } from '../../core/provision/provision-record.js';
 import type { ProvisioningConfig } from '../../shared/provision-config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { SlipwayMetrics } from '../../shared/metrics/metrics.js';
@@ -63,6 +64,14 @@ export async function startCapacity(options: {
 
 /** What SwarmBackend's `provisioning` option asks: the request of a waiting service, in the step's terms. */
 export function provisioningOf(provisions: Provisions) {
-  return async (service: string, taskId: string) =>
-    provisionVerdict(await provisions.get(requestIdFor(service, taskId)), new Date());
+  return async (service: string, taskId: string) => {
+    // The latest of its requests (a starved step may have asked again: core/provision/capacity-plan.ts).
+    let latest: ProvisionRecord | undefined;
+    for (const id of starvedAttempts(requestIdFor(service, taskId))) {
+      const record = await provisions.get(id);
+      if (!record) break;
+      latest = record;
+    }
+    return provisionVerdict(latest, new Date());
+  };
 }

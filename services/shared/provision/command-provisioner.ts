@@ -12,7 +12,8 @@ import type { MachineRef, NodeProvisioner, ProvisionedMachine, ProvisionRequest 
  * on its last line of output; `COMMAND stop MACHINE_ID REQUEST_ID` removes it (and must succeed
  * for one already gone, or never made). MACHINE_ID is empty when the start never answered (the
  * executor was killed meanwhile): the command finds the machine by REQUEST_ID. A non-zero exit
- * is a failed start, its last line of stderr the reason. The command must itself be idempotent
+ * is a failed start, its last line of stderr the reason; exit 75 (EX_TEMPFAIL: no capacity
+ * now, a rate limit) asks Slipway to try again, as a timeout does. The command must itself be idempotent
  * per request id. Run through `sh -c`, so it may carry arguments.
  */
 export class CommandProvisioner implements NodeProvisioner {
@@ -30,7 +31,13 @@ export class CommandProvisioner implements NodeProvisioner {
       const run = await this.run(['start', request.id, file], {
         SLIPWAY_PROVISION_LABELS: JSON.stringify(request.labels),
       });
-      if (run.code !== 0) throw new ProvisionError(`its command ${ended(run, this.timeoutMs)}`, true, this.name);
+      // Exit 75 (EX_TEMPFAIL) or a timeout is worth another try; any other exit is the command's last word.
+      if (run.code !== 0)
+        throw new ProvisionError(
+          `its command ${ended(run, this.timeoutMs)}`,
+          run.timedOut || run.code === 75,
+          this.name,
+        );
       const machineId = lastLine(run.stdout);
       if (!/^[A-Za-z0-9_.:-]+$/.test(machineId))
         throw new ProvisionError(

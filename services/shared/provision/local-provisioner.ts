@@ -57,7 +57,7 @@ export class LocalProvisioner implements NodeProvisioner {
       const run = await this.script(['bootstrap', node, file], this.options.bootstrapTimeoutMs ?? 300_000);
       if (run.code !== 0) {
         await this.script(['down', node], 120_000);
-        throw new ProvisionError(`the bootstrap of local node ${node} failed: ${lastLine(run)}`, true, this.name);
+        throw new ProvisionError(`the bootstrap of local node ${node} failed: ${lastLine(run)}`, false, this.name);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -93,13 +93,26 @@ describe('what the capacity loop asks for', () => {
     expect(startReason(asked as Pick<ProvisionRecord, 'reason'>)).toBe(
       'step test of build b0123456789a asked for pool=gpu (those nodes were full)',
     );
-    // Unless one is on its way, or has just joined (the swarm places there within seconds).
-    const onItsWay = record('x', { state: 'starting', labels: { pool: 'gpu', zone: 'a' } });
+    // Unless its own is on its way, or has just joined (the swarm places there within seconds).
+    const mine = idOf('slw-b0123456789a-test-2');
+    const onItsWay = record(mine, { state: 'starting', labels: { pool: 'gpu', zone: 'a' } });
     expect(plan({ waiting: [starved], nodes: [full], records: [onItsWay] })).toEqual([]);
-    const justJoined = record('y', { state: 'joined', nodeId: 'ny', labels: { pool: 'gpu' }, joinedAt: at(2) });
+    const justJoined = record(mine, { state: 'joined', nodeId: 'ny', labels: { pool: 'gpu' }, joinedAt: at(2) });
     const joinedNode = node('ny', { labels: { pool: 'gpu' }, tasks: 1 });
     expect(plan({ waiting: [starved], nodes: [full, joinedNode], records: [justJoined] })).toEqual([
-      { kind: 'busy', id: 'y' },
+      { kind: 'busy', id: mine },
+    ]);
+    // Its node went to another step a while ago, and it still waits: it asks again, as `-2`.
+    const taken = { ...justJoined, joinedAt: at(30) };
+    expect(plan({ waiting: [starved], nodes: [full, joinedNode], records: [taken] })).toEqual([
+      { kind: 'busy', id: mine },
+      expect.objectContaining({ kind: 'request', id: `${mine}-2` }),
+    ]);
+    // Another step's node on its way is not its own: each starved step gets one (up to maxNodes).
+    const other = { ...waiting('slw-b0123456789a-test-3'), starved: { nanoCpus: 15e8 } };
+    expect(plan({ waiting: [starved, other], nodes: [full] }).map((a) => a.id)).toEqual([
+      mine,
+      idOf('slw-b0123456789a-test-3'),
     ]);
     // A step that reserves more than the largest such node has in all: a node like it would not do.
     const huge = { ...starved, starved: { nanoCpus: 4e9 } };

@@ -6,6 +6,7 @@ import type { ProvisionerSettings } from '../../../services/core/provision/provi
 import type { CapacitySwarm } from '../../../services/executor/backend/swarm-capacity.js';
 import { startCapacityLoop, type CapacityLoopDeps } from '../../../services/executor/capacity/capacity-loop.js';
 import { startProvisionCallback } from '../../../services/executor/capacity/provision-callback.js';
+import { ProvisionError } from '../../../services/core/provision/provision-error.js';
 import { createLogger } from '../../../services/shared/logger.js';
 import { MemoryProvisions } from '../../../services/shared/memory/memory-provisions.js';
 import type { MachineRef, NodeProvisioner, ProvisionRequest } from '../../../services/shared/provision/provisioner.js';
@@ -359,6 +360,55 @@ describe('the capacity loop against forged reports and nodes that go', () => {
     await provisions.update(id, (r) => ({ ...r, report: { nodeId: NODE, hostname: 'gpu-1' } }));
     await eventually('removed', async () => (await provisions.get(id))?.state === 'removed' || undefined, 5_000);
     expect(provisioner.stopped).toEqual([`vm-${id}`]);
+  });
+});
+
+describe('the capacity loop when a provisioner fails', () => {
+  const id = requestIdFor('slw-b1-test-1', 'task-1');
+
+  it('asks again after an error a retry can help (a 503), with the same request: the step gets its node', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const provisioner = new CountingProvisioner();
+    let failures = 1;
+    const busy = Object.assign(Object.create(provisioner) as CountingProvisioner, {
+      start: async (request: ProvisionRequest) => {
+        if (failures-- > 0) throw new ProvisionError('its endpoint answered 503: try later', true, 'gpus');
+        return provisioner.start(request);
+      },
+    });
+    startLoop(swarm, provisions, busy);
+    const record = await eventually(
+      'the machine',
+      async () => ((await provisions.get(id))?.machineId ? provisions.get(id) : undefined),
+      10_000,
+    );
+    expect(record).toMatchObject({ state: 'starting', machineId: `vm-${id}` });
+    expect(provisioner.started.map((r) => r.id)).toEqual([id]);
+  });
+
+  it('fails the step at once on an error no retry helps; stops what it made after the join timeout', async () => {
+    const provisions = new MemoryProvisions();
+    const swarm = new MemorySwarm();
+    const provisioner = new CountingProvisioner();
+    const refusing = Object.assign(Object.create(provisioner) as CountingProvisioner, {
+      start: async () => {
+        throw new ProvisionError('its endpoint answered 400: no such image', false, 'gpus');
+      },
+    });
+    startLoop(swarm, provisions, refusing, { settings: [{ ...settings[0]!, joinTimeoutMs: 1_000 }] });
+    const failed = await eventually(
+      'the request failed',
+      async () => ((await provisions.get(id))?.state === 'failed' ? provisions.get(id) : undefined),
+      5_000,
+    );
+    expect(failed!.failure).toBe(
+      'no node with pool=gpu: provisioner "gpus" could not start a node: its endpoint answered 400: no such image',
+    );
+    // Its machine may still be on its way (a lost answer): stopped once the join timeout passed.
+    expect(provisioner.stopped).toEqual([]);
+    await eventually('the machine stopped', async () => (provisioner.stopped.length > 0 ? true : undefined), 5_000);
+    expect(provisioner.stopped).toEqual([`request ${id}`]);
   });
 });
 
