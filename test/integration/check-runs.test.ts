@@ -223,7 +223,18 @@ describe('check runs', () => {
     expect(rerun.request.sender).toBe('dev');
     // That stage's failed step runs again; what passed is carried, as the API's re-run does.
     expect(rerun.request.rerunOf).toEqual({ buildId: prBuild, steps: ['browser'] });
-    const runs = byName(await completedRuns(ALPHA, prSha, 2, rerun.id));
+    // By name: the re-run's up-to-date run may complete before its e2e run is made.
+    const runs = await eventually(
+      "the re-run's test and e2e runs completed",
+      () => {
+        const mine = byName(
+          standIn.checkRuns(ALPHA.owner, ALPHA.repo, prSha).filter((c) => c.external_id === rerun.id),
+        );
+        const done = ['slipway/test', 'slipway/e2e'].every((name) => mine[name]?.status === 'completed');
+        return done ? mine : undefined;
+      },
+      120_000,
+    );
     expect(runs['slipway/e2e']!.conclusion).toBe('failure');
     expect(runs['slipway/test']!.conclusion).toBe('success');
     expect(runs['slipway/test']!.output.summary).toContain(`passed in build ${prBuild}`);
