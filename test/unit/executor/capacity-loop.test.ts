@@ -90,6 +90,21 @@ class CountingProvisioner implements NodeProvisioner {
 
 const closers: Array<() => Promise<void>> = [];
 
+/** An ISO time `ms` before now. */
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+/** A `gpus` request for `service`, as the store would hold it (starting, asked for now), with `change`. */
+const stored = (service: string, id: string, change: Partial<ProvisionRecord> = {}): ProvisionRecord => ({
+  id,
+  provisioner: 'gpus',
+  labels: { pool: 'gpu' },
+  reason: { service, wanted: { pool: 'gpu' } },
+  state: 'starting',
+  tokenHash: 'ab'.repeat(32),
+  requestedAt: ago(0),
+  ...change,
+});
+
 /** A loop acting every 20 ms with `provisioner` as `gpus`, stopped after the test; `options` change any of it. */
 function startLoop(
   swarm: MemorySwarm,
@@ -259,15 +274,7 @@ describe('the capacity loop across writers and crashes', () => {
     const provisioner = new CountingProvisioner();
     const id = requestIdFor('slw-b9-test-1', 'task-9');
     // What a killed executor leaves: a request, no machine id, no report.
-    await provisions.create({
-      id,
-      provisioner: 'gpus',
-      labels: { pool: 'gpu' },
-      reason: { service: 'slw-b9-test-1', wanted: { pool: 'gpu' } },
-      state: 'starting',
-      tokenHash: 'ab'.repeat(32),
-      requestedAt: new Date(Date.now() - 120_000).toISOString(),
-    });
+    await provisions.create(stored('slw-b9-test-1', id, { requestedAt: ago(120_000) }));
     startLoop(swarm, provisions, provisioner);
     const settled = await eventually(
       'the request given up on and its machine stopped',
@@ -419,18 +426,15 @@ describe('the capacity loop and the workspaces builds keep on nodes', () => {
     swarm.waiting = [];
     swarm.joined(NODE);
     const id = requestIdFor('slw-b2-checkout-2-1', 'task-2');
-    await provisions.create({
-      id,
-      provisioner: 'gpus',
-      labels: { pool: 'gpu' },
-      reason: { service: 'slw-b2-checkout-2-1', wanted: { pool: 'gpu' } },
-      state: 'draining',
-      tokenHash: 'ab'.repeat(32),
-      requestedAt: new Date(Date.now() - 60_000).toISOString(),
-      joinedAt: new Date(Date.now() - 50_000).toISOString(),
-      drainingAt: new Date().toISOString(),
-      nodeId: NODE,
-    });
+    await provisions.create(
+      stored('slw-b2-checkout-2-1', id, {
+        state: 'draining',
+        requestedAt: ago(60_000),
+        joinedAt: ago(50_000),
+        drainingAt: ago(0),
+        nodeId: NODE,
+      }),
+    );
     // Its checkout landed there just before the pause; the step after it is pinned there.
     await provisions.holdNode('b2', NODE);
     const loop = startLoop(swarm, provisions, new CountingProvisioner(), {
@@ -450,19 +454,17 @@ describe('the capacity loop and the workspaces builds keep on nodes', () => {
     swarm.joined(NODE);
     const provisioner = new CountingProvisioner();
     const id = requestIdFor('slw-b1-test-1', 'task-1');
-    await provisions.create({
-      id,
-      provisioner: 'gpus',
-      labels: { pool: 'gpu' },
-      reason: { service: 'slw-b1-test-1', buildId: 'b1', step: 'test', wanted: { pool: 'gpu' } },
-      state: 'joined',
-      tokenHash: 'ab'.repeat(32),
-      requestedAt: new Date(Date.now() - 60_000).toISOString(),
-      joinedAt: new Date(Date.now() - 50_000).toISOString(),
-      busyAt: new Date(Date.now() - 40_000).toISOString(),
-      nodeId: NODE,
-      machineId: 'vm-1',
-    });
+    await provisions.create(
+      stored('slw-b1-test-1', id, {
+        reason: { service: 'slw-b1-test-1', buildId: 'b1', step: 'test', wanted: { pool: 'gpu' } },
+        state: 'joined',
+        requestedAt: ago(60_000),
+        joinedAt: ago(50_000),
+        busyAt: ago(40_000),
+        nodeId: NODE,
+        machineId: 'vm-1',
+      }),
+    );
     // Build b1 ran its test step there; its deploy step, pinned to that workspace, waits for the staging lock.
     await provisions.holdNode('b1', NODE);
     let ended = false;

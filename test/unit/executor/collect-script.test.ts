@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { collectScript } from '../../../services/executor/backend/collect-script.js';
 import { CollectorLogReader } from '../../../services/executor/backend/collector-log-reader.js';
 import type { CollectResult, FileSet } from '../../../services/executor/backend/types.js';
+import { fileSet } from '../../support/file-sets.js';
 import { framedLines } from '../../support/docker-frames.js';
 
 /**
@@ -34,14 +35,7 @@ describe('the collector script', () => {
     writeFileSync(join(dir, 'big.bin'), Buffer.alloc(5000));
     return dir;
   };
-  const set = (extra: Partial<FileSet>): FileSet => ({
-    name: 'artifacts',
-    paths: [],
-    globs: false,
-    maxFileBytes: 10_000,
-    maxTotalBytes: 100_000,
-    ...extra,
-  });
+  const set = fileSet;
 
   it('takes the files of directories and paths, and the files globs match, naming what is missing', () => {
     const dir = workspace();

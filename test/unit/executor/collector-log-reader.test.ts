@@ -7,20 +7,14 @@ import { readTar } from '../../../services/core/artifacts/tar.js';
 import { collectScript } from '../../../services/executor/backend/collect-script.js';
 import { CollectorLogReader } from '../../../services/executor/backend/collector-log-reader.js';
 import type { CollectResult, FileSet } from '../../../services/executor/backend/types.js';
+import { fileSet } from '../../support/file-sets.js';
 import { dockerFrame, framedLines } from '../../support/docker-frames.js';
 import { random } from '../../support/seeded-random.js';
 
 const next = random(7);
 const DATA = Buffer.from(Array.from({ length: 3000 }, () => Math.floor(next() * 256)));
 
-const set = (extra: Partial<FileSet>): FileSet => ({
-  name: 'artifacts',
-  paths: [],
-  globs: false,
-  maxFileBytes: 10_000,
-  maxTotalBytes: 100_000,
-  ...extra,
-});
+const set = fileSet;
 
 /** Artifacts (a file with a UTF-8 name, one missing, one too big), reports by glob, and a raw cache set. */
 const SETS = [
